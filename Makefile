@@ -1,0 +1,36 @@
+# Kurator (Go). `make test` is the one command CI runs (see .ci/run).
+GO ?= go
+BIN := $(CURDIR)/bin
+K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
+export KURATOR_K8S_BIN := $(K8S_BIN)
+
+.PHONY: build k8s up down test unit bench generate verify
+
+build: ## build the kurator CLI into ./bin
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+k8s: ## build the pinned Kubernetes components once into the cache
+	hack/k8s/build.sh $(K8S_BIN)
+
+up: build k8s ## start the local fleet (hub + 3 members)
+	$(BIN)/kurator up
+
+down: build ## stop the local fleet and remove its state
+	$(BIN)/kurator down
+
+generate: ## regenerate deepcopy code and CRDs from api/
+	$(GO) tool controller-gen object paths=./api/...
+	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd
+
+verify: ## gofmt, vet and generated files up to date
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1)
+	$(GO) vet ./...
+
+test: verify k8s build ## every test: unit, fuzz smoke and e2e on a real local fleet
+	$(GO) test -count=1 -timeout 40m ./...
+
+unit: ## unit tests only (no local fleet)
+	$(GO) test -count=1 -short ./...
+
+bench: ## benchmarks with allocations
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
