@@ -144,6 +144,7 @@ type ResourceSelector struct {
 }
 
 // Placement describes the target clusters and how replicas are spread.
+// +kubebuilder:validation:XValidation:rule="!(has(self.clusterAffinity) && has(self.clusterAffinities))",message="placement.clusterAffinity and placement.clusterAffinities are mutually exclusive; keep clusterAffinity for one term or move it into clusterAffinities as an ordered fallback term"
 type Placement struct {
 	// ClusterAffinity restricts the candidate clusters.
 	// +optional
@@ -241,8 +242,8 @@ const (
 
 // SpreadConstraint spreads resources over groups of clusters: groups are the
 // distinct values of a field or a label.
-// +kubebuilder:validation:XValidation:rule="!(has(self.spreadByField) && has(self.spreadByLabel))",message="spreadByField and spreadByLabel are mutually exclusive; set one of them"
-// +kubebuilder:validation:XValidation:rule="!has(self.maxGroups) || self.maxGroups == 0 || !has(self.minGroups) || self.maxGroups >= self.minGroups",message="maxGroups must be greater than or equal to minGroups"
+// +kubebuilder:validation:XValidation:rule="!(has(self.spreadByField) && has(self.spreadByLabel))",message="spreadConstraints[]: spreadByField and spreadByLabel are mutually exclusive; set only one of them"
+// +kubebuilder:validation:XValidation:rule="!has(self.maxGroups) || self.maxGroups == 0 || !has(self.minGroups) || self.maxGroups >= self.minGroups",message="spreadConstraints[].maxGroups must be greater than or equal to minGroups; raise maxGroups, lower minGroups or set maxGroups to 0 for no limit"
 type SpreadConstraint struct {
 	// SpreadByField groups clusters by a field. Neither field nor label means
 	// cluster.

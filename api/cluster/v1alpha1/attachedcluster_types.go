@@ -1,0 +1,211 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ac,categories=kurator
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.kubernetesVersion`
+// +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.provider`
+// +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.spec.region`
+// +kubebuilder:printcolumn:name="Nodes",type=integer,JSONPath=`.status.nodeSummary.totalNum`
+// +kubebuilder:printcolumn:name="Ready-Nodes",type=integer,JSONPath=`.status.nodeSummary.readyNum`,priority=1
+// +kubebuilder:printcolumn:name="Zone",type=string,JSONPath=`.spec.zone`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// AttachedCluster is an existing Kubernetes cluster joined to the hub as a
+// member. The hub reaches its API server with the kubeconfig held in a Secret
+// in the AttachedCluster's own namespace.
+type AttachedCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   AttachedClusterSpec   `json:"spec"`
+	Status AttachedClusterStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// AttachedClusterList is a list of AttachedCluster.
+type AttachedClusterList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []AttachedCluster `json:"items"`
+}
+
+// AttachedClusterSpec describes how to reach a member cluster and what the
+// scheduler should know about it.
+type AttachedClusterSpec struct {
+	// Kubeconfig names the Secret (in this namespace) holding the kubeconfig
+	// the hub uses to reach the cluster.
+	Kubeconfig KubeconfigReference `json:"kubeconfig"`
+
+	// APIEndpoint is the cluster's API server URL. Informational: the
+	// kubeconfig's server wins when both are set.
+	// +optional
+	APIEndpoint string `json:"apiEndpoint,omitempty"`
+
+	// Labels are the labels the cluster carries for scheduling, next to its
+	// metadata.labels; on a conflict these win. Policies' labelSelectors and
+	// spread-by-label constraints see them.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Provider is the cloud provider of the cluster (for example alibaba, aws).
+	// Empty means the value of the "provider" label in Labels.
+	// +optional
+	Provider string `json:"provider,omitempty"`
+
+	// Region is the region of the cluster. Empty means the value of the
+	// "region" label in Labels.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// Zone is the single zone of the cluster; Zones lists several. The two are
+	// merged. Both empty means the value of the "zone" label in Labels.
+	// +optional
+	Zone string `json:"zone,omitempty"`
+
+	// Zones lists the zones the cluster spans.
+	// +optional
+	Zones []string `json:"zones,omitempty"`
+
+	// Taints keep workloads that do not tolerate them away from the cluster.
+	// +optional
+	Taints []corev1.Taint `json:"taints,omitempty"`
+}
+
+// DefaultKubeconfigKey is the Secret key read when the kubeconfig reference
+// names no key.
+const DefaultKubeconfigKey = "kubeconfig"
+
+// KubeconfigReference points at the Secret that holds a kubeconfig. Two forms
+// are accepted and are mutually exclusive: seed 001's
+// `secretRef: {name, key}` and Kurator's flat `name` / `key`. The Secret is
+// always in the AttachedCluster's namespace; an empty key means "kubeconfig".
+// +kubebuilder:validation:XValidation:rule="has(self.secretRef) != has(self.name)",message="spec.kubeconfig: set exactly one of secretRef.name (seed form) or name (Kurator form)"
+// +kubebuilder:validation:XValidation:rule="!has(self.secretRef) || !has(self.key)",message="spec.kubeconfig.key belongs to the name form; with secretRef put the key in secretRef.key"
+type KubeconfigReference struct {
+	// SecretRef names the Secret and key (seed form).
+	// +optional
+	SecretRef *SecretKeyReference `json:"secretRef,omitempty"`
+
+	// Name of the Secret (Kurator form).
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// Key in the Secret's data (Kurator form); default "kubeconfig".
+	// +optional
+	Key string `json:"key,omitempty"`
+}
+
+// SecretKeyReference names a key of a Secret in the referrer's namespace.
+type SecretKeyReference struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Key in the Secret's data; default "kubeconfig".
+	// +optional
+	Key string `json:"key,omitempty"`
+}
+
+// AttachedClusterStatus is what the hub observed of the cluster.
+type AttachedClusterStatus struct {
+	// Conditions: Ready says whether the API server answers its health probe.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// KubernetesVersion is the version the cluster's API server reports.
+	// +optional
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+
+	// APIEnablements lists the resources the cluster serves, by group/version.
+	// +optional
+	APIEnablements []APIEnablement `json:"apiEnablements,omitempty"`
+
+	// NodeSummary counts the cluster's nodes.
+	// +optional
+	NodeSummary *NodeSummary `json:"nodeSummary,omitempty"`
+
+	// ResourceSummary sums the nodes' resources.
+	// +optional
+	ResourceSummary *ResourceSummary `json:"resourceSummary,omitempty"`
+}
+
+// APIEnablement lists the resources of one group/version a cluster serves.
+type APIEnablement struct {
+	// GroupVersion such as "apps/v1" or "v1".
+	GroupVersion string `json:"groupVersion"`
+
+	// Resources served in that group/version.
+	// +optional
+	Resources []APIResource `json:"resources,omitempty"`
+}
+
+// APIResource is one served resource.
+type APIResource struct {
+	// Name is the plural resource name, such as "deployments".
+	Name string `json:"name"`
+
+	// Kind is the resource's kind, such as "Deployment".
+	Kind string `json:"kind"`
+}
+
+// NodeSummary counts nodes.
+type NodeSummary struct {
+	// TotalNum is the number of nodes.
+	// +optional
+	TotalNum int32 `json:"totalNum,omitempty"`
+
+	// ReadyNum is the number of Ready nodes.
+	// +optional
+	ReadyNum int32 `json:"readyNum,omitempty"`
+}
+
+// ResourceSummary sums resources over the cluster's nodes.
+type ResourceSummary struct {
+	// Allocatable is the sum of the nodes' allocatable resources.
+	// +optional
+	Allocatable corev1.ResourceList `json:"allocatable,omitempty"`
+
+	// Allocating is what pending (not yet scheduled) pods request.
+	// +optional
+	Allocating corev1.ResourceList `json:"allocating,omitempty"`
+
+	// Allocated is what scheduled pods request.
+	// +optional
+	Allocated corev1.ResourceList `json:"allocated,omitempty"`
+}
+
+// Condition types and reasons of an AttachedCluster.
+const (
+	// ConditionReady is True when the cluster's API server answers /readyz.
+	ConditionReady = "Ready"
+
+	ReasonClusterReady       = "ClusterReady"
+	ReasonClusterNotReady    = "ClusterNotReady"
+	ReasonClusterUnreachable = "ClusterUnreachable"
+	ReasonKubeconfigInvalid  = "KubeconfigInvalid"
+)
+
+// Taint keys put on clusters that are not Ready. They are Karmada's keys, so
+// tolerations written for Karmada keep working.
+const (
+	TaintClusterNotReady    = "cluster.karmada.io/not-ready"
+	TaintClusterUnreachable = "cluster.karmada.io/unreachable"
+)
+
+// Label keys the helpers fall back to when the matching spec field is empty.
+const (
+	LabelProvider = "provider"
+	LabelRegion   = "region"
+	LabelZone     = "zone"
+)

@@ -1,0 +1,179 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+)
+
+// FleetNameLabel is put on every member cluster of a fleet; its value is the
+// fleet's name.
+const FleetNameLabel = "fleet.kurator.dev/fleet-name"
+
+// DefaultClusterKind is the kind of a fleet member when clusters[].kind is empty.
+const DefaultClusterKind = "AttachedCluster"
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=fl,categories=kurator
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyClusters`
+// +kubebuilder:printcolumn:name="Not-Ready",type=integer,JSONPath=`.status.notReadyClusters`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Fleet groups member clusters of its namespace. Members carry the label
+// fleet.kurator.dev/fleet-name=<fleet> plus the labels the fleet gives each of
+// them; the fleet's placement preferences add to the scheduling score of its
+// members.
+type Fleet struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   FleetSpec   `json:"spec,omitempty"`
+	Status FleetStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// FleetList is a list of Fleet.
+type FleetList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Fleet `json:"items"`
+}
+
+// FleetSpec lists the member clusters and the fleet's scheduling preferences.
+type FleetSpec struct {
+	// Clusters are the members, by name, in the fleet's namespace. A name
+	// appears at most once.
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:XValidation:rule="self.all(c, self.exists_one(d, d.name == c.name))",message="spec.clusters[].name must be unique; merge the duplicate entries into one"
+	// +optional
+	Clusters []FleetCluster `json:"clusters,omitempty"`
+
+	// Placement holds preferences applied to workloads whose candidate
+	// clusters all belong to this fleet.
+	// +optional
+	Placement *FleetPlacement `json:"placement,omitempty"`
+}
+
+// FleetCluster is one member of a fleet.
+type FleetCluster struct {
+	// Name of the cluster object.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// Kind of the cluster object; only AttachedCluster today.
+	// +kubebuilder:validation:Enum=AttachedCluster
+	// +kubebuilder:default=AttachedCluster
+	// +optional
+	Kind string `json:"kind,omitempty"`
+
+	// Labels the fleet adds to this cluster for scheduling.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// ClusterKind is Kind, or AttachedCluster when empty.
+func (c *FleetCluster) ClusterKind() string {
+	if c.Kind == "" {
+		return DefaultClusterKind
+	}
+	return c.Kind
+}
+
+// FleetPlacement holds a fleet's scheduling preferences.
+type FleetPlacement struct {
+	// SpreadConstraints apply to a policy without spread constraints whose
+	// candidate clusters all belong to this fleet.
+	// +optional
+	SpreadConstraints []policyv1alpha1.SpreadConstraint `json:"spreadConstraints,omitempty"`
+
+	// ClusterAffinity holds soft preferences over the members' labels.
+	// +optional
+	ClusterAffinity *FleetClusterAffinity `json:"clusterAffinity,omitempty"`
+}
+
+// FleetClusterAffinity holds soft cluster preferences.
+type FleetClusterAffinity struct {
+	// PreferredDuringSchedulingIgnoredDuringExecution: every term whose
+	// preference matches a member's labels adds its weight (1-100) to that
+	// member's score.
+	// +kubebuilder:validation:XValidation:rule="self.all(t, t.weight >= 1 && t.weight <= 100)",message="spec.placement.clusterAffinity.preferredDuringSchedulingIgnoredDuringExecution[].weight must be between 1 and 100"
+	// +optional
+	PreferredDuringSchedulingIgnoredDuringExecution []corev1.PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// FleetPhase summarises a fleet.
+// +kubebuilder:validation:Enum=Pending;Ready;NotReady;Terminating
+type FleetPhase string
+
+// Fleet phases.
+const (
+	// FleetPending: members not yet observed.
+	FleetPending FleetPhase = "Pending"
+	// FleetReady: every member is Ready.
+	FleetReady FleetPhase = "Ready"
+	// FleetNotReady: some member is missing or not Ready.
+	FleetNotReady FleetPhase = "NotReady"
+	// FleetTerminating: the fleet is being deleted.
+	FleetTerminating FleetPhase = "Terminating"
+)
+
+// FleetStatus is what the hub observed of the fleet's members.
+type FleetStatus struct {
+	// Phase summarises the members' readiness.
+	// +optional
+	Phase FleetPhase `json:"phase,omitempty"`
+
+	// ReadyClusters counts Ready members.
+	// +optional
+	ReadyClusters int32 `json:"readyClusters,omitempty"`
+
+	// NotReadyClusters counts members that are missing or not Ready.
+	// +optional
+	NotReadyClusters int32 `json:"notReadyClusters,omitempty"`
+
+	// Conditions: Ready is True when every member is Ready.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Condition types and reasons of a Fleet.
+const (
+	ConditionReady = "Ready"
+
+	ReasonAllClustersReady  = "AllClustersReady"
+	ReasonClustersNotReady  = "ClustersNotReady"
+	ReasonClustersNotFound  = "ClustersNotFound"
+	ReasonNoClustersInFleet = "NoClusters"
+)
+
+// ClusterNames returns the members' names in spec order.
+func (f *Fleet) ClusterNames() []string {
+	out := make([]string, 0, len(f.Spec.Clusters))
+	for _, c := range f.Spec.Clusters {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// Member returns the member entry named name, or nil.
+func (f *Fleet) Member(name string) *FleetCluster {
+	for i := range f.Spec.Clusters {
+		if f.Spec.Clusters[i].Name == name {
+			return &f.Spec.Clusters[i]
+		}
+	}
+	return nil
+}
+
+// IsReady reports whether the fleet's Ready condition is True.
+func (f *Fleet) IsReady() bool {
+	return meta.IsStatusConditionTrue(f.Status.Conditions, ConditionReady)
+}

@@ -1,0 +1,58 @@
+// Package scheme registers every Kurator API group, together with the
+// Kubernetes built-in types, in one runtime.Scheme.
+package scheme
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+)
+
+// AddToScheme adds the Kubernetes built-in types and the policy, cluster,
+// fleet and work groups to s.
+func AddToScheme(s *runtime.Scheme) error {
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme,
+		policyv1alpha1.AddToScheme,
+		clusterv1alpha1.AddToScheme,
+		fleetv1alpha1.AddToScheme,
+		workv1alpha1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// KuratorAddToScheme adds only the Kurator groups (policy, cluster, fleet,
+// work), for schemes that already hold the built-in types.
+func KuratorAddToScheme(s *runtime.Scheme) error {
+	for _, add := range []func(*runtime.Scheme) error{
+		policyv1alpha1.AddToScheme,
+		clusterv1alpha1.AddToScheme,
+		fleetv1alpha1.AddToScheme,
+		workv1alpha1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Scheme holds the built-in types and every Kurator group.
+var Scheme = runtime.NewScheme()
+
+// Codecs are serializers for Scheme.
+var Codecs = serializer.NewCodecFactory(Scheme)
+
+func init() {
+	utilruntime.Must(AddToScheme(Scheme))
+}
