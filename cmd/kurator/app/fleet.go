@@ -1,0 +1,210 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kurator-go/kurator/internal/localfleet"
+)
+
+// fleetFlags are the flags every local-fleet command shares.
+type fleetFlags struct {
+	name     string
+	stateDir string
+}
+
+func (f *fleetFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.name, "name", "local", "name of the local fleet")
+	cmd.Flags().StringVar(&f.stateDir, "state-dir", "", "directory holding the fleet's state (default ~/.kurator/fleets/NAME)")
+}
+
+func (f *fleetFlags) dir() string {
+	if f.stateDir != "" {
+		return f.stateDir
+	}
+	return localfleet.DefaultStateDir(f.name)
+}
+
+func newUpCommand() *cobra.Command {
+	var (
+		ff      fleetFlags
+		members []string
+		nodes   int
+		binDir  string
+		noMerge bool
+	)
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Start a local fleet: a hub and member clusters as local processes",
+		Long: `Start a local fleet on this machine, without Docker: one etcd, a hub
+kube-apiserver, and for each member a kube-apiserver, kube-controller-manager,
+kube-scheduler and kwok with fake nodes whose pods really become Running and Ready.
+
+The processes keep running after this command exits; their logs and pids live in
+the state dir. The contexts kurator-hub and one per member are added to your
+kubeconfig ($KUBECONFIG or ~/.kube/config). Running "up" on a running fleet does
+nothing; on a fleet whose processes died, it cleans up and starts again.
+
+The Kubernetes components are built once from pinned Go modules by "make k8s".`,
+		Example: `  # the three clusters of the seed Fleet example
+  kurator up
+  kubectl --context cluster-hangzhou get nodes
+
+  # two small members
+  kurator up --name dev --members east,west --nodes-per-member 1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := localfleet.Config{
+				Name:            ff.name,
+				StateDir:        ff.stateDir,
+				NodesPerMember:  nodes,
+				BinDir:          binDir,
+				MergeKubeconfig: !noMerge,
+			}
+			if len(members) > 0 {
+				cfg.Members = membersFromNames(members)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out := cmd.OutOrStdout()
+			begin := time.Now()
+			st, err := localfleet.Up(ctx, cfg, out)
+			if errors.Is(err, localfleet.ErrAlreadyRunning) {
+				fmt.Fprintf(out, "fleet %s is already running (state in %s); `kurator status --name %s` shows it\n", st.Name, st.StateDir, st.Name)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "\nfleet %s is up in %.1fs\n", st.Name, time.Since(begin).Seconds())
+			if st.MergedInto != "" {
+				fmt.Fprintf(out, "contexts added to %s:", st.MergedInto)
+			} else {
+				fmt.Fprintf(out, "contexts in %s:", st.Kubeconfig)
+			}
+			for _, c := range st.Clusters {
+				fmt.Fprintf(out, " %s", c.Name)
+			}
+			fmt.Fprintf(out, "\ntry: kubectl --context %s get nodes\n", st.Clusters[len(st.Clusters)-1].Name)
+			return nil
+		},
+	}
+	ff.add(cmd)
+	cmd.Flags().StringSliceVar(&members, "members", nil, "member cluster names (default cluster-hangzhou,cluster-shanghai,cluster-frankfurt)")
+	cmd.Flags().IntVar(&nodes, "nodes-per-member", 3, "fake nodes per member (8 CPU, 32Gi, 110 pods each)")
+	cmd.Flags().StringVar(&binDir, "bin-dir", "", "directory of the pinned Kubernetes binaries (default ~/.cache/kurator/k8s-v1.37.2/bin)")
+	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the fleet's contexts to your kubeconfig")
+	return cmd
+}
+
+// membersFromNames keeps the seed's topology for the seed's cluster names and
+// puts any other member in region "local".
+func membersFromNames(names []string) []localfleet.Member {
+	known := map[string]localfleet.Member{}
+	for _, m := range localfleet.DefaultMembers() {
+		known[m.Name] = m
+	}
+	out := make([]localfleet.Member, 0, len(names))
+	for i, n := range names {
+		n = strings.TrimSpace(n)
+		if m, ok := known[n]; ok {
+			out = append(out, m)
+			continue
+		}
+		out = append(out, localfleet.Member{Name: n, Region: "local", Zone: fmt.Sprintf("local-%c", 'a'+i%26), Provider: "kwok"})
+	}
+	return out
+}
+
+func newDownCommand() *cobra.Command {
+	var (
+		ff       fleetFlags
+		keepData bool
+	)
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Stop a local fleet and remove its state",
+		Long: `Stop every process of a local fleet (only those: each is checked by pid and
+command line), remove its contexts from your kubeconfig, and delete its state dir
+unless --keep-data is given.`,
+		Example: `  kurator down
+  kurator down --name dev --keep-data`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return localfleet.Down(ff.dir(), keepData, cmd.OutOrStdout())
+		},
+	}
+	ff.add(cmd)
+	cmd.Flags().BoolVar(&keepData, "keep-data", false, "keep the state dir (etcd data, certificates, logs)")
+	return cmd
+}
+
+func newStatusCommand() *cobra.Command {
+	var ff fleetFlags
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each process of a local fleet: pid, port, health and memory",
+		Example: `  kurator status
+  kurator status --name dev`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := localfleet.LoadState(ff.dir())
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+			defer cancel()
+			procs, err := localfleet.Status(ctx, st)
+			if err != nil {
+				return err
+			}
+			return printStatus(cmd, st, procs)
+		},
+	}
+	ff.add(cmd)
+	return cmd
+}
+
+func printStatus(cmd *cobra.Command, st *localfleet.State, procs []localfleet.ProcessStatus) error {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "fleet %s (state in %s, started %s)\n", st.Name, st.StateDir, st.Started.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tRSS\tDETAIL")
+	var total int64
+	down := 0
+	for _, p := range procs {
+		health, detail := "ok", ""
+		if !p.Healthy {
+			health, detail = "down", p.Error
+			down++
+		}
+		rss := "-"
+		if p.RSS > 0 {
+			rss = fmt.Sprintf("%dMi", p.RSS>>20)
+			total += p.RSS
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", p.Name, p.PID, p.Port, health, rss, truncate(detail, 80))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d/%d healthy, total RSS %dMi\n", len(procs)-down, len(procs), total>>20)
+	return nil
+}
+
+func truncate(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

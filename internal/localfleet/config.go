@@ -1,0 +1,139 @@
+// Package localfleet runs a real multi-cluster Kubernetes playground on one
+// machine, as plain local processes: one etcd shared through distinct prefixes,
+// a hub kube-apiserver, and per member cluster a kube-apiserver,
+// kube-controller-manager, kube-scheduler and kwok with fake nodes whose pods
+// really become Running and Ready. `kurator up` and the e2e tests use it.
+package localfleet
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// K8sVersion is the Kubernetes version of the pinned components.
+const K8sVersion = "v1.37.2"
+
+// Member describes one member cluster of a local fleet.
+type Member struct {
+	Name     string
+	Region   string
+	Zone     string
+	Provider string
+}
+
+// Config describes a local fleet.
+type Config struct {
+	// Name identifies the fleet; several fleets may run side by side.
+	Name string
+	// Members are the member clusters.
+	Members []Member
+	// NodesPerMember is the number of fake nodes in each member.
+	NodesPerMember int
+	// NodeCPU, NodeMemory and NodePods are each fake node's capacity.
+	NodeCPU, NodeMemory, NodePods resource.Quantity
+	// StateDir holds certificates, kubeconfigs, data, logs and pids.
+	StateDir string
+	// BinDir holds the pinned Kubernetes binaries (see hack/k8s/build.sh).
+	BinDir string
+	// MergeKubeconfig adds the fleet's contexts to the user's kubeconfig
+	// ($KUBECONFIG or ~/.kube/config). Tests leave it off.
+	MergeKubeconfig bool
+	// StopWithParent kills every process of the fleet when the starting
+	// process dies (used by tests so a crashed test leaves nothing behind).
+	StopWithParent bool
+}
+
+// DefaultMembers are the clusters of seed document 001's Fleet example.
+func DefaultMembers() []Member {
+	return []Member{
+		{Name: "cluster-hangzhou", Region: "asia-east", Zone: "asia-east-1a", Provider: "alibaba"},
+		{Name: "cluster-shanghai", Region: "asia-east", Zone: "asia-east-1b", Provider: "huawei"},
+		{Name: "cluster-frankfurt", Region: "eu-central", Zone: "eu-central-1a", Provider: "aws"},
+	}
+}
+
+// DefaultStateDir is where a fleet named name keeps its state unless told otherwise.
+func DefaultStateDir(name string) string {
+	if d := os.Getenv("KURATOR_STATE_DIR"); d != "" {
+		return filepath.Join(d, name)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = os.TempDir()
+	}
+	return filepath.Join(home, ".kurator", "fleets", name)
+}
+
+// DefaultBinDir is the versioned cache the pinned components are built into.
+func DefaultBinDir() string {
+	if d := os.Getenv("KURATOR_K8S_BIN"); d != "" {
+		return d
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = filepath.Join(os.TempDir(), "cache")
+	}
+	return filepath.Join(cache, "kurator", "k8s-"+K8sVersion, "bin")
+}
+
+// WithDefaults fills unset fields.
+func (c Config) WithDefaults() Config {
+	if c.Name == "" {
+		c.Name = "local"
+	}
+	if c.Members == nil {
+		c.Members = DefaultMembers()
+	}
+	if c.NodesPerMember == 0 {
+		c.NodesPerMember = 3
+	}
+	if c.NodeCPU.IsZero() {
+		c.NodeCPU = resource.MustParse("8")
+	}
+	if c.NodeMemory.IsZero() {
+		c.NodeMemory = resource.MustParse("32Gi")
+	}
+	if c.NodePods.IsZero() {
+		c.NodePods = resource.MustParse("110")
+	}
+	if c.StateDir == "" {
+		c.StateDir = DefaultStateDir(c.Name)
+	}
+	if c.BinDir == "" {
+		c.BinDir = DefaultBinDir()
+	}
+	return c
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// Validate reports the first problem with the configuration.
+func (c Config) Validate() error {
+	if !dnsLabel.MatchString(c.Name) {
+		return fmt.Errorf("fleet name %q: use lower-case letters, digits and '-'", c.Name)
+	}
+	if len(c.Members) == 0 {
+		return fmt.Errorf("fleet %s has no members: pass --members with at least one name", c.Name)
+	}
+	seen := map[string]bool{HubName: true}
+	for _, m := range c.Members {
+		if !dnsLabel.MatchString(m.Name) || len(m.Name) > 63 {
+			return fmt.Errorf("member name %q: use a DNS label (lower-case letters, digits and '-', at most 63)", m.Name)
+		}
+		if seen[m.Name] {
+			return fmt.Errorf("member name %q is used twice (or clashes with the hub's name)", m.Name)
+		}
+		seen[m.Name] = true
+	}
+	if c.NodesPerMember < 1 || c.NodesPerMember > 1000 {
+		return fmt.Errorf("--nodes-per-member %d: give a number from 1 to 1000", c.NodesPerMember)
+	}
+	return nil
+}
+
+// HubName is the kubeconfig context and cluster name of the hub.
+const HubName = "kurator-hub"
