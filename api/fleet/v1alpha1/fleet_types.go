@@ -47,9 +47,11 @@ type FleetList struct {
 // FleetSpec lists the member clusters and the fleet's scheduling preferences.
 type FleetSpec struct {
 	// Clusters are the members, by name, in the fleet's namespace. A name
-	// appears at most once.
+	// appears at most once; at most 1000 members keep the CEL uniqueness
+	// rule within the apiserver's cost budget (the rule's distinct() needs a
+	// Kubernetes 1.34+ hub).
 	// +kubebuilder:validation:MaxItems=1000
-	// +kubebuilder:validation:XValidation:rule="self.all(c, self.exists_one(d, d.name == c.name))",message="spec.clusters[].name must be unique; merge the duplicate entries into one"
+	// +kubebuilder:validation:XValidation:rule="self.map(c, c.name).distinct().size() == self.size()",message="spec.clusters[].name must be unique; merge the duplicate entries into one"
 	// +optional
 	Clusters []FleetCluster `json:"clusters,omitempty"`
 
@@ -89,6 +91,7 @@ func (c *FleetCluster) ClusterKind() string {
 type FleetPlacement struct {
 	// SpreadConstraints apply to a policy without spread constraints whose
 	// candidate clusters all belong to this fleet.
+	// +kubebuilder:validation:MaxItems=16
 	// +optional
 	SpreadConstraints []policyv1alpha1.SpreadConstraint `json:"spreadConstraints,omitempty"`
 

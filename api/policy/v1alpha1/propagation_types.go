@@ -166,6 +166,7 @@ type Placement struct {
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
 	// SpreadConstraints spread the resources over groups of clusters.
+	// +kubebuilder:validation:MaxItems=16
 	// +optional
 	SpreadConstraints []SpreadConstraint `json:"spreadConstraints,omitempty"`
 

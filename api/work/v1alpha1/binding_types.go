@@ -86,8 +86,9 @@ type ResourceBindingSpec struct {
 	Placement *policyv1alpha1.Placement `json:"placement,omitempty"`
 
 	// Clusters is the scheduling result: target clusters and their replicas.
-	// +kubebuilder:validation:XValidation:rule="self.all(c, self.exists_one(d, d.name == c.name))",message="spec.clusters[].name must be unique; give each cluster one entry with the summed replicas"
-	// +kubebuilder:validation:MaxItems=5000
+	// A cluster appears at most once (a list map keyed by name).
+	// +listType=map
+	// +listMapKey=name
 	// +optional
 	Clusters []TargetCluster `json:"clusters,omitempty"`
 
