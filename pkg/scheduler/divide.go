@@ -1,0 +1,396 @@
+package scheduler
+
+import (
+	"container/heap"
+	"fmt"
+	"hash/fnv"
+	"math/bits"
+	"slices"
+
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+)
+
+// divisionMode is the resolved replicaScheduling of a placement.
+type divisionMode int
+
+const (
+	modeDuplicated divisionMode = iota
+	modeStaticWeighted
+	modeDynamicWeighted
+	modeAggregated
+)
+
+func (m divisionMode) String() string {
+	return [...]string{"Duplicated", "StaticWeighted", "DynamicWeighted", "Aggregated"}[m]
+}
+
+// resolveMode applies Karmada's defaults: no replicaScheduling means
+// Duplicated; an empty type means Divided (the CRD default); Divided without
+// a preference means Weighted; Weighted without dynamicWeight is static.
+func resolveMode(rs *policyv1alpha1.ReplicaSchedulingStrategy) (divisionMode, error) {
+	if rs == nil {
+		return modeDuplicated, nil
+	}
+	switch rs.ReplicaSchedulingType {
+	case policyv1alpha1.ReplicaSchedulingTypeDuplicated:
+		return modeDuplicated, nil
+	case "", policyv1alpha1.ReplicaSchedulingTypeDivided:
+	default:
+		return 0, fmt.Errorf("placement.replicaScheduling.replicaSchedulingType %q is unknown; use Duplicated or Divided", rs.ReplicaSchedulingType)
+	}
+	switch rs.ReplicaDivisionPreference {
+	case policyv1alpha1.ReplicaDivisionPreferenceAggregated:
+		return modeAggregated, nil
+	case "", policyv1alpha1.ReplicaDivisionPreferenceWeighted:
+	default:
+		return 0, fmt.Errorf("placement.replicaScheduling.replicaDivisionPreference %q is unknown; use Weighted or Aggregated", rs.ReplicaDivisionPreference)
+	}
+	if rs.WeightPreference == nil || rs.WeightPreference.DynamicWeight == "" {
+		return modeStaticWeighted, nil
+	}
+	if rs.WeightPreference.DynamicWeight != policyv1alpha1.DynamicWeightByAvailableReplicas {
+		return 0, fmt.Errorf("placement.replicaScheduling.weightPreference.dynamicWeight %q is unknown; use AvailableReplicas", rs.WeightPreference.DynamicWeight)
+	}
+	return modeDynamicWeighted, nil
+}
+
+// divide sets assigned on every selected candidate. It returns the
+// candidates to keep (static weighting drops weight-0 clusters).
+func (rc *requestContext) divide(sel []candidate) ([]candidate, error) {
+	wanted := rc.req.Replicas
+	if wanted == 0 {
+		// Not a workload (or scaled to zero): every cluster gets the
+		// object itself, no replicas to divide.
+		return sel, nil
+	}
+	switch rc.mode {
+	case modeDuplicated:
+		for i := range sel {
+			sel[i].assigned = wanted
+		}
+		return sel, nil
+	case modeStaticWeighted:
+		return rc.divideStatic(sel)
+	default:
+		return sel, rc.divideDynamic(sel, rc.mode == modeAggregated)
+	}
+}
+
+// divideStatic: a cluster's weight is the highest weight among the
+// staticWeightList entries that select it; weight-0 clusters get nothing;
+// when no cluster has a weight every cluster weighs 1. Replicas are then
+// divided by Webster / Sainte-Laguë, ignoring any previous result.
+func (rc *requestContext) divideStatic(sel []candidate) ([]candidate, error) {
+	var list []policyv1alpha1.StaticClusterWeight
+	if wp := rc.placement.ReplicaScheduling.WeightPreference; wp != nil {
+		list = wp.StaticWeightList
+	}
+	affs := make([]*compiledAffinity, len(list))
+	for i := range list {
+		ca, err := compileAffinity(rc.snap, &list[i].TargetCluster, fmt.Sprintf("placement.replicaScheduling.weightPreference.staticWeightList[%d].targetCluster", i))
+		if err != nil {
+			return nil, err
+		}
+		affs[i] = ca
+	}
+	weighted := false
+	for i := range sel {
+		c := sel[i].idx
+		var w int64
+		for j, ca := range affs {
+			if list[j].Weight > w && ca.reject(&rc.snap.clusters[c], c) == "" {
+				w = list[j].Weight
+			}
+		}
+		sel[i].weight = w
+		weighted = weighted || w > 0
+	}
+	kept := sel[:0]
+	for _, c := range sel {
+		if !weighted {
+			c.weight = 1
+		}
+		if c.weight <= 0 {
+			rc.reasons[c.idx] = reasonZeroWeight
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if len(kept) == 0 {
+		return nil, rc.unschedulable("every cluster has weight 0 in staticWeightList")
+	}
+	rc.webster(kept, int64(rc.req.Replicas))
+	return kept, nil
+}
+
+// tieDescending is Karmada's tie rule for static weights: names ascending,
+// unless the FNV-32a hash of the resource UID is odd. It varies the favoured
+// cluster across workloads while staying stable for each workload.
+func tieDescending(uid string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(uid))
+	return h.Sum32()%2 == 1
+}
+
+// webster divides n seats by the highest-averages method with divisors
+// 1, 3, 5, …: seat after seat goes to the largest weight/(2·seats+1), ties
+// to fewer seats, then by name (see tieDescending). Handing seats one by one
+// costs O(n log k); instead we start from the exact set of seats whose
+// quotient beats W/(2n) — a prefix of the sequential order — and then add or
+// remove the few seats (at most one per cluster) that differ from n. The
+// result is identical to the sequential method.
+func (rc *requestContext) webster(sel []candidate, n int64) {
+	// Keep weights small enough that products below fit in 128 bits and
+	// their sum in 62 bits; only absurd weights are scaled.
+	var maxW uint64
+	for i := range sel {
+		maxW = max(maxW, uint64(sel[i].weight))
+	}
+	shift := max(0, bits.Len64(maxW)+bits.Len(uint(len(sel)))-62)
+	var total uint64
+	for i := range sel {
+		w := max(uint64(sel[i].weight)>>shift, 1)
+		sel[i].weight = int64(w)
+		total += w
+	}
+	desc := tieDescending(string(rc.req.Resource.UID))
+	h := &seatHeap{sel: sel, desc: desc}
+
+	var given int64
+	for i := range sel {
+		// Seats j with w/(2j+1) > W/(2n)  ⇔  odd k=2j+1 with k·W < 2n·w.
+		hi, lo := bits.Mul64(uint64(2*n), uint64(sel[i].weight))
+		if lo == 0 {
+			hi--
+		}
+		lo--
+		k, _ := bits.Div64(hi, lo, total)
+		sel[i].assigned = int32((k + 1) / 2)
+		given += int64(sel[i].assigned)
+	}
+
+	if given < n {
+		h.items = h.items[:0]
+		for i := range sel {
+			h.items = append(h.items, i)
+		}
+		h.removing = false
+		heap.Init(h)
+		for ; given < n; given++ {
+			top := h.items[0]
+			sel[top].assigned++
+			heap.Fix(h, 0)
+		}
+	} else if given > n {
+		for i := range sel {
+			if sel[i].assigned > 0 {
+				h.items = append(h.items, i)
+			}
+		}
+		h.removing = true
+		heap.Init(h)
+		for ; given > n; given-- {
+			top := h.items[0]
+			sel[top].assigned--
+			if sel[top].assigned == 0 {
+				heap.Pop(h)
+			} else {
+				heap.Fix(h, 0)
+			}
+		}
+	}
+}
+
+// seatHeap orders clusters by their next seat (adding) or by their last
+// seat in reverse (removing), in the sequential method's order.
+type seatHeap struct {
+	sel      []candidate
+	items    []int
+	desc     bool
+	removing bool
+}
+
+// seatBefore reports whether seat j of cluster a comes before seat k of
+// cluster b in the sequential order.
+func (h *seatHeap) seatBefore(a int, j int64, b int, k int64) bool {
+	wa, wb := uint64(h.sel[a].weight), uint64(h.sel[b].weight)
+	// wa/(2j+1) vs wb/(2k+1), compared exactly in 128 bits.
+	ah, al := bits.Mul64(wa, uint64(2*k+1))
+	bh, bl := bits.Mul64(wb, uint64(2*j+1))
+	if ah != bh {
+		return ah > bh
+	}
+	if al != bl {
+		return al > bl
+	}
+	if j != k {
+		return j < k
+	}
+	if h.desc {
+		return h.sel[a].idx > h.sel[b].idx
+	}
+	return h.sel[a].idx < h.sel[b].idx
+}
+
+func (h *seatHeap) Len() int { return len(h.items) }
+func (h *seatHeap) Less(x, y int) bool {
+	a, b := h.items[x], h.items[y]
+	if h.removing {
+		// The last seat handed out comes off first.
+		return h.seatBefore(b, int64(h.sel[b].assigned)-1, a, int64(h.sel[a].assigned)-1)
+	}
+	return h.seatBefore(a, int64(h.sel[a].assigned), b, int64(h.sel[b].assigned))
+}
+func (h *seatHeap) Swap(x, y int) { h.items[x], h.items[y] = h.items[y], h.items[x] }
+func (h *seatHeap) Push(v any)    { h.items = append(h.items, v.(int)) }
+func (h *seatHeap) Pop() any {
+	v := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return v
+}
+
+// divideDynamic implements dynamic weights (AvailableReplicas) and
+// Aggregated, in Karmada's steady mode unless the request is fresh:
+//   - fresh: weights are what each cluster could hold (available, which
+//     includes this binding's replicas there); divide all replicas anew;
+//   - scale down: weights are the current replicas; divide the wanted count;
+//   - scale up (and first schedule): weights are each cluster's room for
+//     more; divide the missing replicas and add them to the current ones;
+//   - unchanged count: keep the current replicas.
+//
+// Only replicas on clusters that are still selected count as current; the
+// rest are placed again. Aggregated first keeps the fewest clusters whose
+// weights cover the target (current clusters first when scaling up).
+func (rc *requestContext) divideDynamic(sel []candidate, aggregated bool) error {
+	wanted := int64(rc.req.Replicas)
+	var current int64
+	for i := range sel {
+		current += int64(sel[i].prev)
+	}
+	var target int64
+	merge := false
+	switch {
+	case rc.req.Fresh:
+		target = wanted
+		for i := range sel {
+			sel[i].weight = int64(sel[i].avail)
+		}
+	case current > wanted:
+		target = wanted
+		for i := range sel {
+			sel[i].weight = int64(sel[i].prev)
+		}
+	case current < wanted:
+		target = wanted - current
+		merge = true
+		for i := range sel {
+			sel[i].weight = int64(sel[i].raw)
+		}
+	default:
+		for i := range sel {
+			sel[i].assigned = sel[i].prev
+		}
+		return nil
+	}
+
+	var sum int64
+	for i := range sel {
+		sum += sel[i].weight
+	}
+	if sum < target {
+		return rc.capacityError(sel, target, merge)
+	}
+
+	if aggregated {
+		// Fewest clusters: biggest weights first; when scaling up, clusters
+		// already in use come first so the workload stays together.
+		slices.SortFunc(sel, func(a, b candidate) int {
+			if merge && (a.prev > 0) != (b.prev > 0) {
+				if a.prev > 0 {
+					return -1
+				}
+				return 1
+			}
+			if a.weight != b.weight {
+				if a.weight > b.weight {
+					return -1
+				}
+				return 1
+			}
+			return a.idx - b.idx
+		})
+		var covered int64
+		for i := range sel {
+			if covered >= target {
+				sel[i].weight = 0
+			}
+			covered += sel[i].weight
+		}
+	}
+
+	proportional(sel, target)
+	if merge {
+		for i := range sel {
+			sel[i].assigned += sel[i].prev
+		}
+	}
+	return nil
+}
+
+// proportional gives each cluster floor(weight·target/Σweight) and hands
+// the remainder out one by one to the heaviest weights (then more current
+// replicas, then name). Σweight ≥ target, so nobody gets more than its
+// weight, which for dynamic weights is its room.
+func proportional(sel []candidate, target int64) {
+	var sum int64
+	for i := range sel {
+		sum += sel[i].weight
+	}
+	if sum == 0 {
+		return
+	}
+	var given int64
+	for i := range sel {
+		a := sel[i].weight * target / sum
+		sel[i].assigned = int32(a)
+		given += a
+	}
+	if given == target {
+		return
+	}
+	slices.SortFunc(sel, func(a, b candidate) int {
+		if a.weight != b.weight {
+			if a.weight > b.weight {
+				return -1
+			}
+			return 1
+		}
+		if a.prev != b.prev {
+			return int(b.prev) - int(a.prev)
+		}
+		return a.idx - b.idx
+	})
+	for i := 0; given < target && i < len(sel); i++ {
+		if sel[i].weight > 0 {
+			sel[i].assigned++
+			given++
+		}
+	}
+}
+
+func (rc *requestContext) capacityError(sel []candidate, target int64, merge bool) error {
+	what := "can hold"
+	if merge {
+		what = "have room for"
+	}
+	var sum int64
+	for i := range sel {
+		sum += sel[i].weight
+		unit := "replicas"
+		if merge {
+			unit = "more replicas"
+		}
+		rc.reasons[sel[i].idx] = fmt.Sprintf("room for %d %s", sel[i].weight, unit)
+	}
+	return rc.unschedulable(fmt.Sprintf("%d replicas are needed and the selected clusters %s %d", target, what, sum))
+}
