@@ -39,10 +39,10 @@ func labelsOpt(kv ...string) clusterOpt {
 	}
 }
 
-func regionOpt(r string) clusterOpt      { return func(c *Cluster) { c.Region = r } }
-func providerOpt(p string) clusterOpt    { return func(c *Cluster) { c.Provider = p } }
-func zonesOpt(z ...string) clusterOpt    { return func(c *Cluster) { c.Zones = z } }
-func fleetOpt(f string) clusterOpt       { return func(c *Cluster) { c.Fleet = f } }
+func regionOpt(r string) clusterOpt   { return func(c *Cluster) { c.Region = r } }
+func providerOpt(p string) clusterOpt { return func(c *Cluster) { c.Provider = p } }
+func zonesOpt(z ...string) clusterOpt { return func(c *Cluster) { c.Zones = z } }
+func fleetOpt(f string) clusterOpt    { return func(c *Cluster) { c.Fleet = f } }
 func apisOpt(gv string, kinds ...string) clusterOpt {
 	return func(c *Cluster) {
 		c.APIEnablements = append(c.APIEnablements, APIEnablement{GroupVersion: gv, Kinds: kinds})
