@@ -20,7 +20,10 @@ func ExecutionNamespace(cluster string) string {
 // holds, and false when the namespace is not an execution namespace.
 func ClusterOfExecutionNamespace(namespace string) (string, bool) {
 	cluster, ok := strings.CutPrefix(namespace, ExecutionNamespacePrefix)
-	return cluster, ok && cluster != ""
+	if !ok || cluster == "" {
+		return "", false
+	}
+	return cluster, true
 }
 
 // Labels that tie a Work to the binding it was rendered from.
