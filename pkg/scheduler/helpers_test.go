@@ -257,3 +257,5 @@ func asUnschedulable(t *testing.T, err error) *UnschedulableError {
 	}
 	return ue
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -347,7 +347,8 @@ func (rc *requestContext) balanceOne(sel []candidate, sc *policyv1alpha1.SpreadC
 		if totals[hi]-totals[lo] <= skew {
 			return
 		}
-		// Receiver: the smallest group with room; its roomiest cluster.
+		// Receiver: the smallest group with room; in it, a cluster already
+		// running replicas (so Aggregated stays compact), then the roomiest.
 		recvGroup, recv := -1, -1
 		for i := range sel {
 			if sel[i].assigned >= sel[i].avail {
@@ -356,7 +357,7 @@ func (rc *requestContext) balanceOne(sel []candidate, sc *policyv1alpha1.SpreadC
 			g := int(gi.id[i])
 			if recvGroup < 0 || totals[g] < totals[recvGroup] {
 				recvGroup, recv = g, i
-			} else if g == recvGroup && sel[i].avail-sel[i].assigned > sel[recv].avail-sel[recv].assigned {
+			} else if g == recvGroup && betterReceiver(&sel[i], &sel[recv]) {
 				recv = i
 			}
 		}
@@ -379,4 +380,11 @@ func (rc *requestContext) balanceOne(sel []candidate, sc *policyv1alpha1.SpreadC
 		sel[donor].assigned -= int32(move)
 		sel[recv].assigned += int32(move)
 	}
+}
+
+func betterReceiver(a, b *candidate) bool {
+	if (a.assigned > 0) != (b.assigned > 0) {
+		return a.assigned > 0
+	}
+	return a.avail-a.assigned > b.avail-b.assigned
 }
