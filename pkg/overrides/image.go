@@ -24,8 +24,8 @@ type Image struct {
 	Digest string
 }
 
-// ParseImage splits ref. It never fails: any string parses to something that
-// String turns back into it (less a dangling ":" or "@").
+// ParseImage splits ref. It never fails, and String gives back exactly ref for
+// every input, so an image no overrider touches is byte-for-byte unchanged.
 func ParseImage(ref string) Image {
 	var img Image
 	rest := ref
@@ -37,12 +37,14 @@ func ParseImage(ref string) Image {
 			rest = ref[i+1:]
 		}
 	}
-	if i := strings.IndexByte(rest, '@'); i >= 0 {
+	// Empty tags and digests are not split off, so that a dangling ":" or
+	// "@" stays in Repository and String reproduces the input exactly.
+	if i := strings.IndexByte(rest, '@'); i >= 0 && i < len(rest)-1 {
 		img.Digest = rest[i+1:]
 		rest = rest[:i]
 	}
 	// A ":" before the last "/" belongs to the path, not to a tag.
-	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
+	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') && i < len(rest)-1 {
 		img.Tag = rest[i+1:]
 		rest = rest[:i]
 	}
