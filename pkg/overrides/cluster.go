@@ -20,10 +20,11 @@ type ClusterInfo struct {
 	Zones    []string
 }
 
-// Selected reports whether affinity selects the cluster. A nil affinity
-// selects every cluster. All given conditions must hold: not excluded, in
-// clusterNames when that is non-empty, labelSelector, fieldSelector.
-func (c *ClusterInfo) Selected(affinity *policyv1alpha1.ClusterAffinity) bool {
+// SelectedBy reports whether affinity (a rule's targetCluster) selects the
+// cluster. A nil affinity selects every cluster. All given conditions must
+// hold: not excluded, in clusterNames when that is non-empty, labelSelector,
+// fieldSelector.
+func (c *ClusterInfo) SelectedBy(affinity *policyv1alpha1.ClusterAffinity) bool {
 	if affinity == nil {
 		return true
 	}

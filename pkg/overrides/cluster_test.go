@@ -9,7 +9,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 )
 
-func TestClusterInfoSelected(t *testing.T) {
+func TestClusterInfoSelectedBy(t *testing.T) {
 	hz := ClusterInfo{Name: "cluster-hangzhou", Labels: map[string]string{"region": "asia-east", "env": "production"},
 		Provider: "alibaba", Region: "cn-hangzhou", Zones: []string{"cn-hangzhou-a", "cn-hangzhou-b"}}
 	field := func(key string, op corev1.NodeSelectorOperator, values ...string) *policyv1alpha1.ClusterAffinity {
@@ -45,8 +45,8 @@ func TestClusterInfoSelected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.cluster.Selected(tt.affinity); got != tt.want {
-				t.Errorf("Selected = %v, want %v", got, tt.want)
+			if got := tt.cluster.SelectedBy(tt.affinity); got != tt.want {
+				t.Errorf("SelectedBy = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -114,7 +114,7 @@ func ApplySelected(obj *unstructured.Unstructured, cluster ClusterInfo, policies
 		p := &policies[i]
 		var ruleIdx []int
 		for r, rule := range p.Spec.Rules() {
-			if !cluster.Selected(rule.TargetCluster) {
+			if !cluster.SelectedBy(rule.TargetCluster) {
 				continue
 			}
 			if err := applyRule(out.Object, &rule.Overriders); err != nil {
