@@ -2,6 +2,8 @@ package localfleet
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -41,5 +43,20 @@ func Status(ctx context.Context, s *State) ([]ProcessStatus, error) {
 		})
 	}
 	wg.Wait()
+	slices.SortStableFunc(out, func(a, b ProcessStatus) int { return s.order(a.Name) - s.order(b.Name) })
 	return out, nil
+}
+
+// componentOrder is the order a cluster's components start in.
+var componentOrder = []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}
+
+// order ranks a process for display: etcd, then each cluster in fleet order
+// (hub first), each cluster's components in start order.
+func (s *State) order(name string) int {
+	cluster, comp, ok := strings.Cut(name, "/")
+	if !ok {
+		return -1
+	}
+	ci := slices.IndexFunc(s.Clusters, func(c Cluster) bool { return c.Name == cluster })
+	return ci*len(componentOrder) + slices.Index(componentOrder, comp)
 }

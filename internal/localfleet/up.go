@@ -255,6 +255,9 @@ func (l *launcher) startAPIServer(ctx context.Context, c Cluster, etcdURL string
 		"--etcd-prefix=/kurator/" + l.cfg.Name + "/" + c.Name,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
+		// The kubernetes Service endpoints may not point at loopback, and no
+		// pod needs to reach the apiserver through them here.
+		"--endpoint-reconciler-type=none",
 		"--secure-port=" + port,
 		"--tls-cert-file=" + cert,
 		"--tls-private-key-file=" + key,
