@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"container/heap"
 	"fmt"
 	"hash/fnv"
@@ -85,11 +86,18 @@ func (rc *requestContext) divideStatic(sel []candidate) ([]candidate, error) {
 	if wp := rc.placement.ReplicaScheduling.WeightPreference; wp != nil {
 		list = wp.StaticWeightList
 	}
+	// Entries are tried heaviest first so the first match is the maximum
+	// and the rest need not be evaluated (stable: list order on ties).
+	order := make([]int, len(list))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(list[b].Weight, list[a].Weight) })
 	affs := make([]*compiledAffinity, len(list))
 	for i := range list {
-		ca, err := compileAffinity(rc.snap, &list[i].TargetCluster, fmt.Sprintf("placement.replicaScheduling.weightPreference.staticWeightList[%d].targetCluster", i))
+		ca, err := compileAffinity(rc.snap, &list[i].TargetCluster)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("placement.replicaScheduling.weightPreference.staticWeightList[%d].targetCluster.%w", i, err)
 		}
 		affs[i] = ca
 	}
@@ -97,9 +105,13 @@ func (rc *requestContext) divideStatic(sel []candidate) ([]candidate, error) {
 	for i := range sel {
 		c := sel[i].idx
 		var w int64
-		for j, ca := range affs {
-			if list[j].Weight > w && ca.reject(&rc.snap.clusters[c], c) == "" {
+		for _, j := range order {
+			if list[j].Weight <= 0 {
+				break
+			}
+			if affs[j].reject(&rc.snap.clusters[c], c) == "" {
 				w = list[j].Weight
+				break
 			}
 		}
 		sel[i].weight = w

@@ -53,7 +53,10 @@ type compiledAffinity struct {
 	zoneReqs []corev1.NodeSelectorRequirement
 }
 
-func compileAffinity(s *Snapshot, a *policyv1alpha1.ClusterAffinity, path string) (*compiledAffinity, error) {
+// compileAffinity's errors name the field inside the affinity; callers add
+// where the affinity sits (formatting that path only on error keeps the hot
+// path free of Sprintf).
+func compileAffinity(s *Snapshot, a *policyv1alpha1.ClusterAffinity) (*compiledAffinity, error) {
 	ca := &compiledAffinity{}
 	if a == nil {
 		return ca, nil
@@ -78,7 +81,7 @@ func compileAffinity(s *Snapshot, a *policyv1alpha1.ClusterAffinity, path string
 	if a.LabelSelector != nil {
 		sel, err := metav1.LabelSelectorAsSelector(a.LabelSelector)
 		if err != nil {
-			return nil, fmt.Errorf("%s.labelSelector: %w", path, err)
+			return nil, fmt.Errorf("labelSelector: %w", err)
 		}
 		ca.labelSel = sel
 	}
@@ -89,18 +92,18 @@ func compileAffinity(s *Snapshot, a *policyv1alpha1.ClusterAffinity, path string
 			case policyv1alpha1.ProviderField, policyv1alpha1.RegionField:
 				r, err := nodeRequirement(e)
 				if err != nil {
-					return nil, fmt.Errorf("%s.fieldSelector.matchExpressions[%d]: %w", path, i, err)
+					return nil, fmt.Errorf("fieldSelector.matchExpressions[%d]: %w", i, err)
 				}
 				reqs = append(reqs, *r)
 			case policyv1alpha1.ZoneField:
 				switch e.Operator {
 				case corev1.NodeSelectorOpIn, corev1.NodeSelectorOpNotIn, corev1.NodeSelectorOpExists, corev1.NodeSelectorOpDoesNotExist:
 				default:
-					return nil, fmt.Errorf("%s.fieldSelector.matchExpressions[%d]: operator %q is not supported for zone; use In, NotIn, Exists or DoesNotExist", path, i, e.Operator)
+					return nil, fmt.Errorf("fieldSelector.matchExpressions[%d]: operator %q is not supported for zone; use In, NotIn, Exists or DoesNotExist", i, e.Operator)
 				}
 				ca.zoneReqs = append(ca.zoneReqs, e)
 			default:
-				return nil, fmt.Errorf("%s.fieldSelector.matchExpressions[%d]: key %q is not a cluster field; use provider, region or zone", path, i, e.Key)
+				return nil, fmt.Errorf("fieldSelector.matchExpressions[%d]: key %q is not a cluster field; use provider, region or zone", i, e.Key)
 			}
 		}
 		if len(reqs) > 0 {
@@ -179,7 +182,7 @@ func filterTaints(rc *requestContext, _ *compiledAffinity, c int) string {
 	ci := &rc.snap.clusters[c]
 	for i := range ci.taints {
 		if !tolerated(rc.tolerations, &ci.taints[i]) {
-			return "taint " + ci.taintText[i] + " not tolerated"
+			return ci.taintReason[i]
 		}
 	}
 	return ""

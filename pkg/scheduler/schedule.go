@@ -129,8 +129,7 @@ func Schedule(s *Snapshot, req Request) (Result, error) {
 
 	terms := rc.placement.ClusterAffinities
 	if len(terms) == 0 {
-		res, err := rc.scheduleWith(rc.placement.ClusterAffinity, "placement.clusterAffinity")
-		return res, err
+		return rc.scheduleWith(rc.placement.ClusterAffinity, -1)
 	}
 	// Ordered alternatives: the next term is tried only when this one is
 	// unschedulable; any other error stops.
@@ -143,7 +142,7 @@ func Schedule(s *Snapshot, req Request) (Result, error) {
 	}
 	all := &UnschedulableError{Clusters: len(s.clusters)}
 	for i := start; i < len(terms); i++ {
-		res, err := rc.scheduleWith(&terms[i].ClusterAffinity, fmt.Sprintf("placement.clusterAffinities[%d]", i))
+		res, err := rc.scheduleWith(&terms[i].ClusterAffinity, i)
 		if err == nil {
 			res.AffinityName = terms[i].AffinityName
 			return res, nil
@@ -217,12 +216,16 @@ func newRequestContext(s *Snapshot, req *Request) (*requestContext, error) {
 	return rc, nil
 }
 
-// scheduleWith runs one attempt with one affinity term.
-func (rc *requestContext) scheduleWith(aff *policyv1alpha1.ClusterAffinity, path string) (Result, error) {
+// scheduleWith runs one attempt with one affinity: term is its index in
+// clusterAffinities, or -1 for clusterAffinity.
+func (rc *requestContext) scheduleWith(aff *policyv1alpha1.ClusterAffinity, term int) (Result, error) {
 	s := rc.snap
-	ca, err := compileAffinity(s, aff, path)
+	ca, err := compileAffinity(s, aff)
 	if err != nil {
-		return Result{}, err
+		if term < 0 {
+			return Result{}, fmt.Errorf("placement.clusterAffinity.%w", err)
+		}
+		return Result{}, fmt.Errorf("placement.clusterAffinities[%d].%w", term, err)
 	}
 	clear(rc.reasons)
 

@@ -86,9 +86,9 @@ type clusterInfo struct {
 	zone        string
 	zones       []string
 	// taints holds only NoSchedule and NoExecute taints, the ones filters
-	// look at; taintText is their "key=value:Effect" form for messages.
-	taints    []corev1.Taint
-	taintText []string
+	// look at; taintReason is the filter's message for each, made once.
+	taints      []corev1.Taint
+	taintReason []string
 	// apis holds "group/version/Kind"; nil means unknown, allow all.
 	apis map[string]struct{}
 	// free is allocatable − allocated − allocating per resource column
@@ -198,7 +198,7 @@ func newClusterInfo(c *Cluster, cols map[corev1.ResourceName]int, ncols int, fle
 			continue
 		}
 		ci.taints = append(ci.taints, t)
-		ci.taintText = append(ci.taintText, taintString(t))
+		ci.taintReason = append(ci.taintReason, "taint "+taintString(t)+" not tolerated")
 	}
 	for _, api := range c.APIEnablements {
 		if ci.apis == nil {
