@@ -13,11 +13,17 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
 
 //go:embed stages.yaml
 var kwokStages []byte
+
+// SystemNamespace is the hub namespace of Kurator's own objects (clusters, fleets).
+const SystemNamespace = "kurator-system"
 
 // ErrAlreadyRunning is returned by Up when the fleet already runs.
 var ErrAlreadyRunning = errors.New("fleet is already running")
@@ -152,6 +158,24 @@ func (l *launcher) up(ctx context.Context) error {
 	if err := l.parallel(clusters, func(c Cluster) error { return l.startAPIServer(ctx, c, etcdURL) }); err != nil {
 		return err
 	}
+
+	hubConfig, err := l.state.RESTConfig(HubName)
+	if err != nil {
+		return err
+	}
+	begin := time.Now()
+	if err := InstallCRDs(ctx, hubConfig); err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	hubClient, err := kubernetes.NewForConfig(hubConfig)
+	if err != nil {
+		return err
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}}
+	if _, err := hubClient.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("hub: create namespace %s: %w", SystemNamespace, err)
+	}
+	l.progress.step("%s: Kurator CRDs and namespace %s installed (%.1fs)", HubName, SystemNamespace, time.Since(begin).Seconds())
 
 	memberPorts := make(map[string][3]int, len(l.cfg.Members))
 	for _, m := range l.cfg.Members {

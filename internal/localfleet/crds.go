@@ -1,0 +1,66 @@
+package localfleet
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/kurator-go/kurator/config/crd"
+)
+
+// InstallCRDs creates or updates Kurator's CRDs on the cluster behind rc and
+// waits until each is Established, so objects can be applied right after.
+func InstallCRDs(ctx context.Context, rc *rest.Config) error {
+	crds, err := crd.CRDs()
+	if err != nil {
+		return err
+	}
+	cs, err := apiextensionsclient.NewForConfig(rc)
+	if err != nil {
+		return err
+	}
+	api := cs.ApiextensionsV1().CustomResourceDefinitions()
+	for i := range crds {
+		want := &crds[i]
+		got, err := api.Get(ctx, want.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			_, err = api.Create(ctx, want, metav1.CreateOptions{})
+		case err == nil:
+			want.ResourceVersion = got.ResourceVersion
+			_, err = api.Update(ctx, want, metav1.UpdateOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("install CRD %s: %w", want.Name, err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, want := range crds {
+		for {
+			got, err := api.Get(ctx, want.Name, metav1.GetOptions{})
+			if err == nil && established(got) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("CRD %s not Established after 30s (last error: %v)", want.Name, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+func established(c *apiextensionsv1.CustomResourceDefinition) bool {
+	for _, cond := range c.Status.Conditions {
+		if cond.Type == apiextensionsv1.Established {
+			return cond.Status == apiextensionsv1.ConditionTrue
+		}
+	}
+	return false
+}
