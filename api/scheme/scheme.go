@@ -17,18 +17,10 @@ import (
 // AddToScheme adds the Kubernetes built-in types and the policy, cluster,
 // fleet and work groups to s.
 func AddToScheme(s *runtime.Scheme) error {
-	for _, add := range []func(*runtime.Scheme) error{
-		clientgoscheme.AddToScheme,
-		policyv1alpha1.AddToScheme,
-		clusterv1alpha1.AddToScheme,
-		fleetv1alpha1.AddToScheme,
-		workv1alpha1.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			return err
-		}
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return err
 	}
-	return nil
+	return KuratorAddToScheme(s)
 }
 
 // KuratorAddToScheme adds only the Kurator groups (policy, cluster, fleet,
