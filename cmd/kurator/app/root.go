@@ -17,6 +17,6 @@ watches their health. Start a local playground with "kurator up".`,
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand())
+	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand(), newPlanCommand())
 	return root
 }

@@ -1,0 +1,189 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/overrides"
+	"github.com/kurator-go/kurator/pkg/scheduler"
+)
+
+// unlimited is the free amount given to a cluster that reports no resource
+// summary: large enough that no request divides it below MaxInt32 replicas,
+// small enough that milli-units do not overflow int64.
+const unlimited = int64(1) << 52
+
+// fleet is the input's clusters as the two cores see them: the scheduler's
+// clusters and fleet preferences, and the override engine's cluster view.
+type fleet struct {
+	clusters    []scheduler.Cluster
+	preferences []scheduler.FleetPreference
+	// info is what override rules' targetCluster match against, by name.
+	info map[string]overrides.ClusterInfo
+}
+
+// membership is one cluster's entry in a Fleet.
+type membership struct {
+	fleet   string // "namespace/name" for messages
+	name    string // the fleet's name
+	cluster string
+	labels  map[string]string
+}
+
+// buildFleet converts AttachedClusters and Fleets into scheduler input.
+// requested lists every resource some template requests: a cluster without a
+// resource summary gets an unlimited amount of each (offline, a missing
+// summary means "capacity does not matter here", whereas the hub's
+// estimator would count it as no room at all).
+//
+// A Fleet member with no AttachedCluster in the input is still a cluster,
+// known only by the labels the Fleet gives it, so that seed 001's Fleet
+// alone describes a fleet.
+func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
+	fleets := slices.Clone(in.Fleets)
+	slices.SortFunc(fleets, func(a, b fleetv1alpha1.Fleet) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	members := map[string]membership{} // by namespace/cluster
+	var order []string                 // member keys in fleet order, for synthesised clusters
+	out := &fleet{info: map[string]overrides.ClusterInfo{}}
+	for _, f := range fleets {
+		pref := scheduler.FleetPreference{Name: f.Name}
+		if p := f.Spec.Placement; p != nil {
+			pref.SpreadConstraints = p.SpreadConstraints
+			if p.ClusterAffinity != nil {
+				pref.Preferred = p.ClusterAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+			}
+		}
+		out.preferences = append(out.preferences, pref)
+		for _, m := range f.Spec.Clusters {
+			if m.ClusterKind() != fleetv1alpha1.DefaultClusterKind {
+				return nil, fmt.Errorf("Fleet %s/%s: spec.clusters %s: kind %q is not supported; use AttachedCluster", f.Namespace, f.Name, m.Name, m.Kind)
+			}
+			key := f.Namespace + "/" + m.Name
+			if other, dup := members[key]; dup {
+				return nil, fmt.Errorf("Fleet %s/%s: cluster %s is already a member of Fleet %s; a cluster belongs to one fleet", f.Namespace, f.Name, m.Name, other.fleet)
+			}
+			members[key] = membership{fleet: f.Namespace + "/" + f.Name, name: f.Name, cluster: m.Name, labels: m.Labels}
+			order = append(order, key)
+		}
+	}
+
+	attached := map[string]bool{}
+	for i := range in.Clusters {
+		ac := &in.Clusters[i]
+		key := ac.Namespace + "/" + ac.Name
+		attached[key] = true
+		m, inFleet := members[key]
+		out.add(clusterFromAttached(ac, m, inFleet, requested))
+	}
+	for _, key := range order {
+		if attached[key] {
+			continue
+		}
+		out.add(clusterFromLabels(members[key], requested))
+	}
+	return out, nil
+}
+
+func (f *fleet) add(c scheduler.Cluster) {
+	f.clusters = append(f.clusters, c)
+	f.info[c.Name] = overrides.ClusterInfo{Name: c.Name, Labels: c.Labels, Provider: c.Provider, Region: c.Region, Zones: c.Zones}
+}
+
+// clusterFromAttached: labels are metadata.labels, then spec.labels, then the
+// fleet's labels for the member, then the fleet-name label (later wins).
+func clusterFromAttached(ac *clusterv1alpha1.AttachedCluster, m membership, inFleet bool, requested []corev1.ResourceName) scheduler.Cluster {
+	labels := ac.SchedulingLabels()
+	if inFleet {
+		maps.Copy(labels, m.labels)
+		labels[fleetv1alpha1.FleetNameLabel] = m.name
+	}
+	c := scheduler.Cluster{
+		Name:     ac.Name,
+		Labels:   labels,
+		Provider: cmp.Or(ac.Spec.Provider, labels[clusterv1alpha1.LabelProvider]),
+		Region:   cmp.Or(ac.Spec.Region, labels[clusterv1alpha1.LabelRegion]),
+		Zones:    ac.Zones(),
+		Taints:   withReadinessTaint(ac.Spec.Taints, ac.ReadyCondition()),
+	}
+	if len(c.Zones) == 0 && labels[clusterv1alpha1.LabelZone] != "" {
+		c.Zones = []string{labels[clusterv1alpha1.LabelZone]}
+	}
+	if inFleet {
+		c.Fleet = m.name
+	}
+	for _, e := range ac.Status.APIEnablements {
+		api := scheduler.APIEnablement{GroupVersion: e.GroupVersion}
+		for _, r := range e.Resources {
+			api.Kinds = append(api.Kinds, r.Kind)
+		}
+		c.APIEnablements = append(c.APIEnablements, api)
+	}
+	if s := ac.Status.ResourceSummary; s != nil && len(s.Allocatable) > 0 {
+		c.Allocatable, c.Allocated, c.Allocating = s.Allocatable, s.Allocated, s.Allocating
+	} else {
+		c.Allocatable = unlimitedResources(requested)
+	}
+	return c
+}
+
+// clusterFromLabels is a Fleet member known only from the Fleet.
+func clusterFromLabels(m membership, requested []corev1.ResourceName) scheduler.Cluster {
+	labels := maps.Clone(m.labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[fleetv1alpha1.FleetNameLabel] = m.name
+	c := scheduler.Cluster{
+		Name:        m.cluster,
+		Labels:      labels,
+		Provider:    labels[clusterv1alpha1.LabelProvider],
+		Region:      labels[clusterv1alpha1.LabelRegion],
+		Fleet:       m.name,
+		Allocatable: unlimitedResources(requested),
+	}
+	if z := labels[clusterv1alpha1.LabelZone]; z != "" {
+		c.Zones = []string{z}
+	}
+	return c
+}
+
+// withReadinessTaint adds the taint the hub's cluster controller puts on a
+// cluster whose Ready condition is False or Unknown, so a plan over a dump of
+// the hub sees what the hub's scheduler sees even if the dump predates it.
+func withReadinessTaint(taints []corev1.Taint, ready *metav1.Condition) []corev1.Taint {
+	if ready == nil || ready.Status == metav1.ConditionTrue {
+		return taints
+	}
+	key := clusterv1alpha1.TaintClusterNotReady
+	if ready.Status == metav1.ConditionUnknown {
+		key = clusterv1alpha1.TaintClusterUnreachable
+	}
+	for _, t := range taints {
+		if t.Key == key {
+			return taints
+		}
+	}
+	return append(slices.Clone(taints), corev1.Taint{Key: key, Effect: corev1.TaintEffectNoSchedule})
+}
+
+func unlimitedResources(names []corev1.ResourceName) corev1.ResourceList {
+	out := corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(unlimited, resource.DecimalSI)}
+	for _, n := range names {
+		if n == corev1.ResourceCPU {
+			out[n] = *resource.NewMilliQuantity(unlimited, resource.DecimalSI)
+			continue
+		}
+		out[n] = *resource.NewQuantity(unlimited, resource.DecimalSI)
+	}
+	return out
+}

@@ -1,0 +1,107 @@
+package plan
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kurator-go/kurator/pkg/overrides"
+)
+
+// serverSetMetadata are the metadata fields a member's apiserver sets itself;
+// a manifest carrying the hub's values would be rejected or misleading.
+var serverSetMetadata = []string{
+	"uid", "resourceVersion", "creationTimestamp", "managedFields", "generation",
+	"selfLink", "deletionTimestamp", "deletionGracePeriodSeconds",
+}
+
+// render produces, for every target, the object that cluster receives: a
+// copy of the template without status and server-set metadata, with the
+// cluster's share of the replicas, customised by the selected override
+// policies. It fails as a whole if any cluster's overrides fail, so a
+// workload never shows a partial rendering.
+func render(obj *unstructured.Unstructured, d demand, targets []Target, info map[string]overrides.ClusterInfo, policies []overrides.Selected) (map[string][]map[string]any, error) {
+	base := obj.DeepCopy()
+	delete(base.Object, "status")
+	if meta, ok := base.Object["metadata"].(map[string]any); ok {
+		for _, f := range serverSetMetadata {
+			delete(meta, f)
+		}
+	}
+	wk, isWorkload := workloadKindOf(obj)
+	completions := jobCompletions(obj, wk, d.replicas, targets)
+
+	out := make(map[string][]map[string]any, len(targets))
+	for i, t := range targets {
+		o := base
+		if isWorkload && d.replicas > 0 {
+			o = base.DeepCopy()
+			setReplicas(o, wk, t.Replicas)
+			if completions != nil {
+				_ = unstructured.SetNestedField(o.Object, int64(completions[i]), wk.capBy...)
+			}
+		}
+		customised, _, err := overrides.ApplySelected(o, info[t.Cluster], policies)
+		if err != nil {
+			return nil, fmt.Errorf("render for %s: %w", t.Cluster, err)
+		}
+		out[t.Cluster] = []map[string]any{customised.Object}
+	}
+	return out, nil
+}
+
+// setReplicas writes a target's replica count into its copy. A Pod has no
+// count to write: it is one replica wherever it goes.
+func setReplicas(o *unstructured.Unstructured, wk workloadKind, replicas int32) {
+	if wk.replicas == nil {
+		return
+	}
+	// The path exists or is absent under objects already checked by
+	// demandOf, so setting cannot fail on a non-map parent.
+	_ = unstructured.SetNestedField(o.Object, int64(replicas), wk.replicas...)
+}
+
+// jobCompletions divides a Job's completions among the targets in
+// proportion to their parallelism, as Karmada does, so the clusters together
+// complete what the template asks for rather than each all of it. It returns
+// nil when the kind has no such field, the Job does not set it, or the
+// replicas were duplicated rather than divided (then every cluster runs the
+// whole Job): divided targets add up to the wanted replicas, duplicated ones
+// to a multiple of them.
+func jobCompletions(obj *unstructured.Unstructured, wk workloadKind, wanted int32, targets []Target) []int64 {
+	if wk.capBy == nil || len(targets) < 2 || wanted <= 0 {
+		return nil
+	}
+	total, found, err := unstructured.NestedInt64(obj.Object, wk.capBy...)
+	if err != nil || !found {
+		return nil
+	}
+	var weight int64
+	for _, t := range targets {
+		weight += int64(t.Replicas)
+	}
+	if weight != int64(wanted) {
+		return nil
+	}
+	// Largest remainder: floor shares first, then one more to the targets
+	// with the largest remainders, earlier (smaller name) first on ties.
+	out := make([]int64, len(targets))
+	rem := make([]int64, len(targets))
+	var given int64
+	for i, t := range targets {
+		out[i] = total * int64(t.Replicas) / weight
+		rem[i] = total * int64(t.Replicas) % weight
+		given += out[i]
+	}
+	for ; given < total; given++ {
+		best := 0
+		for i := range rem {
+			if rem[i] > rem[best] {
+				best = i
+			}
+		}
+		out[best]++
+		rem[best] = -1
+	}
+	return out
+}
