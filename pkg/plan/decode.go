@@ -93,7 +93,7 @@ func (in *Input) addObject(data []byte, where string) error {
 	if h.APIVersion == "" || h.Kind == "" {
 		return fmt.Errorf("%s: apiVersion and kind are required", where)
 	}
-	where = fmt.Sprintf("%s (%s %s)", where, h.Kind, h.Metadata.Name)
+	where = fmt.Sprintf("%s (%s)", where, strings.TrimSpace(h.Kind+" "+h.Metadata.Name))
 	gv, err := schema.ParseGroupVersion(h.APIVersion)
 	if err != nil {
 		return fmt.Errorf("%s: apiVersion: %w", where, err)
@@ -257,7 +257,7 @@ func splitFieldPath(path string) (parent, leaf string) {
 func cleanYAMLError(err error) string {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
-	return strings.ReplaceAll(msg, "\n", " ")
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // objectKey names an object the way kubectl does: Kind.group namespace/name.

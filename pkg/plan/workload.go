@@ -103,7 +103,7 @@ func readCount(obj map[string]any, path []string, def int32) (int32, error) {
 		}
 		n = int64(x)
 	default:
-		return 0, fmt.Errorf("%s: got %T %v, want an integer", name, v, v)
+		return 0, fmt.Errorf("%s: got %#v, want an integer", name, v)
 	}
 	if n < 0 || n > math.MaxInt32 {
 		return 0, fmt.Errorf("%s: %d is out of range 0..%d", name, n, math.MaxInt32)
