@@ -78,10 +78,12 @@ func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
 	}
 
 	attached := map[string]bool{}
+	namespaceOf := map[string]string{} // AttachedCluster name -> namespace
 	for i := range in.Clusters {
 		ac := &in.Clusters[i]
 		key := ac.Namespace + "/" + ac.Name
 		attached[key] = true
+		namespaceOf[ac.Name] = ac.Namespace
 		m, inFleet := members[key]
 		out.add(clusterFromAttached(ac, m, inFleet, requested))
 	}
@@ -89,7 +91,13 @@ func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
 		if attached[key] {
 			continue
 		}
-		out.add(clusterFromLabels(members[key], requested))
+		m := members[key]
+		if ns, ok := namespaceOf[m.cluster]; ok {
+			// Most likely the AttachedCluster lacks a namespace and was
+			// defaulted; say so instead of reporting two clusters of one name.
+			return nil, fmt.Errorf("Fleet %s lists cluster %s, but AttachedCluster %s is in namespace %q; a fleet's members live in the fleet's namespace, so set metadata.namespace to match", m.fleet, m.cluster, m.cluster, ns)
+		}
+		out.add(clusterFromLabels(m, requested))
 	}
 	return out, nil
 }

@@ -308,6 +308,11 @@ func TestPlanInputErrors(t *testing.T) {
 			want: "cluster-hangzhou is already a member of Fleet kurator-system/global-production",
 		},
 		{
+			name: "a Fleet member whose AttachedCluster is in another namespace",
+			docs: []string{seedFleet, "apiVersion: cluster.kurator.dev/v1alpha1\nkind: AttachedCluster\nmetadata: {name: cluster-shanghai}\nspec: {kubeconfig: {name: k}}\n"},
+			want: `Fleet kurator-system/global-production lists cluster cluster-shanghai, but AttachedCluster cluster-shanghai is in namespace "default"`,
+		},
+		{
 			name: "two clusters of one name in different namespaces",
 			docs: []string{
 				"apiVersion: cluster.kurator.dev/v1alpha1\nkind: AttachedCluster\nmetadata: {name: a, namespace: east}\nspec: {kubeconfig: {name: k}}\n",
