@@ -4,7 +4,7 @@ BIN := $(CURDIR)/bin
 K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
 
-.PHONY: build k8s up down test unit bench generate verify
+.PHONY: build k8s up down test unit fuzz bench generate verify
 
 build: ## build the kurator CLI into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -26,8 +26,19 @@ verify: ## gofmt, vet and generated files up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1)
 	$(GO) vet ./...
 
-test: verify k8s build ## every test: unit, fuzz smoke and e2e on a real local fleet
+test: verify k8s build ## every test: unit, e2e on a real local fleet, then a short fuzz run
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) fuzz
+
+# Each fuzz target runs for FUZZTIME on top of its seed corpus (which plain
+# `go test` already runs); CI keeps it short, run longer by hand.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./pkg/plan:FuzzPlan ./pkg/overrides:FuzzOverrides ./pkg/overrides:FuzzParseImage ./pkg/scheduler:FuzzSchedule
+fuzz: ## short coverage-guided fuzz run of every fuzz target
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 unit: ## unit tests only (no local fleet)
 	$(GO) test -count=1 -short ./...
