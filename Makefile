@@ -40,8 +40,8 @@ fuzz: ## short coverage-guided fuzz run of every fuzz target
 	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-unit: ## unit tests only (no local fleet)
-	$(GO) test -count=1 -short ./...
+unit: ## tests of the packages that need no local fleet
+	$(GO) test -count=1 ./api/... ./config/... ./pkg/... ./cmd/...
 
 bench: ## benchmarks with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
