@@ -24,6 +24,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/workload"
 )
 
 // ourGroups are decoded strictly into their Go types; anything else is a
@@ -206,7 +207,7 @@ func (in *Input) addResource(data []byte, where string) error {
 	}
 	obj := &unstructured.Unstructured{Object: m}
 	defaultResourceNamespace(obj)
-	if _, err := demandOf(obj); err != nil {
+	if _, err := workload.DemandOf(obj); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	in.Resources = append(in.Resources, obj)

@@ -108,7 +108,7 @@ func loadExamples(t *testing.T, files ...string) *Input {
 }
 
 // workload finds a workload by name.
-func workload(t *testing.T, out *Output, name string) Workload {
+func findWorkload(t *testing.T, out *Output, name string) Workload {
 	t.Helper()
 	for _, w := range out.Workloads {
 		if w.Resource.Name == name {

@@ -19,9 +19,11 @@ import (
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 	"github.com/kurator-go/kurator/pkg/selector"
+	"github.com/kurator-go/kurator/pkg/workload"
 )
 
 // Options change what Plan computes.
@@ -39,16 +41,16 @@ func Plan(in *Input, opts Options) (*Output, error) {
 	resources := slices.Clone(in.Resources)
 	slices.SortFunc(resources, compareResources)
 
-	demands := make([]demand, len(resources))
+	demands := make([]workload.Demand, len(resources))
 	var requested []corev1.ResourceName
 	for i, obj := range resources {
-		d, err := demandOf(obj)
+		d, err := workload.DemandOf(obj)
 		if err != nil {
 			// Parse checked this already; an Input built by hand may not be.
 			return nil, err
 		}
 		demands[i] = d
-		for name := range d.perReplica {
+		for name := range d.PerReplica {
 			if !slices.Contains(requested, name) {
 				requested = append(requested, name)
 			}
@@ -56,11 +58,11 @@ func Plan(in *Input, opts Options) (*Output, error) {
 	}
 	slices.Sort(requested)
 
-	f, err := buildFleet(in, requested)
+	f, err := fleetview.Build(in.Clusters, in.Fleets, fleetview.Options{Offline: true, Requested: requested})
 	if err != nil {
 		return nil, err
 	}
-	snap, err := scheduler.NewSnapshot(f.clusters, f.preferences)
+	snap, err := scheduler.NewSnapshot(f.Clusters, f.Preferences)
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +76,11 @@ func Plan(in *Input, opts Options) (*Output, error) {
 	return out, nil
 }
 
-func planOne(in *Input, snap *scheduler.Snapshot, f *fleet, previous map[string]binding, obj *unstructured.Unstructured, d demand, opts Options) Workload {
+func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, previous map[string]binding, obj *unstructured.Unstructured, d workload.Demand, opts Options) Workload {
 	key := selector.KeyOf(obj)
 	w := Workload{
 		Resource: ResourceRef{APIVersion: key.APIVersion, Kind: key.Kind, Namespace: key.Namespace, Name: key.Name},
-		Replicas: d.replicas,
+		Replicas: d.Replicas,
 		Targets:  []Target{},
 		Excluded: []Exclusion{},
 	}
@@ -93,8 +95,8 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleet, previous map[string]
 			APIVersion: key.APIVersion, Kind: key.Kind, Namespace: key.Namespace, Name: key.Name,
 			UID: obj.GetUID(),
 		},
-		Replicas:   d.replicas,
-		PerReplica: d.perReplica,
+		Replicas:   d.Replicas,
+		PerReplica: d.PerReplica,
 		Placement:  placementOf(in, choice),
 	}
 	if prev, ok := previous[bindingKey(key.APIVersion, key.Kind, key.Namespace, key.Name)]; ok {
@@ -120,12 +122,19 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleet, previous map[string]
 	}
 	if opts.Render {
 		policies := overrides.Select(key, in.ClusterOverridePolicies, in.OverridePolicies)
-		manifests, err := render(obj, d, w.Targets, f.info, policies)
+		targets := make([]workload.Target, len(w.Targets))
+		for i, t := range w.Targets {
+			targets[i] = workload.Target{Cluster: t.Cluster, Replicas: t.Replicas}
+		}
+		rendered, err := workload.Render(obj, d, targets, f.Info, policies)
 		if err != nil {
 			w.Error = err.Error()
 			return w
 		}
-		w.Manifests = manifests
+		w.Manifests = make(map[string][]map[string]any, len(rendered))
+		for cluster, o := range rendered {
+			w.Manifests[cluster] = []map[string]any{o.Object}
+		}
 	}
 	return w
 }

@@ -22,7 +22,7 @@ func TestPlanSeedExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := workload(t, out, tt.workload)
+			w := findWorkload(t, out, tt.workload)
 			if w.Error != "" {
 				t.Fatalf("error: %s", w.Error)
 			}
@@ -34,7 +34,7 @@ func TestPlanSeedExamples(t *testing.T) {
 			}
 		})
 	}
-	nginx := workload(t, out, "nginx")
+	nginx := findWorkload(t, out, "nginx")
 	if !reflect.DeepEqual(nginx.Excluded[0], Exclusion{Cluster: "cluster-frankfurt", Reason: "not in clusterNames"}) {
 		t.Errorf("nginx excluded[0] = %+v, want cluster-frankfurt: not in clusterNames", nginx.Excluded[0])
 	}
@@ -208,7 +208,7 @@ spec: {kubeconfig: {name: big}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := mustPlan(t, mustParse(t, tt.docs...), Options{Render: true})
-			w := workload(t, out, tt.workload)
+			w := findWorkload(t, out, tt.workload)
 			if tt.policy == "" {
 				if w.Policy != nil {
 					t.Errorf("policy = %+v, want null", w.Policy)
@@ -285,7 +285,7 @@ spec:
 					t.Fatal(err)
 				}
 			}
-			w := workload(t, mustPlan(t, in, Options{}), "global-app")
+			w := findWorkload(t, mustPlan(t, in, Options{}), "global-app")
 			if w.Error != "" {
 				t.Fatalf("error: %s", w.Error)
 			}

@@ -10,7 +10,7 @@ import (
 
 func TestRenderSeedCrossCloudConfig(t *testing.T) {
 	out := mustPlan(t, loadExamples(t, "seed-001.yaml"), Options{Render: true})
-	w := workload(t, out, "global-app")
+	w := findWorkload(t, out, "global-app")
 	if w.Error != "" {
 		t.Fatalf("error: %s", w.Error)
 	}
@@ -72,7 +72,7 @@ status:
 	if !reflect.DeepEqual(in.Resources[0], before) {
 		t.Error("Plan modified the input template")
 	}
-	obj := workload(t, out, "nginx").Manifests["cluster-shanghai"][0]
+	obj := findWorkload(t, out, "nginx").Manifests["cluster-shanghai"][0]
 	meta := obj["metadata"].(map[string]any)
 	for _, f := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"} {
 		if _, ok := meta[f]; ok {
@@ -141,7 +141,7 @@ spec:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := workload(t, mustPlan(t, mustParse(t, seedFleet, job, policy(tt.scheduling)), Options{Render: true}), "batch")
+			w := findWorkload(t, mustPlan(t, mustParse(t, seedFleet, job, policy(tt.scheduling)), Options{Render: true}), "batch")
 			if w.Error != "" {
 				t.Fatalf("error: %s", w.Error)
 			}
@@ -170,7 +170,7 @@ spec:
       plaintext: [{path: /spec/nothing/here, operator: replace, value: 1}]
 `
 	out := mustPlan(t, mustParse(t, seedFleet, nginx, nginxPropagation, broken), Options{Render: true})
-	w := workload(t, out, "nginx")
+	w := findWorkload(t, out, "nginx")
 	if !strings.Contains(w.Error, "render for cluster-hangzhou") || !strings.Contains(w.Error, "broken") {
 		t.Errorf("error = %q, want it to name the cluster and the policy", w.Error)
 	}

@@ -1,4 +1,4 @@
-package plan
+package workload
 
 import (
 	"fmt"
@@ -15,12 +15,19 @@ var serverSetMetadata = []string{
 	"selfLink", "deletionTimestamp", "deletionGracePeriodSeconds",
 }
 
-// render produces, for every target, the object that cluster receives: a
+// Target is one cluster a template goes to and its share of the replicas.
+type Target struct {
+	Cluster  string
+	Replicas int32
+}
+
+// Render produces, for every target, the object that cluster receives: a
 // copy of the template without status and server-set metadata, with the
 // cluster's share of the replicas, customised by the selected override
-// policies. It fails as a whole if any cluster's overrides fail, so a
-// workload never shows a partial rendering.
-func render(obj *unstructured.Unstructured, d demand, targets []Target, info map[string]overrides.ClusterInfo, policies []overrides.Selected) (map[string][]map[string]any, error) {
+// policies. info gives each cluster's view for override rules. It fails as a
+// whole if any cluster's overrides fail, so a workload never shows a partial
+// rendering; the error names the cluster.
+func Render(obj *unstructured.Unstructured, d Demand, targets []Target, info map[string]overrides.ClusterInfo, policies []overrides.Selected) (map[string]*unstructured.Unstructured, error) {
 	base := obj.DeepCopy()
 	delete(base.Object, "status")
 	if meta, ok := base.Object["metadata"].(map[string]any); ok {
@@ -29,12 +36,12 @@ func render(obj *unstructured.Unstructured, d demand, targets []Target, info map
 		}
 	}
 	wk, isWorkload := workloadKindOf(obj)
-	completions := jobCompletions(obj, wk, d.replicas, targets)
+	completions := jobCompletions(obj, wk, d.Replicas, targets)
 
-	out := make(map[string][]map[string]any, len(targets))
+	out := make(map[string]*unstructured.Unstructured, len(targets))
 	for i, t := range targets {
 		o := base
-		if isWorkload && d.replicas > 0 {
+		if isWorkload && d.Replicas > 0 {
 			o = base.DeepCopy()
 			setReplicas(o, wk, t.Replicas)
 			if completions != nil {
@@ -45,7 +52,7 @@ func render(obj *unstructured.Unstructured, d demand, targets []Target, info map
 		if err != nil {
 			return nil, fmt.Errorf("render for %s: %w", t.Cluster, err)
 		}
-		out[t.Cluster] = []map[string]any{customised.Object}
+		out[t.Cluster] = customised
 	}
 	return out, nil
 }

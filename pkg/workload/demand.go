@@ -1,4 +1,8 @@
-package plan
+// Package workload reads what scheduling needs from a resource template (its
+// replicas and one replica's resource request) and renders the template for
+// one target cluster. The hub's controllers and `kurator plan` share it, so
+// both place and render a template the same way.
+package workload
 
 import (
 	"fmt"
@@ -32,6 +36,13 @@ var workloadKinds = map[schema.GroupKind]workloadKind{
 	{Group: "", Kind: "Pod"}:                   {defaultReplicas: 1, podSpec: []string{"spec"}},
 }
 
+// HasReplicas reports whether the template's kind carries a replica count
+// (or is a Pod): such templates can be divided among clusters.
+func HasReplicas(obj *unstructured.Unstructured) bool {
+	_, ok := workloadKindOf(obj)
+	return ok
+}
+
 func workloadKindOf(obj *unstructured.Unstructured) (workloadKind, bool) {
 	gv, err := schema.ParseGroupVersion(obj.GetAPIVersion())
 	if err != nil {
@@ -41,43 +52,43 @@ func workloadKindOf(obj *unstructured.Unstructured) (workloadKind, bool) {
 	return wk, ok
 }
 
-// demand is what scheduling needs to know about a template.
-type demand struct {
-	// replicas wanted; 0 for kinds without replicas.
-	replicas int32
-	// perReplica is one pod's effective request; nil when none.
-	perReplica corev1.ResourceList
+// Demand is what scheduling needs to know about a template.
+type Demand struct {
+	// Replicas wanted; 0 for kinds without replicas.
+	Replicas int32
+	// PerReplica is one pod's effective request; nil when none.
+	PerReplica corev1.ResourceList
 }
 
-// demandOf reads a template's replicas and per-replica request. Errors name
+// DemandOf reads a template's replicas and per-replica request. Errors name
 // the offending field.
-func demandOf(obj *unstructured.Unstructured) (demand, error) {
+func DemandOf(obj *unstructured.Unstructured) (Demand, error) {
 	wk, ok := workloadKindOf(obj)
 	if !ok {
-		return demand{}, nil
+		return Demand{}, nil
 	}
-	var d demand
+	var d Demand
 	var err error
-	d.replicas = wk.defaultReplicas
+	d.Replicas = wk.defaultReplicas
 	if wk.replicas != nil {
-		if d.replicas, err = readCount(obj.Object, wk.replicas, wk.defaultReplicas); err != nil {
-			return demand{}, err
+		if d.Replicas, err = readCount(obj.Object, wk.replicas, wk.defaultReplicas); err != nil {
+			return Demand{}, err
 		}
 	}
 	if wk.capBy != nil {
 		limit, err := readCount(obj.Object, wk.capBy, math.MaxInt32)
 		if err != nil {
-			return demand{}, err
+			return Demand{}, err
 		}
-		d.replicas = min(d.replicas, limit)
+		d.Replicas = min(d.Replicas, limit)
 	}
 	spec, found, err := unstructured.NestedMap(obj.Object, wk.podSpec...)
 	if err != nil {
-		return demand{}, fmt.Errorf("%s: %w", strings.Join(wk.podSpec, "."), err)
+		return Demand{}, fmt.Errorf("%s: %w", strings.Join(wk.podSpec, "."), err)
 	}
 	if found {
-		if d.perReplica, err = podRequests(spec, strings.Join(wk.podSpec, ".")); err != nil {
-			return demand{}, err
+		if d.PerReplica, err = podRequests(spec, strings.Join(wk.podSpec, ".")); err != nil {
+			return Demand{}, err
 		}
 	}
 	return d, nil

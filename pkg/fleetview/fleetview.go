@@ -1,4 +1,9 @@
-package plan
+// Package fleetview turns the hub's AttachedClusters and Fleets into what the
+// pure cores take: the scheduler's clusters and fleet preferences, and the
+// override engine's view of each cluster. The hub's scheduling and binding
+// controllers and `kurator plan` share it, so the offline what-if sees the
+// fleet as the hub does.
+package fleetview
 
 import (
 	"cmp"
@@ -21,13 +26,30 @@ import (
 // small enough that milli-units do not overflow int64.
 const unlimited = int64(1) << 52
 
-// fleet is the input's clusters as the two cores see them: the scheduler's
-// clusters and fleet preferences, and the override engine's cluster view.
-type fleet struct {
-	clusters    []scheduler.Cluster
-	preferences []scheduler.FleetPreference
-	// info is what override rules' targetCluster match against, by name.
-	info map[string]overrides.ClusterInfo
+// View is the fleet as the two cores see it.
+type View struct {
+	// Clusters are the scheduler's clusters, AttachedClusters first (in the
+	// order given), then clusters known only from a Fleet (offline only).
+	Clusters    []scheduler.Cluster
+	Preferences []scheduler.FleetPreference
+	// Info is what override rules' targetCluster match against, by name.
+	Info map[string]overrides.ClusterInfo
+}
+
+// Options say where the view is built.
+type Options struct {
+	// Offline is set by `kurator plan`: a Fleet member with no
+	// AttachedCluster is still a cluster, known only by the labels the Fleet
+	// gives it (so seed 001's Fleet alone describes a fleet), and a cluster
+	// without a resource summary gets an unlimited amount of every resource
+	// in Requested ("capacity does not matter here"). On the hub (false) a
+	// member without an AttachedCluster is not a cluster the hub can reach,
+	// so it is left out, and a missing summary stays missing: the scheduler
+	// then counts no room for replicas that request resources.
+	Offline bool
+	// Requested lists every resource some template requests; read only
+	// when Offline.
+	Requested []corev1.ResourceName
 }
 
 // membership is one cluster's entry in a Fleet.
@@ -38,23 +60,24 @@ type membership struct {
 	labels  map[string]string
 }
 
-// buildFleet converts AttachedClusters and Fleets into scheduler input.
-// requested lists every resource some template requests: a cluster without a
-// resource summary gets an unlimited amount of each (offline, a missing
-// summary means "capacity does not matter here", whereas the hub's
-// estimator would count it as no room at all).
-//
-// A Fleet member with no AttachedCluster in the input is still a cluster,
-// known only by the labels the Fleet gives it, so that seed 001's Fleet
-// alone describes a fleet.
-func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
-	fleets := slices.Clone(in.Fleets)
+// Build converts AttachedClusters and Fleets into the cores' input. A
+// cluster's labels are its metadata.labels, then spec.labels, then the labels
+// its Fleet gives it, then the fleet-name label (later wins); a cluster whose
+// Ready condition is False or Unknown gets the matching NoSchedule taint.
+// Errors are configurations no view can be built from: a cluster in two
+// fleets, a member of an unsupported kind.
+func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fleet, opts Options) (*View, error) {
+	requested := opts.Requested
+	if !opts.Offline {
+		requested = nil
+	}
+	fleets = slices.Clone(fleets)
 	slices.SortFunc(fleets, func(a, b fleetv1alpha1.Fleet) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	members := map[string]membership{} // by namespace/cluster
 	var order []string                 // member keys in fleet order, for synthesised clusters
-	out := &fleet{info: map[string]overrides.ClusterInfo{}}
+	out := &View{Info: map[string]overrides.ClusterInfo{}}
 	for _, f := range fleets {
 		pref := scheduler.FleetPreference{Name: f.Name}
 		if p := f.Spec.Placement; p != nil {
@@ -63,7 +86,7 @@ func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
 				pref.Preferred = p.ClusterAffinity.PreferredDuringSchedulingIgnoredDuringExecution
 			}
 		}
-		out.preferences = append(out.preferences, pref)
+		out.Preferences = append(out.Preferences, pref)
 		for _, m := range f.Spec.Clusters {
 			if m.ClusterKind() != fleetv1alpha1.DefaultClusterKind {
 				return nil, fmt.Errorf("Fleet %s/%s: spec.clusters %s: kind %q is not supported; use AttachedCluster", f.Namespace, f.Name, m.Name, m.Kind)
@@ -79,13 +102,16 @@ func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
 
 	attached := map[string]bool{}
 	namespaceOf := map[string]string{} // AttachedCluster name -> namespace
-	for i := range in.Clusters {
-		ac := &in.Clusters[i]
+	for i := range clusters {
+		ac := &clusters[i]
 		key := ac.Namespace + "/" + ac.Name
 		attached[key] = true
 		namespaceOf[ac.Name] = ac.Namespace
 		m, inFleet := members[key]
-		out.add(clusterFromAttached(ac, m, inFleet, requested))
+		out.add(clusterFromAttached(ac, m, inFleet, opts.Offline, requested))
+	}
+	if !opts.Offline {
+		return out, nil
 	}
 	for _, key := range order {
 		if attached[key] {
@@ -102,14 +128,14 @@ func buildFleet(in *Input, requested []corev1.ResourceName) (*fleet, error) {
 	return out, nil
 }
 
-func (f *fleet) add(c scheduler.Cluster) {
-	f.clusters = append(f.clusters, c)
-	f.info[c.Name] = overrides.ClusterInfo{Name: c.Name, Labels: c.Labels, Provider: c.Provider, Region: c.Region, Zones: c.Zones}
+func (v *View) add(c scheduler.Cluster) {
+	v.Clusters = append(v.Clusters, c)
+	v.Info[c.Name] = overrides.ClusterInfo{Name: c.Name, Labels: c.Labels, Provider: c.Provider, Region: c.Region, Zones: c.Zones}
 }
 
 // clusterFromAttached: labels are metadata.labels, then spec.labels, then the
 // fleet's labels for the member, then the fleet-name label (later wins).
-func clusterFromAttached(ac *clusterv1alpha1.AttachedCluster, m membership, inFleet bool, requested []corev1.ResourceName) scheduler.Cluster {
+func clusterFromAttached(ac *clusterv1alpha1.AttachedCluster, m membership, inFleet, offline bool, requested []corev1.ResourceName) scheduler.Cluster {
 	labels := ac.SchedulingLabels()
 	if inFleet {
 		maps.Copy(labels, m.labels)
@@ -121,7 +147,7 @@ func clusterFromAttached(ac *clusterv1alpha1.AttachedCluster, m membership, inFl
 		Provider: cmp.Or(ac.Spec.Provider, labels[clusterv1alpha1.LabelProvider]),
 		Region:   cmp.Or(ac.Spec.Region, labels[clusterv1alpha1.LabelRegion]),
 		Zones:    ac.Zones(),
-		Taints:   withReadinessTaint(ac.Spec.Taints, ac.ReadyCondition()),
+		Taints:   WithReadinessTaint(ac.Spec.Taints, ac.ReadyCondition()),
 	}
 	if len(c.Zones) == 0 && labels[clusterv1alpha1.LabelZone] != "" {
 		c.Zones = []string{labels[clusterv1alpha1.LabelZone]}
@@ -138,7 +164,7 @@ func clusterFromAttached(ac *clusterv1alpha1.AttachedCluster, m membership, inFl
 	}
 	if s := ac.Status.ResourceSummary; s != nil && len(s.Allocatable) > 0 {
 		c.Allocatable, c.Allocated, c.Allocating = s.Allocatable, s.Allocated, s.Allocating
-	} else {
+	} else if offline {
 		c.Allocatable = unlimitedResources(requested)
 	}
 	return c
@@ -165,10 +191,12 @@ func clusterFromLabels(m membership, requested []corev1.ResourceName) scheduler.
 	return c
 }
 
-// withReadinessTaint adds the taint the hub's cluster controller puts on a
-// cluster whose Ready condition is False or Unknown, so a plan over a dump of
-// the hub sees what the hub's scheduler sees even if the dump predates it.
-func withReadinessTaint(taints []corev1.Taint, ready *metav1.Condition) []corev1.Taint {
+// WithReadinessTaint adds the taint the hub's cluster controller puts on a
+// cluster whose Ready condition is False or Unknown (Unknown: unreachable),
+// so the scheduler never places on such a cluster even before the cluster
+// controller has written the taint, and a plan over a dump of the hub sees
+// what the hub's scheduler sees even if the dump predates it.
+func WithReadinessTaint(taints []corev1.Taint, ready *metav1.Condition) []corev1.Taint {
 	if ready == nil || ready.Status == metav1.ConditionTrue {
 		return taints
 	}

@@ -1,0 +1,58 @@
+package workload
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kurator-go/kurator/pkg/overrides"
+)
+
+func deployment(replicas int64) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1",
+		"kind":       "Deployment",
+		"metadata":   map[string]any{"name": "nginx", "namespace": "default", "uid": "u1", "resourceVersion": "7"},
+		"spec": map[string]any{
+			"replicas": replicas,
+			"template": map[string]any{"spec": map[string]any{"containers": []any{
+				map[string]any{"name": "c", "resources": map[string]any{"requests": map[string]any{"cpu": "250m"}}},
+			}}},
+		},
+		"status": map[string]any{"replicas": int64(3)},
+	}}
+}
+
+func TestDemandAndRender(t *testing.T) {
+	obj := deployment(10)
+	d, err := DemandOf(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cpu := d.PerReplica.Cpu().MilliValue(); d.Replicas != 10 || cpu != 250 {
+		t.Fatalf("demand %d x %dm, want 10 x 250m", d.Replicas, cpu)
+	}
+	targets := []Target{{Cluster: "a", Replicas: 6}, {Cluster: "b", Replicas: 4}}
+	info := map[string]overrides.ClusterInfo{"a": {Name: "a"}, "b": {Name: "b"}}
+	out, err := Render(obj, d, targets, info, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range targets {
+		o := out[tt.Cluster]
+		n, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
+		if n != int64(tt.Replicas) {
+			t.Errorf("%s: replicas %d, want %d", tt.Cluster, n, tt.Replicas)
+		}
+		if o.GetUID() != "" || o.GetResourceVersion() != "" || o.Object["status"] != nil {
+			t.Errorf("%s: server fields kept: %v", tt.Cluster, o.Object)
+		}
+	}
+	if n, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); n != 10 || obj.GetUID() != "u1" {
+		t.Error("Render changed the template")
+	}
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "x"}}}
+	if HasReplicas(cm) || !HasReplicas(obj) {
+		t.Error("HasReplicas: ConfigMap has none, Deployment has")
+	}
+}
