@@ -1,0 +1,140 @@
+package execution
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/memberwatch"
+)
+
+// manifest is one decoded Work manifest, ready to apply.
+type manifest struct {
+	ordinal int
+	obj     *unstructured.Unstructured
+	hash    string
+}
+
+// decodeManifests decodes the Work's manifests in apply order: Namespaces
+// first (the rest may live in them), then the others in their Work order.
+// Each object is stripped of the fields a member must own and labelled with
+// its owner and hash.
+func decodeManifests(work types.NamespacedName, raws []runtime.RawExtension) ([]manifest, error) {
+	out := make([]manifest, 0, len(raws))
+	for i, raw := range raws {
+		obj := &unstructured.Unstructured{}
+		if err := obj.UnmarshalJSON(raw.Raw); err != nil {
+			return nil, fmt.Errorf("manifest %d: %w", i, err)
+		}
+		if obj.GetName() == "" {
+			return nil, fmt.Errorf("manifest %d (%s): no metadata.name", i, obj.GetKind())
+		}
+		prepare(obj)
+		h, err := hashOf(obj)
+		if err != nil {
+			return nil, fmt.Errorf("manifest %d: %w", i, err)
+		}
+		mark(obj, work, h)
+		out = append(out, manifest{ordinal: i, obj: obj, hash: h})
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		return isNamespace(out[a].obj) && !isNamespace(out[b].obj)
+	})
+	return out, nil
+}
+
+func isNamespace(obj *unstructured.Unstructured) bool {
+	return obj.GetKind() == "Namespace" && obj.GroupVersionKind().Group == ""
+}
+
+// prepare removes what the hub's copy carries but the member must set
+// itself: server-set metadata, status, owner references to hub objects, and
+// allocated or generated fields (a Service's cluster IPs, a Job's selector).
+func prepare(obj *unstructured.Unstructured) {
+	for _, f := range []string{"resourceVersion", "uid", "creationTimestamp", "managedFields", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences"} {
+		unstructured.RemoveNestedField(obj.Object, "metadata", f)
+	}
+	unstructured.RemoveNestedField(obj.Object, "status")
+	gk := obj.GroupVersionKind().GroupKind()
+	switch {
+	case gk.Group == "" && gk.Kind == "Service":
+		if ip, _, _ := unstructured.NestedString(obj.Object, "spec", "clusterIP"); ip != "None" {
+			unstructured.RemoveNestedField(obj.Object, "spec", "clusterIP")
+			unstructured.RemoveNestedField(obj.Object, "spec", "clusterIPs")
+		}
+	case gk.Group == "batch" && gk.Kind == "Job":
+		if manual, _, _ := unstructured.NestedBool(obj.Object, "spec", "manualSelector"); !manual {
+			unstructured.RemoveNestedField(obj.Object, "spec", "selector")
+			for _, l := range []string{"controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"} {
+				unstructured.RemoveNestedField(obj.Object, "spec", "template", "metadata", "labels", l)
+			}
+		}
+	}
+}
+
+// hashOf hashes the object's JSON (map keys sorted by encoding/json), before
+// mark adds the hash itself.
+func hashOf(obj *unstructured.Unstructured) (string, error) {
+	data, err := json.Marshal(obj.Object)
+	if err != nil {
+		return "", err
+	}
+	h := fnv.New64a()
+	h.Write(data)
+	return strconv.FormatUint(h.Sum64(), 16), nil
+}
+
+// mark labels the object as Kurator's and annotates its owner and hash.
+func mark(obj *unstructured.Unstructured, work types.NamespacedName, hash string) {
+	labels := obj.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[memberwatch.ManagedByLabel] = memberwatch.ManagedByValue
+	obj.SetLabels(labels)
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[memberwatch.WorkAnnotation] = work.String()
+	ann[memberwatch.ManifestHashAnnotation] = hash
+	obj.SetAnnotations(ann)
+}
+
+// identifier names the applied object in Work status.
+func identifier(m manifest) workv1alpha1.ResourceIdentifier {
+	gvk := m.obj.GroupVersionKind()
+	return workv1alpha1.ResourceIdentifier{
+		Ordinal:   m.ordinal,
+		Group:     gvk.Group,
+		Version:   gvk.Version,
+		Kind:      gvk.Kind,
+		Namespace: m.obj.GetNamespace(),
+		Name:      m.obj.GetName(),
+	}
+}
+
+// mergeIdentifiers lists ids in ordinal order, keeping the collected status
+// and health of entries already present for the same object.
+func mergeIdentifiers(old []workv1alpha1.ManifestStatus, ids []workv1alpha1.ResourceIdentifier) []workv1alpha1.ManifestStatus {
+	sort.Slice(ids, func(a, b int) bool { return ids[a].Ordinal < ids[b].Ordinal })
+	out := make([]workv1alpha1.ManifestStatus, 0, len(ids))
+	for _, id := range ids {
+		ms := workv1alpha1.ManifestStatus{Identifier: id}
+		for _, o := range old {
+			if o.Identifier == id {
+				ms.Status, ms.Health = o.Status, o.Health
+				break
+			}
+		}
+		out = append(out, ms)
+	}
+	return out
+}

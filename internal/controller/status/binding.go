@@ -1,0 +1,174 @@
+package status
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+)
+
+func setupBindings(mgr ctrl.Manager, opts Options) error {
+	hub, err := dynamic.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return fmt.Errorf("status: hub dynamic client: %w", err)
+	}
+	base := bindingReconciler{Client: mgr.GetClient(), hub: hub, mapper: mgr.GetRESTMapper()}
+	rb := &BindingReconciler{bindingReconciler: base}
+	if err := ctrl.NewControllerManagedBy(mgr).
+		Named("resourcebinding-status").
+		For(&workv1alpha1.ResourceBinding{}).
+		// A Work's status changed: its binding aggregates again.
+		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(resourceBindingOfWork)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		Complete(rb); err != nil {
+		return err
+	}
+	crb := &ClusterBindingReconciler{bindingReconciler: base}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("clusterresourcebinding-status").
+		For(&workv1alpha1.ClusterResourceBinding{}).
+		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(clusterResourceBindingOfWork)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		Complete(crb)
+}
+
+// resourceBindingOfWork maps a Work to the ResourceBinding its labels name.
+func resourceBindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
+	l := obj.GetLabels()
+	ns, name := l[workv1alpha1.BindingNamespaceLabel], l[workv1alpha1.BindingNameLabel]
+	if ns == "" || name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+}
+
+// clusterResourceBindingOfWork maps a Work to its ClusterResourceBinding.
+func clusterResourceBindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetLabels()[workv1alpha1.ClusterResourceBindingLabel]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+}
+
+type bindingReconciler struct {
+	client.Client
+	hub    dynamic.Interface
+	mapper meta.RESTMapper
+}
+
+// BindingReconciler aggregates a ResourceBinding's Works.
+type BindingReconciler struct{ bindingReconciler }
+
+// ClusterBindingReconciler aggregates a ClusterResourceBinding's Works.
+type ClusterBindingReconciler struct{ bindingReconciler }
+
+// Reconcile aggregates one ResourceBinding.
+func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var b workv1alpha1.ResourceBinding
+	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !b.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	sel := client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: b.Namespace, workv1alpha1.BindingNameLabel: b.Name}
+	return r.aggregate(ctx, &b, &b.Spec, &b.Status, sel)
+}
+
+// Reconcile aggregates one ClusterResourceBinding.
+func (r *ClusterBindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var b workv1alpha1.ClusterResourceBinding
+	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !b.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: b.Name}
+	return r.aggregate(ctx, &b, &b.Spec, &b.Status, sel)
+}
+
+// aggregate writes the binding's aggregatedStatus and FullyApplied
+// condition, then the template's status. spec and status point into obj.
+func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus, sel client.MatchingLabels) (ctrl.Result, error) {
+	var works workv1alpha1.WorkList
+	if err := r.List(ctx, &works, sel); err != nil {
+		return ctrl.Result{}, err
+	}
+	items := Items(spec, works.Items)
+	before := obj.DeepCopyObject().(client.Object)
+	oldStatus := *status.DeepCopy()
+	status.AggregatedStatus = items
+	meta.SetStatusCondition(&status.Conditions, FullyApplied(items, obj.GetGeneration()))
+	if !reflect.DeepEqual(oldStatus, *status) {
+		if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{Requeue: true}, nil
+			}
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	return r.updateTemplate(ctx, spec, items)
+}
+
+// updateTemplate writes the aggregate into the hub template's status.
+func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem) (ctrl.Result, error) {
+	ref := spec.Resource
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil {
+		return ctrl.Result{}, nil
+	}
+	gk := schema.GroupKind{Group: gv.Group, Kind: ref.Kind}
+	if _, ok := Aggregate(Template{Kind: gk}, nil); !ok {
+		return ctrl.Result{}, nil // a kind without status aggregation
+	}
+	mapping, err := r.mapper.RESTMapping(gk, gv.Version)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("template %s: %w", ref.Kind, err)
+	}
+	var ri dynamic.ResourceInterface = r.hub.Resource(mapping.Resource)
+	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+		ri = r.hub.Resource(mapping.Resource).Namespace(ref.Namespace)
+	}
+	tmpl, err := ri.Get(ctx, ref.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if ref.UID != "" && tmpl.GetUID() != ref.UID {
+		return ctrl.Result{}, nil // recreated: its own binding will follow
+	}
+	old, _, _ := unstructured.NestedMap(tmpl.Object, "status")
+	next, _ := Aggregate(Template{Kind: gk, Generation: tmpl.GetGeneration(), Status: old, BindingGeneration: ref.Generation}, items)
+	if equality.Semantic.DeepEqual(old, next) {
+		return ctrl.Result{}, nil
+	}
+	if err := unstructured.SetNestedMap(tmpl.Object, next, "status"); err != nil {
+		return ctrl.Result{}, err
+	}
+	if _, err := ri.UpdateStatus(ctx, tmpl, metav1.UpdateOptions{FieldManager: "kurator-status"}); err != nil {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{Requeue: true}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("update status of %s %s/%s: %w", ref.Kind, ref.Namespace, ref.Name, err)
+	}
+	return ctrl.Result{}, nil
+}

@@ -1,0 +1,149 @@
+// Package status brings member status back to the hub: each applied object's
+// status and health into its Work (manifestStatuses), the Works of a binding
+// into the binding's aggregatedStatus and FullyApplied condition, and the sum
+// into the hub resource template's status, so `kubectl get deploy` on the hub
+// shows the fleet-wide ready count.
+package status
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/memberwatch"
+)
+
+// Clients gives clients for a member cluster by name; member.Registry
+// satisfies it.
+type Clients interface {
+	Dynamic(ctx context.Context, cluster string) (dynamic.Interface, error)
+	RESTMapper(ctx context.Context, cluster string) (meta.ResettableRESTMapper, error)
+}
+
+// Options configure the status controllers.
+type Options struct {
+	// Clients reach the members (required).
+	Clients Clients
+	// Watcher is the member watch shared with execution (required).
+	Watcher *memberwatch.Watcher
+	// MaxConcurrentReconciles per controller (default 10).
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the Work status collector and the
+// ResourceBinding and ClusterResourceBinding aggregators.
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	if opts.Clients == nil || opts.Watcher == nil {
+		return errors.New("status: Options.Clients and Options.Watcher are required")
+	}
+	if opts.MaxConcurrentReconciles <= 0 {
+		opts.MaxConcurrentReconciles = 10
+	}
+	w := &WorkReconciler{Client: mgr.GetClient(), opts: opts}
+	if err := ctrl.NewControllerManagedBy(mgr).
+		Named("work-status").
+		// Execution records which objects a Work applied.
+		For(&workv1alpha1.Work{}).
+		// A member object's status changed.
+		WatchesRawSource(source.Channel(opts.Watcher.Subscribe(), &handler.EnqueueRequestForObject{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		Complete(w); err != nil {
+		return err
+	}
+	return setupBindings(mgr, opts)
+}
+
+// WorkReconciler collects the member status of each applied object of a Work.
+type WorkReconciler struct {
+	client.Client
+	opts Options
+}
+
+// Reconcile refreshes status.manifestStatuses[].status and .health.
+func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var work workv1alpha1.Work
+	if err := r.Get(ctx, req.NamespacedName, &work); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	cluster, ok := workv1alpha1.ClusterOfExecutionNamespace(work.Namespace)
+	if !ok || !work.DeletionTimestamp.IsZero() || len(work.Status.ManifestStatuses) == 0 {
+		return ctrl.Result{}, nil
+	}
+	before := work.DeepCopy()
+	var errs []error
+	for i := range work.Status.ManifestStatuses {
+		ms := &work.Status.ManifestStatuses[i]
+		live, err := r.live(ctx, cluster, ms.Identifier)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ms.Health = Health(live)
+		ms.Status = nil
+		if st := CollectStatus(live); st != nil {
+			raw, err := json.Marshal(st)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ms.Status = &runtime.RawExtension{Raw: raw}
+		}
+	}
+	if !reflect.DeepEqual(before.Status, work.Status) {
+		if err := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+				return ctrl.Result{Requeue: !apierrors.IsNotFound(err)}, nil
+			}
+			errs = append(errs, err)
+		}
+	}
+	return ctrl.Result{}, errors.Join(errs...)
+}
+
+// live reads the member object from the watch cache, or from the member
+// when the watch has not synced yet. nil means it does not exist.
+func (r *WorkReconciler) live(ctx context.Context, cluster string, id workv1alpha1.ResourceIdentifier) (*unstructured.Unstructured, error) {
+	mapper, err := r.opts.Clients.RESTMapper(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	mapping, err := mapper.RESTMapping(schema.GroupKind{Group: id.Group, Kind: id.Kind}, id.Version)
+	if err != nil {
+		return nil, nil // not served: nothing there to report
+	}
+	if obj, synced := r.opts.Watcher.Get(cluster, mapping.Resource, id.Namespace, id.Name); synced {
+		return obj, nil
+	}
+	dyn, err := r.opts.Clients.Dynamic(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	var ri dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
+	if id.Namespace != "" {
+		ri = dyn.Resource(mapping.Resource).Namespace(id.Namespace)
+	}
+	obj, err := ri.Get(ctx, id.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s/%s in %s: %w", id.Kind, id.Namespace, id.Name, cluster, err)
+	}
+	return obj, nil
+}
