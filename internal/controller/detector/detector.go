@@ -1,0 +1,443 @@
+// Package detector matches resource templates on the hub to propagation
+// policies and keeps one (Cluster)ResourceBinding per claimed template: what
+// the template is, how many replicas it wants and how large one is, and the
+// winning policy's placement. The scheduler fills the binding's clusters.
+//
+// Templates of any kind are watched: the detector starts an informer for
+// every apiVersion/kind some policy's resourceSelectors name, when the first
+// such policy appears (informers are not stopped when the last one goes).
+// Kurator's and Karmada's own groups, Events and Leases are never watched.
+package detector
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/selector"
+	"github.com/kurator-go/kurator/pkg/workload"
+)
+
+// Labels the detector puts on a claimed template, naming the claiming policy
+// (Karmada's label keys, so tools that read them keep working).
+const (
+	PolicyNamespaceLabel        = "propagationpolicy.karmada.io/namespace"
+	PolicyNameLabel             = "propagationpolicy.karmada.io/name"
+	ClusterPolicyNameLabel      = "clusterpropagationpolicy.karmada.io/name"
+	defaultMaxConcurrentReconcs = 4
+)
+
+// Options configure the detector.
+type Options struct {
+	// MaxConcurrentReconciles is how many templates are matched at once
+	// (default 4).
+	MaxConcurrentReconciles int
+}
+
+// templateKey names one resource template on the hub.
+type templateKey struct {
+	GVK       schema.GroupVersionKind
+	Namespace string
+	Name      string
+}
+
+func (k templateKey) String() string {
+	return fmt.Sprintf("%s %s", k.GVK.Kind, types.NamespacedName{Namespace: k.Namespace, Name: k.Name})
+}
+
+// Reconciler keeps bindings in step with templates and policies.
+type Reconciler struct {
+	client   client.Client
+	cache    cache.Cache
+	recorder events.EventRecorder
+	ctrl     controller.TypedController[templateKey]
+	hasKind  func(schema.GroupVersionKind) error
+
+	mu      sync.Mutex
+	watched map[schema.GroupVersionKind]bool
+}
+
+// SetupWithManager registers the detector with mgr.
+func SetupWithManager(mgr manager.Manager, opts Options) error {
+	if opts.MaxConcurrentReconciles <= 0 {
+		opts.MaxConcurrentReconciles = defaultMaxConcurrentReconcs
+	}
+	r := &Reconciler{
+		client:   mgr.GetClient(),
+		cache:    mgr.GetCache(),
+		recorder: mgr.GetEventRecorder("kurator-detector"),
+		watched:  map[schema.GroupVersionKind]bool{},
+		hasKind: func(gvk schema.GroupVersionKind) error {
+			_, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+			return err
+		},
+	}
+	c, err := controller.NewTyped[templateKey]("detector", mgr, controller.TypedOptions[templateKey]{
+		Reconciler:              r,
+		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		SkipNameValidation:      ptr.To(true),
+	})
+	if err != nil {
+		return err
+	}
+	r.ctrl = c
+	watches := []source.TypedSource[templateKey]{
+		// A policy change re-matches every template of the kinds it names
+		// and every template it claims.
+		source.TypedKind(r.cache, &policyv1alpha1.PropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfPropagationPolicy)),
+		source.TypedKind(r.cache, &policyv1alpha1.ClusterPropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfClusterPropagationPolicy)),
+		// A binding deleted or edited by hand is put back.
+		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ResourceBinding])),
+		source.TypedKind(r.cache, &workv1alpha1.ClusterResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ClusterResourceBinding])),
+	}
+	for _, src := range watches {
+		if err := c.Watch(src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reconcile matches one template to the policies.
+func (r *Reconciler) Reconcile(ctx context.Context, key templateKey) (reconcile.Result, error) {
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(key.GVK)
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: key.Name}, obj)
+	if apierrors.IsNotFound(err) {
+		return reconcile.Result{}, r.removeBinding(ctx, key)
+	}
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return reconcile.Result{}, r.removeBinding(ctx, key)
+	}
+
+	var pps policyv1alpha1.PropagationPolicyList
+	if key.Namespace != "" {
+		if err := r.client.List(ctx, &pps, client.InNamespace(key.Namespace)); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	var cpps policyv1alpha1.ClusterPropagationPolicyList
+	if err := r.client.List(ctx, &cpps); err != nil {
+		return reconcile.Result{}, err
+	}
+	pps.Items, cpps.Items = live(pps.Items), live(cpps.Items)
+	choice, ok := selector.ChoosePropagationPolicy(selector.KeyOf(obj), pps.Items, cpps.Items)
+	if !ok {
+		if err := r.claim(ctx, obj, nil); err != nil {
+			return reconcile.Result{}, err
+		}
+		return reconcile.Result{}, r.removeBinding(ctx, key)
+	}
+	var placement *policyv1alpha1.Placement
+	if choice.Kind == selector.KindPropagationPolicy {
+		placement = &pps.Items[choice.Index].Spec.Placement
+	} else {
+		placement = &cpps.Items[choice.Index].Spec.Placement
+	}
+
+	d, err := workload.DemandOf(obj)
+	if err != nil {
+		r.recorder.Eventf(obj, nil, "Warning", "InvalidTemplate", "Match", "cannot read replicas or resource requests: %v; fix the template", err)
+		return reconcile.Result{}, nil
+	}
+	if err := r.claim(ctx, obj, &choice); err != nil {
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{}, r.applyBinding(ctx, obj, &choice, placement, d)
+}
+
+// live drops policies being deleted: they claim nothing.
+func live[T any, P interface {
+	*T
+	GetDeletionTimestamp() *metav1.Time
+}](items []T) []T {
+	out := items[:0:0]
+	for i := range items {
+		if P(&items[i]).GetDeletionTimestamp().IsZero() {
+			out = append(out, items[i])
+		}
+	}
+	return out
+}
+
+// BindingName is the name of a template's binding: "<name>-<kind>", as
+// Karmada names it.
+func BindingName(name, kind string) string {
+	return name + "-" + strings.ToLower(kind)
+}
+
+// applyBinding creates or updates the template's binding. spec.clusters,
+// eviction tasks and reschedule requests belong to others and are kept.
+func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice, placement *policyv1alpha1.Placement, d workload.Demand) error {
+	name := BindingName(obj.GetName(), obj.GetKind())
+	var b client.Object = &workv1alpha1.ClusterResourceBinding{}
+	if obj.GetNamespace() != "" {
+		b = &workv1alpha1.ResourceBinding{}
+	}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}, b)
+	create := apierrors.IsNotFound(err)
+	if err != nil && !create {
+		return err
+	}
+	spec := specOf(b)
+	if !create && spec.Resource.Kind != "" && (spec.Resource.Kind != obj.GetKind() || spec.Resource.APIVersion != obj.GetAPIVersion()) {
+		r.recorder.Eventf(obj, nil, "Warning", "BindingNameTaken", "Match", "binding %s already binds %s %s; rename one of the templates", name, spec.Resource.APIVersion, spec.Resource.Kind)
+		return nil
+	}
+	before := spec.DeepCopy()
+	desiredSpec(spec, obj, choice, placement, d)
+	if create {
+		b.SetNamespace(obj.GetNamespace())
+		b.SetName(name)
+		b.SetOwnerReferences([]metav1.OwnerReference{{
+			APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Name: obj.GetName(), UID: obj.GetUID(),
+			BlockOwnerDeletion: ptr.To(false),
+		}})
+		if err := r.client.Create(ctx, b); err != nil {
+			return fmt.Errorf("create binding %s: %w", name, err)
+		}
+		log.FromContext(ctx).V(1).Info("created binding", "binding", name)
+		return nil
+	}
+	if equality.Semantic.DeepEqual(before, spec) {
+		return nil
+	}
+	return r.client.Update(ctx, b)
+}
+
+// desiredSpec writes what the detector owns in a binding's spec.
+func desiredSpec(spec *workv1alpha1.ResourceBindingSpec, obj *unstructured.Unstructured, choice *selector.Choice, placement *policyv1alpha1.Placement, d workload.Demand) {
+	spec.Resource = workv1alpha1.ObjectReference{
+		APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(),
+		Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID(),
+		ResourceVersion: obj.GetResourceVersion(), Generation: obj.GetGeneration(),
+	}
+	spec.Replicas = d.Replicas
+	spec.ReplicaRequirements = nil
+	if len(d.PerReplica) > 0 {
+		spec.ReplicaRequirements = &workv1alpha1.ReplicaRequirements{ResourceRequest: d.PerReplica}
+	}
+	spec.Placement = placement.DeepCopy()
+	spec.Policy = &workv1alpha1.PolicyReference{Kind: choice.Kind, Namespace: choice.Namespace, Name: choice.Name}
+}
+
+// claim records the claiming policy in the template's labels (nil: none).
+func (r *Reconciler) claim(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice) error {
+	want := map[string]string{}
+	if choice != nil && choice.Kind == selector.KindPropagationPolicy {
+		want[PolicyNamespaceLabel], want[PolicyNameLabel] = choice.Namespace, choice.Name
+	} else if choice != nil {
+		want[ClusterPolicyNameLabel] = choice.Name
+	}
+	labels := obj.GetLabels()
+	changed := false
+	for _, k := range []string{PolicyNamespaceLabel, PolicyNameLabel, ClusterPolicyNameLabel} {
+		have, ok := labels[k]
+		w, wantIt := want[k]
+		if ok == wantIt && have == w {
+			continue
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		if wantIt {
+			labels[k] = w
+		} else {
+			delete(labels, k)
+		}
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	before := obj.DeepCopy()
+	obj.SetLabels(labels)
+	return client.IgnoreNotFound(r.client.Patch(ctx, obj, client.MergeFrom(before)))
+}
+
+// removeBinding deletes the binding of a template that is gone or claimed by
+// no policy.
+func (r *Reconciler) removeBinding(ctx context.Context, key templateKey) error {
+	var b client.Object = &workv1alpha1.ClusterResourceBinding{}
+	if key.Namespace != "" {
+		b = &workv1alpha1.ResourceBinding{}
+	}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: BindingName(key.Name, key.GVK.Kind)}, b)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	res := specOf(b).Resource
+	if res.Kind != key.GVK.Kind || res.Name != key.Name {
+		return nil
+	}
+	if !b.GetDeletionTimestamp().IsZero() {
+		return nil
+	}
+	log.FromContext(ctx).V(1).Info("deleting binding", "binding", b.GetName(), "template", key.String())
+	return client.IgnoreNotFound(r.client.Delete(ctx, b))
+}
+
+func specOf(b client.Object) *workv1alpha1.ResourceBindingSpec {
+	switch b := b.(type) {
+	case *workv1alpha1.ResourceBinding:
+		return &b.Spec
+	case *workv1alpha1.ClusterResourceBinding:
+		return &b.Spec
+	}
+	panic(fmt.Sprintf("detector: %T is not a binding", b))
+}
+
+// templateOfBinding maps a binding to its template.
+func templateOfBinding[B client.Object](_ context.Context, b B) []templateKey {
+	res := specOf(b).Resource
+	gv, err := schema.ParseGroupVersion(res.APIVersion)
+	if err != nil || res.Kind == "" {
+		return nil
+	}
+	return []templateKey{{GVK: gv.WithKind(res.Kind), Namespace: res.Namespace, Name: res.Name}}
+}
+
+func (r *Reconciler) templatesOfPropagationPolicy(ctx context.Context, pp *policyv1alpha1.PropagationPolicy) []templateKey {
+	var claimed workv1alpha1.ResourceBindingList
+	if err := r.client.List(ctx, &claimed, client.InNamespace(pp.Namespace)); err != nil {
+		log.FromContext(ctx).Error(err, "list bindings")
+	}
+	var out []templateKey
+	for i := range claimed.Items {
+		if p := claimed.Items[i].Spec.Policy; p != nil && p.Kind == selector.KindPropagationPolicy && p.Name == pp.Name {
+			out = append(out, templateOfBinding(ctx, &claimed.Items[i])...)
+		}
+	}
+	return append(out, r.templatesSelected(ctx, pp.Spec.ResourceSelectors, pp.Namespace)...)
+}
+
+func (r *Reconciler) templatesOfClusterPropagationPolicy(ctx context.Context, cpp *policyv1alpha1.ClusterPropagationPolicy) []templateKey {
+	var out []templateKey
+	var rbs workv1alpha1.ResourceBindingList
+	if err := r.client.List(ctx, &rbs); err != nil {
+		log.FromContext(ctx).Error(err, "list bindings")
+	}
+	for i := range rbs.Items {
+		if p := rbs.Items[i].Spec.Policy; p != nil && p.Kind == selector.KindClusterPropagationPolicy && p.Name == cpp.Name {
+			out = append(out, templateOfBinding(ctx, &rbs.Items[i])...)
+		}
+	}
+	var crbs workv1alpha1.ClusterResourceBindingList
+	if err := r.client.List(ctx, &crbs); err != nil {
+		log.FromContext(ctx).Error(err, "list bindings")
+	}
+	for i := range crbs.Items {
+		if p := crbs.Items[i].Spec.Policy; p != nil && p.Kind == selector.KindClusterPropagationPolicy && p.Name == cpp.Name {
+			out = append(out, templateOfBinding(ctx, &crbs.Items[i])...)
+		}
+	}
+	return append(out, r.templatesSelected(ctx, cpp.Spec.ResourceSelectors, "")...)
+}
+
+// templatesSelected lists the templates of every kind the selectors name, in
+// namespace (all namespaces when ""), starting their watches as needed.
+// Selection itself is left to Reconcile.
+func (r *Reconciler) templatesSelected(ctx context.Context, selectors []policyv1alpha1.ResourceSelector, namespace string) []templateKey {
+	var out []templateKey
+	seen := map[schema.GroupVersionKind]bool{}
+	for _, rs := range selectors {
+		gvk, ok := gvkOf(rs)
+		if !ok || seen[gvk] {
+			continue
+		}
+		seen[gvk] = true
+		if err := r.ensureWatch(gvk); err != nil {
+			log.FromContext(ctx).Info("cannot watch templates yet; retried on the next policy change", "kind", gvk.String(), "error", err.Error())
+			continue
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		var opts []client.ListOption
+		if namespace != "" {
+			opts = append(opts, client.InNamespace(namespace))
+		}
+		if err := r.client.List(ctx, list, opts...); err != nil {
+			log.FromContext(ctx).Error(err, "list templates", "kind", gvk.String())
+			continue
+		}
+		for i := range list.Items {
+			out = append(out, templateKey{GVK: gvk, Namespace: list.Items[i].GetNamespace(), Name: list.Items[i].GetName()})
+		}
+	}
+	return out
+}
+
+// gvkOf is the kind a selector names, unless it is one never propagated.
+func gvkOf(rs policyv1alpha1.ResourceSelector) (schema.GroupVersionKind, bool) {
+	gv, err := schema.ParseGroupVersion(rs.APIVersion)
+	if err != nil || rs.Kind == "" {
+		return schema.GroupVersionKind{}, false
+	}
+	gvk := gv.WithKind(rs.Kind)
+	return gvk, !Ignored(gvk)
+}
+
+// Ignored reports whether templates of this kind are never propagated:
+// Kurator's and Karmada's own objects, Events and Leases.
+func Ignored(gvk schema.GroupVersionKind) bool {
+	g := gvk.Group
+	switch {
+	case g == "kurator.dev" || strings.HasSuffix(g, ".kurator.dev"):
+		return true
+	case g == "karmada.io" || strings.HasSuffix(g, ".karmada.io"):
+		return true
+	case g == "coordination.k8s.io" && gvk.Kind == "Lease":
+		return true
+	case g == "events.k8s.io", g == "" && gvk.Kind == "Event":
+		return true
+	}
+	return false
+}
+
+// ensureWatch starts watching templates of gvk once.
+func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.watched[gvk] {
+		return nil
+	}
+	if err := r.hasKind(gvk); err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	src := source.TypedKind(r.cache, u, handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, o *unstructured.Unstructured) []templateKey {
+		return []templateKey{{GVK: gvk, Namespace: o.GetNamespace(), Name: o.GetName()}}
+	}))
+	if err := r.ctrl.Watch(src); err != nil {
+		return err
+	}
+	r.watched[gvk] = true
+	return nil
+}
