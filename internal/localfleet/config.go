@@ -42,6 +42,9 @@ type Config struct {
 	// MergeKubeconfig adds the fleet's contexts to the user's kubeconfig
 	// ($KUBECONFIG or ~/.kube/config). Tests leave it off.
 	MergeKubeconfig bool
+	// ManagerBinary, when set, is the kurator-manager binary: the members are
+	// joined to the hub, the seed's Fleet is created and the manager started.
+	ManagerBinary string
 	// StopWithParent kills every process of the fleet when the starting
 	// process dies (used by tests so a crashed test leaves nothing behind).
 	StopWithParent bool

@@ -21,6 +21,7 @@ type Process struct {
 	Port   int      `json:"port"`
 	Health string   `json:"health"`
 	Log    string   `json:"log"`
+	Bin    string   `json:"bin"`
 	Args   []string `json:"args"`
 }
 

@@ -59,6 +59,11 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 	if err := checkBinaries(cfg.BinDir); err != nil {
 		return nil, err
 	}
+	if cfg.ManagerBinary != "" {
+		if _, err := os.Stat(cfg.ManagerBinary); err != nil {
+			return nil, fmt.Errorf("kurator-manager binary: %w; build it with `make build`", err)
+		}
+	}
 	if old, err := LoadState(cfg.StateDir); err == nil {
 		if old.Running() {
 			return old, ErrAlreadyRunning
@@ -125,7 +130,8 @@ func (l *launcher) up(ctx context.Context) error {
 	}
 
 	// One port per etcd listener, apiserver, controller-manager, scheduler and kwok.
-	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members))
+	// Plus two for the manager's metrics and health endpoints.
+	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2)
 	if err != nil {
 		return err
 	}
@@ -189,6 +195,12 @@ func (l *launcher) up(ctx context.Context) error {
 		return err
 	}
 
+	if l.cfg.ManagerBinary != "" {
+		if err := l.setupHub(ctx, next(), next()); err != nil {
+			return err
+		}
+	}
+
 	if l.cfg.MergeKubeconfig {
 		path := UserKubeconfigPath()
 		if err := mergeInto(path, kubeconfigFor(clusters, creds, l.cfg.Name)); err != nil {
@@ -233,14 +245,17 @@ func (l *launcher) save() error {
 // its health URL answers.
 func (l *launcher) start(ctx context.Context, name, bin string, args []string, port int, health string, timeout time.Duration) error {
 	logFile := filepath.Join(l.cfg.StateDir, "logs", strings.ReplaceAll(name, "/", "_")+".log")
-	cmd, exited, err := startProcess(filepath.Join(l.cfg.BinDir, bin), args, logFile, l.cfg.StopWithParent)
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(l.cfg.BinDir, bin)
+	}
+	cmd, exited, err := startProcess(bin, args, logFile, l.cfg.StopWithParent)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	l.mu.Lock()
 	l.exited[name] = exited
 	l.state.Processes = append(l.state.Processes, Process{
-		Name: name, PID: cmd.Process.Pid, Port: port, Health: health, Log: logFile, Args: args,
+		Name: name, PID: cmd.Process.Pid, Port: port, Health: health, Log: logFile, Bin: bin, Args: args,
 	})
 	l.mu.Unlock()
 	if err := l.save(); err != nil {

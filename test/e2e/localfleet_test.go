@@ -181,6 +181,22 @@ func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
 	if out := kurator(t, "status", "--state-dir", fleet.StateDir); !other.MatchString(out) {
 		t.Fatalf("cluster-shanghai should still be ok:\n%s", out)
 	}
+
+	// Restarting brings the member back with its data: the Deployment is still there.
+	if err := fleet.Restart(ctx, member+"/kube-apiserver", true); err != nil {
+		t.Fatal(err)
+	}
+	if m := statusLine.FindStringSubmatch(kurator(t, "status", "--state-dir", fleet.StateDir)); m == nil || m[1] != "ok" {
+		t.Fatalf("after restart, status should show the apiserver ok, got %v", m)
+	}
+	cs = clientFor(t, member)
+	if d, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{}); err != nil || *d.Spec.Replicas != 3 {
+		t.Fatalf("deployment after restart: %v", err)
+	}
+	// Leave the member broken for the next test.
+	if err := fleet.Stop(member + "/kube-apiserver"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // After a crash (one process gone), up cleans the stale state and starts a

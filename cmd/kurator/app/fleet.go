@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -41,6 +42,7 @@ func newUpCommand() *cobra.Command {
 		nodes   int
 		binDir  string
 		noMerge bool
+		manager string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -69,6 +71,10 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 				NodesPerMember:  nodes,
 				BinDir:          binDir,
 				MergeKubeconfig: !noMerge,
+				ManagerBinary:   manager,
+			}
+			if manager == "" {
+				cfg.ManagerBinary = siblingBinary("kurator-manager")
 			}
 			if len(members) > 0 {
 				cfg.Members = membersFromNames(members)
@@ -103,7 +109,17 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 	cmd.Flags().IntVar(&nodes, "nodes-per-member", 3, "fake nodes per member (8 CPU, 32Gi, 110 pods each)")
 	cmd.Flags().StringVar(&binDir, "bin-dir", "", "directory of the pinned Kubernetes binaries (default ~/.cache/kurator/k8s-v1.37.2/bin)")
 	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the fleet's contexts to your kubeconfig")
+	cmd.Flags().StringVar(&manager, "manager-binary", "", "kurator-manager binary to run on the hub (default: next to kurator; `make build` puts it there)")
 	return cmd
+}
+
+// siblingBinary is the path of name next to the running kurator binary.
+func siblingBinary(name string) string {
+	self, err := os.Executable()
+	if err != nil {
+		return name
+	}
+	return filepath.Join(filepath.Dir(self), name)
 }
 
 // membersFromNames keeps the seed's topology for the seed's cluster names and

@@ -17,6 +17,7 @@ watches their health. Start a local playground with "kurator up".`,
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand(), newPlanCommand())
+	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand(),
+		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newGetCommand(), newPlanCommand())
 	return root
 }

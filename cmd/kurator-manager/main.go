@@ -1,0 +1,96 @@
+// Command kurator-manager runs the hub's controllers: cluster health, fleets,
+// the detector, the scheduler, the binding controller, execution and status.
+// Several replicas may run; leader election on the hub picks the active one.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/kurator-go/kurator/api/scheme"
+)
+
+// options are the manager's flags.
+type options struct {
+	kubeconfig       string
+	leaderElect      bool
+	leaderNamespace  string
+	metricsAddr      string
+	healthAddr       string
+	probeInterval    time.Duration
+	failureThreshold time.Duration
+	successThreshold time.Duration
+	resyncPeriod     time.Duration
+	workConcurrency  int
+}
+
+func main() {
+	var o options
+	flag.BoolVar(&o.leaderElect, "leader-elect", true, "elect one active manager among replicas through a Lease on the hub")
+	flag.StringVar(&o.leaderNamespace, "leader-election-namespace", "kurator-system", "namespace of the leader election Lease")
+	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
+	flag.StringVar(&o.healthAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
+	flag.DurationVar(&o.probeInterval, "cluster-probe-interval", 10*time.Second, "how often each member cluster's /readyz is probed")
+	flag.DurationVar(&o.failureThreshold, "cluster-failure-threshold", 30*time.Second, "how long probes must fail before a cluster turns Ready=False")
+	flag.DurationVar(&o.successThreshold, "cluster-success-threshold", 30*time.Second, "how long probes must succeed before a cluster turns Ready=True again")
+	flag.DurationVar(&o.resyncPeriod, "resync-period", 30*time.Second, "how often applied objects are re-checked against their Work (drift correction)")
+	flag.IntVar(&o.workConcurrency, "work-concurrency", 10, "Works applied to members in parallel")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "kurator-manager:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	cfg, err := hubConfig()
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = 200, 400
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme.Scheme,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "kurator-manager",
+		LeaderElectionNamespace: o.leaderNamespace,
+		// Let a successor take over at once when this replica stops cleanly.
+		LeaderElectionReleaseOnCancel: true,
+		Metrics:                       metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress:        o.healthAddr,
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	if err := setupControllers(mgr, o); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// hubConfig reads the hub's client configuration from controller-runtime's
+// --kubeconfig flag, $KUBECONFIG, in-cluster config or ~/.kube/config.
+func hubConfig() (*rest.Config, error) {
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("find the hub: %w (pass --kubeconfig)", err)
+	}
+	return cfg, nil
+}

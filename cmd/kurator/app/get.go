@@ -1,0 +1,352 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/join"
+)
+
+type getFlags struct {
+	hub           hubFlags
+	namespace     string
+	allNamespaces bool
+	output        string
+	allClusters   bool
+}
+
+func newGetCommand() *cobra.Command {
+	var f getFlags
+	cmd := &cobra.Command{
+		Use:   "get (clusters|fleets|workloads|resourcebindings|works) [NAME]",
+		Short: "List what the hub knows: clusters, fleets, workloads and their placement",
+		Long: `List the hub's objects in tables made for fleets:
+
+  clusters          member clusters with health, version, location and nodes
+  fleets            fleets with their ready and not-ready members
+  workloads         propagated resources with per-cluster replicas and readiness
+  resourcebindings  scheduling decisions (rb)
+  works             what is sent to each member cluster`,
+		Example: `  kurator get clusters
+  kurator get workload --all-clusters
+  kurator get resourcebindings -A -o wide
+  kurator get clusters cluster-hangzhou -o yaml`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := ""
+			if len(args) == 2 {
+				name = args[1]
+			}
+			return f.run(cmd, args[0], name)
+		},
+	}
+	f.hub.add(cmd)
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "", "namespace (default: kurator-system for clusters and fleets, default otherwise)")
+	cmd.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "list across all namespaces")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "table, wide, yaml or json")
+	cmd.Flags().BoolVar(&f.allClusters, "all-clusters", false, "workloads: one row per workload and member cluster")
+	return cmd
+}
+
+func (f *getFlags) run(cmd *cobra.Command, kind, name string) error {
+	switch f.output {
+	case "table", "wide", "yaml", "json":
+	default:
+		return fmt.Errorf("-o %q: use table, wide, yaml or json", f.output)
+	}
+	hub, err := f.hub.client()
+	if err != nil {
+		return err
+	}
+	ns := f.namespace
+	var list client.ObjectList
+	var print func(w io.Writer, wide bool) error
+	switch strings.ToLower(kind) {
+	case "cluster", "clusters", "attachedcluster", "attachedclusters", "ac":
+		if ns == "" {
+			ns = join.Namespace
+		}
+		l := &clusterv1alpha1.AttachedClusterList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printClusters(w, l.Items, wide) }
+	case "fleet", "fleets", "fl":
+		if ns == "" {
+			ns = join.Namespace
+		}
+		l := &fleetv1alpha1.FleetList{}
+		list, print = l, func(w io.Writer, _ bool) error { return printFleets(w, l.Items) }
+	case "workload", "workloads":
+		l := &workv1alpha1.ResourceBindingList{}
+		list, print = l, func(w io.Writer, _ bool) error { return printWorkloads(w, l.Items, f.allClusters) }
+	case "resourcebinding", "resourcebindings", "rb":
+		l := &workv1alpha1.ResourceBindingList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printBindings(w, l.Items, wide) }
+	case "work", "works":
+		l := &workv1alpha1.WorkList{}
+		list, print = l, func(w io.Writer, _ bool) error { return printWorks(w, l.Items) }
+		f.allNamespaces = f.allNamespaces || ns == ""
+	default:
+		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings or works", kind)
+	}
+	if ns == "" {
+		ns = "default"
+	}
+	var opts []client.ListOption
+	if !f.allNamespaces {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	if err := hub.List(cmd.Context(), list, opts...); err != nil {
+		return fmt.Errorf("list %s: %w", kind, err)
+	}
+	if name != "" {
+		if err := keepNamed(list, name); err != nil {
+			return err
+		}
+	}
+	out := cmd.OutOrStdout()
+	switch f.output {
+	case "yaml", "json":
+		return printObjects(out, list, f.output)
+	}
+	return print(out, f.output == "wide")
+}
+
+// keepNamed filters a list down to the object called name.
+func keepNamed(list client.ObjectList, name string) error {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return err
+	}
+	var kept []runtime.Object
+	for _, it := range items {
+		if o, ok := it.(client.Object); ok && o.GetName() == name {
+			kept = append(kept, it)
+		}
+	}
+	if len(kept) == 0 {
+		return fmt.Errorf("%q not found (list them without a name to see what exists)", name)
+	}
+	return meta.SetList(list, kept)
+}
+
+func printObjects(w io.Writer, list client.ObjectList, format string) error {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return err
+	}
+	var objs []any
+	for _, it := range items {
+		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(it)
+		if err != nil {
+			return err
+		}
+		unstructured.RemoveNestedField(u, "metadata", "managedFields")
+		objs = append(objs, u)
+	}
+	var doc any = map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}
+	if len(objs) == 1 {
+		doc = objs[0]
+	}
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	data, err := yaml.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 3, ' ', 0) }
+
+func age(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func printClusters(w io.Writer, items []clusterv1alpha1.AttachedCluster, wide bool) error {
+	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+	tw := table(w)
+	head := "NAME\tREADY\tVERSION\tPROVIDER\tREGION\tNODES\tAGE"
+	if wide {
+		head += "\tZONES\tCPU\tMEMORY\tTAINTS\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for i := range items {
+		c := &items[i]
+		ready, msg := "Unknown", ""
+		if cond := c.ReadyCondition(); cond != nil {
+			ready, msg = string(cond.Status), cond.Message
+		}
+		nodes := "-"
+		if s := c.Status.NodeSummary; s != nil {
+			nodes = fmt.Sprintf("%d/%d", s.ReadyNum, s.TotalNum)
+		}
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", c.Name, ready, orDash(c.Status.KubernetesVersion),
+			orDash(c.ProviderName()), orDash(c.RegionName()), nodes, age(c.CreationTimestamp.Time))
+		if wide {
+			cpu, mem := "-", "-"
+			if s := c.Status.ResourceSummary; s != nil {
+				if q, ok := s.Allocatable["cpu"]; ok {
+					cpu = q.String()
+				}
+				if q, ok := s.Allocatable["memory"]; ok {
+					mem = q.String()
+				}
+			}
+			var taints []string
+			for _, t := range c.Spec.Taints {
+				taints = append(taints, t.ToString())
+			}
+			row += fmt.Sprintf("\t%s\t%s\t%s\t%s\t%s", orDash(strings.Join(c.Zones(), ",")), cpu, mem,
+				orDash(strings.Join(taints, ",")), orDash(truncate(msg, 60)))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+func printFleets(w io.Writer, items []fleetv1alpha1.Fleet) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "NAME\tCLUSTERS\tREADY\tNOT-READY\tPHASE\tAGE")
+	for _, f := range items {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", f.Name, len(f.Spec.Clusters), f.Status.ReadyClusters,
+			f.Status.NotReadyClusters, orDash(string(f.Status.Phase)), age(f.CreationTimestamp.Time))
+	}
+	return tw.Flush()
+}
+
+// memberReplicas reads readyReplicas and replicas from a member's reported status.
+func memberReplicas(item workv1alpha1.AggregatedStatusItem) (ready, replicas int64, ok bool) {
+	if item.Status == nil || len(item.Status.Raw) == 0 {
+		return 0, 0, false
+	}
+	var st struct {
+		Replicas      int64 `json:"replicas"`
+		ReadyReplicas int64 `json:"readyReplicas"`
+	}
+	if err := json.Unmarshal(item.Status.Raw, &st); err != nil {
+		return 0, 0, false
+	}
+	return st.ReadyReplicas, st.Replicas, true
+}
+
+func printWorkloads(w io.Writer, items []workv1alpha1.ResourceBinding, perCluster bool) error {
+	tw := table(w)
+	if perCluster {
+		fmt.Fprintln(tw, "NAMESPACE\tKIND\tNAME\tCLUSTER\tREPLICAS\tREADY\tHEALTH\tAPPLIED")
+	} else {
+		fmt.Fprintln(tw, "NAMESPACE\tKIND\tNAME\tREPLICAS\tREADY\tCLUSTERS")
+	}
+	for _, b := range items {
+		r := b.Spec.Resource
+		status := map[string]workv1alpha1.AggregatedStatusItem{}
+		for _, it := range b.Status.AggregatedStatus {
+			status[it.ClusterName] = it
+		}
+		var readyTotal int64
+		var parts []string
+		for _, t := range b.Spec.Clusters {
+			it := status[t.Name]
+			ready, _, ok := memberReplicas(it)
+			readyTotal += ready
+			readyStr := "-"
+			if ok {
+				readyStr = fmt.Sprint(ready)
+			}
+			if perCluster {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%t\n", r.Namespace, r.Kind, r.Name, t.Name, t.Replicas,
+					readyStr, orDash(string(it.Health)), it.Applied)
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s=%s/%d", t.Name, readyStr, t.Replicas))
+		}
+		if !perCluster {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d/%d\t%s\n", r.Namespace, r.Kind, r.Name, b.Spec.Replicas, readyTotal,
+				b.Spec.Replicas, orDash(strings.Join(parts, ", ")))
+		}
+	}
+	return tw.Flush()
+}
+
+func printBindings(w io.Writer, items []workv1alpha1.ResourceBinding, wide bool) error {
+	tw := table(w)
+	head := "NAMESPACE\tNAME\tRESOURCE\tSCHEDULED\tFULLY-APPLIED\tCLUSTERS\tAGE"
+	if wide {
+		head += "\tPOLICY\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for _, b := range items {
+		var parts []string
+		for _, t := range b.Spec.Clusters {
+			parts = append(parts, fmt.Sprintf("%s=%d", t.Name, t.Replicas))
+		}
+		sched, applied := condStatus(b.Status.Conditions, workv1alpha1.ConditionScheduled), condStatus(b.Status.Conditions, workv1alpha1.ConditionFullyApplied)
+		row := fmt.Sprintf("%s\t%s\t%s/%s\t%s\t%s\t%s\t%s", b.Namespace, b.Name, b.Spec.Resource.Kind, b.Spec.Resource.Name,
+			sched, applied, orDash(strings.Join(parts, ",")), age(b.CreationTimestamp.Time))
+		if wide {
+			pol, msg := "-", ""
+			if p := b.Spec.Policy; p != nil {
+				pol = p.Kind + "/" + p.Name
+			}
+			if c := meta.FindStatusCondition(b.Status.Conditions, workv1alpha1.ConditionScheduled); c != nil {
+				msg = c.Message
+			}
+			row += fmt.Sprintf("\t%s\t%s", pol, orDash(truncate(msg, 80)))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+func printWorks(w io.Writer, items []workv1alpha1.Work) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "CLUSTER\tNAME\tMANIFESTS\tAPPLIED\tAGE")
+	for _, wk := range items {
+		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(wk.Namespace)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", orDash(cluster), wk.Name, len(wk.Spec.Workload.Manifests),
+			condStatus(wk.Status.Conditions, workv1alpha1.ConditionApplied), age(wk.CreationTimestamp.Time))
+	}
+	return tw.Flush()
+}
+
+// condStatus is a condition's status, or "-" when absent.
+func condStatus(conds []metav1.Condition, t string) string {
+	if c := meta.FindStatusCondition(conds, t); c != nil {
+		return string(c.Status)
+	}
+	return "-"
+}

@@ -1,0 +1,103 @@
+package localfleet
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/join"
+	"github.com/kurator-go/kurator/internal/member"
+)
+
+// FleetName is the Fleet `kurator up` creates, as in seed 001.
+const FleetName = "global-production"
+
+// setupHub joins every member to the hub, creates the Fleet of seed 001 and
+// starts the Kurator manager against the hub.
+func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) error {
+	rc, err := l.state.RESTConfig(HubName)
+	if err != nil {
+		return err
+	}
+	hub, err := client.New(rc, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return err
+	}
+	begin := time.Now()
+	for _, m := range l.cfg.Members {
+		c, _ := l.state.Cluster(m.Name)
+		kc, err := member.FlattenKubeconfigFile(c.Kubeconfig, "")
+		if err != nil {
+			return err
+		}
+		if err := join.Join(ctx, hub, join.Options{
+			Name: m.Name, Kubeconfig: kc, Region: m.Region, Zone: m.Zone, Provider: m.Provider,
+		}); err != nil {
+			return fmt.Errorf("join %s: %w", m.Name, err)
+		}
+	}
+	if err := createFleet(ctx, hub, l.cfg.Members); err != nil {
+		return err
+	}
+	l.progress.step("%s: joined %d members, Fleet %s/%s created (%.1fs)", HubName, len(l.cfg.Members), join.Namespace, FleetName, time.Since(begin).Seconds())
+
+	hubCluster, _ := l.state.Cluster(HubName)
+	args := []string{
+		"--kubeconfig=" + hubCluster.Kubeconfig,
+		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(metricsPort),
+		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(healthPort),
+		// A playground wants fast reactions; the defaults suit real fleets.
+		"--cluster-probe-interval=1s",
+		"--cluster-failure-threshold=3s",
+		"--cluster-success-threshold=3s",
+		"--resync-period=10s",
+	}
+	return l.start(ctx, HubName+"/kurator-manager", l.cfg.ManagerBinary, args, metricsPort,
+		"http://127.0.0.1:"+strconv.Itoa(healthPort)+"/healthz", 60*time.Second)
+}
+
+// createFleet creates the Fleet of seed 001 over the members: each member with
+// its region and provider as labels (and env=production), preferring asia-east
+// with weight 60, spread over at most two clusters.
+func createFleet(ctx context.Context, hub client.Client, members []Member) error {
+	f := &fleetv1alpha1.Fleet{
+		ObjectMeta: metav1.ObjectMeta{Name: FleetName, Namespace: join.Namespace},
+		Spec: fleetv1alpha1.FleetSpec{
+			Placement: &fleetv1alpha1.FleetPlacement{
+				SpreadConstraints: seedSpread(),
+				ClusterAffinity: &fleetv1alpha1.FleetClusterAffinity{
+					PreferredDuringSchedulingIgnoredDuringExecution: []corev1.PreferredSchedulingTerm{{
+						Weight: 60,
+						Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{
+							Key: "region", Operator: corev1.NodeSelectorOpIn, Values: []string{"asia-east"},
+						}}},
+					}},
+				},
+			},
+		},
+	}
+	for _, m := range members {
+		f.Spec.Clusters = append(f.Spec.Clusters, fleetv1alpha1.FleetCluster{
+			Name:   m.Name,
+			Labels: map[string]string{"region": m.Region, "provider": m.Provider, "env": "production"},
+		})
+	}
+	if err := hub.Create(ctx, f); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create Fleet %s: %w", FleetName, err)
+	}
+	return nil
+}
+
+// seedSpread is seed 001's Fleet spread constraint: between one and two clusters.
+func seedSpread() []policyv1alpha1.SpreadConstraint {
+	return []policyv1alpha1.SpreadConstraint{{MaxGroups: 2, MinGroups: 1}}
+}
