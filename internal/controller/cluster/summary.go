@@ -1,0 +1,172 @@
+package cluster
+
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+)
+
+// summarizeNodes counts the nodes and the Ready ones.
+func summarizeNodes(nodes []corev1.Node) *clusterv1alpha1.NodeSummary {
+	s := &clusterv1alpha1.NodeSummary{TotalNum: int32(len(nodes))}
+	for i := range nodes {
+		if nodeReady(&nodes[i]) {
+			s.ReadyNum++
+		}
+	}
+	return s
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// summarizeResources sums the nodes' allocatable resources, the requests of
+// bound, non-terminal pods (allocated) and of pending, unbound pods
+// (allocating). Both pod sums always hold a "pods" count.
+func summarizeResources(nodes []corev1.Node, pods []corev1.Pod) *clusterv1alpha1.ResourceSummary {
+	s := &clusterv1alpha1.ResourceSummary{
+		Allocatable: corev1.ResourceList{},
+		Allocated:   corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(0, resource.DecimalSI)},
+		Allocating:  corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(0, resource.DecimalSI)},
+	}
+	for i := range nodes {
+		addTo(s.Allocatable, nodes[i].Status.Allocatable)
+	}
+	one := corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(1, resource.DecimalSI)}
+	for i := range pods {
+		p := &pods[i]
+		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		switch {
+		case p.Spec.NodeName != "":
+			addTo(s.Allocated, podRequests(p))
+			addTo(s.Allocated, one)
+		case p.Status.Phase == corev1.PodPending || p.Status.Phase == "":
+			addTo(s.Allocating, podRequests(p))
+			addTo(s.Allocating, one)
+		}
+	}
+	return s
+}
+
+// podRequests is what the pod asks the scheduler for: the larger of the app
+// containers (plus sidecars) and each init container (plus the sidecars
+// started before it), plus the pod overhead. Pod-level requests, when set,
+// replace the container sum for the resources they name.
+func podRequests(p *corev1.Pod) corev1.ResourceList {
+	app := corev1.ResourceList{}
+	for i := range p.Spec.Containers {
+		addTo(app, p.Spec.Containers[i].Resources.Requests)
+	}
+	sidecars := corev1.ResourceList{}
+	initMax := corev1.ResourceList{}
+	for i := range p.Spec.InitContainers {
+		c := &p.Spec.InitContainers[i]
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			addTo(sidecars, c.Resources.Requests)
+			maxInto(initMax, sidecars)
+			continue
+		}
+		step := corev1.ResourceList{}
+		addTo(step, sidecars)
+		addTo(step, c.Resources.Requests)
+		maxInto(initMax, step)
+	}
+	addTo(app, sidecars)
+	maxInto(app, initMax)
+	if p.Spec.Resources != nil {
+		for name, q := range p.Spec.Resources.Requests {
+			app[name] = q.DeepCopy()
+		}
+	}
+	addTo(app, p.Spec.Overhead)
+	return app
+}
+
+func addTo(dst, src corev1.ResourceList) {
+	for name, q := range src {
+		cur := dst[name]
+		cur.Add(q)
+		dst[name] = cur
+	}
+}
+
+func maxInto(dst, src corev1.ResourceList) {
+	for name, q := range src {
+		if cur, ok := dst[name]; !ok || q.Cmp(cur) > 0 {
+			dst[name] = q.DeepCopy()
+		}
+	}
+}
+
+// apiEnablements lists the served resources by group/version, subresources
+// left out, both levels sorted.
+func apiEnablements(lists []*metav1.APIResourceList) []clusterv1alpha1.APIEnablement {
+	byGV := map[string][]clusterv1alpha1.APIResource{}
+	for _, l := range lists {
+		if l == nil {
+			continue
+		}
+		if _, ok := byGV[l.GroupVersion]; !ok {
+			byGV[l.GroupVersion] = nil
+		}
+		for _, r := range l.APIResources {
+			if strings.Contains(r.Name, "/") {
+				continue
+			}
+			byGV[l.GroupVersion] = append(byGV[l.GroupVersion], clusterv1alpha1.APIResource{Name: r.Name, Kind: r.Kind})
+		}
+	}
+	out := make([]clusterv1alpha1.APIEnablement, 0, len(byGV))
+	for gv, rs := range byGV {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
+		out = append(out, clusterv1alpha1.APIEnablement{GroupVersion: gv, Resources: rs})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GroupVersion < out[j].GroupVersion })
+	return out
+}
+
+// withReadinessTaint returns taints with the NoSchedule taint matching ready
+// (NotReady for False, Unreachable for Unknown, none for True) and the other
+// readiness taint removed, and whether anything changed. Taints of other keys
+// keep their order; an existing matching taint keeps its TimeAdded.
+func withReadinessTaint(taints []corev1.Taint, ready metav1.ConditionStatus, now metav1.Time) ([]corev1.Taint, bool) {
+	want := ""
+	switch ready {
+	case metav1.ConditionFalse:
+		want = clusterv1alpha1.TaintClusterNotReady
+	case metav1.ConditionUnknown:
+		want = clusterv1alpha1.TaintClusterUnreachable
+	}
+	out := make([]corev1.Taint, 0, len(taints)+1)
+	changed, have := false, false
+	for _, t := range taints {
+		isReadiness := (t.Key == clusterv1alpha1.TaintClusterNotReady || t.Key == clusterv1alpha1.TaintClusterUnreachable) && t.Effect == corev1.TaintEffectNoSchedule
+		switch {
+		case isReadiness && t.Key == want:
+			have = true
+			out = append(out, t)
+		case isReadiness:
+			changed = true
+		default:
+			out = append(out, t)
+		}
+	}
+	if want != "" && !have {
+		out = append(out, corev1.Taint{Key: want, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &now})
+		changed = true
+	}
+	return out, changed
+}

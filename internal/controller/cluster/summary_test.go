@@ -1,0 +1,203 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+)
+
+func rl(kv ...string) corev1.ResourceList {
+	out := corev1.ResourceList{}
+	for i := 0; i < len(kv); i += 2 {
+		out[corev1.ResourceName(kv[i])] = resource.MustParse(kv[i+1])
+	}
+	return out
+}
+
+func node(ready bool, alloc corev1.ResourceList) corev1.Node {
+	st := corev1.ConditionFalse
+	if ready {
+		st = corev1.ConditionTrue
+	}
+	return corev1.Node{Status: corev1.NodeStatus{Allocatable: alloc, Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: st}}}}
+}
+
+func pod(nodeName string, phase corev1.PodPhase, reqs ...corev1.ResourceList) corev1.Pod {
+	p := corev1.Pod{Spec: corev1.PodSpec{NodeName: nodeName}, Status: corev1.PodStatus{Phase: phase}}
+	for _, r := range reqs {
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Resources: corev1.ResourceRequirements{Requests: r}})
+	}
+	return p
+}
+
+func equalList(t *testing.T, what string, got, want corev1.ResourceList) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+		return
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || g.Cmp(w) != 0 {
+			t.Errorf("%s[%s] = %s, want %s", what, k, g.String(), w.String())
+		}
+	}
+}
+
+func TestSummarizeNodes(t *testing.T) {
+	s := summarizeNodes([]corev1.Node{node(true, nil), node(false, nil), node(true, nil), {}})
+	if s.TotalNum != 4 || s.ReadyNum != 2 {
+		t.Errorf("summary = %+v, want 4 total 2 ready", s)
+	}
+}
+
+func TestSummarizeResources(t *testing.T) {
+	tests := []struct {
+		name                                 string
+		nodes                                []corev1.Node
+		pods                                 []corev1.Pod
+		wantAllocatable, wantAlloc, wantPend corev1.ResourceList
+	}{
+		{
+			name:            "no pods still counts zero pods",
+			nodes:           []corev1.Node{node(true, rl("cpu", "8", "pods", "110")), node(false, rl("cpu", "8", "pods", "110"))},
+			wantAllocatable: rl("cpu", "16", "pods", "220"),
+			wantAlloc:       rl("pods", "0"),
+			wantPend:        rl("pods", "0"),
+		},
+		{
+			name:  "bound running pods are allocated, terminal ones are not",
+			nodes: []corev1.Node{node(true, rl("cpu", "8"))},
+			pods: []corev1.Pod{
+				pod("n1", corev1.PodRunning, rl("cpu", "500m", "memory", "1Gi"), rl("cpu", "250m")),
+				pod("n1", corev1.PodSucceeded, rl("cpu", "4")),
+				pod("n1", corev1.PodFailed, rl("cpu", "4")),
+				pod("n1", corev1.PodPending, rl("cpu", "1")),
+			},
+			wantAllocatable: rl("cpu", "8"),
+			wantAlloc:       rl("cpu", "1750m", "memory", "1Gi", "pods", "2"),
+			wantPend:        rl("pods", "0"),
+		},
+		{
+			name:            "unbound pending pods are allocating",
+			pods:            []corev1.Pod{pod("", corev1.PodPending, rl("cpu", "2")), pod("", "", rl("cpu", "1"))},
+			wantAllocatable: rl(),
+			wantAlloc:       rl("pods", "0"),
+			wantPend:        rl("cpu", "3", "pods", "2"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := summarizeResources(tt.nodes, tt.pods)
+			equalList(t, "allocatable", s.Allocatable, tt.wantAllocatable)
+			equalList(t, "allocated", s.Allocated, tt.wantAlloc)
+			equalList(t, "allocating", s.Allocating, tt.wantPend)
+		})
+	}
+}
+
+func TestPodRequests(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	init := func(r corev1.ResourceList, sidecar bool) corev1.Container {
+		c := corev1.Container{Resources: corev1.ResourceRequirements{Requests: r}}
+		if sidecar {
+			c.RestartPolicy = &always
+		}
+		return c
+	}
+	tests := []struct {
+		name string
+		pod  corev1.Pod
+		want corev1.ResourceList
+	}{
+		{name: "containers add up", pod: pod("", "", rl("cpu", "1"), rl("cpu", "2", "memory", "1Gi")), want: rl("cpu", "3", "memory", "1Gi")},
+		{name: "big init container wins", pod: func() corev1.Pod {
+			p := pod("", "", rl("cpu", "1"))
+			p.Spec.InitContainers = []corev1.Container{init(rl("cpu", "4"), false)}
+			return p
+		}(), want: rl("cpu", "4")},
+		{name: "sidecar adds to app and to later init containers", pod: func() corev1.Pod {
+			p := pod("", "", rl("cpu", "1"))
+			p.Spec.InitContainers = []corev1.Container{init(rl("cpu", "500m"), true), init(rl("cpu", "2"), false)}
+			return p
+		}(), want: rl("cpu", "2500m")},
+		{name: "overhead is added", pod: func() corev1.Pod {
+			p := pod("", "", rl("cpu", "1"))
+			p.Spec.Overhead = rl("cpu", "100m")
+			return p
+		}(), want: rl("cpu", "1100m")},
+		{name: "pod-level requests replace the container sum", pod: func() corev1.Pod {
+			p := pod("", "", rl("cpu", "1", "memory", "1Gi"))
+			p.Spec.Resources = &corev1.ResourceRequirements{Requests: rl("cpu", "3")}
+			return p
+		}(), want: rl("cpu", "3", "memory", "1Gi")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			equalList(t, "requests", podRequests(&tt.pod), tt.want)
+		})
+	}
+}
+
+func TestAPIEnablements(t *testing.T) {
+	got := apiEnablements([]*metav1.APIResourceList{
+		{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "pods", Kind: "Pod"}, {Name: "pods/status", Kind: "Pod"}, {Name: "configmaps", Kind: "ConfigMap"}}},
+		{GroupVersion: "apps/v1", APIResources: []metav1.APIResource{{Name: "deployments", Kind: "Deployment"}}},
+		nil,
+	})
+	if len(got) != 2 || got[0].GroupVersion != "apps/v1" || got[1].GroupVersion != "v1" {
+		t.Fatalf("order = %+v", got)
+	}
+	if r := got[1].Resources; len(r) != 2 || r[0].Name != "configmaps" || r[1].Name != "pods" {
+		t.Errorf("v1 resources = %+v, want configmaps, pods without subresources", r)
+	}
+}
+
+func TestWithReadinessTaint(t *testing.T) {
+	now := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	earlier := metav1.NewTime(now.Add(-time.Hour))
+	notReady := corev1.Taint{Key: clusterv1alpha1.TaintClusterNotReady, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &earlier}
+	unreach := corev1.Taint{Key: clusterv1alpha1.TaintClusterUnreachable, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &earlier}
+	other := corev1.Taint{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule}
+	noExec := corev1.Taint{Key: clusterv1alpha1.TaintClusterNotReady, Effect: corev1.TaintEffectNoExecute}
+	tests := []struct {
+		name        string
+		in          []corev1.Taint
+		ready       metav1.ConditionStatus
+		wantKeys    []string
+		wantChanged bool
+	}{
+		{name: "ready and untainted: nothing to do", in: []corev1.Taint{other}, ready: metav1.ConditionTrue, wantKeys: []string{"dedicated"}},
+		{name: "False adds not-ready", in: []corev1.Taint{other}, ready: metav1.ConditionFalse, wantKeys: []string{"dedicated", clusterv1alpha1.TaintClusterNotReady}, wantChanged: true},
+		{name: "Unknown swaps not-ready for unreachable", in: []corev1.Taint{notReady}, ready: metav1.ConditionUnknown, wantKeys: []string{clusterv1alpha1.TaintClusterUnreachable}, wantChanged: true},
+		{name: "True removes readiness taints, keeps NoExecute and others", in: []corev1.Taint{unreach, other, noExec}, ready: metav1.ConditionTrue, wantKeys: []string{"dedicated", clusterv1alpha1.TaintClusterNotReady}, wantChanged: true},
+		{name: "False already tainted keeps TimeAdded", in: []corev1.Taint{notReady}, ready: metav1.ConditionFalse, wantKeys: []string{clusterv1alpha1.TaintClusterNotReady}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, changed := withReadinessTaint(tt.in, tt.ready, now)
+			if changed != tt.wantChanged {
+				t.Errorf("changed = %v, want %v", changed, tt.wantChanged)
+			}
+			var keys []string
+			for _, t := range out {
+				keys = append(keys, t.Key)
+			}
+			if len(keys) != len(tt.wantKeys) {
+				t.Fatalf("keys = %v, want %v", keys, tt.wantKeys)
+			}
+			for i := range keys {
+				if keys[i] != tt.wantKeys[i] {
+					t.Fatalf("keys = %v, want %v", keys, tt.wantKeys)
+				}
+			}
+			if !changed && len(out) == 1 && out[0].TimeAdded != nil && !out[0].TimeAdded.Equal(&earlier) && tt.in[0].TimeAdded != nil {
+				t.Errorf("TimeAdded changed")
+			}
+		})
+	}
+}
