@@ -1,0 +1,525 @@
+// Package binding turns a scheduled (Cluster)ResourceBinding into Works: for
+// every target cluster it copies the template, sets the cluster's share of
+// the replicas, applies the override policies that select it (pkg/workload
+// and pkg/overrides, as `kurator plan --render` does) and writes a Work in
+// the cluster's execution namespace on the hub. Works of clusters no longer
+// targeted, and of bindings that are gone, are deleted.
+//
+// Namespaces: a namespaced template's Work carries its Namespace as the first
+// manifest, so the namespace exists in the member before the object. The
+// execution controller never deletes Namespaces it applied (other Works'
+// objects may live in them), so deleting a Work leaves the namespace.
+package binding
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/fleetview"
+	"github.com/kurator-go/kurator/pkg/overrides"
+	"github.com/kurator-go/kurator/pkg/selector"
+	"github.com/kurator-go/kurator/pkg/workload"
+)
+
+const (
+	// Finalizer holds a binding until its Works are deleted.
+	Finalizer = "work.kurator.dev/binding-works"
+
+	// ConditionWorksRendered is True when every target cluster has a Work
+	// with the current rendering.
+	ConditionWorksRendered = "WorksRendered"
+
+	ReasonRendered        = "Rendered"
+	ReasonOverrideFailed  = "OverrideFailed"
+	ReasonTemplateMissing = "TemplateMissing"
+	ReasonNotScheduled    = "NotScheduled"
+
+	// DefaultClusterNamespace is where AttachedClusters and Fleets live.
+	DefaultClusterNamespace = "kurator-system"
+)
+
+// Options configure the binding controller.
+type Options struct {
+	// ClusterNamespace is where AttachedClusters and Fleets live (default
+	// kurator-system).
+	ClusterNamespace string
+	// MaxConcurrentReconciles is how many bindings are rendered at once
+	// (default 4).
+	MaxConcurrentReconciles int
+}
+
+// Reconciler renders bindings into Works. Requests with an empty namespace
+// are ClusterResourceBindings.
+type Reconciler struct {
+	client   client.Client
+	opts     Options
+	recorder events.EventRecorder
+
+	mu         sync.Mutex
+	namespaces map[string]bool // execution namespaces known to exist
+}
+
+// SetupWithManager registers the binding controller with mgr.
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	if opts.ClusterNamespace == "" {
+		opts.ClusterNamespace = DefaultClusterNamespace
+	}
+	if opts.MaxConcurrentReconciles <= 0 {
+		opts.MaxConcurrentReconciles = 4
+	}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-binding"), namespaces: map[string]bool{}}
+	specChanged := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("binding").
+		For(&workv1alpha1.ResourceBinding{}, specChanged).
+		Watches(&workv1alpha1.ClusterResourceBinding{}, &handler.EnqueueRequestForObject{}, specChanged).
+		// A Work edited or deleted by hand is rendered again.
+		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(bindingOfWork), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Override policies change what clusters receive.
+		Watches(&policyv1alpha1.OverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfOverridePolicy)).
+		Watches(&policyv1alpha1.ClusterOverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfClusterOverridePolicy)).
+		// Override rules match cluster labels, provider, region, zones.
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsTargetingCluster)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// deleting passes updates that set the deletion timestamp.
+type deleting struct{ predicate.Funcs }
+
+func (deleting) Update(e event.UpdateEvent) bool {
+	return e.ObjectNew.GetDeletionTimestamp() != nil && e.ObjectOld.GetDeletionTimestamp() == nil
+}
+
+// Reconcile renders one binding.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (_ reconcile.Result, reterr error) {
+	var b client.Object = &workv1alpha1.ResourceBinding{}
+	if req.Namespace == "" {
+		b = &workv1alpha1.ClusterResourceBinding{}
+	}
+	if err := r.client.Get(ctx, req.NamespacedName, b); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Gone without our finalizer (or before it was added).
+			return reconcile.Result{}, r.deleteWorks(ctx, req.NamespacedName, nil)
+		}
+		return reconcile.Result{}, err
+	}
+	if !b.GetDeletionTimestamp().IsZero() {
+		return r.reconcileDelete(ctx, b)
+	}
+	if controllerutil.AddFinalizer(b, Finalizer) {
+		if err := r.client.Update(ctx, b); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	before := b.DeepCopyObject().(client.Object)
+	defer func() {
+		if err := r.patchStatus(ctx, before, b); err != nil && reterr == nil {
+			reterr = err
+		}
+	}()
+	return r.reconcileNormal(ctx, b)
+}
+
+func (r *Reconciler) reconcileDelete(ctx context.Context, b client.Object) (reconcile.Result, error) {
+	if err := r.deleteWorks(ctx, client.ObjectKeyFromObject(b), nil); err != nil {
+		return reconcile.Result{}, err
+	}
+	if controllerutil.RemoveFinalizer(b, Finalizer) {
+		if err := r.client.Update(ctx, b); err != nil {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	return reconcile.Result{}, nil
+}
+
+func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reconcile.Result, error) {
+	spec, status := partsOf(b)
+	key := client.ObjectKeyFromObject(b)
+	targets := spec.TargetClusterNames()
+	if len(targets) == 0 {
+		setRendered(status, b, metav1.ConditionFalse, ReasonNotScheduled, "the binding has no target clusters yet; see the Scheduled condition")
+		return reconcile.Result{}, r.deleteWorks(ctx, key, nil)
+	}
+
+	tmpl := &unstructured.Unstructured{}
+	gv, err := schema.ParseGroupVersion(spec.Resource.APIVersion)
+	if err != nil {
+		return reconcile.Result{}, nil
+	}
+	tmpl.SetGroupVersionKind(gv.WithKind(spec.Resource.Kind))
+	if err := r.client.Get(ctx, types.NamespacedName{Namespace: spec.Resource.Namespace, Name: spec.Resource.Name}, tmpl); err != nil {
+		if apierrors.IsNotFound(err) {
+			setRendered(status, b, metav1.ConditionFalse, ReasonTemplateMissing, fmt.Sprintf("%s %s not found on the hub; the detector deletes this binding", spec.Resource.Kind, spec.Resource.Name))
+			return reconcile.Result{}, nil
+		}
+		return reconcile.Result{}, err
+	}
+
+	rendered, err := r.render(ctx, spec, tmpl)
+	if err != nil {
+		var oe *overrides.Error
+		if !errors.As(err, &oe) {
+			return reconcile.Result{}, err
+		}
+		msg := err.Error() + "; fix the override policy (clusters keep their previous Works)"
+		if c := meta.FindStatusCondition(status.Conditions, ConditionWorksRendered); c == nil || c.Message != msg {
+			r.recorder.Eventf(b, nil, corev1.EventTypeWarning, ReasonOverrideFailed, "Render", "%s", msg)
+		}
+		setRendered(status, b, metav1.ConditionFalse, ReasonOverrideFailed, msg)
+		return reconcile.Result{}, nil
+	}
+
+	for _, cluster := range targets {
+		if err := r.applyWork(ctx, b, cluster, manifestsFor(tmpl, rendered[cluster])); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	if err := r.deleteWorks(ctx, key, targets); err != nil {
+		return reconcile.Result{}, err
+	}
+	setRendered(status, b, metav1.ConditionTrue, ReasonRendered, fmt.Sprintf("Works rendered for %d clusters", len(targets)))
+	return reconcile.Result{}, nil
+}
+
+// render produces each target's object.
+func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, error) {
+	var clusters clusterv1alpha1.AttachedClusterList
+	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+		return nil, err
+	}
+	var fleets fleetv1alpha1.FleetList
+	if err := r.client.List(ctx, &fleets, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+		return nil, err
+	}
+	info := map[string]overrides.ClusterInfo{}
+	if view, err := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}); err == nil {
+		info = view.Info
+	} else {
+		// The fleet is misconfigured (the scheduler says so); match override
+		// rules against the clusters' own labels.
+		view, _ := fleetview.Build(clusters.Items, nil, fleetview.Options{})
+		if view != nil {
+			info = view.Info
+		}
+	}
+	var ops policyv1alpha1.OverridePolicyList
+	if tmpl.GetNamespace() != "" {
+		if err := r.client.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace())); err != nil {
+			return nil, err
+		}
+	}
+	var cops policyv1alpha1.ClusterOverridePolicyList
+	if err := r.client.List(ctx, &cops); err != nil {
+		return nil, err
+	}
+	policies := overrides.Select(selector.KeyOf(tmpl), cops.Items, ops.Items)
+
+	d, err := workload.DemandOf(tmpl)
+	if err != nil {
+		d = workload.Demand{}
+	}
+	// The scheduled replicas divide the binding's count, which may lag the
+	// template's by one detector round; render what was scheduled.
+	d.Replicas = spec.Replicas
+	targets := make([]workload.Target, 0, len(spec.Clusters))
+	for _, c := range spec.Clusters {
+		targets = append(targets, workload.Target{Cluster: c.Name, Replicas: c.Replicas})
+		if _, ok := info[c.Name]; !ok {
+			info[c.Name] = overrides.ClusterInfo{Name: c.Name}
+		}
+	}
+	return workload.Render(tmpl, d, targets, info, policies)
+}
+
+// manifestsFor is a Work's manifests: the Namespace of a namespaced object
+// first, then the object.
+func manifestsFor(tmpl, obj *unstructured.Unstructured) []map[string]any {
+	var out []map[string]any
+	if ns := tmpl.GetNamespace(); ns != "" {
+		out = append(out, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}})
+	}
+	return append(out, obj.Object)
+}
+
+// WorkName is the name of a binding's Work in every execution namespace:
+// "<namespace>-<name>" ("<name>" for a ClusterResourceBinding), cut to 63
+// characters with a hash of the whole when longer.
+func WorkName(binding types.NamespacedName) string {
+	name := binding.Name
+	if binding.Namespace != "" {
+		name = binding.Namespace + "-" + binding.Name
+	}
+	if len(name) <= 63 {
+		return name
+	}
+	h := fnv.New32a()
+	h.Write([]byte(binding.Namespace + "/" + binding.Name))
+	return fmt.Sprintf("%s-%08x", name[:54], h.Sum32())
+}
+
+// WorkLabels are the labels tying a Work to its binding and cluster.
+func WorkLabels(binding types.NamespacedName, cluster string) map[string]string {
+	if binding.Namespace == "" {
+		return map[string]string{workv1alpha1.ClusterResourceBindingLabel: binding.Name, workv1alpha1.ClusterLabel: cluster}
+	}
+	return map[string]string{
+		workv1alpha1.BindingNamespaceLabel: binding.Namespace,
+		workv1alpha1.BindingNameLabel:      binding.Name,
+		workv1alpha1.ClusterLabel:          cluster,
+	}
+}
+
+// applyWork creates or updates one cluster's Work.
+func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster string, manifests []map[string]any) error {
+	key := client.ObjectKeyFromObject(b)
+	ns := workv1alpha1.ExecutionNamespace(cluster)
+	if err := r.ensureNamespace(ctx, ns); err != nil {
+		return err
+	}
+	raws := make([]runtime.RawExtension, len(manifests))
+	for i, m := range manifests {
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		raws[i] = runtime.RawExtension{Raw: raw}
+	}
+	labels := WorkLabels(key, cluster)
+	var work workv1alpha1.Work
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(key)}, &work)
+	if apierrors.IsNotFound(err) {
+		work = workv1alpha1.Work{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: WorkName(key), Labels: labels},
+			Spec:       workv1alpha1.WorkSpec{Workload: workv1alpha1.WorkloadTemplate{Manifests: raws}},
+		}
+		if err := r.client.Create(ctx, &work); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create Work %s/%s: %w", ns, work.Name, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for k, v := range labels {
+		if have, ok := work.Labels[k]; ok && have != v {
+			return fmt.Errorf("Work %s/%s belongs to another binding (%s=%s); rename the binding", ns, work.Name, k, have)
+		}
+	}
+	if !work.DeletionTimestamp.IsZero() {
+		// Being deleted (cluster untargeted a moment ago); retry after.
+		return fmt.Errorf("Work %s/%s is being deleted; retrying", ns, work.Name)
+	}
+	if sameManifests(work.Spec.Workload.Manifests, raws) && hasLabels(work.Labels, labels) {
+		return nil
+	}
+	if work.Labels == nil {
+		work.Labels = map[string]string{}
+	}
+	for k, v := range labels {
+		work.Labels[k] = v
+	}
+	work.Spec.Workload.Manifests = raws
+	return r.client.Update(ctx, &work)
+}
+
+// sameManifests compares manifests by meaning, not bytes (the apiserver may
+// reorder keys).
+func sameManifests(have, want []runtime.RawExtension) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	for i := range have {
+		var a, b any
+		if json.Unmarshal(have[i].Raw, &a) != nil || json.Unmarshal(want[i].Raw, &b) != nil {
+			return false
+		}
+		if !equality.Semantic.DeepEqual(a, b) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasLabels(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// ensureNamespace creates an execution namespace on the hub once.
+func (r *Reconciler) ensureNamespace(ctx context.Context, name string) error {
+	r.mu.Lock()
+	known := r.namespaces[name]
+	r.mu.Unlock()
+	if known {
+		return nil
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := r.client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create execution namespace %s: %w", name, err)
+	}
+	r.mu.Lock()
+	r.namespaces[name] = true
+	r.mu.Unlock()
+	return nil
+}
+
+// deleteWorks deletes the binding's Works except those of keep clusters.
+func (r *Reconciler) deleteWorks(ctx context.Context, binding types.NamespacedName, keep []string) error {
+	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: binding.Name}
+	if binding.Namespace != "" {
+		sel = client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: binding.Namespace, workv1alpha1.BindingNameLabel: binding.Name}
+	}
+	var works workv1alpha1.WorkList
+	if err := r.client.List(ctx, &works, sel); err != nil {
+		return err
+	}
+	for i := range works.Items {
+		w := &works.Items[i]
+		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(w.Namespace)
+		if slices.Contains(keep, cluster) || !w.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if err := r.client.Delete(ctx, w); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete Work %s/%s: %w", w.Namespace, w.Name, err)
+		}
+	}
+	return nil
+}
+
+func setRendered(status *workv1alpha1.ResourceBindingStatus, b client.Object, s metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: ConditionWorksRendered, Status: s, Reason: reason, Message: msg, ObservedGeneration: b.GetGeneration()})
+}
+
+func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) error {
+	_, old := partsOf(before)
+	_, now := partsOf(b)
+	if equality.Semantic.DeepEqual(old, now) {
+		return nil
+	}
+	err := r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	return client.IgnoreNotFound(err)
+}
+
+func partsOf(b client.Object) (*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) {
+	switch b := b.(type) {
+	case *workv1alpha1.ResourceBinding:
+		return &b.Spec, &b.Status
+	case *workv1alpha1.ClusterResourceBinding:
+		return &b.Spec, &b.Status
+	}
+	panic(fmt.Sprintf("binding: %T is not a binding", b))
+}
+
+// bindingOfWork maps a Work to its binding by labels.
+func bindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
+	l := obj.GetLabels()
+	if name := l[workv1alpha1.ClusterResourceBindingLabel]; name != "" {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+	}
+	if ns, name := l[workv1alpha1.BindingNamespaceLabel], l[workv1alpha1.BindingNameLabel]; ns != "" && name != "" {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	}
+	return nil
+}
+
+// bindingsOfOverridePolicy: bindings in the policy's namespace whose resource
+// kind one of its selectors names (labels are not checked: the binding does
+// not carry the template's labels, and re-rendering an unaffected binding
+// changes nothing). No selectors select every resource in the namespace.
+func (r *Reconciler) bindingsOfOverridePolicy(ctx context.Context, obj client.Object) []reconcile.Request {
+	op := obj.(*policyv1alpha1.OverridePolicy)
+	var rbs workv1alpha1.ResourceBindingList
+	if err := r.client.List(ctx, &rbs, client.InNamespace(op.Namespace)); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range rbs.Items {
+		if namesKind(op.Spec.ResourceSelectors, &rbs.Items[i].Spec.Resource) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rbs.Items[i])})
+		}
+	}
+	return out
+}
+
+func (r *Reconciler) bindingsOfClusterOverridePolicy(ctx context.Context, obj client.Object) []reconcile.Request {
+	cop := obj.(*policyv1alpha1.ClusterOverridePolicy)
+	return r.bindingsWhere(ctx, func(spec *workv1alpha1.ResourceBindingSpec) bool {
+		return namesKind(cop.Spec.ResourceSelectors, &spec.Resource)
+	})
+}
+
+func (r *Reconciler) bindingsTargetingCluster(ctx context.Context, obj client.Object) []reconcile.Request {
+	return r.bindingsWhere(ctx, func(spec *workv1alpha1.ResourceBindingSpec) bool {
+		return spec.TargetContains(obj.GetName())
+	})
+}
+
+func namesKind(selectors []policyv1alpha1.ResourceSelector, res *workv1alpha1.ObjectReference) bool {
+	if len(selectors) == 0 {
+		return true
+	}
+	for _, s := range selectors {
+		if s.APIVersion == res.APIVersion && s.Kind == res.Kind {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Reconciler) bindingsWhere(ctx context.Context, keep func(*workv1alpha1.ResourceBindingSpec) bool) []reconcile.Request {
+	var out []reconcile.Request
+	var rbs workv1alpha1.ResourceBindingList
+	if err := r.client.List(ctx, &rbs); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
+	}
+	for i := range rbs.Items {
+		if keep(&rbs.Items[i].Spec) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rbs.Items[i])})
+		}
+	}
+	var crbs workv1alpha1.ClusterResourceBindingList
+	if err := r.client.List(ctx, &crbs); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list cluster bindings")
+	}
+	for i := range crbs.Items {
+		if keep(&crbs.Items[i].Spec) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crbs.Items[i])})
+		}
+	}
+	return out
+}
