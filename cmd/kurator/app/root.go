@@ -18,6 +18,6 @@ watches their health. Start a local playground with "kurator up".`,
 		SilenceErrors: false,
 	}
 	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand(),
-		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newGetCommand(), newPlanCommand())
+		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newGetCommand(), newDescribeCommand(), newPlanCommand())
 	return root
 }

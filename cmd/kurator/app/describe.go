@@ -1,0 +1,279 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/join"
+)
+
+func newDescribeCommand() *cobra.Command {
+	var (
+		hub       hubFlags
+		namespace string
+	)
+	cmd := &cobra.Command{
+		Use:   "describe (cluster|propagationpolicy|resourcebinding) NAME",
+		Short: "Show one object's conditions, decisions and recent events",
+		Example: `  kurator describe cluster cluster-frankfurt
+  kurator describe propagationpolicy nginx-propagation
+  kurator describe resourcebinding nginx-deployment`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := hub.client()
+			if err != nil {
+				return err
+			}
+			d := describer{hub: c, out: cmd.OutOrStdout(), ctx: cmd.Context()}
+			kind, name := strings.ToLower(args[0]), args[1]
+			switch kind {
+			case "cluster", "clusters", "attachedcluster", "ac":
+				return d.cluster(orDefault(namespace, join.Namespace), name)
+			case "propagationpolicy", "pp":
+				return d.policy(orDefault(namespace, "default"), name)
+			case "resourcebinding", "rb":
+				return d.binding(orDefault(namespace, "default"), name)
+			}
+			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy or resourcebinding", args[0])
+		},
+	}
+	hub.add(cmd)
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (default: kurator-system for clusters, default otherwise)")
+	return cmd
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+type describer struct {
+	hub client.Client
+	out io.Writer
+	ctx context.Context
+}
+
+func (d describer) printf(format string, args ...any) { fmt.Fprintf(d.out, format, args...) }
+
+func (d describer) conditions(conds []metav1.Condition) {
+	d.printf("Conditions:\n")
+	if len(conds) == 0 {
+		d.printf("  <none>\n")
+		return
+	}
+	tw := table(d.out)
+	fmt.Fprintln(tw, "  TYPE\tSTATUS\tREASON\tSINCE\tMESSAGE")
+	for _, c := range conds {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Type, c.Status, c.Reason, age(c.LastTransitionTime.Time), c.Message)
+	}
+	_ = tw.Flush()
+}
+
+// events prints the recent Events about an object, oldest first.
+func (d describer) events(namespace, kind, name string) {
+	var list corev1.EventList
+	err := d.hub.List(d.ctx, &list, client.InNamespace(namespace))
+	d.printf("Events:\n")
+	if err != nil {
+		d.printf("  (cannot list events: %v)\n", err)
+		return
+	}
+	var evs []corev1.Event
+	for _, e := range list.Items {
+		if e.InvolvedObject.Kind == kind && e.InvolvedObject.Name == name {
+			evs = append(evs, e)
+		}
+	}
+	if len(evs) == 0 {
+		d.printf("  <none>\n")
+		return
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i]).Before(eventTime(evs[j])) })
+	if len(evs) > 20 {
+		evs = evs[len(evs)-20:]
+	}
+	tw := table(d.out)
+	fmt.Fprintln(tw, "  TYPE\tREASON\tAGE\tMESSAGE")
+	for _, e := range evs {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Type, e.Reason, age(eventTime(e)), e.Message)
+	}
+	_ = tw.Flush()
+}
+
+func eventTime(e corev1.Event) time.Time {
+	switch {
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.CreationTimestamp.Time
+}
+
+func (d describer) cluster(ns, name string) error {
+	var c clusterv1alpha1.AttachedCluster
+	if err := d.hub.Get(d.ctx, client.ObjectKey{Namespace: ns, Name: name}, &c); err != nil {
+		return fmt.Errorf("cluster %s/%s: %w (see `kurator get clusters`)", ns, name, err)
+	}
+	ref := c.KubeconfigSecretRef()
+	d.printf("Name:        %s\nNamespace:   %s\nKubeconfig:  Secret %s, key %s\n", c.Name, c.Namespace, ref.Name, ref.Key)
+	d.printf("Provider:    %s\nRegion:      %s\nZones:       %s\n", orDash(c.ProviderName()), orDash(c.RegionName()), orDash(strings.Join(c.Zones(), ", ")))
+	d.printf("Labels:      %s\n", orDash(labelString(c.SchedulingLabels())))
+	var taints []string
+	for _, t := range c.Spec.Taints {
+		taints = append(taints, t.ToString())
+	}
+	d.printf("Taints:      %s\nVersion:     %s\n", orDash(strings.Join(taints, ", ")), orDash(c.Status.KubernetesVersion))
+	if s := c.Status.NodeSummary; s != nil {
+		d.printf("Nodes:       %d ready of %d\n", s.ReadyNum, s.TotalNum)
+	}
+	if s := c.Status.ResourceSummary; s != nil {
+		d.printf("Resources:\n  allocatable: %s\n  allocated:   %s\n  allocating:  %s\n",
+			resourceString(s.Allocatable), resourceString(s.Allocated), resourceString(s.Allocating))
+	}
+	d.printf("APIs:        %d group versions\n", len(c.Status.APIEnablements))
+	d.conditions(c.Status.Conditions)
+	d.events(ns, "AttachedCluster", name)
+	return nil
+}
+
+func (d describer) policy(ns, name string) error {
+	var p policyv1alpha1.PropagationPolicy
+	if err := d.hub.Get(d.ctx, client.ObjectKey{Namespace: ns, Name: name}, &p); err != nil {
+		return fmt.Errorf("PropagationPolicy %s/%s: %w", ns, name, err)
+	}
+	d.printf("Name:        %s\nNamespace:   %s\n", p.Name, p.Namespace)
+	prio := int32(0)
+	if p.Spec.Priority != nil {
+		prio = *p.Spec.Priority
+	}
+	d.printf("Priority:    %d\nSelectors:\n", prio)
+	for _, s := range p.Spec.ResourceSelectors {
+		what := "all"
+		if s.Name != "" {
+			what = "name " + s.Name
+		} else if s.LabelSelector != nil {
+			what = "labels " + metav1.FormatLabelSelector(s.LabelSelector)
+		}
+		d.printf("  %s %s (%s)\n", s.APIVersion, s.Kind, what)
+	}
+	if a := p.Spec.Placement.ClusterAffinity; a != nil && len(a.ClusterNames) > 0 {
+		d.printf("Clusters:    %s\n", strings.Join(a.ClusterNames, ", "))
+	}
+	if rs := p.Spec.Placement.ReplicaScheduling; rs != nil {
+		d.printf("Replicas:    %s %s\n", orDash(string(rs.ReplicaSchedulingType)), string(rs.ReplicaDivisionPreference))
+		if wp := rs.WeightPreference; wp != nil {
+			for _, w := range wp.StaticWeightList {
+				d.printf("  weight %d: %s\n", w.Weight, strings.Join(w.TargetCluster.ClusterNames, ", "))
+			}
+			if wp.DynamicWeight != "" {
+				d.printf("  dynamic weight: %s\n", wp.DynamicWeight)
+			}
+		}
+	}
+	var rbs workv1alpha1.ResourceBindingList
+	if err := d.hub.List(d.ctx, &rbs, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	d.printf("Matched resources and decisions:\n")
+	n := 0
+	for _, b := range rbs.Items {
+		if pr := b.Spec.Policy; pr == nil || pr.Kind != "PropagationPolicy" || pr.Name != name {
+			continue
+		}
+		n++
+		var parts []string
+		for _, t := range b.Spec.Clusters {
+			parts = append(parts, fmt.Sprintf("%s=%d", t.Name, t.Replicas))
+		}
+		d.printf("  %s %s/%s -> %s (binding %s, scheduled %s)\n", b.Spec.Resource.Kind, b.Spec.Resource.Namespace,
+			b.Spec.Resource.Name, orDash(strings.Join(parts, ", ")), b.Name, condStatus(b.Status.Conditions, workv1alpha1.ConditionScheduled))
+	}
+	if n == 0 {
+		d.printf("  <none>\n")
+	}
+	d.events(ns, "PropagationPolicy", name)
+	return nil
+}
+
+func (d describer) binding(ns, name string) error {
+	var b workv1alpha1.ResourceBinding
+	if err := d.hub.Get(d.ctx, client.ObjectKey{Namespace: ns, Name: name}, &b); err != nil {
+		return fmt.Errorf("ResourceBinding %s/%s: %w (see `kurator get resourcebindings -A`)", ns, name, err)
+	}
+	r := b.Spec.Resource
+	d.printf("Name:        %s\nNamespace:   %s\nResource:    %s %s %s/%s\n", b.Name, b.Namespace, r.APIVersion, r.Kind, r.Namespace, r.Name)
+	if p := b.Spec.Policy; p != nil {
+		d.printf("Policy:      %s %s\n", p.Kind, strings.TrimPrefix(p.Namespace+"/"+p.Name, "/"))
+	}
+	d.printf("Replicas:    %d\nClusters:\n", b.Spec.Replicas)
+	status := map[string]workv1alpha1.AggregatedStatusItem{}
+	for _, it := range b.Status.AggregatedStatus {
+		status[it.ClusterName] = it
+	}
+	tw := table(d.out)
+	fmt.Fprintln(tw, "  CLUSTER\tREPLICAS\tREADY\tAPPLIED\tHEALTH\tMESSAGE")
+	for _, t := range b.Spec.Clusters {
+		it := status[t.Name]
+		ready, _, ok := memberReplicas(it)
+		readyStr := "-"
+		if ok {
+			readyStr = fmt.Sprint(ready)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%t\t%s\t%s\n", t.Name, t.Replicas, readyStr, it.Applied, orDash(string(it.Health)), it.AppliedMessage)
+	}
+	_ = tw.Flush()
+	if len(b.Spec.GracefulEvictionTasks) > 0 {
+		d.printf("Eviction tasks:\n")
+		for _, e := range b.Spec.GracefulEvictionTasks {
+			d.printf("  from %s: %s %s (purge %s)\n", e.FromCluster, e.Reason, e.Message, orDash(string(e.PurgeMode)))
+		}
+	}
+	d.conditions(b.Status.Conditions)
+	d.events(ns, "ResourceBinding", name)
+	return nil
+}
+
+func labelString(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+func resourceString(l corev1.ResourceList) string {
+	if len(l) == 0 {
+		return "-"
+	}
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		q := l[corev1.ResourceName(k)]
+		parts[i] = k + "=" + q.String()
+	}
+	return strings.Join(parts, ", ")
+}
