@@ -1,0 +1,198 @@
+// Package fleet reconciles Fleets: it labels each listed AttachedCluster with
+// fleet.kurator.dev/fleet-name and the labels the fleet gives it, removes them
+// when a cluster leaves, and summarises the members' readiness.
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+)
+
+// Finalizer holds a Fleet until its labels are removed from its clusters.
+const Finalizer = "fleet.kurator.dev/member-labels"
+
+// Options configure the Fleet reconciler. There are none yet.
+type Options struct{}
+
+// Reconciler keeps fleets' member labels and status.
+type Reconciler struct {
+	client.Client
+	recorder events.EventRecorder
+}
+
+// SetupWithManager registers the Fleet reconciler.
+func SetupWithManager(mgr ctrl.Manager, _ Options) error {
+	r := &Reconciler{Client: mgr.GetClient(), recorder: mgr.GetEventRecorder("kurator-fleet")}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("fleet").
+		For(&fleetv1alpha1.Fleet{}).
+		// A member's readiness or labels changed, or it was created/deleted.
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.fleetsOfCluster)).
+		Complete(r)
+}
+
+// fleetsOfCluster maps an AttachedCluster to the fleets of its namespace that
+// list it, and to the fleet its label names (which may have dropped it).
+func (r *Reconciler) fleetsOfCluster(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list fleetv1alpha1.FleetList
+	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+		log.FromContext(ctx).Error(err, "list Fleets for AttachedCluster", "cluster", obj.GetName())
+		return nil
+	}
+	labelled := obj.GetLabels()[fleetv1alpha1.FleetNameLabel]
+	var out []reconcile.Request
+	for i := range list.Items {
+		f := &list.Items[i]
+		if f.Member(obj.GetName()) != nil || f.Name == labelled {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(f)})
+		}
+	}
+	return out
+}
+
+// Reconcile labels the fleet's members and records their readiness.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	var f fleetv1alpha1.Fleet
+	if err := r.Get(ctx, req.NamespacedName, &f); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !f.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.reconcileDelete(ctx, &f)
+	}
+	if !controllerutil.ContainsFinalizer(&f, Finalizer) {
+		base := f.DeepCopy()
+		controllerutil.AddFinalizer(&f, Finalizer)
+		if err := r.Patch(ctx, &f, client.MergeFrom(base)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer to Fleet %s: %w", f.Name, err)
+		}
+	}
+	before := f.DeepCopy()
+	defer func() {
+		if err := r.Status().Patch(ctx, &f, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = errors.Join(retErr, fmt.Errorf("patch status of Fleet %s: %w", f.Name, err))
+		}
+	}()
+	return ctrl.Result{}, r.reconcileNormal(ctx, &f)
+}
+
+func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet) error {
+	var errs []error
+	members := make([]memberState, 0, len(f.Spec.Clusters))
+	for i := range f.Spec.Clusters {
+		m := &f.Spec.Clusters[i]
+		st := memberState{name: m.Name}
+		var c clusterv1alpha1.AttachedCluster
+		err := r.Get(ctx, types.NamespacedName{Namespace: f.Namespace, Name: m.Name}, &c)
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			st.cluster = &c
+			if other := c.Labels[fleetv1alpha1.FleetNameLabel]; other != "" && other != f.Name && r.fleetLists(ctx, f.Namespace, other, m.Name) {
+				st.otherFleet = other
+			} else if err := r.setMemberLabels(ctx, &c, f.Name, m); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		members = append(members, st)
+	}
+	if err := r.releaseFormerMembers(ctx, f, false); err != nil {
+		errs = append(errs, err)
+	}
+
+	phase, ready, notReady, cond := summarize(members, f.Generation)
+	old := meta.FindStatusCondition(f.Status.Conditions, fleetv1alpha1.ConditionReady)
+	f.Status.Phase, f.Status.ReadyClusters, f.Status.NotReadyClusters = phase, ready, notReady
+	meta.SetStatusCondition(&f.Status.Conditions, cond)
+	if old == nil || old.Status != cond.Status || old.Reason != cond.Reason {
+		typ := "Normal"
+		if cond.Status != "True" {
+			typ = "Warning"
+		}
+		r.recorder.Eventf(f, nil, typ, cond.Reason, "Summarize", "%s", cond.Message)
+	}
+	return errors.Join(errs...)
+}
+
+// fleetLists reports whether fleet name (in ns) exists and lists cluster.
+func (r *Reconciler) fleetLists(ctx context.Context, ns, name, cluster string) bool {
+	var other fleetv1alpha1.Fleet
+	if err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &other); err != nil {
+		return false
+	}
+	return other.DeletionTimestamp.IsZero() && other.Member(cluster) != nil
+}
+
+// setMemberLabels labels c as a member of fleet (m nil: removes the labels).
+func (r *Reconciler) setMemberLabels(ctx context.Context, c *clusterv1alpha1.AttachedCluster, fleet string, m *fleetv1alpha1.FleetCluster) error {
+	labels, ann, changed := memberLabels(c.Labels, c.Annotations, fleet, m)
+	if !changed {
+		return nil
+	}
+	base := c.DeepCopy()
+	c.Labels, c.Annotations = labels, ann
+	if err := r.Patch(ctx, c, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("label AttachedCluster %s for fleet %s: %w", c.Name, fleet, err)
+	}
+	return nil
+}
+
+// releaseFormerMembers strips the fleet's labels from clusters that carry
+// its name label but are no longer listed (all of them when all is set).
+func (r *Reconciler) releaseFormerMembers(ctx context.Context, f *fleetv1alpha1.Fleet, all bool) error {
+	var list clusterv1alpha1.AttachedClusterList
+	if err := r.List(ctx, &list, client.InNamespace(f.Namespace), client.MatchingLabels{fleetv1alpha1.FleetNameLabel: f.Name}); err != nil {
+		return fmt.Errorf("list members of Fleet %s: %w", f.Name, err)
+	}
+	var errs []error
+	for i := range list.Items {
+		c := &list.Items[i]
+		if !all && f.Member(c.Name) != nil {
+			continue
+		}
+		if err := r.setMemberLabels(ctx, c, f.Name, nil); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r.recorder.Eventf(f, c, "Normal", "ClusterLeft", "Unlabel", "cluster %s left the fleet; its fleet labels were removed", c.Name)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Reconciler) reconcileDelete(ctx context.Context, f *fleetv1alpha1.Fleet) error {
+	if !controllerutil.ContainsFinalizer(f, Finalizer) {
+		return nil
+	}
+	if f.Status.Phase != fleetv1alpha1.FleetTerminating {
+		base := f.DeepCopy()
+		f.Status.Phase = fleetv1alpha1.FleetTerminating
+		if err := r.Status().Patch(ctx, f, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	if err := r.releaseFormerMembers(ctx, f, true); err != nil {
+		return err
+	}
+	base := f.DeepCopy()
+	controllerutil.RemoveFinalizer(f, Finalizer)
+	if err := r.Patch(ctx, f, client.MergeFrom(base)); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	return nil
+}
