@@ -35,6 +35,7 @@ func Render(obj *unstructured.Unstructured, d Demand, targets []Target, info map
 			delete(meta, f)
 		}
 	}
+	pruneHubAssigned(base)
 	wk, isWorkload := workloadKindOf(obj)
 	completions := jobCompletions(obj, wk, d.Replicas, targets)
 
@@ -111,4 +112,30 @@ func jobCompletions(obj *unstructured.Unstructured, wk workloadKind, wanted int3
 		rem[best] = -1
 	}
 	return out
+}
+
+// pruneHubAssigned removes fields the hub's own controllers and apiserver
+// filled in and a member must fill in itself (Karmada prunes the same): a
+// Service's cluster IPs come from the hub's service range (a headless
+// Service's "None" is kept), a Job's generated selector and the labels that
+// match it name the hub's Job UID, and a Pod's node is a hub node.
+func pruneHubAssigned(o *unstructured.Unstructured) {
+	gv := o.GroupVersionKind()
+	switch {
+	case gv.Group == "" && gv.Kind == "Service":
+		if ip, _, _ := unstructured.NestedString(o.Object, "spec", "clusterIP"); ip != "None" {
+			unstructured.RemoveNestedField(o.Object, "spec", "clusterIP")
+			unstructured.RemoveNestedField(o.Object, "spec", "clusterIPs")
+		}
+	case gv.Group == "batch" && gv.Kind == "Job":
+		if manual, _, _ := unstructured.NestedBool(o.Object, "spec", "manualSelector"); manual {
+			return
+		}
+		unstructured.RemoveNestedField(o.Object, "spec", "selector")
+		for _, l := range []string{"controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"} {
+			unstructured.RemoveNestedField(o.Object, "spec", "template", "metadata", "labels", l)
+		}
+	case gv.Group == "" && gv.Kind == "Pod":
+		unstructured.RemoveNestedField(o.Object, "spec", "nodeName")
+	}
 }

@@ -56,3 +56,37 @@ func TestDemandAndRender(t *testing.T) {
 		t.Error("HasReplicas: ConfigMap has none, Deployment has")
 	}
 }
+
+func TestRenderPrunesHubAssignedFields(t *testing.T) {
+	svc := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "s"},
+		"spec": map[string]any{"clusterIP": "10.0.0.7", "clusterIPs": []any{"10.0.0.7"}, "ports": []any{map[string]any{"port": int64(80)}}},
+	}}
+	headless := svc.DeepCopy()
+	_ = unstructured.SetNestedField(headless.Object, "None", "spec", "clusterIP")
+	tests := []struct {
+		name   string
+		obj    *unstructured.Unstructured
+		wantIP string
+	}{
+		{name: "a Service's cluster IP is the member's to assign", obj: svc, wantIP: ""},
+		{name: "a headless Service stays headless", obj: headless, wantIP: "None"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := Render(tt.obj, Demand{}, []Target{{Cluster: "a"}}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ip, _, _ := unstructured.NestedString(out["a"].Object, "spec", "clusterIP")
+			if ip != tt.wantIP {
+				t.Errorf("clusterIP %q, want %q", ip, tt.wantIP)
+			}
+			if ip == "" {
+				if _, found, _ := unstructured.NestedFieldNoCopy(out["a"].Object, "spec", "clusterIPs"); found {
+					t.Error("clusterIPs kept")
+				}
+			}
+		})
+	}
+}
