@@ -179,10 +179,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	before := work.DeepCopy()
 	defer func() {
 		if equalStatus(before.Status, work.Status) {
+			if err != nil {
+				result = ctrl.Result{} // the error requeues with backoff
+			}
 			return
 		}
-		if perr := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil && !apierrors.IsNotFound(perr) {
+		perr := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		switch {
+		case perr == nil || apierrors.IsNotFound(perr):
+		case apierrors.IsConflict(perr) && err == nil:
+			// The status collector wrote first; go again at once.
+			result = ctrl.Result{RequeueAfter: 10 * time.Millisecond}
+		default:
 			err = errors.Join(err, fmt.Errorf("patch Work status: %w", perr))
+		}
+		if err != nil {
+			result = ctrl.Result{} // the error requeues with backoff
 		}
 	}()
 	return r.reconcileNormal(ctx, cluster, &work)

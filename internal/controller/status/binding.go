@@ -119,7 +119,7 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 	if !reflect.DeepEqual(oldStatus, *status) {
 		if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 			if apierrors.IsConflict(err) {
-				return ctrl.Result{Requeue: true}, nil
+				return ctrl.Result{RequeueAfter: conflictRetry}, nil
 			}
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
@@ -166,7 +166,7 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	}
 	if _, err := ri.UpdateStatus(ctx, tmpl, metav1.UpdateOptions{FieldManager: "kurator-status"}); err != nil {
 		if apierrors.IsConflict(err) {
-			return ctrl.Result{Requeue: true}, nil
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("update status of %s %s/%s: %w", ref.Kind, ref.Namespace, ref.Name, err)
 	}

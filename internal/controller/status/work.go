@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -107,8 +108,11 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	}
 	if !reflect.DeepEqual(before.Status, work.Status) {
 		if err := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-				return ctrl.Result{Requeue: !apierrors.IsNotFound(err)}, nil
+			if apierrors.IsNotFound(err) {
+				return ctrl.Result{}, nil
+			}
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{RequeueAfter: conflictRetry}, nil
 			}
 			errs = append(errs, err)
 		}
@@ -147,3 +151,6 @@ func (r *WorkReconciler) live(ctx context.Context, cluster string, id workv1alph
 	}
 	return obj, nil
 }
+
+// conflictRetry is how soon a reconcile that lost a write race runs again.
+const conflictRetry = 10 * time.Millisecond
