@@ -248,6 +248,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster string, work *
 	if applies > 0 {
 		propagationDuration.WithLabelValues(cluster).Observe(time.Since(start).Seconds())
 	}
+	failed = append(failed, r.pruneDropped(ctx, cluster, dyn, mapper, work, work.Status.ManifestStatuses, ids)...)
 	work.Status.ManifestStatuses = mergeIdentifiers(work.Status.ManifestStatuses, ids)
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("%d of %d manifests failed in cluster %s: %s; fix the template or its overrides, or the member (permissions, admission, missing CRD); retried every %s",
@@ -399,43 +400,77 @@ func (r *Reconciler) deleteFromMember(ctx context.Context, cluster string, work 
 	owner := client.ObjectKeyFromObject(work).String()
 	var errs []error
 	for i := len(manifests) - 1; i >= 0; i-- {
-		obj := manifests[i].obj
-		if isNamespace(obj) {
+		if isNamespace(manifests[i].obj) {
 			continue
 		}
-		gvk := obj.GroupVersionKind()
-		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			continue // never served, never applied
-		}
-		var ri dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
-		if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-			ns := obj.GetNamespace()
-			if ns == "" {
-				ns = metav1.NamespaceDefault
-			}
-			ri = dyn.Resource(mapping.Resource).Namespace(ns)
-		}
-		live, err := ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
+		if err := r.deleteOwned(ctx, cluster, dyn, mapper, owner, identifier(manifests[i])); err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		// Only delete what this Work owns; another Work may have taken it.
-		if live.GetAnnotations()[memberwatch.WorkAnnotation] != owner {
-			continue
-		}
-		bg := metav1.DeletePropagationBackground
-		pre := metav1.Preconditions{UID: ptrUID(live.GetUID())}
-		if err := ri.Delete(ctx, obj.GetName(), metav1.DeleteOptions{PropagationPolicy: &bg, Preconditions: &pre}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			errs = append(errs, fmt.Errorf("delete %s %s: %w", gvk.Kind, namespacedName(obj), err))
-		}
-		r.forget(objectKey{cluster: cluster, gvr: mapping.Resource, namespace: live.GetNamespace(), name: live.GetName()})
 	}
 	return errors.Join(errs...)
+}
+
+// deleteOwned deletes the member object id names if owner (the Work's
+// "namespace/name") still owns it; another Work may have taken it over.
+func (r *Reconciler) deleteOwned(ctx context.Context, cluster string, dyn dynamic.Interface, mapper meta.RESTMapper, owner string, id workv1alpha1.ResourceIdentifier) error {
+	mapping, err := mapper.RESTMapping(schema.GroupKind{Group: id.Group, Kind: id.Kind}, id.Version)
+	if err != nil {
+		return nil // never served, never applied
+	}
+	var ri dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
+	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+		ns := id.Namespace
+		if ns == "" {
+			ns = metav1.NamespaceDefault
+		}
+		ri = dyn.Resource(mapping.Resource).Namespace(ns)
+	}
+	live, err := ri.Get(ctx, id.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s %s: %w", id.Kind, id.Name, err)
+	}
+	if live.GetAnnotations()[memberwatch.WorkAnnotation] != owner {
+		return nil
+	}
+	bg := metav1.DeletePropagationBackground
+	pre := metav1.Preconditions{UID: ptrUID(live.GetUID())}
+	if err := ri.Delete(ctx, id.Name, metav1.DeleteOptions{PropagationPolicy: &bg, Preconditions: &pre}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("delete %s %s: %w", id.Kind, namespacedName(live), err)
+	}
+	r.forget(objectKey{cluster: cluster, gvr: mapping.Resource, namespace: live.GetNamespace(), name: live.GetName()})
+	return nil
+}
+
+// pruneDropped deletes the objects a previous version of the Work applied
+// that its manifests no longer list.
+func (r *Reconciler) pruneDropped(ctx context.Context, cluster string, dyn dynamic.Interface, mapper meta.RESTMapper, work *workv1alpha1.Work, old []workv1alpha1.ManifestStatus, ids []workv1alpha1.ResourceIdentifier) []string {
+	var failed []string
+	owner := client.ObjectKeyFromObject(work).String()
+	for _, o := range old {
+		if o.Identifier.Kind == "Namespace" && o.Identifier.Group == "" {
+			continue
+		}
+		if listed(ids, o.Identifier) {
+			continue
+		}
+		if err := r.deleteOwned(ctx, cluster, dyn, mapper, owner, o.Identifier); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
+	return failed
+}
+
+// listed reports whether ids names the same object as id (ordinals may move).
+func listed(ids []workv1alpha1.ResourceIdentifier, id workv1alpha1.ResourceIdentifier) bool {
+	for _, x := range ids {
+		if x.Group == id.Group && x.Kind == id.Kind && x.Namespace == id.Namespace && x.Name == id.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // clusterReady reports whether the AttachedCluster is Ready, and if not a
@@ -444,6 +479,7 @@ func (r *Reconciler) clusterReady(ctx context.Context, cluster string) (string, 
 	var ac clusterv1alpha1.AttachedCluster
 	err := r.Get(ctx, types.NamespacedName{Namespace: r.opts.ClusterNamespace, Name: cluster}, &ac)
 	if apierrors.IsNotFound(err) {
+		r.opts.Watcher.Forget(cluster)
 		return fmt.Sprintf("waiting for AttachedCluster %s/%s: it does not exist; join the cluster with `kurator join %s`", r.opts.ClusterNamespace, cluster, cluster), false
 	}
 	if err != nil {

@@ -250,6 +250,27 @@ func TestConfigMapLandsInNewNamespace(t *testing.T) {
 		}
 		return nil
 	})
+
+	// The Work's manifests change: the dropped ConfigMap leaves the member.
+	cm2 := cm.DeepCopy()
+	cm2.Name = "app-config-v2"
+	eventually(t, 10*time.Second, "update Work", func() error {
+		if err := hub.Get(ctx, client.ObjectKeyFromObject(w), w); err != nil {
+			return err
+		}
+		w.Spec.Workload.Manifests = []runtime.RawExtension{rawOf(t, cm2)}
+		return hub.Update(ctx, w)
+	})
+	eventually(t, 30*time.Second, "app-config replaced by app-config-v2 in "+c, func() error {
+		if _, err := members[c].CoreV1().ConfigMaps("team-a").Get(ctx, "app-config-v2", metav1.GetOptions{}); err != nil {
+			return err
+		}
+		_, err := members[c].CoreV1().ConfigMaps("team-a").Get(ctx, "app-config", metav1.GetOptions{})
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("app-config still there (%v)", err)
+		}
+		return nil
+	})
 }
 
 // A Work for a cluster that is not Ready waits and says so.
