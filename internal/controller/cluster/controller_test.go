@@ -155,4 +155,3 @@ func hasReadinessTaint(ac *clusterv1alpha1.AttachedCluster) bool {
 	}
 	return false
 }
-
