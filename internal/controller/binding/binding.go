@@ -120,8 +120,18 @@ func (deleting) Update(e event.UpdateEvent) bool {
 	return e.ObjectNew.GetDeletionTimestamp() != nil && e.ObjectOld.GetDeletionTimestamp() == nil
 }
 
-// Reconcile renders one binding.
-func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (_ reconcile.Result, reterr error) {
+// Reconcile retries write conflicts quietly: another controller wrote the
+// binding in between, and the next round reads its version.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	res, err := r.reconcile(ctx, req)
+	if apierrors.IsConflict(err) {
+		return reconcile.Result{Requeue: true}, nil
+	}
+	return res, err
+}
+
+// reconcile renders one binding.
+func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (_ reconcile.Result, reterr error) {
 	var b client.Object = &workv1alpha1.ResourceBinding{}
 	if req.Namespace == "" {
 		b = &workv1alpha1.ClusterResourceBinding{}

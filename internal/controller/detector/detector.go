@@ -118,8 +118,18 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 	return nil
 }
 
-// Reconcile matches one template to the policies.
+// Reconcile matches one template to the policies. Write conflicts are
+// retried quietly.
 func (r *Reconciler) Reconcile(ctx context.Context, key templateKey) (reconcile.Result, error) {
+	res, err := r.reconcile(ctx, key)
+	if apierrors.IsConflict(err) {
+		return reconcile.Result{Requeue: true}, nil
+	}
+	return res, err
+}
+
+// reconcile matches one template to the policies.
+func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.Result, error) {
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(key.GVK)
 	err := r.client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: key.Name}, obj)
@@ -435,9 +445,17 @@ func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
 	src := source.TypedKind(r.cache, u, handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, o *unstructured.Unstructured) []templateKey {
 		return []templateKey{{GVK: gvk, Namespace: o.GetNamespace(), Name: o.GetName()}}
 	}))
-	if err := r.ctrl.Watch(src); err != nil {
-		return err
-	}
+	// Watch waits for the controller's start to finish, and the start waits
+	// for the policy watches to sync, which wait for this event handler:
+	// register from another goroutine. Until the watch runs, the templates
+	// are enqueued by the caller's List; then by the watch's initial list.
 	r.watched[gvk] = true
+	go func() {
+		if err := r.ctrl.Watch(src); err != nil {
+			r.mu.Lock()
+			delete(r.watched, gvk)
+			r.mu.Unlock()
+		}
+	}()
 	return nil
 }

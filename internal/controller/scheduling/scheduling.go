@@ -99,8 +99,18 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Complete(r)
 }
 
-// Reconcile schedules one binding.
+// Reconcile retries write conflicts quietly: another controller wrote the
+// binding in between, and the next round reads its version.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	res, err := r.reconcile(ctx, req)
+	if apierrors.IsConflict(err) {
+		return reconcile.Result{Requeue: true}, nil
+	}
+	return res, err
+}
+
+// reconcile schedules one binding.
+func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	var b client.Object = &workv1alpha1.ResourceBinding{}
 	if req.Namespace == "" {
 		b = &workv1alpha1.ClusterResourceBinding{}

@@ -1,0 +1,145 @@
+// Package placement tests the hub's path from resource templates to Works:
+// the detector, scheduling and binding controllers, run in-process against a
+// real local fleet's hub. No cluster or execution controller runs: the
+// AttachedClusters get their status by hand, and the tests read Works, not
+// member objects.
+package placement
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/controller/binding"
+	"github.com/kurator-go/kurator/internal/controller/detector"
+	"github.com/kurator-go/kurator/internal/controller/scheduling"
+	"github.com/kurator-go/kurator/internal/localfleet"
+)
+
+const clusterNamespace = "kurator-system"
+
+// hub is a direct (uncached) client of the hub.
+var hub client.Client
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "kurator-e2e-placement-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	upCtx, upCancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer upCancel()
+	fleet, err := localfleet.Up(upCtx, localfleet.Config{
+		Name:           "e2e-placement",
+		Members:        localfleet.DefaultMembers()[:2],
+		NodesPerMember: 1,
+		StateDir:       dir,
+		StopWithParent: true,
+	}, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "start local fleet: %v\n", err)
+		return 1
+	}
+	defer func() {
+		cancel() // stop the controllers first
+		if err := localfleet.Down(fleet.StateDir, false, os.Stderr); err != nil {
+			fmt.Fprintf(os.Stderr, "stop local fleet: %v\n", err)
+		}
+	}()
+	if err := setup(ctx, fleet); err != nil {
+		fmt.Fprintf(os.Stderr, "set up hub: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// setup creates the AttachedClusters by hand and starts the controllers
+// under test in a manager against the hub.
+func setup(ctx context.Context, fleet *localfleet.State) error {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
+	rc, err := fleet.RESTConfig(localfleet.HubName)
+	if err != nil {
+		return err
+	}
+	rc.QPS, rc.Burst = 200, 400
+	hub, err = client.New(rc, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return err
+	}
+	// Frankfurt has no member behind it: nothing here applies Works.
+	for _, m := range localfleet.DefaultMembers() {
+		if err := attach(ctx, m); err != nil {
+			return fmt.Errorf("attach %s: %w", m.Name, err)
+		}
+	}
+	mgr, err := ctrl.NewManager(rc, ctrl.Options{
+		Scheme:                 scheme.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return err
+	}
+	if err := detector.SetupWithManager(mgr, detector.Options{}); err != nil {
+		return err
+	}
+	if err := scheduling.SetupWithManager(mgr, scheduling.Options{}); err != nil {
+		return err
+	}
+	if err := binding.SetupWithManager(mgr, binding.Options{}); err != nil {
+		return err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "manager: %v\n", err)
+		}
+	}()
+	return nil
+}
+
+// attach creates an AttachedCluster with the status a cluster controller
+// would give a healthy cluster: Ready, API enablements unknown, capacity.
+func attach(ctx context.Context, m localfleet.Member) error {
+	ac := &clusterv1alpha1.AttachedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: clusterNamespace},
+		Spec: clusterv1alpha1.AttachedClusterSpec{
+			Kubeconfig: clusterv1alpha1.KubeconfigReference{Name: m.Name + "-kubeconfig"},
+			Provider:   m.Provider, Region: m.Region, Zone: m.Zone,
+			Labels: map[string]string{"region": m.Region, "provider": m.Provider, "env": "production"},
+		},
+	}
+	if err := hub.Create(ctx, ac); err != nil {
+		return err
+	}
+	ac.Status.Conditions = []metav1.Condition{{
+		Type: clusterv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Healthy",
+		Message: "set by the placement e2e test", LastTransitionTime: metav1.Now(),
+	}}
+	ac.Status.ResourceSummary = &clusterv1alpha1.ResourceSummary{
+		Allocatable: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("64"),
+			corev1.ResourceMemory: resource.MustParse("256Gi"),
+			corev1.ResourcePods:   resource.MustParse("1100"),
+		},
+	}
+	return hub.Status().Update(ctx, ac)
+}
