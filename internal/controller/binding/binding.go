@@ -19,6 +19,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -125,7 +126,7 @@ func (deleting) Update(e event.UpdateEvent) bool {
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	res, err := r.reconcile(ctx, req)
 	if apierrors.IsConflict(err) {
-		return reconcile.Result{Requeue: true}, nil
+		return reconcile.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return res, err
 }
@@ -533,3 +534,7 @@ func (r *Reconciler) bindingsWhere(ctx context.Context, keep func(*workv1alpha1.
 	}
 	return out
 }
+
+// conflictRetry is how soon a reconcile that lost a write race runs again;
+// by then the cache holds the winner's version.
+const conflictRetry = 20 * time.Millisecond

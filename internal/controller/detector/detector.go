@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -118,12 +119,12 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 	return nil
 }
 
-// Reconcile matches one template to the policies. Write conflicts are
-// retried quietly.
+// Reconcile matches one template to the policies. Write conflicts (and a
+// binding created since the cache was read) are retried quietly.
 func (r *Reconciler) Reconcile(ctx context.Context, key templateKey) (reconcile.Result, error) {
 	res, err := r.reconcile(ctx, key)
-	if apierrors.IsConflict(err) {
-		return reconcile.Result{Requeue: true}, nil
+	if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
+		return reconcile.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return res, err
 }
@@ -459,3 +460,7 @@ func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
 	}()
 	return nil
 }
+
+// conflictRetry is how soon a reconcile that lost a write race runs again;
+// by then the cache holds the winner's version.
+const conflictRetry = 20 * time.Millisecond

@@ -104,7 +104,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	res, err := r.reconcile(ctx, req)
 	if apierrors.IsConflict(err) {
-		return reconcile.Result{Requeue: true}, nil
+		return reconcile.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return res, err
 }
@@ -286,3 +286,7 @@ func (r *Reconciler) bindingsWhere(ctx context.Context, keep func(*workv1alpha1.
 	}
 	return out
 }
+
+// conflictRetry is how soon a reconcile that lost a write race runs again;
+// by then the cache holds the winner's version.
+const conflictRetry = 20 * time.Millisecond

@@ -13,13 +13,16 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -449,4 +452,88 @@ func TestPropagationLatency(t *testing.T) {
 	p50, p90 := took[len(took)/2], took[len(took)*9/10]
 	t.Logf("template create -> Works present in 2 clusters, %d Deployments one at a time: p50 %s, p90 %s, max %s",
 		n, p50.Round(time.Millisecond), p90.Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
+}
+
+// condition waits for a binding's condition to have the status and reason.
+func condition(b types.NamespacedName, typ string, status metav1.ConditionStatus, reason string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		var rb workv1alpha1.ResourceBinding
+		if err := hub.Get(ctx, b, &rb); err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(rb.Status.Conditions, typ)
+		if c == nil || c.Status != status || c.Reason != reason || c.Message == "" {
+			return fmt.Errorf("condition %s is %+v, want %s/%s with a message", typ, c, status, reason)
+		}
+		return nil
+	}
+}
+
+// TestConditions: a binding that fits nowhere says so in Scheduled; an
+// override that cannot apply says so in WorksRendered, and the Works follow
+// once it is fixed.
+func TestConditions(t *testing.T) {
+	lonely := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "lonely"}}
+	broken := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "broken"}, Data: map[string]string{"k": "v"}}
+	nowhere := &policyv1alpha1.PropagationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "nowhere"},
+		Spec: policyv1alpha1.PropagationSpec{
+			ResourceSelectors: []policyv1alpha1.ResourceSelector{{APIVersion: "v1", Kind: "ConfigMap", Name: "lonely"}},
+			Placement:         policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"cluster-nowhere"}}},
+		},
+	}
+	toHangzhou := &policyv1alpha1.PropagationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "broken"},
+		Spec: policyv1alpha1.PropagationSpec{
+			ResourceSelectors: []policyv1alpha1.ResourceSelector{{APIVersion: "v1", Kind: "ConfigMap", Name: "broken"}},
+			Placement:         policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{hangzhou}}},
+		},
+	}
+	badOverride := &policyv1alpha1.OverridePolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "broken"},
+		Spec: policyv1alpha1.OverrideSpec{
+			ResourceSelectors: []policyv1alpha1.ResourceSelector{{APIVersion: "v1", Kind: "ConfigMap", Name: "broken"}},
+			OverrideRules: []policyv1alpha1.RuleWithCluster{{Overriders: policyv1alpha1.Overriders{Plaintext: []policyv1alpha1.PlaintextOverrider{{
+				Path: "/data/missing/deeper", Operator: policyv1alpha1.OverriderOpReplace, Value: apiextensionsv1.JSON{Raw: []byte(`"x"`)},
+			}}}}},
+		},
+	}
+	for _, o := range []client.Object{lonely, broken, nowhere, badOverride, toHangzhou} {
+		create(t, o)
+	}
+	t.Cleanup(func() {
+		for _, o := range []client.Object{lonely, broken, nowhere, badOverride, toHangzhou} {
+			remove(t, o)
+		}
+	})
+	lonelyRB := types.NamespacedName{Namespace: "default", Name: "lonely-configmap"}
+	brokenRB := types.NamespacedName{Namespace: "default", Name: "broken-configmap"}
+	eventually(t, "unschedulable", condition(lonelyRB, workv1alpha1.ConditionScheduled, metav1.ConditionFalse, workv1alpha1.ReasonNoClusterFit))
+	eventually(t, "scheduled", condition(brokenRB, workv1alpha1.ConditionScheduled, metav1.ConditionTrue, workv1alpha1.ReasonSuccess))
+	eventually(t, "override failed", condition(brokenRB, binding.ConditionWorksRendered, metav1.ConditionFalse, binding.ReasonOverrideFailed))
+	if _, err := workObjects(context.Background(), hangzhou, brokenRB); !apierrors.IsNotFound(err) {
+		t.Fatalf("a Work was written despite the failed override: %v", err)
+	}
+	remove(t, badOverride)
+	eventually(t, "override removed: rendered", condition(brokenRB, binding.ConditionWorksRendered, metav1.ConditionTrue, binding.ReasonRendered))
+	eventually(t, "override removed: Work present", func(ctx context.Context) error {
+		_, err := workObject(ctx, hangzhou, brokenRB, "ConfigMap")
+		return err
+	})
+
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var observed uint64
+	for _, f := range families {
+		if f.GetName() == "kurator_scheduling_duration_seconds" {
+			for _, m := range f.GetMetric() {
+				observed += m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if observed == 0 {
+		t.Error("kurator_scheduling_duration_seconds has no samples")
+	}
 }
