@@ -1,10 +1,62 @@
 package main
 
 import (
+	"fmt"
+
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/kurator-go/kurator/internal/controller/binding"
+	"github.com/kurator-go/kurator/internal/controller/cluster"
+	"github.com/kurator-go/kurator/internal/controller/detector"
+	"github.com/kurator-go/kurator/internal/controller/execution"
+	"github.com/kurator-go/kurator/internal/controller/fleet"
+	"github.com/kurator-go/kurator/internal/controller/scheduling"
+	"github.com/kurator-go/kurator/internal/controller/status"
+	"github.com/kurator-go/kurator/internal/member"
+	"github.com/kurator-go/kurator/internal/memberwatch"
 )
 
-// setupControllers registers every reconciler of the hub with the manager.
+// setupControllers registers every reconciler of the hub with the manager, in
+// the order of the workload flow: clusters and fleets, detector, scheduler,
+// binding, execution, status.
 func setupControllers(mgr ctrl.Manager, o options) error {
+	// One registry of member clients and one watch of member objects serve
+	// health, execution and status alike.
+	clients := member.NewRegistry(mgr.GetClient())
+	watcher := memberwatch.New(clients)
+	if err := mgr.Add(watcher); err != nil {
+		return fmt.Errorf("member watch: %w", err)
+	}
+	steps := []struct {
+		name  string
+		setup func() error
+	}{
+		{"cluster", func() error {
+			return cluster.SetupWithManager(mgr, cluster.Options{
+				Clients:          clients,
+				ProbeInterval:    o.probeInterval,
+				FailureThreshold: o.failureThreshold,
+				SuccessThreshold: o.successThreshold,
+			})
+		}},
+		{"fleet", func() error { return fleet.SetupWithManager(mgr, fleet.Options{}) }},
+		{"detector", func() error { return detector.SetupWithManager(mgr, detector.Options{}) }},
+		{"scheduling", func() error { return scheduling.SetupWithManager(mgr, scheduling.Options{}) }},
+		{"binding", func() error { return binding.SetupWithManager(mgr, binding.Options{}) }},
+		{"execution", func() error {
+			return execution.SetupWithManager(mgr, execution.Options{
+				Clients: clients, Watcher: watcher,
+				MaxConcurrentReconciles: o.workConcurrency, ResyncPeriod: o.resyncPeriod,
+			})
+		}},
+		{"status", func() error {
+			return status.SetupWithManager(mgr, status.Options{Clients: clients, Watcher: watcher})
+		}},
+	}
+	for _, s := range steps {
+		if err := s.setup(); err != nil {
+			return fmt.Errorf("set up %s controller: %w", s.name, err)
+		}
+	}
 	return nil
 }

@@ -3,11 +3,16 @@
 package app
 
 import (
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // NewRootCommand returns the kurator command with every verb attached.
 func NewRootCommand() *cobra.Command {
+	// The CLI uses controller-runtime's client, which logs through its own
+	// logger; the CLI reports errors itself.
+	ctrllog.SetLogger(logr.Discard())
 	root := &cobra.Command{
 		Use:   "kurator",
 		Short: "Kurator governs a fleet of Kubernetes clusters from one hub",

@@ -1,0 +1,125 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kurator-go/kurator/cmd/kurator/app"
+	"github.com/kurator-go/kurator/internal/localfleet"
+)
+
+// kubectl runs the pinned kubectl against the fleet; stdin may be empty.
+func kubectl(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(localfleet.DefaultBinDir(), "kubectl"), append([]string{"--kubeconfig", fleet.Kubeconfig}, args...)...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// hubApply applies YAML to the hub.
+func hubApply(t *testing.T, yaml string) {
+	t.Helper()
+	kubectl(t, yaml, "--context", localfleet.HubName, "apply", "-f", "-")
+}
+
+func seed(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("../../../api/testdata/seeds", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// kurator runs the CLI in-process against the fleet's kubeconfig.
+func kurator(t *testing.T, args ...string) string {
+	t.Helper()
+	t.Setenv("KUBECONFIG", fleet.Kubeconfig)
+	var out bytes.Buffer
+	root := app.NewRootCommand()
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&out)
+	if err := root.Execute(); err != nil {
+		t.Fatalf("kurator %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+func clientFor(t *testing.T, cluster string) kubernetes.Interface {
+	t.Helper()
+	rc, err := fleet.RESTConfig(cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kubernetes.NewForConfigOrDie(rc)
+}
+
+// eventually polls cond until it returns nil or the deadline passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// deployment returns a Deployment in a cluster, or an error.
+func deployment(cluster, namespace, name string) (*appsv1.Deployment, error) {
+	rc, err := fleet.RESTConfig(cluster)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	return cs.AppsV1().Deployments(namespace).Get(context.Background(), name, metav1.GetOptions{})
+}
+
+// wantReady waits until the Deployment in every listed cluster has exactly
+// the given spec replicas, all of them ready, and no other cluster has it.
+func wantReady(t *testing.T, name string, want map[string]int32) {
+	t.Helper()
+	eventually(t, 90*time.Second, fmt.Sprintf("deployment %s placed as %v", name, want), func() error {
+		for _, m := range fleet.Members {
+			d, err := deployment(m.Name, "default", name)
+			n, wanted := want[m.Name]
+			switch {
+			case !wanted && err == nil:
+				return fmt.Errorf("%s still has %s", m.Name, name)
+			case !wanted:
+				continue
+			case err != nil:
+				return fmt.Errorf("%s: %v", m.Name, err)
+			case *d.Spec.Replicas != n || d.Status.ReadyReplicas != n:
+				return fmt.Errorf("%s: spec %d ready %d, want %d", m.Name, *d.Spec.Replicas, d.Status.ReadyReplicas, n)
+			}
+		}
+		return nil
+	})
+}
