@@ -1,0 +1,68 @@
+package scheduling
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+)
+
+func TestRequestOf(t *testing.T) {
+	t0 := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	t1 := metav1.NewTime(t0.Add(time.Minute))
+	base := workv1alpha1.ResourceBindingSpec{
+		Resource: workv1alpha1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "default", Name: "nginx", UID: "u"},
+		Replicas: 10,
+		Clusters: []workv1alpha1.TargetCluster{{Name: "a", Replicas: 6}, {Name: "b", Replicas: 4}},
+	}
+	tests := []struct {
+		name      string
+		triggered *metav1.Time
+		last      *metav1.Time
+		wantFresh bool
+	}{
+		{name: "no reschedule asked: steady", last: &t0},
+		{name: "reschedule asked after the last schedule: fresh", triggered: &t1, last: &t0, wantFresh: true},
+		{name: "reschedule asked before the last schedule: steady", triggered: &t0, last: &t1},
+		{name: "reschedule asked, never scheduled: fresh", triggered: &t0, wantFresh: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := base
+			spec.RescheduleTriggeredAt = tt.triggered
+			req := RequestOf(&spec, &workv1alpha1.ResourceBindingStatus{LastScheduledTime: tt.last})
+			if req.Fresh != tt.wantFresh {
+				t.Errorf("Fresh %v, want %v", req.Fresh, tt.wantFresh)
+			}
+			if len(req.Previous) != 2 || req.Previous[0].Name != "a" || req.Previous[0].Replicas != 6 {
+				t.Errorf("Previous %v, want the binding's clusters", req.Previous)
+			}
+			if req.Replicas != 10 || req.Resource.UID != "u" || req.Resource.Kind != "Deployment" {
+				t.Errorf("request %+v does not describe the binding", req)
+			}
+		})
+	}
+}
+
+func TestRequestOfCarriesRequestsAndEvictions(t *testing.T) {
+	spec := workv1alpha1.ResourceBindingSpec{
+		Replicas:              3,
+		ReplicaRequirements:   &workv1alpha1.ReplicaRequirements{ResourceRequest: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m")}},
+		GracefulEvictionTasks: []workv1alpha1.GracefulEvictionTask{{FromCluster: "gone"}},
+	}
+	req := RequestOf(&spec, &workv1alpha1.ResourceBindingStatus{SchedulerObservedAffinityName: "primary"})
+	if req.PerReplica.Cpu().MilliValue() != 250 {
+		t.Errorf("PerReplica %v, want 250m cpu", req.PerReplica)
+	}
+	if !slices.Equal(req.EvictingClusters, []string{"gone"}) {
+		t.Errorf("EvictingClusters %v", req.EvictingClusters)
+	}
+	if req.ObservedAffinityName != "primary" {
+		t.Errorf("ObservedAffinityName %q", req.ObservedAffinityName)
+	}
+}
