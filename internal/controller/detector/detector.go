@@ -5,7 +5,12 @@
 //
 // Templates of any kind are watched: the detector starts an informer for
 // every apiVersion/kind some policy's resourceSelectors name, when the first
-// such policy appears (informers are not stopped when the last one goes).
+// such policy appears (informers are not stopped when the last one goes). A
+// kind the hub does not serve yet is looked up again every 10 s.
+//
+// The winning policy is chosen afresh on every change (pkg/selector:
+// priority, specificity, name); Karmada's preemption rules (a claimed
+// template keeping its policy) are not implemented.
 // Kurator's and Karmada's own groups, Events and Leases are never watched.
 package detector
 
@@ -76,7 +81,13 @@ type Reconciler struct {
 
 	mu      sync.Mutex
 	watched map[schema.GroupVersionKind]bool
+	// pending are kinds policies name that the hub does not serve yet (a
+	// CRD not installed); retried every pendingRetry.
+	pending map[schema.GroupVersionKind]bool
 }
+
+// pendingRetry is how often kinds the hub did not serve are looked up again.
+const pendingRetry = 10 * time.Second
 
 // SetupWithManager registers the detector with mgr.
 func SetupWithManager(mgr manager.Manager, opts Options) error {
@@ -88,6 +99,7 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 		cache:    mgr.GetCache(),
 		recorder: mgr.GetEventRecorder("kurator-detector"),
 		watched:  map[schema.GroupVersionKind]bool{},
+		pending:  map[schema.GroupVersionKind]bool{},
 		hasKind: func(gvk schema.GroupVersionKind) error {
 			_, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 			return err
@@ -116,7 +128,33 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 			return err
 		}
 	}
-	return nil
+	return mgr.Add(manager.RunnableFunc(r.retryPending))
+}
+
+// retryPending starts the watches of kinds that were not served when a
+// policy named them, once they are (a CRD installed after the policy). The
+// watch's initial list then enqueues every template of the kind.
+func (r *Reconciler) retryPending(ctx context.Context) error {
+	tick := time.NewTicker(pendingRetry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		r.mu.Lock()
+		var kinds []schema.GroupVersionKind
+		for gvk := range r.pending {
+			kinds = append(kinds, gvk)
+		}
+		r.mu.Unlock()
+		for _, gvk := range kinds {
+			if err := r.ensureWatch(gvk); err == nil {
+				log.FromContext(ctx).Info("watching templates", "kind", gvk.String())
+			}
+		}
+	}
 }
 
 // Reconcile matches one template to the policies. Write conflicts (and a
@@ -384,7 +422,7 @@ func (r *Reconciler) templatesSelected(ctx context.Context, selectors []policyv1
 		}
 		seen[gvk] = true
 		if err := r.ensureWatch(gvk); err != nil {
-			log.FromContext(ctx).Info("cannot watch templates yet; retried on the next policy change", "kind", gvk.String(), "error", err.Error())
+			log.FromContext(ctx).Info("cannot watch templates yet; retrying", "kind", gvk.String(), "error", err.Error())
 			continue
 		}
 		list := &unstructured.UnstructuredList{}
@@ -439,8 +477,10 @@ func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
 		return nil
 	}
 	if err := r.hasKind(gvk); err != nil {
+		r.pending[gvk] = true
 		return err
 	}
+	delete(r.pending, gvk)
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
 	src := source.TypedKind(r.cache, u, handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, o *unstructured.Unstructured) []templateKey {

@@ -13,6 +13,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -536,4 +537,93 @@ func TestConditions(t *testing.T) {
 	if observed == 0 {
 		t.Error("kurator_scheduling_duration_seconds has no samples")
 	}
+}
+
+// TestClusterScopedAndCustomKinds: a ClusterRole claimed by a
+// ClusterPropagationPolicy gets a ClusterResourceBinding and Works without a
+// Namespace; a kind whose CRD is installed after the policy naming it is
+// picked up once the hub serves it.
+func TestClusterScopedAndCustomKinds(t *testing.T) {
+	role := &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "placement-reader"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}}},
+	}
+	cpp := &policyv1alpha1.ClusterPropagationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "placement-roles"},
+		Spec: policyv1alpha1.PropagationSpec{
+			ResourceSelectors: []policyv1alpha1.ResourceSelector{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "placement-reader"}},
+			Placement:         policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{hangzhou, shanghai}}},
+		},
+	}
+	widgets := &policyv1alpha1.PropagationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "widgets"},
+		Spec: policyv1alpha1.PropagationSpec{
+			ResourceSelectors: []policyv1alpha1.ResourceSelector{{APIVersion: "example.com/v1", Kind: "Widget"}},
+			Placement:         policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{shanghai}}},
+		},
+	}
+	create(t, role)
+	create(t, cpp)
+	create(t, widgets)
+	t.Cleanup(func() {
+		remove(t, cpp)
+		remove(t, widgets)
+	})
+	crb := types.NamespacedName{Name: "placement-reader-clusterrole"}
+	for _, cluster := range []string{hangzhou, shanghai} {
+		eventually(t, "ClusterRole in "+cluster, func(ctx context.Context) error {
+			objs, err := workObjects(ctx, cluster, crb)
+			if err != nil {
+				return err
+			}
+			if len(objs) != 1 || objs[0].GetKind() != "ClusterRole" {
+				return fmt.Errorf("manifests %v, want only the ClusterRole", objs)
+			}
+			return nil
+		})
+	}
+	remove(t, role)
+	eventually(t, "ClusterRole deleted: binding and Works gone", func(ctx context.Context) error {
+		if err := hub.Get(ctx, crb, &workv1alpha1.ClusterResourceBinding{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("binding still there (%v)", err)
+		}
+		var works workv1alpha1.WorkList
+		if err := hub.List(ctx, &works, client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: crb.Name}); err != nil {
+			return err
+		}
+		if len(works.Items) > 0 {
+			return fmt.Errorf("%d Works left", len(works.Items))
+		}
+		return nil
+	})
+
+	crd := &unstructured.Unstructured{}
+	if err := crd.UnmarshalJSON([]byte(`{
+		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": {"name": "widgets.example.com"},
+		"spec": {"group": "example.com", "scope": "Namespaced",
+			"names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
+			"versions": [{"name": "v1", "served": true, "storage": true,
+				"schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	create(t, crd)
+	t.Cleanup(func() { remove(t, crd) })
+	widget := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "example.com/v1", "kind": "Widget",
+		"metadata": map[string]any{"namespace": "default", "name": "w1"},
+		"spec":     map[string]any{"size": "large"},
+	}}
+	eventually(t, "the hub serves Widgets", func(ctx context.Context) error {
+		err := hub.Create(ctx, widget)
+		if apierrors.IsAlreadyExists(err) {
+			return nil
+		}
+		return err
+	})
+	t.Cleanup(func() { remove(t, widget) })
+	eventually(t, "Widget in shanghai (the watch starts within 10 s of the CRD)", func(ctx context.Context) error {
+		_, err := workObject(ctx, shanghai, types.NamespacedName{Namespace: "default", Name: "w1-widget"}, "Widget")
+		return err
+	})
 }
