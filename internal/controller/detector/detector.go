@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -120,8 +121,11 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 		source.TypedKind(r.cache, &policyv1alpha1.PropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfPropagationPolicy)),
 		source.TypedKind(r.cache, &policyv1alpha1.ClusterPropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfClusterPropagationPolicy)),
 		// A binding deleted or edited by hand is put back.
-		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ResourceBinding])),
-		source.TypedKind(r.cache, &workv1alpha1.ClusterResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ClusterResourceBinding])),
+		// Status updates (scheduling, aggregated status) are not its business.
+		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ResourceBinding]),
+			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ResourceBinding]{}),
+		source.TypedKind(r.cache, &workv1alpha1.ClusterResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ClusterResourceBinding]),
+			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ClusterResourceBinding]{}),
 	}
 	for _, src := range watches {
 		if err := c.Watch(src); err != nil {

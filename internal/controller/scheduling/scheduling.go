@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -92,11 +94,32 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Watches(&workv1alpha1.ClusterResourceBinding{}, &handler.EnqueueRequestForObject{}, specChanged).
 		// A cluster's labels, taints, readiness or capacity changed: its
 		// bindings may move, unschedulable bindings may now fit.
-		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsAffectedByCluster)).
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsAffectedByCluster), builder.WithPredicates(schedulingInputChanged{})).
 		// A fleet's membership or preferences changed: everything may move.
 		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
+}
+
+// schedulingInputChanged passes AttachedCluster updates that change what the
+// scheduler sees: spec, labels, readiness, API enablements, capacity. A
+// health probe that only refreshes timestamps moves nothing.
+type schedulingInputChanged struct{ predicate.Funcs }
+
+func (schedulingInputChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
+	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
+	if !ok1 || !ok2 {
+		return true
+	}
+	if o.Generation != n.Generation || !maps.Equal(o.Labels, n.Labels) || o.IsReady() != n.IsReady() {
+		return true
+	}
+	if oc, nc := o.ReadyCondition(), n.ReadyCondition(); (oc == nil) != (nc == nil) || (oc != nil && oc.Status != nc.Status) {
+		return true
+	}
+	return !equality.Semantic.DeepEqual(o.Status.APIEnablements, n.Status.APIEnablements) ||
+		!equality.Semantic.DeepEqual(o.Status.ResourceSummary, n.Status.ResourceSummary)
 }
 
 // Reconcile retries write conflicts quietly: another controller wrote the
