@@ -148,6 +148,12 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (_ re
 	if !b.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, b)
 	}
+	spec, status := partsOf(b)
+	if len(spec.Clusters) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled) == nil {
+		// Not scheduled yet: no Works to write or clean up, and writing
+		// now would only race the scheduler's first write.
+		return reconcile.Result{}, r.deleteWorks(ctx, req.NamespacedName, nil)
+	}
 	if controllerutil.AddFinalizer(b, Finalizer) {
 		if err := r.client.Update(ctx, b); err != nil {
 			return reconcile.Result{}, err
