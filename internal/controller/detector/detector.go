@@ -182,7 +182,7 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	if !obj.GetDeletionTimestamp().IsZero() {
+	if !obj.GetDeletionTimestamp().IsZero() || SkippedNamespace(key.Namespace) {
 		return reconcile.Result{}, r.removeBinding(ctx, key)
 	}
 
@@ -471,6 +471,18 @@ func Ignored(gvk schema.GroupVersionKind) bool {
 		return true
 	}
 	return false
+}
+
+// SkippedNamespace reports whether templates in the namespace are never
+// propagated, whatever a policy selects: the hub's system namespaces, its
+// Kurator namespace and the execution namespaces holding Works (as Karmada
+// skips kube-system, kube-public and its own namespaces).
+func SkippedNamespace(ns string) bool {
+	switch ns {
+	case "kube-system", "kube-public", "kube-node-lease", "kurator-system":
+		return true
+	}
+	return strings.HasPrefix(ns, workv1alpha1.ExecutionNamespacePrefix)
 }
 
 // ensureWatch starts watching templates of gvk once.

@@ -74,3 +74,15 @@ func TestDesiredSpecKeepsSchedulerFields(t *testing.T) {
 		t.Error("the placement is shared with the policy, not copied")
 	}
 }
+
+func TestSkippedNamespace(t *testing.T) {
+	for ns, want := range map[string]bool{
+		"default": false, "shop": false, "": false,
+		"kube-system": true, "kube-public": true, "kube-node-lease": true,
+		"kurator-system": true, "kurator-member-cluster-a": true,
+	} {
+		if got := SkippedNamespace(ns); got != want {
+			t.Errorf("SkippedNamespace(%q) = %v, want %v", ns, got, want)
+		}
+	}
+}
