@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -42,7 +43,7 @@ func main() {
 	flag.DurationVar(&o.failureThreshold, "cluster-failure-threshold", 30*time.Second, "how long probes must fail before a cluster turns Ready=False")
 	flag.DurationVar(&o.successThreshold, "cluster-success-threshold", 30*time.Second, "how long probes must succeed before a cluster turns Ready=True again")
 	flag.DurationVar(&o.resyncPeriod, "resync-period", 30*time.Second, "how often applied objects are re-checked against their Work (drift correction)")
-	flag.IntVar(&o.workConcurrency, "work-concurrency", 10, "Works applied to members in parallel")
+	flag.IntVar(&o.workConcurrency, "concurrency", 10, "objects each controller (detector, scheduler, binding, execution) handles in parallel")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -69,6 +70,10 @@ func run(o options) error {
 		LeaderElectionReleaseOnCancel: true,
 		Metrics:                       metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:        o.healthAddr,
+		// Templates are read as unstructured objects; the detector already
+		// watches every selected kind, so reads come from that cache instead
+		// of the hub on every reconcile.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)

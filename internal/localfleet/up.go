@@ -307,7 +307,6 @@ func (l *launcher) startAPIServer(ctx context.Context, c Cluster, etcdURL string
 		"--authorization-mode=RBAC",
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--allow-privileged=true",
-		"--profiling=false",
 		"--cert-dir=" + filepath.Join(l.cfg.StateDir, "pki", c.Name+"-apiserver-certs"),
 	}
 	l.progress.step("starting %s/kube-apiserver", c.Name)

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -128,7 +129,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Named("execution").
 		For(&workv1alpha1.Work{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, deletingPredicate()))).
 		// A cluster turning Ready releases the Works waiting for it.
-		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.worksOfCluster)).
+		// Only readiness matters: capacity updates (every pod changes them)
+		// would otherwise requeue every Work of the cluster each probe.
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.worksOfCluster), builder.WithPredicates(readinessChanged{})).
 		// A member object that changed (drift) requeues its Work.
 		WatchesRawSource(source.Channel(opts.Watcher.Subscribe(), &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
@@ -513,3 +516,17 @@ func namespacedName(obj *unstructured.Unstructured) string {
 }
 
 func ptrUID(u types.UID) *types.UID { return &u }
+
+// readinessChanged passes AttachedCluster creations, deletions and updates
+// that change its Ready condition's status.
+type readinessChanged struct{ predicate.Funcs }
+
+func (readinessChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
+	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
+	if !ok1 || !ok2 {
+		return true
+	}
+	oc, nc := o.ReadyCondition(), n.ReadyCondition()
+	return (oc == nil) != (nc == nil) || (oc != nil && oc.Status != nc.Status)
+}

@@ -92,9 +92,14 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		For(&workv1alpha1.ResourceBinding{}, specChanged).
 		// Cluster-scoped: the request's empty namespace tells them apart.
 		Watches(&workv1alpha1.ClusterResourceBinding{}, &handler.EnqueueRequestForObject{}, specChanged).
-		// A cluster's labels, taints, readiness or capacity changed: its
+		// A cluster's labels, taints, readiness or APIs changed: its
 		// bindings may move, unschedulable bindings may now fit.
 		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsAffectedByCluster), builder.WithPredicates(schedulingInputChanged{})).
+		// Only its capacity changed (every pod started in it does that):
+		// scheduled bindings keep their result in steady mode, so only
+		// unschedulable ones are worth another try. Requeueing every binding
+		// on the cluster here made the scheduler's work grow with the pods.
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledBindings), builder.WithPredicates(capacityChanged{})).
 		// A fleet's membership or preferences changed: everything may move.
 		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
@@ -102,8 +107,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 }
 
 // schedulingInputChanged passes AttachedCluster updates that change what the
-// scheduler sees: spec, labels, readiness, API enablements, capacity. A
-// health probe that only refreshes timestamps moves nothing.
+// scheduler sees: spec, labels, readiness, API enablements (capacity has its
+// own predicate). A health probe that only refreshes timestamps moves nothing.
 type schedulingInputChanged struct{ predicate.Funcs }
 
 func (schedulingInputChanged) Update(e event.UpdateEvent) bool {
@@ -118,8 +123,16 @@ func (schedulingInputChanged) Update(e event.UpdateEvent) bool {
 	if oc, nc := o.ReadyCondition(), n.ReadyCondition(); (oc == nil) != (nc == nil) || (oc != nil && oc.Status != nc.Status) {
 		return true
 	}
-	return !equality.Semantic.DeepEqual(o.Status.APIEnablements, n.Status.APIEnablements) ||
-		!equality.Semantic.DeepEqual(o.Status.ResourceSummary, n.Status.ResourceSummary)
+	return !equality.Semantic.DeepEqual(o.Status.APIEnablements, n.Status.APIEnablements)
+}
+
+// capacityChanged passes AttachedCluster updates that change its resource summary.
+type capacityChanged struct{ predicate.Funcs }
+
+func (capacityChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
+	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
+	return ok1 && ok2 && !equality.Semantic.DeepEqual(o.Status.ResourceSummary, n.Status.ResourceSummary)
 }
 
 // Reconcile retries write conflicts quietly: another controller wrote the
@@ -280,6 +293,12 @@ func partsOf(b client.Object) (*workv1alpha1.ResourceBindingSpec, *workv1alpha1.
 func (r *Reconciler) bindingsAffectedByCluster(ctx context.Context, obj client.Object) []reconcile.Request {
 	return r.bindingsWhere(ctx, func(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
 		return !status.IsScheduled() || spec.TargetContains(obj.GetName())
+	})
+}
+
+func (r *Reconciler) unscheduledBindings(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.bindingsWhere(ctx, func(_ *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
+		return !status.IsScheduled()
 	})
 }
 

@@ -95,6 +95,8 @@ func setup(ctx context.Context, fleet *localfleet.State) error {
 		Scheme:                 scheme.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// As cmd/kurator-manager: templates are read from the detector's caches.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 	})
 	if err != nil {
 		return err

@@ -186,9 +186,10 @@ func wantReplicas(b types.NamespacedName, want map[string]int64) func(ctx contex
 // gone checks that the binding and its Works no longer exist.
 func gone(b types.NamespacedName) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		err := hub.Get(ctx, b, &workv1alpha1.ResourceBinding{})
+		rb := &workv1alpha1.ResourceBinding{}
+		err := hub.Get(ctx, b, rb)
 		if !apierrors.IsNotFound(err) {
-			return fmt.Errorf("binding %s still there (%v)", b, err)
+			return fmt.Errorf("binding %s still there (err %v, deleting since %v, finalizers %v)", b, err, rb.DeletionTimestamp, rb.Finalizers)
 		}
 		var works workv1alpha1.WorkList
 		if err := hub.List(ctx, &works, client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: b.Namespace, workv1alpha1.BindingNameLabel: b.Name}); err != nil {

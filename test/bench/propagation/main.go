@@ -1,0 +1,380 @@
+// Command propagation measures how fast the hub propagates workloads: it
+// starts a local fleet with the real kurator-manager, applies Deployments with
+// a weighted policy over three members, and prints p50/p99 latency from
+// creating each template on the hub until it is present in every target member
+// and until all its replicas are ready there.
+//
+//	go run ./test/bench/propagation [-n 500] [-single 20]
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/localfleet"
+)
+
+func main() {
+	n := flag.Int("n", 500, "Deployments applied at once in the bulk phase")
+	single := flag.Int("single", 20, "Deployments applied one at a time in the single phase")
+	replicas := flag.Int("replicas", 3, "replicas per Deployment (divided 1:1:1 over the members)")
+	nodes := flag.Int("nodes-per-member", 6, "fake nodes per member (110 pods each)")
+	flag.Parse()
+	if err := run(*n, *single, int32(*replicas), *nodes); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, single int, replicas int32, nodes int) error {
+	dir, err := os.MkdirTemp("", "kurator-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	manager := filepath.Join(dir, "kurator-manager")
+	if out, err := exec.Command("go", "build", "-o", manager, "github.com/kurator-go/kurator/cmd/kurator-manager").CombinedOutput(); err != nil {
+		return fmt.Errorf("build kurator-manager: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	fmt.Printf("starting a local fleet: hub + 3 members x %d nodes, real kurator-manager\n", nodes)
+	st, err := localfleet.Up(ctx, localfleet.Config{
+		Name: "bench", NodesPerMember: nodes, StateDir: filepath.Join(dir, "fleet"),
+		ManagerBinary: manager, StopWithParent: true,
+	}, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer localfleet.Down(st.StateDir, false, os.Stderr)
+
+	hubRC, err := st.RESTConfig(localfleet.HubName)
+	if err != nil {
+		return err
+	}
+	hub, err := client.New(hubRC, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return err
+	}
+	w := newWatcher(replicas)
+	for _, m := range st.Members {
+		rc, err := st.RESTConfig(m.Name)
+		if err != nil {
+			return err
+		}
+		w.watch(ctx, m.Name, kubernetes.NewForConfigOrDie(rc))
+	}
+	if err := hub.Create(ctx, policy(st.Members)); err != nil {
+		return err
+	}
+
+	fmt.Printf("\nsingle: %d Deployments of %d replicas, one at a time\n", single, replicas)
+	for i := range single {
+		name := fmt.Sprintf("single-%03d", i)
+		w.expect(name, len(st.Members))
+		if err := hub.Create(ctx, deployment(name, replicas)); err != nil {
+			return err
+		}
+		if err := w.waitReady(ctx, []string{name}, 60*time.Second); err != nil {
+			return err
+		}
+	}
+	w.report("single", names("single-%03d", single))
+
+	fmt.Printf("\nbulk: %d Deployments of %d replicas, created by 10 clients at once\n", n, replicas)
+	bulk := names("bulk-%04d", n)
+	begin := time.Now()
+	if err := createAll(ctx, hub, bulk, replicas, func(name string) { w.expect(name, len(st.Members)) }); err != nil {
+		return err
+	}
+	fmt.Printf("  %d templates created on the hub in %s\n", n, time.Since(begin).Round(time.Millisecond))
+	if err := w.waitReady(ctx, bulk, 10*time.Minute); err != nil {
+		return err
+	}
+	present, ready := w.report("bulk", bulk)
+	fmt.Printf("  all %d present in every target %s after the first create; all ready %s after it\n",
+		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
+	if p, ok := st.Process(localfleet.HubName + "/kurator-manager"); ok {
+		printControllerStats(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port))
+	}
+	return nil
+}
+
+// printControllerStats shows, per controller, reconciles and their mean time
+// and mean queue wait, from the manager's /metrics: where the time went.
+func printControllerStats(url string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Println("  (no manager metrics:", err, ")")
+		return
+	}
+	defer resp.Body.Close()
+	sums := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, metric := range []string{"controller_runtime_reconcile_time_seconds", "workqueue_queue_duration_seconds"} {
+			for _, suffix := range []string{"_sum", "_count"} {
+				prefix := metric + suffix + "{"
+				if !strings.HasPrefix(line, prefix) {
+					continue
+				}
+				name := labelValue(line, "controller")
+				if name == "" {
+					name = labelValue(line, "name")
+				}
+				f := strings.Fields(line)
+				v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+				sums[metric+suffix+"/"+name] += v
+			}
+		}
+	}
+	fmt.Println("  controller        reconciles  mean reconcile  mean queue wait")
+	for _, c := range []string{"detector", "scheduling", "binding", "execution", "work-status"} {
+		n := sums["controller_runtime_reconcile_time_seconds_count/"+c]
+		if n == 0 {
+			continue
+		}
+		mean := time.Duration(sums["controller_runtime_reconcile_time_seconds_sum/"+c] / n * float64(time.Second))
+		qn := sums["workqueue_queue_duration_seconds_count/"+c]
+		var wait time.Duration
+		if qn > 0 {
+			wait = time.Duration(sums["workqueue_queue_duration_seconds_sum/"+c] / qn * float64(time.Second))
+		}
+		fmt.Printf("  %-16s  %10.0f  %14s  %15s\n", c, n, mean.Round(time.Microsecond), wait.Round(time.Microsecond))
+	}
+}
+
+func labelValue(line, key string) string {
+	i := strings.Index(line, key+"=\"")
+	if i < 0 {
+		return ""
+	}
+	rest := line[i+len(key)+2:]
+	j := strings.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return rest[:j]
+}
+
+func names(format string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf(format, i)
+	}
+	return out
+}
+
+// policy divides every bench Deployment 1:1:1 over the members.
+func policy(members []localfleet.Member) *policyv1alpha1.PropagationPolicy {
+	var clusters []string
+	var weights []policyv1alpha1.StaticClusterWeight
+	for _, m := range members {
+		clusters = append(clusters, m.Name)
+		weights = append(weights, policyv1alpha1.StaticClusterWeight{
+			TargetCluster: policyv1alpha1.ClusterAffinity{ClusterNames: []string{m.Name}}, Weight: 1,
+		})
+	}
+	return &policyv1alpha1.PropagationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "bench", Namespace: "default"},
+		Spec: policyv1alpha1.PropagationSpec{
+			ResourceSelectors: []policyv1alpha1.ResourceSelector{{
+				APIVersion: "apps/v1", Kind: "Deployment",
+				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"bench": "propagation"}},
+			}},
+			Placement: policyv1alpha1.Placement{
+				ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: clusters},
+				// Every member: the Fleet's own spread limit would otherwise apply.
+				SpreadConstraints: []policyv1alpha1.SpreadConstraint{{MinGroups: 1, MaxGroups: len(members)}},
+				ReplicaScheduling: &policyv1alpha1.ReplicaSchedulingStrategy{
+					ReplicaSchedulingType:     policyv1alpha1.ReplicaSchedulingTypeDivided,
+					ReplicaDivisionPreference: policyv1alpha1.ReplicaDivisionPreferenceWeighted,
+					WeightPreference:          &policyv1alpha1.ClusterPreferences{StaticWeightList: weights},
+				},
+			},
+		},
+	}
+}
+
+func deployment(name string, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"bench": "propagation"}},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx:1.25"}}},
+			},
+		},
+	}
+}
+
+// createAll creates the Deployments with 10 clients; before is called just
+// before each create.
+func createAll(ctx context.Context, hub client.Client, all []string, replicas int32, before func(string)) error {
+	work := make(chan string)
+	errs := make(chan error, 10)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			for name := range work {
+				before(name)
+				if err := hub.Create(ctx, deployment(name, replicas)); err != nil {
+					errs <- fmt.Errorf("create %s: %w", name, err)
+					return
+				}
+			}
+		})
+	}
+	for _, name := range all {
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// watcher records, per Deployment, when it was created on the hub (just
+// before the create call), first seen in each member, and ready there.
+type watcher struct {
+	replicas int32
+	mu       sync.Mutex
+	records  map[string]*record
+}
+
+type record struct {
+	created time.Time
+	targets int
+	seen    map[string]time.Time
+	ready   map[string]time.Time
+}
+
+func newWatcher(replicas int32) *watcher {
+	return &watcher{replicas: replicas, records: map[string]*record{}}
+}
+
+func (w *watcher) expect(name string, targets int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.records[name] = &record{created: time.Now(), targets: targets, seen: map[string]time.Time{}, ready: map[string]time.Time{}}
+}
+
+func (w *watcher) watch(ctx context.Context, cluster string, cs kubernetes.Interface) {
+	f := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace("default"))
+	inf := f.Apps().V1().Deployments().Informer()
+	observe := func(obj any) {
+		d, ok := obj.(*appsv1.Deployment)
+		if !ok {
+			return
+		}
+		now := time.Now()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		r := w.records[d.Name]
+		if r == nil {
+			return
+		}
+		if _, ok := r.seen[cluster]; !ok {
+			r.seen[cluster] = now
+		}
+		if _, ok := r.ready[cluster]; !ok && d.Spec.Replicas != nil && d.Status.ReadyReplicas == *d.Spec.Replicas && d.Status.ObservedGeneration == d.Generation {
+			r.ready[cluster] = now
+		}
+	}
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    observe,
+		UpdateFunc: func(_, obj any) { observe(obj) },
+	})
+	f.Start(ctx.Done())
+	f.WaitForCacheSync(ctx.Done())
+}
+
+func (w *watcher) waitReady(ctx context.Context, names []string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		missing := 0
+		w.mu.Lock()
+		for _, n := range names {
+			if r := w.records[n]; len(r.ready) < r.targets {
+				missing++
+			}
+		}
+		w.mu.Unlock()
+		if missing == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d Deployments not ready in every member after %s", missing, len(names), timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// report prints p50/p99/max of time-to-present and time-to-ready and returns
+// when the last was present and ready.
+func (w *watcher) report(phase string, names []string) (lastPresent, lastReady time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var present, ready []time.Duration
+	for _, n := range names {
+		r := w.records[n]
+		p, rd := latest(r.seen), latest(r.ready)
+		present = append(present, p.Sub(r.created))
+		ready = append(ready, rd.Sub(r.created))
+		if p.After(lastPresent) {
+			lastPresent = p
+		}
+		if rd.After(lastReady) {
+			lastReady = rd
+		}
+	}
+	fmt.Printf("  %-6s present in every target: p50 %s  p99 %s  max %s\n", phase, pct(present, 50), pct(present, 99), pct(present, 100))
+	fmt.Printf("  %-6s all replicas ready:      p50 %s  p99 %s  max %s\n", phase, pct(ready, 50), pct(ready, 99), pct(ready, 100))
+	return lastPresent, lastReady
+}
+
+func latest(m map[string]time.Time) time.Time {
+	var t time.Time
+	for _, v := range m {
+		if v.After(t) {
+			t = v
+		}
+	}
+	return t
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return s[i].Round(time.Millisecond)
+}
