@@ -190,4 +190,19 @@ func TestServiceAndConfigMapEverywhere(t *testing.T) {
 			return err
 		})
 	}
+	// A change to the template's data reaches every member.
+	kubectl(t, "", "--context", localfleet.HubName, "patch", "configmap", "web-config", "--type=merge", "-p", `{"data":{"greeting":"hi"}}`)
+	for _, m := range fleet.Members {
+		cs := clientFor(t, m.Name)
+		eventually(t, 60*time.Second, "ConfigMap update in "+m.Name, func() error {
+			cm, err := cs.CoreV1().ConfigMaps("default").Get(ctx, "web-config", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if cm.Data["greeting"] != "hi" {
+				return fmt.Errorf("data %v", cm.Data)
+			}
+			return nil
+		})
+	}
 }
