@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -20,18 +18,12 @@ import (
 
 	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
-// kubectl runs the fleet's pinned kubectl against the fleet's kubeconfig.
 func kubectl(t *testing.T, args ...string) string {
 	t.Helper()
-	bin := filepath.Join(localfleet.DefaultBinDir(), "kubectl")
-	cmd := exec.Command(bin, append([]string{"--kubeconfig", fleet.Kubeconfig}, args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return fleettest.Kubectl(t, fleet, "", args...)
 }
 
 // kurator runs the CLI in-process and returns its output.
@@ -50,27 +42,7 @@ func kurator(t *testing.T, args ...string) string {
 
 func clientFor(t *testing.T, cluster string) kubernetes.Interface {
 	t.Helper()
-	rc, err := fleet.RESTConfig(cluster)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kubernetes.NewForConfigOrDie(rc)
-}
-
-// eventually polls cond until it returns nil or the deadline passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return fleettest.Client(t, fleet, cluster)
 }
 
 func TestMembersHaveReadyFakeNodes(t *testing.T) {
@@ -132,7 +104,7 @@ func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
 	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 90*time.Second, "deployment web 3/3 ready", func() error {
+	fleettest.Eventually(t, 90*time.Second, "deployment web 3/3 ready", func() error {
 		d, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -165,7 +137,7 @@ func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
 	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "status reports the killed apiserver down", func() error {
+	fleettest.Eventually(t, 30*time.Second, "status reports the killed apiserver down", func() error {
 		out := kurator(t, "status", "--state-dir", fleet.StateDir)
 		m := statusLine.FindStringSubmatch(out)
 		if m == nil || m[1] != "down" {

@@ -4,13 +4,11 @@
 package e2e
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
 // fleet is the running fleet every test of the package uses.
@@ -20,34 +18,9 @@ var fleet *localfleet.State
 var members = []string{"cluster-hangzhou", "cluster-shanghai"}
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "kurator-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cfg := localfleet.Config{
+	os.Exit(fleettest.Main(m, localfleet.Config{
 		Name:           "e2e",
 		Members:        localfleet.DefaultMembers()[:2],
 		NodesPerMember: 2,
-		StateDir:       dir,
-		StopWithParent: true,
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	fleet, err = localfleet.Up(ctx, cfg, os.Stderr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "start local fleet: %v\n", err)
-		return 1
-	}
-	code := m.Run()
-	if err := localfleet.Down(fleet.StateDir, false, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "stop local fleet: %v\n", err)
-		return 1
-	}
-	return code
+	}, false, &fleet, nil))
 }

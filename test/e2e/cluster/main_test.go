@@ -23,6 +23,7 @@ import (
 	fleetcontroller "github.com/kurator-go/kurator/internal/controller/fleet"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/internal/member"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
 const (
@@ -42,42 +43,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "kurator-e2e-cluster-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	fleet, err = localfleet.Up(ctx, localfleet.Config{
+	os.Exit(fleettest.Main(m, localfleet.Config{
 		Name:           "e2e-cluster",
 		Members:        localfleet.DefaultMembers()[:2],
 		NodesPerMember: nodesPerMember,
-		StateDir:       dir,
-		StopWithParent: true,
-	}, os.Stderr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "start local fleet: %v\n", err)
-		return 1
-	}
-	defer func() {
-		if err := localfleet.Down(fleet.StateDir, false, os.Stderr); err != nil {
-			fmt.Fprintf(os.Stderr, "stop local fleet: %v\n", err)
-		}
-	}()
-	stop, err := setup(ctx)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "set up hub: %v\n", err)
-		return 1
-	}
-	code := m.Run()
-	stop()
-	return code
+	}, false, &fleet, func(ctx context.Context, _ *localfleet.State) (func(), error) { return setup(ctx) }))
 }
 
 // setup registers both members (a kubeconfig Secret and an AttachedCluster

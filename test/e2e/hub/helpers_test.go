@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,20 +16,12 @@ import (
 
 	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
-// kubectl runs the pinned kubectl against the fleet; stdin may be empty.
 func kubectl(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(localfleet.DefaultBinDir(), "kubectl"), append([]string{"--kubeconfig", fleet.Kubeconfig}, args...)...)
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return fleettest.Kubectl(t, fleet, stdin, args...)
 }
 
 // hubApply applies YAML to the hub.
@@ -65,27 +56,12 @@ func kurator(t *testing.T, args ...string) string {
 
 func clientFor(t *testing.T, cluster string) kubernetes.Interface {
 	t.Helper()
-	rc, err := fleet.RESTConfig(cluster)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kubernetes.NewForConfigOrDie(rc)
+	return fleettest.Client(t, fleet, cluster)
 }
 
-// eventually polls cond until it returns nil or the deadline passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	fleettest.Eventually(t, timeout, what, cond)
 }
 
 // deployment returns a Deployment in a cluster, or an error.

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -26,6 +25,7 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/detector"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
 const clusterNamespace = "kurator-system"
@@ -34,42 +34,16 @@ const clusterNamespace = "kurator-system"
 var hub client.Client
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "kurator-e2e-placement-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	upCtx, upCancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer upCancel()
-	fleet, err := localfleet.Up(upCtx, localfleet.Config{
+	var fleet *localfleet.State
+	os.Exit(fleettest.Main(m, localfleet.Config{
 		Name:           "e2e-placement",
 		Members:        localfleet.DefaultMembers()[:2],
 		NodesPerMember: 1,
-		StateDir:       dir,
-		StopWithParent: true,
-	}, os.Stderr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "start local fleet: %v\n", err)
-		return 1
-	}
-	defer func() {
-		cancel() // stop the controllers first
-		if err := localfleet.Down(fleet.StateDir, false, os.Stderr); err != nil {
-			fmt.Fprintf(os.Stderr, "stop local fleet: %v\n", err)
-		}
-	}()
-	if err := setup(ctx, fleet); err != nil {
-		fmt.Fprintf(os.Stderr, "set up hub: %v\n", err)
-		return 1
-	}
-	return m.Run()
+	}, false, &fleet, func(ctx context.Context, st *localfleet.State) (func(), error) {
+		// Stop the controllers before the fleet goes.
+		ctx, cancel := context.WithCancel(ctx)
+		return cancel, setup(ctx, st)
+	}))
 }
 
 // setup creates the AttachedClusters by hand and starts the controllers
