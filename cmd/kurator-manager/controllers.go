@@ -40,9 +40,15 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			})
 		}},
 		{"fleet", func() error { return fleet.SetupWithManager(mgr, fleet.Options{}) }},
-		{"detector", func() error { return detector.SetupWithManager(mgr, detector.Options{MaxConcurrentReconciles: o.workConcurrency}) }},
-		{"scheduling", func() error { return scheduling.SetupWithManager(mgr, scheduling.Options{MaxConcurrentReconciles: o.workConcurrency}) }},
-		{"binding", func() error { return binding.SetupWithManager(mgr, binding.Options{MaxConcurrentReconciles: o.workConcurrency}) }},
+		{"detector", func() error {
+			return detector.SetupWithManager(mgr, detector.Options{MaxConcurrentReconciles: o.workConcurrency})
+		}},
+		{"scheduling", func() error {
+			return scheduling.SetupWithManager(mgr, scheduling.Options{MaxConcurrentReconciles: o.workConcurrency})
+		}},
+		{"binding", func() error {
+			return binding.SetupWithManager(mgr, binding.Options{MaxConcurrentReconciles: o.workConcurrency})
+		}},
 		{"execution", func() error {
 			return execution.SetupWithManager(mgr, execution.Options{
 				Clients: clients, Watcher: watcher,
