@@ -129,7 +129,11 @@ func newClusterCommand() *cobra.Command {
 	f.add(register)
 	register.Flags().StringVar(&name, "name", "", "name of the cluster on the hub")
 	register.Flags().StringVar(&f.hub.server, "server-addr", "", "address of the hub's API server (overrides the hub kubeconfig's server)")
-	cmd.AddCommand(register)
+	unregister := newUnjoinCommand()
+	unregister.Use = "unregister NAME"
+	unregister.Short = "Remove a member cluster from the hub (same as kurator unjoin)"
+	unregister.Example = "  kurator cluster unregister north-cluster"
+	cmd.AddCommand(register, unregister)
 	return cmd
 }
 
