@@ -37,6 +37,16 @@ func TestSeedNginxPropagation(t *testing.T) {
 		}
 	}
 
+	desc := kurator(t, "describe", "resourcebinding", "nginx-deployment")
+	for _, re := range []string{`(?m)^Policy:\s+PropagationPolicy default/nginx-propagation$`, `(?m)^\s+cluster-hangzhou\s+6\s+6\s+true\s+Healthy`, `(?m)^\s+Scheduled\s+True`} {
+		if !regexp.MustCompile(re).MatchString(desc) {
+			t.Errorf("kurator describe resourcebinding lacks %s:\n%s", re, desc)
+		}
+	}
+	if desc := kurator(t, "describe", "cluster", "cluster-hangzhou"); !regexp.MustCompile(`(?m)^\s+Ready\s+True\s`).MatchString(desc) {
+		t.Errorf("kurator describe cluster does not show Ready True:\n%s", desc)
+	}
+
 	setWeights := func(hz, sh int) {
 		kubectl(t, "", append(hub, "patch", "pp", "nginx-propagation", "--type=json", "-p",
 			fmt.Sprintf(`[{"op":"replace","path":"/spec/placement/replicaScheduling/weightPreference/staticWeightList/0/weight","value":%d},`+
