@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
@@ -26,18 +25,9 @@ func kubectl(t *testing.T, args ...string) string {
 	return fleettest.Kubectl(t, fleet, "", args...)
 }
 
-// kurator runs the CLI in-process and returns its output.
 func kurator(t *testing.T, args ...string) string {
 	t.Helper()
-	var out bytes.Buffer
-	root := app.NewRootCommand()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&out)
-	if err := root.Execute(); err != nil {
-		t.Fatalf("kurator %s: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return out.String()
+	return fleettest.Kurator(t, fleet, args...)
 }
 
 func clientFor(t *testing.T, cluster string) kubernetes.Interface {

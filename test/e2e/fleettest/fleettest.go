@@ -4,6 +4,7 @@
 package fleettest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
 )
 
@@ -96,7 +98,8 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() er
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %s: %v", what, timeout, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		// Short: some tests report latencies measured with this loop.
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -123,4 +126,20 @@ func Client(t testing.TB, fleet *localfleet.State, cluster string) kubernetes.In
 		t.Fatal(err)
 	}
 	return kubernetes.NewForConfigOrDie(rc)
+}
+
+// Kurator runs the kurator CLI in-process against the fleet's kubeconfig and
+// returns what it printed; the test fails when the command fails.
+func Kurator(t *testing.T, fleet *localfleet.State, args ...string) string {
+	t.Helper()
+	t.Setenv("KUBECONFIG", fleet.Kubeconfig)
+	var out bytes.Buffer
+	root := app.NewRootCommand()
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&out)
+	if err := root.Execute(); err != nil {
+		t.Fatalf("kurator %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
 }

@@ -1,12 +1,10 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
@@ -39,19 +36,9 @@ func seed(t *testing.T, name string) string {
 	return string(data)
 }
 
-// kurator runs the CLI in-process against the fleet's kubeconfig.
 func kurator(t *testing.T, args ...string) string {
 	t.Helper()
-	t.Setenv("KUBECONFIG", fleet.Kubeconfig)
-	var out bytes.Buffer
-	root := app.NewRootCommand()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&out)
-	if err := root.Execute(); err != nil {
-		t.Fatalf("kurator %s: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return out.String()
+	return fleettest.Kurator(t, fleet, args...)
 }
 
 func clientFor(t *testing.T, cluster string) kubernetes.Interface {
