@@ -26,6 +26,11 @@ func ClusterOfExecutionNamespace(namespace string) (string, bool) {
 	return cluster, true
 }
 
+// BindingFinalizer holds a binding until its Works are deleted. The detector
+// sets it when it creates the binding (saving the binding controller a write);
+// the binding controller removes it.
+const BindingFinalizer = "work.kurator.dev/binding-works"
+
 // Labels that tie a Work to the binding it was rendered from.
 const (
 	BindingNamespaceLabel       = "work.kurator.dev/binding-namespace"

@@ -53,7 +53,7 @@ import (
 
 const (
 	// Finalizer holds a binding until its Works are deleted.
-	Finalizer = "work.kurator.dev/binding-works"
+	Finalizer = workv1alpha1.BindingFinalizer
 
 	// ConditionWorksRendered is True when every target cluster has a Work
 	// with the current rendering.
@@ -217,10 +217,16 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 		return reconcile.Result{}, nil
 	}
 
-	for _, cluster := range targets {
-		if err := r.applyWork(ctx, b, cluster, manifestsFor(tmpl, rendered[cluster])); err != nil {
-			return reconcile.Result{}, err
-		}
+	// One write per cluster, all at once: under load each write to the hub
+	// takes tens of milliseconds, and a binding may target many clusters.
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, cluster := range targets {
+		wg.Go(func() { errs[i] = r.applyWork(ctx, b, cluster, manifestsFor(tmpl, rendered[cluster])) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return reconcile.Result{}, err
 	}
 	if err := r.deleteWorks(ctx, key, targets); err != nil {
 		return reconcile.Result{}, err

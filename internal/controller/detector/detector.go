@@ -265,6 +265,7 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 	if create {
 		b.SetNamespace(obj.GetNamespace())
 		b.SetName(name)
+		b.SetFinalizers([]string{workv1alpha1.BindingFinalizer})
 		b.SetOwnerReferences([]metav1.OwnerReference{{
 			APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Name: obj.GetName(), UID: obj.GetUID(),
 			BlockOwnerDeletion: ptr.To(false),
@@ -501,7 +502,7 @@ func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
 	u.SetGroupVersionKind(gvk)
 	src := source.TypedKind(r.cache, u, handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, o *unstructured.Unstructured) []templateKey {
 		return []templateKey{{GVK: gvk, Namespace: o.GetNamespace(), Name: o.GetName()}}
-	}))
+	}), contentChanged())
 	// Watch waits for the controller's start to finish, and the start waits
 	// for the policy watches to sync, which wait for this event handler:
 	// register from another goroutine. Until the watch runs, the templates
