@@ -40,7 +40,7 @@ func main() {
 	n := flag.Int("n", 500, "Deployments applied at once in the bulk phase")
 	single := flag.Int("single", 20, "Deployments applied one at a time in the single phase")
 	replicas := flag.Int("replicas", 3, "replicas per Deployment (divided 1:1:1 over the members)")
-	nodes := flag.Int("nodes-per-member", 6, "fake nodes per member (110 pods each)")
+	nodes := flag.Int("nodes-per-member", 12, "fake nodes per member (110 pods each; the floor and bulk pods must fit together)")
 	flag.Parse()
 	if err := run(*n, *single, int32(*replicas), *nodes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -89,6 +89,29 @@ func run(n, single int, replicas int32, nodes int) error {
 		return err
 	}
 
+	// The floor, first, on empty members: the bulk phase's member objects
+	// created straight in the members, no hub involved. What the members
+	// themselves need (ReplicaSets, pods, scheduling, status) bounds any
+	// propagation figure on this machine.
+	perMember := replicas / int32(len(st.Members))
+	fmt.Printf("\nfloor: the same %d x %d Deployments of %d replicas created directly in the members\n", n, len(st.Members), perMember)
+	floor := names("floor-%04d", n)
+	var members []kubernetes.Interface
+	for _, m := range st.Members {
+		rc, _ := st.RESTConfig(m.Name)
+		members = append(members, kubernetes.NewForConfigOrDie(rc))
+	}
+	begin := time.Now()
+	if err := createDirect(ctx, members, floor, perMember, func(name string) { w.expect(name, len(st.Members)) }); err != nil {
+		return err
+	}
+	if err := w.waitReady(ctx, floor, 10*time.Minute); err != nil {
+		return err
+	}
+	present, ready := w.report("floor", floor)
+	fmt.Printf("  all %d present in every member %s after the first create; all ready %s after it\n",
+		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
+
 	fmt.Printf("\nsingle: %d Deployments of %d replicas, one at a time\n", single, replicas)
 	for i := range single {
 		name := fmt.Sprintf("single-%03d", i)
@@ -104,7 +127,7 @@ func run(n, single int, replicas int32, nodes int) error {
 
 	fmt.Printf("\nbulk: %d Deployments of %d replicas, created by 10 clients at once\n", n, replicas)
 	bulk := names("bulk-%04d", n)
-	begin := time.Now()
+	begin = time.Now()
 	if err := createAll(ctx, hub, bulk, replicas, func(name string) { w.expect(name, len(st.Members)) }); err != nil {
 		return err
 	}
@@ -112,13 +135,43 @@ func run(n, single int, replicas int32, nodes int) error {
 	if err := w.waitReady(ctx, bulk, 10*time.Minute); err != nil {
 		return err
 	}
-	present, ready := w.report("bulk", bulk)
+	present, ready = w.report("bulk", bulk)
 	fmt.Printf("  all %d present in every target %s after the first create; all ready %s after it\n",
 		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
 	if p, ok := st.Process(localfleet.HubName + "/kurator-manager"); ok {
 		printControllerStats(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port))
 	}
+
 	return nil
+}
+
+// createDirect creates each Deployment in every member with 10 workers.
+func createDirect(ctx context.Context, members []kubernetes.Interface, all []string, replicas int32, before func(string)) error {
+	work := make(chan string)
+	errs := make(chan error, 10)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			for name := range work {
+				before(name)
+				for _, cs := range members {
+					d := deployment(name, replicas)
+					d.Labels = nil // not selected by the bench policy
+					if _, err := cs.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+						errs <- fmt.Errorf("create %s: %w", name, err)
+						return
+					}
+				}
+			}
+		})
+	}
+	for _, name := range all {
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 // printControllerStats shows, per controller, reconciles and their mean time
