@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -350,4 +352,17 @@ func (s *ResourceBindingSpec) EvictingFrom(cluster string) bool {
 // IsScheduled reports whether the Scheduled condition is True.
 func (s *ResourceBindingStatus) IsScheduled() bool {
 	return meta.IsStatusConditionTrue(s.Conditions, ConditionScheduled)
+}
+
+// BindingParts returns the spec and status of a ResourceBinding or a
+// ClusterResourceBinding, which share both types. Any other object is a
+// programming error and panics.
+func BindingParts(obj runtime.Object) (*ResourceBindingSpec, *ResourceBindingStatus) {
+	switch b := obj.(type) {
+	case *ResourceBinding:
+		return &b.Spec, &b.Status
+	case *ClusterResourceBinding:
+		return &b.Spec, &b.Status
+	}
+	panic(fmt.Sprintf("%T is not a ResourceBinding or ClusterResourceBinding", obj))
 }

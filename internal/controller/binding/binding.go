@@ -148,7 +148,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (_ re
 	if !b.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, b)
 	}
-	spec, status := partsOf(b)
+	spec, status := workv1alpha1.BindingParts(b)
 	if len(spec.Clusters) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled) == nil {
 		// Not scheduled yet: no Works to write or clean up, and writing
 		// now would only race the scheduler's first write.
@@ -181,7 +181,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, b client.Object) (reco
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reconcile.Result, error) {
-	spec, status := partsOf(b)
+	spec, status := workv1alpha1.BindingParts(b)
 	key := client.ObjectKeyFromObject(b)
 	targets := spec.TargetClusterNames()
 	if len(targets) == 0 {
@@ -449,23 +449,13 @@ func setRendered(status *workv1alpha1.ResourceBindingStatus, b client.Object, s 
 }
 
 func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) error {
-	_, old := partsOf(before)
-	_, now := partsOf(b)
+	_, old := workv1alpha1.BindingParts(before)
+	_, now := workv1alpha1.BindingParts(b)
 	if equality.Semantic.DeepEqual(old, now) {
 		return nil
 	}
 	err := r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	return client.IgnoreNotFound(err)
-}
-
-func partsOf(b client.Object) (*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) {
-	switch b := b.(type) {
-	case *workv1alpha1.ResourceBinding:
-		return &b.Spec, &b.Status
-	case *workv1alpha1.ClusterResourceBinding:
-		return &b.Spec, &b.Status
-	}
-	panic(fmt.Sprintf("binding: %T is not a binding", b))
 }
 
 // bindingOfWork maps a Work to its binding by labels.

@@ -255,7 +255,7 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 	if err != nil && !create {
 		return err
 	}
-	spec := specOf(b)
+	spec, _ := workv1alpha1.BindingParts(b)
 	if !create && spec.Resource.Kind != "" && (spec.Resource.Kind != obj.GetKind() || spec.Resource.APIVersion != obj.GetAPIVersion()) {
 		r.recorder.Eventf(obj, nil, "Warning", "BindingNameTaken", "Match", "binding %s already binds %s %s; rename one of the templates", name, spec.Resource.APIVersion, spec.Resource.Kind)
 		return nil
@@ -346,7 +346,8 @@ func (r *Reconciler) removeBinding(ctx context.Context, key templateKey) error {
 	if err != nil {
 		return err
 	}
-	res := specOf(b).Resource
+	spec, _ := workv1alpha1.BindingParts(b)
+	res := spec.Resource
 	if res.Kind != key.GVK.Kind || res.Name != key.Name {
 		return nil
 	}
@@ -357,19 +358,10 @@ func (r *Reconciler) removeBinding(ctx context.Context, key templateKey) error {
 	return client.IgnoreNotFound(r.client.Delete(ctx, b))
 }
 
-func specOf(b client.Object) *workv1alpha1.ResourceBindingSpec {
-	switch b := b.(type) {
-	case *workv1alpha1.ResourceBinding:
-		return &b.Spec
-	case *workv1alpha1.ClusterResourceBinding:
-		return &b.Spec
-	}
-	panic(fmt.Sprintf("detector: %T is not a binding", b))
-}
-
 // templateOfBinding maps a binding to its template.
 func templateOfBinding[B client.Object](_ context.Context, b B) []templateKey {
-	res := specOf(b).Resource
+	spec, _ := workv1alpha1.BindingParts(b)
+	res := spec.Resource
 	gv, err := schema.ParseGroupVersion(res.APIVersion)
 	if err != nil || res.Kind == "" {
 		return nil

@@ -157,7 +157,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if !b.GetDeletionTimestamp().IsZero() {
 		return reconcile.Result{}, nil
 	}
-	spec, status := partsOf(b)
+	spec, status := workv1alpha1.BindingParts(b)
 	if spec.Placement == nil {
 		return reconcile.Result{}, nil
 	}
@@ -188,7 +188,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 			r.recorder.Eventf(b, nil, "Normal", "Scheduled", "Schedule", "scheduled to %s", res.String())
 		}
 		// The update returned the new generation; recompute after it.
-		_, status = partsOf(b)
+		_, status = workv1alpha1.BindingParts(b)
 		now := metav1.NewTime(r.opts.Now())
 		status.LastScheduledTime = &now
 		status.SchedulerObservedAffinityName = res.AffinityName
@@ -218,8 +218,8 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 // patchStatus writes the status if it changed, keeping the last scheduled
 // time when nothing else did (a no-op schedule must not churn the object).
 func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) error {
-	_, old := partsOf(before)
-	_, now := partsOf(b)
+	_, old := workv1alpha1.BindingParts(before)
+	_, now := workv1alpha1.BindingParts(b)
 	cmpNew := now.DeepCopy()
 	cmpNew.LastScheduledTime = old.LastScheduledTime
 	if equality.Semantic.DeepEqual(old, cmpNew) && old.LastScheduledTime != nil {
@@ -276,16 +276,6 @@ func RequestOf(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.Reso
 	triggered, last := spec.RescheduleTriggeredAt, status.LastScheduledTime
 	req.Fresh = triggered != nil && (last == nil || last.Before(triggered))
 	return req
-}
-
-func partsOf(b client.Object) (*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) {
-	switch b := b.(type) {
-	case *workv1alpha1.ResourceBinding:
-		return &b.Spec, &b.Status
-	case *workv1alpha1.ClusterResourceBinding:
-		return &b.Spec, &b.Status
-	}
-	panic(fmt.Sprintf("scheduling: %T is not a binding", b))
 }
 
 // bindingsAffectedByCluster: bindings not yet scheduled (the cluster may now
