@@ -145,34 +145,6 @@ func run(n, single int, replicas int32, nodes int) error {
 	return nil
 }
 
-// createDirect creates each Deployment in every member with 10 workers.
-func createDirect(ctx context.Context, members []kubernetes.Interface, all []string, replicas int32, before func(string)) error {
-	work := make(chan string)
-	errs := make(chan error, 10)
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			for name := range work {
-				before(name)
-				for _, cs := range members {
-					d := deployment(name, replicas)
-					d.Labels = nil // not selected by the bench policy
-					if _, err := cs.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
-						errs <- fmt.Errorf("create %s: %w", name, err)
-						return
-					}
-				}
-			}
-		})
-	}
-	for _, name := range all {
-		work <- name
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	return <-errs
-}
 
 // printControllerStats shows, per controller, reconciles and their mean time
 // and mean queue wait, from the manager's /metrics: where the time went.
@@ -287,31 +259,6 @@ func deployment(name string, replicas int32) *appsv1.Deployment {
 	}
 }
 
-// createAll creates the Deployments with 10 clients; before is called just
-// before each create.
-func createAll(ctx context.Context, hub client.Client, all []string, replicas int32, before func(string)) error {
-	work := make(chan string)
-	errs := make(chan error, 10)
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			for name := range work {
-				before(name)
-				if err := hub.Create(ctx, deployment(name, replicas)); err != nil {
-					errs <- fmt.Errorf("create %s: %w", name, err)
-					return
-				}
-			}
-		})
-	}
-	for _, name := range all {
-		work <- name
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	return <-errs
-}
 
 // watcher records, per Deployment, when it was created on the hub (just
 // before the create call), first seen in each member, and ready there.
@@ -430,4 +377,59 @@ func pct(d []time.Duration, p int) time.Duration {
 		i--
 	}
 	return s[i].Round(time.Millisecond)
+}
+
+// createAll creates the Deployments on the hub; before is called just before
+// each create.
+func createAll(ctx context.Context, hub client.Client, all []string, replicas int32, before func(string)) error {
+	return inParallel(all, func(name string) error {
+		before(name)
+		return hub.Create(ctx, deployment(name, replicas))
+	})
+}
+
+// createDirect creates each Deployment in every member, not selected by the
+// bench policy; before is called just before the first create.
+func createDirect(ctx context.Context, members []kubernetes.Interface, all []string, replicas int32, before func(string)) error {
+	return inParallel(all, func(name string) error {
+		before(name)
+		for _, cs := range members {
+			d := deployment(name, replicas)
+			d.Labels = nil
+			if _, err := cs.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// inParallel calls fn for every name with 10 workers and returns the first
+// error; workers keep draining after an error so the sender never blocks.
+func inParallel(names []string, fn func(string) error) error {
+	work := make(chan string)
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	for range 10 {
+		wg.Go(func() {
+			for name := range work {
+				if err := fn(name); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("create %s: %w", name, err)
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, name := range names {
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+	return first
 }
