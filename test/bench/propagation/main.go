@@ -145,7 +145,6 @@ func run(n, single int, replicas int32, nodes int) error {
 	return nil
 }
 
-
 // printControllerStats shows, per controller, reconciles and their mean time
 // and mean queue wait, from the manager's /metrics: where the time went.
 func printControllerStats(url string) {
@@ -258,7 +257,6 @@ func deployment(name string, replicas int32) *appsv1.Deployment {
 		},
 	}
 }
-
 
 // watcher records, per Deployment, when it was created on the hub (just
 // before the create call), first seen in each member, and ready there.
