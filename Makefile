@@ -9,8 +9,9 @@ export KURATOR_K8S_BIN := $(K8S_BIN)
 build: ## build the kurator CLI into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-k8s: ## build the pinned Kubernetes components once into the cache
+k8s: ## build the pinned Kubernetes components once into the cache; link the pinned kubectl as bin/kubectl
 	hack/k8s/build.sh $(K8S_BIN)
+	mkdir -p $(BIN) && ln -sf $(K8S_BIN)/kubectl $(BIN)/kubectl
 
 up: build k8s ## start the local fleet (hub + 3 members)
 	$(BIN)/kurator up
