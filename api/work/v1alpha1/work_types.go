@@ -31,6 +31,11 @@ func ClusterOfExecutionNamespace(namespace string) (string, bool) {
 // the binding controller removes it.
 const BindingFinalizer = "work.kurator.dev/binding-works"
 
+// ExecutionFinalizer holds a Work until its objects are removed from the
+// member. The binding controller sets it when it creates the Work, which
+// saves the execution controller one write per Work.
+const ExecutionFinalizer = "work.kurator.dev/execution"
+
 // Labels that tie a Work to the binding it was rendered from.
 const (
 	BindingNamespaceLabel       = "work.kurator.dev/binding-namespace"

@@ -343,7 +343,7 @@ func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster str
 	err := r.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(key)}, &work)
 	if apierrors.IsNotFound(err) {
 		work = workv1alpha1.Work{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: WorkName(key), Labels: labels},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: WorkName(key), Labels: labels, Finalizers: []string{workv1alpha1.ExecutionFinalizer}},
 			Spec:       workv1alpha1.WorkSpec{Workload: workv1alpha1.WorkloadTemplate{Manifests: raws}},
 		}
 		if err := r.client.Create(ctx, &work); err != nil && !apierrors.IsAlreadyExists(err) {

@@ -43,7 +43,7 @@ const (
 	// FieldManager is the server-side apply field manager in members.
 	FieldManager = "kurator"
 	// Finalizer holds a Work until its objects are removed from the member.
-	Finalizer = "work.kurator.dev/execution"
+	Finalizer = workv1alpha1.ExecutionFinalizer
 	// DefaultClusterNamespace is where AttachedClusters live.
 	DefaultClusterNamespace = "kurator-system"
 )
