@@ -155,7 +155,7 @@ status:
 `},
 			workload: "nginx", policy: "anywhere", replicas: 10,
 			want:     "up:10",
-			excluded: map[string]string{"down": "taint cluster.karmada.io/not-ready:NoSchedule not tolerated"},
+			excluded: map[string]string{"down": "taint cluster.kurator.dev/not-ready:NoSchedule not tolerated"},
 		},
 		{
 			name: "capacity: dynamic weights follow the resource summary, a cluster without one is unlimited",

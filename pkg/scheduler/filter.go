@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 )
 
@@ -190,21 +191,22 @@ func filterTaints(rc *requestContext, _ *compiledAffinity, c int) string {
 
 func tolerated(tols []corev1.Toleration, t *corev1.Taint) bool {
 	for i := range tols {
-		if toleratesTaint(&tols[i], t) {
+		if ToleratesTaint(&tols[i], t) {
 			return true
 		}
 	}
 	return false
 }
 
-// toleratesTaint follows Kubernetes toleration matching: an empty effect
+// ToleratesTaint follows Kubernetes toleration matching: an empty effect
 // matches every effect, an empty key with Exists matches every key, and
-// Equal (the default operator) also compares values.
-func toleratesTaint(tol *corev1.Toleration, t *corev1.Taint) bool {
+// Equal (the default operator) also compares values. Karmada's readiness
+// taint keys match Kurator's (clusterv1alpha1.CanonicalTaintKey).
+func ToleratesTaint(tol *corev1.Toleration, t *corev1.Taint) bool {
 	if tol.Effect != "" && tol.Effect != t.Effect {
 		return false
 	}
-	if tol.Key != "" && tol.Key != t.Key {
+	if tol.Key != "" && clusterv1alpha1.CanonicalTaintKey(tol.Key) != clusterv1alpha1.CanonicalTaintKey(t.Key) {
 		return false
 	}
 	switch tol.Operator {

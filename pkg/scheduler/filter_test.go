@@ -246,9 +246,21 @@ func TestTolerationMatching(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := toleratesTaint(&tc.tol, &taint); got != tc.want {
-				t.Errorf("toleratesTaint = %v, want %v", got, tc.want)
+			if got := ToleratesTaint(&tc.tol, &taint); got != tc.want {
+				t.Errorf("ToleratesTaint = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestKarmadaReadinessTolerationMatchesKuratorTaint(t *testing.T) {
+	taint := corev1.Taint{Key: "cluster.kurator.dev/not-ready", Effect: corev1.TaintEffectNoExecute}
+	karmada := corev1.Toleration{Key: "cluster.karmada.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}
+	if !ToleratesTaint(&karmada, &taint) {
+		t.Errorf("a toleration of Karmada's not-ready key must tolerate Kurator's")
+	}
+	unreachable := corev1.Toleration{Key: "cluster.karmada.io/unreachable", Operator: corev1.TolerationOpExists}
+	if ToleratesTaint(&unreachable, &taint) {
+		t.Errorf("Karmada's unreachable key must not tolerate not-ready")
 	}
 }

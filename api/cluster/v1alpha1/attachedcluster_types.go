@@ -196,12 +196,28 @@ const (
 	ReasonKubeconfigInvalid  = "KubeconfigInvalid"
 )
 
-// Taint keys put on clusters that are not Ready. They are Karmada's keys, so
-// tolerations written for Karmada keep working.
+// Taint keys put on clusters that are not Ready (Ready=False: not-ready;
+// Unknown: unreachable), each with both effects: NoSchedule keeps new work
+// away, NoExecute evicts what does not tolerate it (failover).
 const (
-	TaintClusterNotReady    = "cluster.karmada.io/not-ready"
-	TaintClusterUnreachable = "cluster.karmada.io/unreachable"
+	TaintClusterNotReady    = "cluster.kurator.dev/not-ready"
+	TaintClusterUnreachable = "cluster.kurator.dev/unreachable"
 )
+
+// karmadaTaintKeys are Karmada's names for the readiness taints.
+var karmadaTaintKeys = map[string]string{
+	"cluster.karmada.io/not-ready":   TaintClusterNotReady,
+	"cluster.karmada.io/unreachable": TaintClusterUnreachable,
+}
+
+// CanonicalTaintKey maps Karmada's readiness taint keys to Kurator's, so that
+// tolerations written for Karmada keep working; other keys are returned as is.
+func CanonicalTaintKey(key string) string {
+	if k, ok := karmadaTaintKeys[key]; ok {
+		return k
+	}
+	return key
+}
 
 // Label keys the helpers fall back to when the matching spec field is empty.
 const (

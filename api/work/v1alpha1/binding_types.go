@@ -87,6 +87,10 @@ type ResourceBindingSpec struct {
 	// +optional
 	Placement *policyv1alpha1.Placement `json:"placement,omitempty"`
 
+	// Failover is a copy of the winning policy's failover behaviour.
+	// +optional
+	Failover *policyv1alpha1.FailoverBehavior `json:"failover,omitempty"`
+
 	// Clusters is the scheduling result: target clusters and their replicas.
 	// A cluster appears at most once (a list map keyed by name).
 	// +listType=map
@@ -232,7 +236,7 @@ type ResourceBindingStatus struct {
 	// +optional
 	LastScheduledTime *metav1.Time `json:"lastScheduledTime,omitempty"`
 
-	// Conditions: Scheduled and FullyApplied.
+	// Conditions: Scheduled, WorksRendered, FullyApplied and Failover.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -285,6 +289,11 @@ const (
 	ConditionScheduled = "Scheduled"
 	// ConditionFullyApplied is True when every target cluster applied its Work.
 	ConditionFullyApplied = "FullyApplied"
+
+	// ConditionFailover is True while the binding is leaving a cluster
+	// (graceful eviction tasks), False when a needed eviction is held back,
+	// and False with reason FailoverCompleted after the last one finished.
+	ConditionFailover = "Failover"
 
 	ReasonSuccess         = "Success"
 	ReasonNoClusterFit    = "NoClusterFit"

@@ -270,6 +270,11 @@ func (in *ResourceBindingSpec) DeepCopyInto(out *ResourceBindingSpec) {
 		*out = new(policyv1alpha1.Placement)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.Failover != nil {
+		in, out := &in.Failover, &out.Failover
+		*out = new(policyv1alpha1.FailoverBehavior)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.Clusters != nil {
 		in, out := &in.Clusters, &out.Clusters
 		*out = make([]TargetCluster, len(*in))

@@ -2,7 +2,8 @@
 // each member's API server for /readyz every interval, records the Ready
 // condition once a change has persisted for its threshold, keeps the
 // cluster's version, served APIs, node and resource summaries up to date, and
-// taints clusters that are not Ready so the scheduler avoids them.
+// taints clusters that are not Ready: NoSchedule so the scheduler avoids them,
+// NoExecute so the failover controller moves away what does not tolerate it.
 package cluster
 
 import (
@@ -265,8 +266,8 @@ func (r *Reconciler) emitTransition(ac *clusterv1alpha1.AttachedCluster, from me
 	r.recorder.Eventf(ac, nil, typ, obs.Reason, "Probe", "Ready %s -> %s: %s", from, obs.Status, obs.Message)
 }
 
-// syncTaints puts the NoSchedule readiness taint matching ready on the
-// cluster's spec, or removes it. It patches a copy so that the deferred
+// syncTaints puts the readiness taints matching ready on the cluster's spec,
+// or removes them. It patches a copy so that the deferred
 // status patch still diffs against the object as read.
 func (r *Reconciler) syncTaints(ctx context.Context, ac *clusterv1alpha1.AttachedCluster, ready metav1.ConditionStatus) error {
 	taints, changed := withReadinessTaint(ac.Spec.Taints, ready, metav1.NewTime(r.now()))

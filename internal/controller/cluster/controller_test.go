@@ -130,7 +130,8 @@ func TestReconcileHoldsFailuresThenTaints(t *testing.T) {
 	if c.Status != metav1.ConditionFalse || c.Reason != ReasonClusterNotHealthy {
 		t.Fatalf("after 30s of failures: %+v", c)
 	}
-	if len(got.Spec.Taints) != 1 || got.Spec.Taints[0].Key != clusterv1alpha1.TaintClusterNotReady || got.Spec.Taints[0].Effect != corev1.TaintEffectNoSchedule {
+	if len(got.Spec.Taints) != 2 || got.Spec.Taints[0].Key != clusterv1alpha1.TaintClusterNotReady || got.Spec.Taints[0].Effect != corev1.TaintEffectNoSchedule ||
+		got.Spec.Taints[1].Key != clusterv1alpha1.TaintClusterNotReady || got.Spec.Taints[1].Effect != corev1.TaintEffectNoExecute {
 		t.Errorf("taints %+v", got.Spec.Taints)
 	}
 	if e := <-recorder.Events; !strings.Contains(e, "Warning ClusterNotHealthy") {

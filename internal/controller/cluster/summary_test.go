@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -160,22 +161,31 @@ func TestAPIEnablements(t *testing.T) {
 func TestWithReadinessTaint(t *testing.T) {
 	now := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	earlier := metav1.NewTime(now.Add(-time.Hour))
-	notReady := corev1.Taint{Key: clusterv1alpha1.TaintClusterNotReady, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &earlier}
-	unreach := corev1.Taint{Key: clusterv1alpha1.TaintClusterUnreachable, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &earlier}
+	notReady := clusterv1alpha1.TaintClusterNotReady
+	unreachable := clusterv1alpha1.TaintClusterUnreachable
+	taint := func(key string, e corev1.TaintEffect) corev1.Taint {
+		return corev1.Taint{Key: key, Effect: e, TimeAdded: &earlier}
+	}
 	other := corev1.Taint{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule}
-	noExec := corev1.Taint{Key: clusterv1alpha1.TaintClusterNotReady, Effect: corev1.TaintEffectNoExecute}
+	const ns, ne = corev1.TaintEffectNoSchedule, corev1.TaintEffectNoExecute
 	tests := []struct {
 		name        string
 		in          []corev1.Taint
 		ready       metav1.ConditionStatus
-		wantKeys    []string
+		want        []string // key:effect
 		wantChanged bool
 	}{
-		{name: "ready and untainted: nothing to do", in: []corev1.Taint{other}, ready: metav1.ConditionTrue, wantKeys: []string{"dedicated"}},
-		{name: "False adds not-ready", in: []corev1.Taint{other}, ready: metav1.ConditionFalse, wantKeys: []string{"dedicated", clusterv1alpha1.TaintClusterNotReady}, wantChanged: true},
-		{name: "Unknown swaps not-ready for unreachable", in: []corev1.Taint{notReady}, ready: metav1.ConditionUnknown, wantKeys: []string{clusterv1alpha1.TaintClusterUnreachable}, wantChanged: true},
-		{name: "True removes readiness taints, keeps NoExecute and others", in: []corev1.Taint{unreach, other, noExec}, ready: metav1.ConditionTrue, wantKeys: []string{"dedicated", clusterv1alpha1.TaintClusterNotReady}, wantChanged: true},
-		{name: "False already tainted keeps TimeAdded", in: []corev1.Taint{notReady}, ready: metav1.ConditionFalse, wantKeys: []string{clusterv1alpha1.TaintClusterNotReady}},
+		{name: "ready and untainted: nothing to do", in: []corev1.Taint{other}, ready: metav1.ConditionTrue, want: []string{"dedicated:NoSchedule"}},
+		{name: "False adds not-ready with both effects", in: []corev1.Taint{other}, ready: metav1.ConditionFalse,
+			want: []string{"dedicated:NoSchedule", notReady + ":NoSchedule", notReady + ":NoExecute"}, wantChanged: true},
+		{name: "Unknown swaps not-ready for unreachable", in: []corev1.Taint{taint(notReady, ns), taint(notReady, ne)}, ready: metav1.ConditionUnknown,
+			want: []string{unreachable + ":NoSchedule", unreachable + ":NoExecute"}, wantChanged: true},
+		{name: "True removes readiness taints, keeps others", in: []corev1.Taint{taint(unreachable, ns), other, taint(unreachable, ne)}, ready: metav1.ConditionTrue,
+			want: []string{"dedicated:NoSchedule"}, wantChanged: true},
+		{name: "False adds the missing NoExecute", in: []corev1.Taint{taint(notReady, ns)}, ready: metav1.ConditionFalse,
+			want: []string{notReady + ":NoSchedule", notReady + ":NoExecute"}, wantChanged: true},
+		{name: "False already tainted keeps TimeAdded", in: []corev1.Taint{taint(notReady, ns), taint(notReady, ne)}, ready: metav1.ConditionFalse,
+			want: []string{notReady + ":NoSchedule", notReady + ":NoExecute"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,20 +193,19 @@ func TestWithReadinessTaint(t *testing.T) {
 			if changed != tt.wantChanged {
 				t.Errorf("changed = %v, want %v", changed, tt.wantChanged)
 			}
-			var keys []string
+			var got []string
 			for _, t := range out {
-				keys = append(keys, t.Key)
+				got = append(got, t.Key+":"+string(t.Effect))
 			}
-			if len(keys) != len(tt.wantKeys) {
-				t.Fatalf("keys = %v, want %v", keys, tt.wantKeys)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("taints = %v, want %v", got, tt.want)
 			}
-			for i := range keys {
-				if keys[i] != tt.wantKeys[i] {
-					t.Fatalf("keys = %v, want %v", keys, tt.wantKeys)
+			if !changed {
+				for _, t2 := range out {
+					if t2.TimeAdded != nil && !t2.TimeAdded.Equal(&earlier) {
+						t.Errorf("TimeAdded of %s changed", t2.Key)
+					}
 				}
-			}
-			if !changed && len(out) == 1 && out[0].TimeAdded != nil && !out[0].TimeAdded.Equal(&earlier) && tt.in[0].TimeAdded != nil {
-				t.Errorf("TimeAdded changed")
 			}
 		})
 	}

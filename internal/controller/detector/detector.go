@@ -204,11 +204,11 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 		}
 		return reconcile.Result{}, r.removeBinding(ctx, key)
 	}
-	var placement *policyv1alpha1.Placement
+	var policy *policyv1alpha1.PropagationSpec
 	if choice.Kind == selector.KindPropagationPolicy {
-		placement = &pps.Items[choice.Index].Spec.Placement
+		policy = &pps.Items[choice.Index].Spec
 	} else {
-		placement = &cpps.Items[choice.Index].Spec.Placement
+		policy = &cpps.Items[choice.Index].Spec
 	}
 
 	d, err := workload.DemandOf(obj)
@@ -219,7 +219,7 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 	if err := r.claim(ctx, obj, &choice); err != nil {
 		return reconcile.Result{}, err
 	}
-	return reconcile.Result{}, r.applyBinding(ctx, obj, &choice, placement, d)
+	return reconcile.Result{}, r.applyBinding(ctx, obj, &choice, policy, d)
 }
 
 // live drops policies being deleted: they claim nothing.
@@ -244,7 +244,7 @@ func BindingName(name, kind string) string {
 
 // applyBinding creates or updates the template's binding. spec.clusters,
 // eviction tasks and reschedule requests belong to others and are kept.
-func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice, placement *policyv1alpha1.Placement, d workload.Demand) error {
+func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice, policy *policyv1alpha1.PropagationSpec, d workload.Demand) error {
 	name := BindingName(obj.GetName(), obj.GetKind())
 	var b client.Object = &workv1alpha1.ClusterResourceBinding{}
 	if obj.GetNamespace() != "" {
@@ -261,7 +261,7 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 		return nil
 	}
 	before := spec.DeepCopy()
-	desiredSpec(spec, obj, choice, placement, d)
+	desiredSpec(spec, obj, choice, policy, d)
 	if create {
 		b.SetNamespace(obj.GetNamespace())
 		b.SetName(name)
@@ -283,7 +283,7 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 }
 
 // desiredSpec writes what the detector owns in a binding's spec.
-func desiredSpec(spec *workv1alpha1.ResourceBindingSpec, obj *unstructured.Unstructured, choice *selector.Choice, placement *policyv1alpha1.Placement, d workload.Demand) {
+func desiredSpec(spec *workv1alpha1.ResourceBindingSpec, obj *unstructured.Unstructured, choice *selector.Choice, policy *policyv1alpha1.PropagationSpec, d workload.Demand) {
 	spec.Resource = workv1alpha1.ObjectReference{
 		APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(),
 		Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID(),
@@ -294,7 +294,8 @@ func desiredSpec(spec *workv1alpha1.ResourceBindingSpec, obj *unstructured.Unstr
 	if len(d.PerReplica) > 0 {
 		spec.ReplicaRequirements = &workv1alpha1.ReplicaRequirements{ResourceRequest: d.PerReplica}
 	}
-	spec.Placement = placement.DeepCopy()
+	spec.Placement = policy.Placement.DeepCopy()
+	spec.Failover = policy.Failover.DeepCopy()
 	spec.Policy = &workv1alpha1.PolicyReference{Kind: choice.Kind, Namespace: choice.Namespace, Name: choice.Name}
 }
 

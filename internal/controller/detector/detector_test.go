@@ -53,9 +53,12 @@ func TestDesiredSpecKeepsSchedulerFields(t *testing.T) {
 	obj.SetResourceVersion("42")
 	obj.SetGeneration(3)
 	spec := &workv1alpha1.ResourceBindingSpec{Clusters: []workv1alpha1.TargetCluster{{Name: "a", Replicas: 6}}}
-	placement := &policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"a"}}}
+	policy := &policyv1alpha1.PropagationSpec{
+		Placement: policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"a"}}},
+		Failover:  &policyv1alpha1.FailoverBehavior{Cluster: &policyv1alpha1.ClusterFailoverBehavior{PurgeMode: policyv1alpha1.PurgeNever}},
+	}
 	d := workload.Demand{Replicas: 10, PerReplica: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}
-	desiredSpec(spec, obj, &selector.Choice{Kind: selector.KindPropagationPolicy, Namespace: "default", Name: "p"}, placement, d)
+	desiredSpec(spec, obj, &selector.Choice{Kind: selector.KindPropagationPolicy, Namespace: "default", Name: "p"}, policy, d)
 
 	if spec.Resource.UID != "u1" || spec.Resource.ResourceVersion != "42" || spec.Resource.Generation != 3 || spec.Resource.Name != "nginx" {
 		t.Errorf("resource %+v", spec.Resource)
@@ -69,7 +72,10 @@ func TestDesiredSpecKeepsSchedulerFields(t *testing.T) {
 	if len(spec.Clusters) != 1 {
 		t.Errorf("the scheduler's clusters were dropped: %v", spec.Clusters)
 	}
-	placement.ClusterAffinity.ClusterNames[0] = "changed"
+	if spec.Failover == nil || spec.Failover.Cluster.PurgeMode != policyv1alpha1.PurgeNever {
+		t.Errorf("failover %+v, want the policy's", spec.Failover)
+	}
+	policy.Placement.ClusterAffinity.ClusterNames[0] = "changed"
 	if spec.Placement.ClusterAffinity.ClusterNames[0] != "a" {
 		t.Error("the placement is shared with the policy, not copied")
 	}
