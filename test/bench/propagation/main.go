@@ -2,7 +2,12 @@
 // starts a local fleet with the real kurator-manager, applies Deployments with
 // a weighted policy over three members, and prints p50/p99 latency from
 // creating each template on the hub until it is present in every target member
-// and until all its replicas are ready there.
+// and until all its replicas are ready there. Two floors come first: the
+// member Deployments created straight in the members (what the members alone
+// need), and the write floor, every hub and member object propagation writes
+// created at once with no controller involved (the lower bound for the bulk
+// phase on this machine). The write floor and bulk phases also print the CPU
+// each process group used and the hub's write requests.
 //
 //	go run ./test/bench/propagation [-n 500] [-single 20]
 package main
@@ -40,7 +45,7 @@ func main() {
 	n := flag.Int("n", 500, "Deployments applied at once in the bulk phase")
 	single := flag.Int("single", 20, "Deployments applied one at a time in the single phase")
 	replicas := flag.Int("replicas", 3, "replicas per Deployment (divided 1:1:1 over the members)")
-	nodes := flag.Int("nodes-per-member", 12, "fake nodes per member (110 pods each; the floor and bulk pods must fit together)")
+	nodes := flag.Int("nodes-per-member", 16, "fake nodes per member (110 pods each; the pods of every phase must fit together)")
 	flag.Parse()
 	if err := run(*n, *single, int32(*replicas), *nodes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -96,11 +101,19 @@ func run(n, single int, replicas int32, nodes int) error {
 	perMember := replicas / int32(len(st.Members))
 	fmt.Printf("\nfloor: the same %d x %d Deployments of %d replicas created directly in the members\n", n, len(st.Members), perMember)
 	floor := names("floor-%04d", n)
-	var members []kubernetes.Interface
+	var (
+		members  []kubernetes.Interface
+		byName   = map[string]kubernetes.Interface{}
+		clusters []string
+	)
 	for _, m := range st.Members {
 		rc, _ := st.RESTConfig(m.Name)
-		members = append(members, kubernetes.NewForConfigOrDie(rc))
+		cs := kubernetes.NewForConfigOrDie(rc)
+		members = append(members, cs)
+		byName[m.Name] = cs
+		clusters = append(clusters, m.Name)
 	}
+	hubCS := kubernetes.NewForConfigOrDie(hubRC)
 	begin := time.Now()
 	if err := createDirect(ctx, members, floor, perMember, func(name string) { w.expect(name, len(st.Members)) }); err != nil {
 		return err
@@ -111,6 +124,31 @@ func run(n, single int, replicas int32, nodes int) error {
 	present, ready := w.report("floor", floor)
 	fmt.Printf("  all %d present in every member %s after the first create; all ready %s after it\n",
 		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
+
+	// The write floor: every object propagation writes to exist, hub and
+	// members, created at once with no controller in between. No
+	// propagation of the bulk phase can have all present sooner.
+	fmt.Printf("\nwrite floor: per workload 1 hub Deployment, 1 ResourceBinding, %d Works, %d member Deployments; %d workloads at once, %d creates in flight, no controller involved\n",
+		len(clusters), len(clusters), n, writeFloorWorkers)
+	wfloor := names("wfloor-%04d", n)
+	from := measureUsage(ctx, st, hubCS)
+	begin = time.Now()
+	last, err := writeFloor(ctx, hub, byName, clusters, wfloor, perMember, func(name string) { w.expect(name, len(st.Members)) })
+	if err != nil {
+		return err
+	}
+	total := time.Since(begin)
+	to := measureUsage(ctx, st, hubCS)
+	for _, kind := range []string{"hub Deployments", "ResourceBindings", "Works", "member Deployments"} {
+		fmt.Printf("  %-18s all created after %s\n", kind, last[kind].Round(time.Millisecond))
+	}
+	if err := w.waitReady(ctx, wfloor, 10*time.Minute); err != nil {
+		return err
+	}
+	_, ready = w.report("wfloor", wfloor)
+	fmt.Printf("  all %d workloads' objects exist %s after the first create; member Deployments all ready %s after it\n",
+		n, total.Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
+	printUsage(from, to, n)
 
 	fmt.Printf("\nsingle: %d Deployments of %d replicas, one at a time\n", single, replicas)
 	for i := range single {
@@ -127,6 +165,7 @@ func run(n, single int, replicas int32, nodes int) error {
 
 	fmt.Printf("\nbulk: %d Deployments of %d replicas, created by 10 clients at once\n", n, replicas)
 	bulk := names("bulk-%04d", n)
+	from = measureUsage(ctx, st, hubCS)
 	begin = time.Now()
 	if err := createAll(ctx, hub, bulk, replicas, func(name string) { w.expect(name, len(st.Members)) }); err != nil {
 		return err
@@ -135,9 +174,11 @@ func run(n, single int, replicas int32, nodes int) error {
 	if err := w.waitReady(ctx, bulk, 10*time.Minute); err != nil {
 		return err
 	}
+	to = measureUsage(ctx, st, hubCS)
 	present, ready = w.report("bulk", bulk)
 	fmt.Printf("  all %d present in every target %s after the first create; all ready %s after it\n",
 		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
+	printUsage(from, to, n)
 	if p, ok := st.Process(localfleet.HubName + "/kurator-manager"); ok {
 		printControllerStats(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port))
 	}
@@ -403,29 +444,45 @@ func createDirect(ctx context.Context, members []kubernetes.Interface, all []str
 }
 
 // inParallel calls fn for every name with 10 workers and returns the first
-// error; workers keep draining after an error so the sender never blocks.
+// error.
 func inParallel(names []string, fn func(string) error) error {
-	work := make(chan string)
+	tasks := make([]func() error, len(names))
+	for i, name := range names {
+		tasks[i] = func() error {
+			if err := fn(name); err != nil {
+				return fmt.Errorf("create %s: %w", name, err)
+			}
+			return nil
+		}
+	}
+	return runTasks(tasks, 10)
+}
+
+// runTasks runs the tasks in order with workers at once and returns the
+// first error; workers keep draining after an error so the sender never
+// blocks.
+func runTasks(tasks []func() error, workers int) error {
+	work := make(chan func() error)
 	var (
 		mu    sync.Mutex
 		first error
 		wg    sync.WaitGroup
 	)
-	for range 10 {
+	for range workers {
 		wg.Go(func() {
-			for name := range work {
-				if err := fn(name); err != nil {
+			for task := range work {
+				if err := task(); err != nil {
 					mu.Lock()
 					if first == nil {
-						first = fmt.Errorf("create %s: %w", name, err)
+						first = err
 					}
 					mu.Unlock()
 				}
 			}
 		})
 	}
-	for _, name := range names {
-		work <- name
+	for _, task := range tasks {
+		work <- task
 	}
 	close(work)
 	wg.Wait()
