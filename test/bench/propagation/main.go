@@ -149,6 +149,11 @@ func run(n, single int, replicas int32, nodes int) error {
 	fmt.Printf("  all %d workloads' objects exist %s after the first create; member Deployments all ready %s after it\n",
 		n, total.Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
 	printUsage(from, to, n)
+	// The scheduler requeues unscheduled bindings on every capacity change;
+	// the floor's bindings (never scheduled) would burden the next phases.
+	if err := clearWriteFloor(ctx, hub); err != nil {
+		return err
+	}
 
 	fmt.Printf("\nsingle: %d Deployments of %d replicas, one at a time\n", single, replicas)
 	for i := range single {

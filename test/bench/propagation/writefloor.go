@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -131,4 +132,15 @@ func floorWork(name, cluster string, replicas int32) (*workv1alpha1.Work, error)
 			{Raw: raw},
 		}}},
 	}, nil
+}
+
+// clearWriteFloor deletes the write floor's hub objects (the member
+// Deployments stay, like the floor phase's).
+func clearWriteFloor(ctx context.Context, hub client.Client) error {
+	for _, obj := range []client.Object{&workv1alpha1.Work{}, &workv1alpha1.ResourceBinding{}, &appsv1.Deployment{}} {
+		if err := hub.DeleteAllOf(ctx, obj, client.InNamespace(writeFloorNamespace)); err != nil {
+			return fmt.Errorf("clear the write floor's %T: %w", obj, err)
+		}
+	}
+	return nil
 }
