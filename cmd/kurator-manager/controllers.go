@@ -9,6 +9,7 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/cluster"
 	"github.com/kurator-go/kurator/internal/controller/detector"
 	"github.com/kurator-go/kurator/internal/controller/execution"
+	"github.com/kurator-go/kurator/internal/controller/failover"
 	"github.com/kurator-go/kurator/internal/controller/fleet"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/controller/status"
@@ -18,7 +19,8 @@ import (
 
 // setupControllers registers every reconciler of the hub with the manager, in
 // the order of the workload flow: clusters and fleets, detector, scheduler,
-// binding, execution, status.
+// binding, execution, status, and failover, which feeds back into the
+// scheduler.
 func setupControllers(mgr ctrl.Manager, o options) error {
 	// One registry of member clients and one watch of member objects serve
 	// health, execution and status alike.
@@ -39,7 +41,13 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 				SuccessThreshold: o.successThreshold,
 			})
 		}},
-		{"fleet", func() error { return fleet.SetupWithManager(mgr, fleet.Options{}) }},
+		{"fleet", func() error {
+			opts := fleet.Options{}
+			if o.failover {
+				opts.PauseShare = o.failoverPauseShare
+			}
+			return fleet.SetupWithManager(mgr, opts)
+		}},
 		{"detector", func() error {
 			return detector.SetupWithManager(mgr, detector.Options{MaxConcurrentReconciles: o.workConcurrency})
 		}},
@@ -57,6 +65,14 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 		}},
 		{"status", func() error {
 			return status.SetupWithManager(mgr, status.Options{Clients: clients, Watcher: watcher})
+		}},
+		{"failover", func() error {
+			if !o.failover {
+				return nil
+			}
+			return failover.SetupWithManager(mgr, failover.Options{
+				PauseShare: o.failoverPauseShare, EvictionRate: o.failoverEvictionRate, GracePeriod: o.gracefulEviction,
+			})
 		}},
 	}
 	for _, s := range steps {

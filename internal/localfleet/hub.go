@@ -60,6 +60,10 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 		"--cluster-failure-threshold=3s",
 		"--cluster-success-threshold=3s",
 		"--resync-period=10s",
+		// Half the members down pauses failover (two of three in the
+		// default fleet); one cluster may start to be evicted per second.
+		"--failover-pause-share=0.5",
+		"--failover-eviction-rate=1",
 	}
 	return l.start(ctx, HubName+"/kurator-manager", l.cfg.ManagerBinary, args, metricsPort,
 		"http://127.0.0.1:"+strconv.Itoa(healthPort)+"/healthz", 60*time.Second)

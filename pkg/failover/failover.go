@@ -100,11 +100,13 @@ type Eviction struct {
 }
 
 // Evict removes the cluster from the binding's targets, so the scheduler
-// places its replicas elsewhere, and, unless the purge mode is Directly,
-// records a graceful eviction task that keeps the old objects (Gracefully:
-// until the new placement is healthy or the grace period ends; Never: until
-// someone clears the task). It reports false, changing nothing, when the
-// cluster is not a target.
+// places its replicas elsewhere, and records a graceful eviction task, which
+// keeps the cluster out of the new placement until the task ends. The purge
+// mode says what happens to the old objects meanwhile: Directly removes them
+// at once; Gracefully keeps them until the new placement is healthy or the
+// grace period ends; Never keeps them until someone removes the task
+// (suppressDeletion). It reports false, changing nothing, when the cluster
+// is not a target.
 func Evict(spec *workv1alpha1.ResourceBindingSpec, e Eviction, now metav1.Time) bool {
 	i := slices.IndexFunc(spec.Clusters, func(c workv1alpha1.TargetCluster) bool { return c.Name == e.Cluster })
 	if i < 0 {
@@ -116,9 +118,6 @@ func Evict(spec *workv1alpha1.ResourceBindingSpec, e Eviction, now metav1.Time) 
 		return t.FromCluster == e.Cluster
 	})
 	mode := NormalizePurgeMode(e.PurgeMode)
-	if mode == policyv1alpha1.PurgeDirectly {
-		return true
-	}
 	task := workv1alpha1.GracefulEvictionTask{
 		FromCluster: e.Cluster, Reason: e.Reason, Message: e.Message, Producer: e.Producer,
 		PurgeMode: mode, CreationTimestamp: &now,
@@ -137,8 +136,14 @@ func Evict(spec *workv1alpha1.ResourceBindingSpec, e Eviction, now metav1.Time) 
 	return true
 }
 
+// KeepsObjects reports whether a task keeps the old cluster's objects while
+// it lasts (every purge mode but Directly).
+func KeepsObjects(t *workv1alpha1.GracefulEvictionTask) bool {
+	return NormalizePurgeMode(t.PurgeMode) != policyv1alpha1.PurgeDirectly
+}
+
 // TaskDone reports whether a graceful eviction task is over, so its old
-// objects may be removed, and why. Tasks with suppressDeletion never end by
+// objects may be removed and its cluster chosen again, and why. Tasks with suppressDeletion never end by
 // themselves; others end when the new placement is healthy or when the
 // grace period (the task's, else defaultGrace) has passed since the task was
 // created. If the task is not over, next is when it will be at the latest

@@ -69,8 +69,8 @@ func TestEvict(t *testing.T) {
 		{name: "default is Gracefully: task kept for the grace period", mode: "", wantTask: true},
 		{name: "Graciously is Gracefully", mode: policyv1alpha1.PurgeGraciously, wantTask: true},
 		{name: "Never: task suppresses deletion", mode: policyv1alpha1.PurgeNever, wantTask: true, wantSuppress: true},
-		{name: "Directly: no task", mode: policyv1alpha1.PurgeDirectly},
-		{name: "Immediately is Directly", mode: policyv1alpha1.PurgeImmediately},
+		{name: "Directly: a task that keeps the cluster out, not its objects", mode: policyv1alpha1.PurgeDirectly, wantTask: true},
+		{name: "Immediately is Directly", mode: policyv1alpha1.PurgeImmediately, wantTask: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,6 +97,10 @@ func TestEvict(t *testing.T) {
 			}
 			if got := task.SuppressDeletion != nil && *task.SuppressDeletion; got != tc.wantSuppress {
 				t.Errorf("suppressDeletion %v, want %v", got, tc.wantSuppress)
+			}
+			direct := NormalizePurgeMode(tc.mode) == policyv1alpha1.PurgeDirectly
+			if KeepsObjects(&task) == direct {
+				t.Errorf("KeepsObjects = %v for purge mode %q", !direct, tc.mode)
 			}
 		})
 	}

@@ -140,7 +140,9 @@ type FleetStatus struct {
 	// +optional
 	NotReadyClusters int32 `json:"notReadyClusters,omitempty"`
 
-	// Conditions: Ready is True when every member is Ready.
+	// Conditions: Ready is True when every member is Ready; FailoverPaused
+	// is True while too many of the hub's clusters are not Ready for
+	// failover to evict safely.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -155,6 +157,14 @@ const (
 	ReasonClustersNotReady  = "ClustersNotReady"
 	ReasonClustersNotFound  = "ClustersNotFound"
 	ReasonNoClustersInFleet = "NoClusters"
+
+	// ConditionFailoverPaused is True while more than the manager's
+	// --failover-pause-share of the hub's clusters are not Ready: the fault
+	// is likely on the hub's side, so no workload is evicted.
+	ConditionFailoverPaused = "FailoverPaused"
+
+	ReasonTooManyClustersNotReady = "TooManyClustersNotReady"
+	ReasonFailoverActive          = "FailoverActive"
 )
 
 // ClusterNames returns the members' names in spec order.

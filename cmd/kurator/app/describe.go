@@ -238,10 +238,23 @@ func (d describer) binding(ns, name string) error {
 	}
 	_ = tw.Flush()
 	if len(b.Spec.GracefulEvictionTasks) > 0 {
-		d.printf("Eviction tasks:\n")
+		d.printf("Leaving (graceful eviction tasks; the old objects stay until each ends):\n")
+		tw := table(d.out)
+		fmt.Fprintln(tw, "  FROM\tSINCE\tREPLICAS\tREASON\tPURGE\tMESSAGE")
 		for _, e := range b.Spec.GracefulEvictionTasks {
-			d.printf("  from %s: %s %s (purge %s)\n", e.FromCluster, e.Reason, e.Message, orDash(string(e.PurgeMode)))
+			since, replicas, purge := "-", "-", orDash(string(e.PurgeMode))
+			if e.CreationTimestamp != nil {
+				since = age(e.CreationTimestamp.Time)
+			}
+			if e.Replicas != nil {
+				replicas = fmt.Sprint(*e.Replicas)
+			}
+			if e.SuppressDeletion != nil && *e.SuppressDeletion {
+				purge += " (kept until the task is removed)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", e.FromCluster, since, replicas, e.Reason, purge, e.Message)
 		}
+		_ = tw.Flush()
 	}
 	d.conditions(b.Status.Conditions)
 	d.events(ns, "ResourceBinding", name)

@@ -3,7 +3,8 @@
 // the replicas, applies the override policies that select it (pkg/workload
 // and pkg/overrides, as `kurator plan --render` does) and writes a Work in
 // the cluster's execution namespace on the hub. Works of clusters no longer
-// targeted, and of bindings that are gone, are deleted.
+// targeted (and not being left gracefully, see spec.gracefulEvictionTasks),
+// and of bindings that are gone, are deleted.
 //
 // Namespaces: a namespaced template's Work carries its Namespace as the first
 // manifest, so the namespace exists in the member before the object. The
@@ -45,6 +46,7 @@ import (
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/selector"
@@ -184,9 +186,18 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 	spec, status := workv1alpha1.BindingParts(b)
 	key := client.ObjectKeyFromObject(b)
 	targets := spec.TargetClusterNames()
+	// Clusters being left gracefully (or with purgeMode Never) keep their
+	// Works, unchanged, until the failover controller ends their eviction
+	// tasks; with Directly the Work goes at once.
+	keep := slices.Clip(targets)
+	for i := range spec.GracefulEvictionTasks {
+		if failover.KeepsObjects(&spec.GracefulEvictionTasks[i]) {
+			keep = append(keep, spec.GracefulEvictionTasks[i].FromCluster)
+		}
+	}
 	if len(targets) == 0 {
 		setRendered(status, b, metav1.ConditionFalse, ReasonNotScheduled, "the binding has no target clusters yet; see the Scheduled condition")
-		return reconcile.Result{}, r.deleteWorks(ctx, key, nil)
+		return reconcile.Result{}, r.deleteWorks(ctx, key, keep)
 	}
 
 	tmpl := &unstructured.Unstructured{}
@@ -228,7 +239,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 	if err := errors.Join(errs...); err != nil {
 		return reconcile.Result{}, err
 	}
-	if err := r.deleteWorks(ctx, key, targets); err != nil {
+	if err := r.deleteWorks(ctx, key, keep); err != nil {
 		return reconcile.Result{}, err
 	}
 	setRendered(status, b, metav1.ConditionTrue, ReasonRendered, fmt.Sprintf("Works rendered for %d clusters", len(targets)))

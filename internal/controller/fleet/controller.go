@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -22,23 +24,30 @@ import (
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/failover"
 )
 
 // Finalizer holds a Fleet until its labels are removed from its clusters.
 const Finalizer = "fleet.kurator.dev/member-labels"
 
-// Options configure the Fleet reconciler. There are none yet.
-type Options struct{}
+// Options configure the Fleet reconciler.
+type Options struct {
+	// PauseShare is the failover controller's pause threshold (the share of
+	// the hub's clusters that may be not Ready before evictions stop); the
+	// FailoverPaused condition reports against it. 0 leaves the condition out.
+	PauseShare float64
+}
 
 // Reconciler keeps fleets' member labels and status.
 type Reconciler struct {
 	client.Client
+	opts     Options
 	recorder events.EventRecorder
 }
 
 // SetupWithManager registers the Fleet reconciler.
-func SetupWithManager(mgr ctrl.Manager, _ Options) error {
-	r := &Reconciler{Client: mgr.GetClient(), recorder: mgr.GetEventRecorder("kurator-fleet")}
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	r := &Reconciler{Client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-fleet")}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("fleet").
 		For(&fleetv1alpha1.Fleet{}).
@@ -131,7 +140,44 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 		}
 		r.recorder.Eventf(f, nil, typ, cond.Reason, "Summarize", "%s", cond.Message)
 	}
+	if err := r.setFailoverPaused(ctx, f); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// setFailoverPaused records whether failover is paused: the share counts
+// every cluster of the namespace, as the failover controller does.
+func (r *Reconciler) setFailoverPaused(ctx context.Context, f *fleetv1alpha1.Fleet) error {
+	if r.opts.PauseShare <= 0 {
+		return nil
+	}
+	var list clusterv1alpha1.AttachedClusterList
+	if err := r.List(ctx, &list, client.InNamespace(f.Namespace)); err != nil {
+		return err
+	}
+	notReady := 0
+	for i := range list.Items {
+		if !list.Items[i].IsReady() {
+			notReady++
+		}
+	}
+	c := metav1.Condition{Type: fleetv1alpha1.ConditionFailoverPaused, ObservedGeneration: f.Generation,
+		Status: metav1.ConditionFalse, Reason: fleetv1alpha1.ReasonFailoverActive,
+		Message: fmt.Sprintf("%d of %d clusters are not Ready; failover pauses when more than %.0f%% are", notReady, len(list.Items), 100*r.opts.PauseShare)}
+	if failover.Paused(notReady, len(list.Items), r.opts.PauseShare) {
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, fleetv1alpha1.ReasonTooManyClustersNotReady, failover.PausedMessage(notReady, len(list.Items), r.opts.PauseShare)
+	}
+	old := meta.FindStatusCondition(f.Status.Conditions, c.Type)
+	if old != nil && old.Status != c.Status {
+		typ := corev1.EventTypeNormal
+		if c.Status == metav1.ConditionTrue {
+			typ = corev1.EventTypeWarning
+		}
+		r.recorder.Eventf(f, nil, typ, c.Reason, "Failover", "%s", c.Message)
+	}
+	meta.SetStatusCondition(&f.Status.Conditions, c)
+	return nil
 }
 
 // fleetLists reports whether fleet name (in ns) exists and lists cluster.

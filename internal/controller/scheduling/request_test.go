@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
@@ -30,6 +31,7 @@ func TestRequestOf(t *testing.T) {
 		{name: "reschedule asked after the last schedule: fresh", triggered: &t1, last: &t0, wantFresh: true},
 		{name: "reschedule asked before the last schedule: steady", triggered: &t0, last: &t1},
 		{name: "reschedule asked, never scheduled: fresh", triggered: &t0, wantFresh: true},
+		{name: "reschedule asked in the second of the last schedule (times are stored in seconds): fresh", triggered: &t0, last: &t0, wantFresh: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,5 +66,28 @@ func TestRequestOfCarriesRequestsAndEvictions(t *testing.T) {
 	}
 	if req.ObservedAffinityName != "primary" {
 		t.Errorf("ObservedAffinityName %q", req.ObservedAffinityName)
+	}
+}
+
+func TestNotEvictionEnded(t *testing.T) {
+	task := workv1alpha1.GracefulEvictionTask{FromCluster: "c", Reason: "ApplicationFailure", Producer: "ApplicationFailover"}
+	rb := func(replicas int32, tasks ...workv1alpha1.GracefulEvictionTask) *workv1alpha1.ResourceBinding {
+		return &workv1alpha1.ResourceBinding{Spec: workv1alpha1.ResourceBindingSpec{Replicas: replicas, GracefulEvictionTasks: tasks}}
+	}
+	tests := []struct {
+		name     string
+		old, new *workv1alpha1.ResourceBinding
+		want     bool
+	}{
+		{name: "a task ended and nothing else: no schedule", old: rb(10, task), new: rb(10), want: false},
+		{name: "a task was added (with an eviction): schedule", old: rb(10), new: rb(10, task), want: true},
+		{name: "a task ended and replicas changed: schedule", old: rb(10, task), new: rb(12), want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (notEvictionEnded{}).Update(event.UpdateEvent{ObjectOld: tt.old, ObjectNew: tt.new}); got != tt.want {
+				t.Errorf("Update = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -7,7 +7,7 @@
 // changed), when a reschedule is requested, and when a cluster it targets or
 // could use changes (unscheduled bindings retry on every cluster change).
 // Scheduling keeps the previous result where the placement allows (steady
-// mode), unless spec.rescheduleTriggeredAt is newer than the last schedule.
+// mode), unless spec.rescheduleTriggeredAt is not older than the last schedule.
 package scheduling
 
 import (
@@ -86,7 +86,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	registerOnce.Do(func() { metrics.Registry.MustRegister(schedulingDuration) })
 	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-scheduler")}
-	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{})
+	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, notEvictionEnded{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scheduling").
 		For(&workv1alpha1.ResourceBinding{}, specChanged).
@@ -101,9 +101,32 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// on the cluster here made the scheduler's work grow with the pods.
 		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledBindings), builder.WithPredicates(capacityChanged{})).
 		// A fleet's membership or preferences changed: everything may move.
-		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings)).
+		// Its status (ready counts) moves nothing: readiness reaches the
+		// scheduler through the clusters, and rescheduling every binding on
+		// each count would re-divide static weights over recovered clusters.
+		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings), specChanged).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
+}
+
+// notEvictionEnded drops binding updates whose only spec change is that
+// graceful eviction tasks ended. The cluster left is not needed back: with
+// static weights a new schedule would re-divide over it at once, and move
+// the workload back to where its application just failed.
+type notEvictionEnded struct{ predicate.Funcs }
+
+func (notEvictionEnded) Update(e event.UpdateEvent) bool {
+	if e.ObjectOld == nil || e.ObjectNew == nil {
+		return true
+	}
+	o, _ := workv1alpha1.BindingParts(e.ObjectOld)
+	n, _ := workv1alpha1.BindingParts(e.ObjectNew)
+	if len(n.GracefulEvictionTasks) >= len(o.GracefulEvictionTasks) {
+		return true
+	}
+	oc, nc := *o, *n
+	oc.GracefulEvictionTasks, nc.GracefulEvictionTasks = nil, nil
+	return !equality.Semantic.DeepEqual(oc, nc)
 }
 
 // schedulingInputChanged passes AttachedCluster updates that change what the
@@ -234,23 +257,33 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) e
 
 // schedule builds the snapshot and runs the core for one binding.
 func (r *Reconciler) schedule(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) (scheduler.Result, error) {
-	var clusters clusterv1alpha1.AttachedClusterList
-	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+	snap, err := LoadSnapshot(ctx, r.client, r.opts.ClusterNamespace)
+	if err != nil {
 		return scheduler.Result{}, err
 	}
+	return scheduler.Schedule(snap, RequestOf(spec, status))
+}
+
+// LoadSnapshot is the scheduler's view of the fleet: the AttachedClusters
+// and Fleets in namespace, read through c (the manager's cache).
+func LoadSnapshot(ctx context.Context, c client.Reader, namespace string) (*scheduler.Snapshot, error) {
+	var clusters clusterv1alpha1.AttachedClusterList
+	if err := c.List(ctx, &clusters, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
 	var fleets fleetv1alpha1.FleetList
-	if err := r.client.List(ctx, &fleets, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
-		return scheduler.Result{}, err
+	if err := c.List(ctx, &fleets, client.InNamespace(namespace)); err != nil {
+		return nil, err
 	}
 	view, err := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{})
 	if err != nil {
-		return scheduler.Result{}, fmt.Errorf("fleet: %w", err)
+		return nil, fmt.Errorf("fleet: %w", err)
 	}
 	snap, err := scheduler.NewSnapshot(view.Clusters, view.Preferences)
 	if err != nil {
-		return scheduler.Result{}, fmt.Errorf("fleet: %w", err)
+		return nil, fmt.Errorf("fleet: %w", err)
 	}
-	return scheduler.Schedule(snap, RequestOf(spec, status))
+	return snap, nil
 }
 
 // RequestOf is the scheduler request for a binding: its resource, replicas,
@@ -273,8 +306,11 @@ func RequestOf(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.Reso
 	for _, t := range spec.GracefulEvictionTasks {
 		req.EvictingClusters = append(req.EvictingClusters, t.FromCluster)
 	}
+	// Both times are stored with one-second precision, so a schedule in the
+	// same second as the request may predate it: schedule afresh again
+	// rather than miss the request.
 	triggered, last := spec.RescheduleTriggeredAt, status.LastScheduledTime
-	req.Fresh = triggered != nil && (last == nil || last.Before(triggered))
+	req.Fresh = triggered != nil && (last == nil || !last.After(triggered.Time))
 	return req
 }
 
