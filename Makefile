@@ -4,7 +4,7 @@ BIN := $(CURDIR)/bin
 K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
 
-.PHONY: build k8s up down test unit fuzz bench bench-propagation generate verify
+.PHONY: build k8s up down test unit fuzz bench bench-propagation bench-failover generate verify
 
 build: ## build the kurator CLI into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -49,3 +49,6 @@ bench: ## benchmarks with allocations
 
 bench-propagation: k8s ## propagation latency on a local fleet: 20 single, then 500 Deployments at once
 	$(GO) run ./test/bench/propagation -single 20 -n 500
+
+bench-failover: k8s ## failover timings on a local fleet: 5 runs of killing a member
+	$(GO) run ./test/bench/failover -runs 5
