@@ -121,7 +121,7 @@ var (
 	}, []string{"reason"})
 	heldBack = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kurator_failover_held_back_total",
-		Help: "Evictions that were due but held back, by reason (FailoverPaused, EvictionRateLimited, NoAlternativeCluster).",
+		Help: "Reconciles in which a due eviction was held back, by reason (FailoverPaused, EvictionRateLimited, NoAlternativeCluster).",
 	}, []string{"reason"})
 	registerOnce sync.Once
 )
