@@ -29,6 +29,7 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 	}
 	base := bindingReconciler{Client: mgr.GetClient(), hub: hub, mapper: mgr.GetRESTMapper()}
 	rb := &BindingReconciler{bindingReconciler: base}
+	rb.writes = newWriteLog(opts.WriteInterval)
 	if err := ctrl.NewControllerManagedBy(mgr).
 		Named("resourcebinding-status").
 		For(&workv1alpha1.ResourceBinding{}).
@@ -39,6 +40,7 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	crb := &ClusterBindingReconciler{bindingReconciler: base}
+	crb.writes = newWriteLog(opts.WriteInterval)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("clusterresourcebinding-status").
 		For(&workv1alpha1.ClusterResourceBinding{}).
@@ -70,6 +72,9 @@ type bindingReconciler struct {
 	client.Client
 	hub    dynamic.Interface
 	mapper meta.RESTMapper
+	// writes spaces the writes of each binding's status and its template's
+	// status (both keyed by the binding).
+	writes *writeLog
 }
 
 // BindingReconciler aggregates a ResourceBinding's Works.
@@ -82,6 +87,9 @@ type ClusterBindingReconciler struct{ bindingReconciler }
 func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var b workv1alpha1.ResourceBinding
 	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.writes.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !b.DeletionTimestamp.IsZero() {
@@ -95,6 +103,9 @@ func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 func (r *ClusterBindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var b workv1alpha1.ClusterResourceBinding
 	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.writes.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !b.DeletionTimestamp.IsZero() {
@@ -111,19 +122,35 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 	if err := r.List(ctx, &works, sel); err != nil {
 		return ctrl.Result{}, err
 	}
+	if len(works.Items) == 0 && len(status.AggregatedStatus) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionFullyApplied) == nil {
+		// Nothing applied and nothing reported yet: the Scheduled condition
+		// says what the binding waits for, and writing here would only race
+		// the scheduler and the binding controller on the way to the Works.
+		return ctrl.Result{}, nil
+	}
 	items := Items(spec, works.Items)
 	before := obj.DeepCopyObject().(client.Object)
 	oldStatus := *status.DeepCopy()
 	status.AggregatedStatus = items
 	meta.SetStatusCondition(&status.Conditions, FullyApplied(items, obj.GetGeneration()))
-	if !reflect.DeepEqual(oldStatus, *status) {
-		if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: conflictRetry}, nil
-			}
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
+	if reflect.DeepEqual(oldStatus, *status) {
+		return r.updateTemplate(ctx, spec, items)
 	}
+	key := client.ObjectKeyFromObject(obj)
+	wait, stale := r.writes.hold(key, before.GetResourceVersion())
+	if stale {
+		return ctrl.Result{}, nil // our last write's watch event brings it back
+	}
+	if wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	r.writes.wrote(key, before.GetResourceVersion(), obj.GetResourceVersion())
 	return r.updateTemplate(ctx, spec, items)
 }
 
@@ -142,6 +169,16 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("template %s: %w", ref.Kind, err)
 	}
+	// The cached template (the detector watches every selected kind) tells
+	// whether its status needs writing; most reconciles end there. A write
+	// reads it from the hub first: the cache may lag the detector's labels.
+	cached := &unstructured.Unstructured{}
+	cached.SetGroupVersionKind(gv.WithKind(ref.Kind))
+	if err := r.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, cached); err == nil {
+		if _, changed := templateStatus(cached, gk, ref, items); !changed {
+			return ctrl.Result{}, nil
+		}
+	}
 	var ri dynamic.ResourceInterface = r.hub.Resource(mapping.Resource)
 	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
 		ri = r.hub.Resource(mapping.Resource).Namespace(ref.Namespace)
@@ -153,12 +190,8 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if ref.UID != "" && tmpl.GetUID() != ref.UID {
-		return ctrl.Result{}, nil // recreated: its own binding will follow
-	}
-	old, _, _ := unstructured.NestedMap(tmpl.Object, "status")
-	next, _ := Aggregate(Template{Kind: gk, Generation: tmpl.GetGeneration(), Status: old, BindingGeneration: ref.Generation}, items)
-	if equality.Semantic.DeepEqual(old, next) {
+	next, changed := templateStatus(tmpl, gk, ref, items)
+	if !changed {
 		return ctrl.Result{}, nil
 	}
 	if err := unstructured.SetNestedMap(tmpl.Object, next, "status"); err != nil {
@@ -171,4 +204,16 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 		return ctrl.Result{}, fmt.Errorf("update status of %s %s/%s: %w", ref.Kind, ref.Namespace, ref.Name, err)
 	}
 	return ctrl.Result{}, nil
+}
+
+// templateStatus is the status the template gets from items, and whether
+// that changes it. A template recreated since the binding was built
+// (another UID) is left to its own binding.
+func templateStatus(tmpl *unstructured.Unstructured, gk schema.GroupKind, ref workv1alpha1.ObjectReference, items []workv1alpha1.AggregatedStatusItem) (map[string]any, bool) {
+	if ref.UID != "" && tmpl.GetUID() != ref.UID {
+		return nil, false
+	}
+	old, _, _ := unstructured.NestedMap(tmpl.Object, "status")
+	next, _ := Aggregate(Template{Kind: gk, Generation: tmpl.GetGeneration(), Status: old, BindingGeneration: ref.Generation}, items)
+	return next, !equality.Semantic.DeepEqual(old, next)
 }

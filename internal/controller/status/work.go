@@ -45,6 +45,9 @@ type Options struct {
 	Watcher *memberwatch.Watcher
 	// MaxConcurrentReconciles per controller (default 10).
 	MaxConcurrentReconciles int
+	// WriteInterval is the least time between two status writes of one
+	// Work, binding or template (default DefaultWriteInterval).
+	WriteInterval time.Duration
 }
 
 // SetupWithManager registers the Work status collector and the
@@ -56,7 +59,10 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 10
 	}
-	w := &WorkReconciler{Client: mgr.GetClient(), opts: opts}
+	if opts.WriteInterval <= 0 {
+		opts.WriteInterval = DefaultWriteInterval
+	}
+	w := &WorkReconciler{Client: mgr.GetClient(), opts: opts, writes: newWriteLog(opts.WriteInterval)}
 	if err := ctrl.NewControllerManagedBy(mgr).
 		Named("work-status").
 		// Execution records which objects a Work applied.
@@ -73,13 +79,17 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 // WorkReconciler collects the member status of each applied object of a Work.
 type WorkReconciler struct {
 	client.Client
-	opts Options
+	opts   Options
+	writes *writeLog
 }
 
 // Reconcile refreshes status.manifestStatuses[].status and .health.
 func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var work workv1alpha1.Work
 	if err := r.Get(ctx, req.NamespacedName, &work); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.writes.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	cluster, ok := workv1alpha1.ClusterOfExecutionNamespace(work.Namespace)
@@ -106,16 +116,30 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 			ms.Status = &runtime.RawExtension{Raw: raw}
 		}
 	}
-	if !reflect.DeepEqual(before.Status, work.Status) {
-		if err := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-			if apierrors.IsNotFound(err) {
-				return ctrl.Result{}, nil
-			}
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: conflictRetry}, nil
-			}
-			errs = append(errs, err)
+	if reflect.DeepEqual(before.Status, work.Status) {
+		return ctrl.Result{}, errors.Join(errs...)
+	}
+	wait, stale := r.writes.hold(req.NamespacedName, work.ResourceVersion)
+	if stale {
+		// Our last write's watch event brings the Work back.
+		return ctrl.Result{}, errors.Join(errs...)
+	}
+	if wait > 0 && len(errs) == 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	if wait > 0 {
+		return ctrl.Result{}, errors.Join(errs...) // the error requeues
+	}
+	if err := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
 		}
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		errs = append(errs, err)
+	} else {
+		r.writes.wrote(req.NamespacedName, before.ResourceVersion, work.ResourceVersion)
 	}
 	return ctrl.Result{}, errors.Join(errs...)
 }

@@ -221,8 +221,8 @@ func printControllerStats(url string) {
 			}
 		}
 	}
-	fmt.Println("  controller        reconciles  mean reconcile  mean queue wait")
-	for _, c := range []string{"detector", "scheduling", "binding", "execution", "work-status"} {
+	fmt.Println("  controller              reconciles  mean reconcile  mean queue wait")
+	for _, c := range []string{"detector", "scheduling", "binding", "execution", "work-status", "resourcebinding-status"} {
 		n := sums["controller_runtime_reconcile_time_seconds_count/"+c]
 		if n == 0 {
 			continue
@@ -233,7 +233,7 @@ func printControllerStats(url string) {
 		if qn > 0 {
 			wait = time.Duration(sums["workqueue_queue_duration_seconds_sum/"+c] / qn * float64(time.Second))
 		}
-		fmt.Printf("  %-16s  %10.0f  %14s  %15s\n", c, n, mean.Round(time.Microsecond), wait.Round(time.Microsecond))
+		fmt.Printf("  %-22s  %10.0f  %14s  %15s\n", c, n, mean.Round(time.Microsecond), wait.Round(time.Microsecond))
 	}
 }
 
