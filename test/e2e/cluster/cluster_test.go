@@ -177,10 +177,16 @@ func TestMemberOutage(t *testing.T) {
 	if c := ac.ReadyCondition(); c.Reason != clustercontroller.ReasonClusterNotReachable {
 		t.Errorf("reason %s, want %s (%s)", c.Reason, clustercontroller.ReasonClusterNotReachable, c.Message)
 	}
-	eventually(t, 5*time.Second, victim+" tainted not-ready", func() (bool, string) {
+	eventually(t, 5*time.Second, victim+" tainted not-ready, NoSchedule and NoExecute", func() (bool, string) {
 		ac := getCluster(t, victim)
-		keptOther := len(ac.Spec.Taints) == 2 && ac.Spec.Taints[0].Key == "example.com/dedicated"
-		return hasTaint(ac, clusterv1alpha1.TaintClusterNotReady) && keptOther, fmt.Sprintf("%+v", ac.Spec.Taints)
+		keptOther := len(ac.Spec.Taints) == 3 && ac.Spec.Taints[0].Key == "example.com/dedicated"
+		effects := map[corev1.TaintEffect]bool{}
+		for _, t := range ac.Spec.Taints {
+			if t.Key == clusterv1alpha1.TaintClusterNotReady {
+				effects[t.Effect] = true
+			}
+		}
+		return effects[corev1.TaintEffectNoSchedule] && effects[corev1.TaintEffectNoExecute] && keptOther, fmt.Sprintf("%+v", ac.Spec.Taints)
 	})
 	waitFleet(t, "fleet counts 1 not ready", 1, 1, fleetv1alpha1.FleetNotReady)
 	if c := readyCondition(getFleet(t)); !strings.Contains(c.Message, victim) {
