@@ -1,8 +1,8 @@
 // Package placement tests the hub's path from resource templates to Works:
 // the detector, scheduling and binding controllers, run in-process against a
 // real local fleet's hub. No cluster or execution controller runs: the
-// AttachedClusters get their status by hand, and the tests read Works, not
-// member objects.
+// AttachedClusters get their status by hand, the tests read Works, not
+// member objects, and a stand-in releases deleted Works.
 package placement
 
 import (
@@ -16,11 +16,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/internal/controller/detector"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
@@ -84,12 +87,32 @@ func setup(ctx context.Context, fleet *localfleet.State) error {
 	if err := binding.SetupWithManager(mgr, binding.Options{}); err != nil {
 		return err
 	}
+	// Works are created with the execution controller's finalizer; this
+	// stands in for it on deletion (there is nothing to remove in members).
+	if err := ctrl.NewControllerManagedBy(mgr).Named("release-works").For(&workv1alpha1.Work{}).
+		Complete(reconcile.Func(releaseDeletedWork(mgr.GetClient()))); err != nil {
+		return err
+	}
 	go func() {
 		if err := mgr.Start(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "manager: %v\n", err)
 		}
 	}()
 	return nil
+}
+
+// releaseDeletedWork removes the execution finalizer from Works being deleted.
+func releaseDeletedWork(c client.Client) func(context.Context, reconcile.Request) (reconcile.Result, error) {
+	return func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+		var w workv1alpha1.Work
+		if err := c.Get(ctx, req.NamespacedName, &w); err != nil || w.DeletionTimestamp.IsZero() {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
+		}
+		if controllerutil.RemoveFinalizer(&w, workv1alpha1.ExecutionFinalizer) {
+			return reconcile.Result{}, client.IgnoreNotFound(c.Update(ctx, &w))
+		}
+		return reconcile.Result{}, nil
+	}
 }
 
 // attach creates an AttachedCluster with the status a cluster controller
