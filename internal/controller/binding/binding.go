@@ -46,6 +46,7 @@ import (
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/bindings"
 	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/overrides"
@@ -503,13 +504,13 @@ func (r *Reconciler) bindingsOfOverridePolicy(ctx context.Context, obj client.Ob
 
 func (r *Reconciler) bindingsOfClusterOverridePolicy(ctx context.Context, obj client.Object) []reconcile.Request {
 	cop := obj.(*policyv1alpha1.ClusterOverridePolicy)
-	return r.bindingsWhere(ctx, func(spec *workv1alpha1.ResourceBindingSpec) bool {
+	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus) bool {
 		return namesKind(cop.Spec.ResourceSelectors, &spec.Resource)
 	})
 }
 
 func (r *Reconciler) bindingsTargetingCluster(ctx context.Context, obj client.Object) []reconcile.Request {
-	return r.bindingsWhere(ctx, func(spec *workv1alpha1.ResourceBindingSpec) bool {
+	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus) bool {
 		return spec.TargetContains(obj.GetName())
 	})
 }
@@ -524,29 +525,6 @@ func namesKind(selectors []policyv1alpha1.ResourceSelector, res *workv1alpha1.Ob
 		}
 	}
 	return false
-}
-
-func (r *Reconciler) bindingsWhere(ctx context.Context, keep func(*workv1alpha1.ResourceBindingSpec) bool) []reconcile.Request {
-	var out []reconcile.Request
-	var rbs workv1alpha1.ResourceBindingList
-	if err := r.client.List(ctx, &rbs); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
-	}
-	for i := range rbs.Items {
-		if keep(&rbs.Items[i].Spec) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rbs.Items[i])})
-		}
-	}
-	var crbs workv1alpha1.ClusterResourceBindingList
-	if err := r.client.List(ctx, &crbs); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "list cluster bindings")
-	}
-	for i := range crbs.Items {
-		if keep(&crbs.Items[i].Spec) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crbs.Items[i])})
-		}
-	}
-	return out
 }
 
 // conflictRetry is how soon a reconcile that lost a write race runs again;

@@ -48,6 +48,7 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/bindings"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/scheduler"
@@ -526,29 +527,9 @@ func (r *Reconciler) bindingsOnTaintedClusters(ctx context.Context, obj client.O
 			watched[clusters.Items[i].Name] = true
 		}
 	}
-	keep := func(spec *workv1alpha1.ResourceBindingSpec) bool {
+	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus) bool {
 		return slices.ContainsFunc(spec.Clusters, func(c workv1alpha1.TargetCluster) bool { return watched[c.Name] })
-	}
-	var out []reconcile.Request
-	var rbs workv1alpha1.ResourceBindingList
-	if err := r.client.List(ctx, &rbs); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
-	}
-	for i := range rbs.Items {
-		if keep(&rbs.Items[i].Spec) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rbs.Items[i])})
-		}
-	}
-	var crbs workv1alpha1.ClusterResourceBindingList
-	if err := r.client.List(ctx, &crbs); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "list cluster bindings")
-	}
-	for i := range crbs.Items {
-		if keep(&crbs.Items[i].Spec) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crbs.Items[i])})
-		}
-	}
-	return out
+	})
 }
 
 // admission is the fleet-wide eviction rate limit. It admits clusters, not

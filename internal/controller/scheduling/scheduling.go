@@ -37,6 +37,7 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/bindings"
 	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 )
@@ -317,42 +318,19 @@ func RequestOf(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.Reso
 // bindingsAffectedByCluster: bindings not yet scheduled (the cluster may now
 // fit them) and bindings targeting the cluster.
 func (r *Reconciler) bindingsAffectedByCluster(ctx context.Context, obj client.Object) []reconcile.Request {
-	return r.bindingsWhere(ctx, func(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
+	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
 		return !status.IsScheduled() || spec.TargetContains(obj.GetName())
 	})
 }
 
 func (r *Reconciler) unscheduledBindings(ctx context.Context, _ client.Object) []reconcile.Request {
-	return r.bindingsWhere(ctx, func(_ *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
+	return bindings.Matching(ctx, r.client, func(_ *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
 		return !status.IsScheduled()
 	})
 }
 
 func (r *Reconciler) allBindings(ctx context.Context, _ client.Object) []reconcile.Request {
-	return r.bindingsWhere(ctx, func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) bool { return true })
-}
-
-func (r *Reconciler) bindingsWhere(ctx context.Context, keep func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) bool) []reconcile.Request {
-	var out []reconcile.Request
-	var rbs workv1alpha1.ResourceBindingList
-	if err := r.client.List(ctx, &rbs); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
-	}
-	for i := range rbs.Items {
-		if keep(&rbs.Items[i].Spec, &rbs.Items[i].Status) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rbs.Items[i])})
-		}
-	}
-	var crbs workv1alpha1.ClusterResourceBindingList
-	if err := r.client.List(ctx, &crbs); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "list cluster bindings")
-	}
-	for i := range crbs.Items {
-		if keep(&crbs.Items[i].Spec, &crbs.Items[i].Status) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crbs.Items[i])})
-		}
-	}
-	return out
+	return bindings.Matching(ctx, r.client, func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) bool { return true })
 }
 
 // conflictRetry is how soon a reconcile that lost a write race runs again;

@@ -1,0 +1,41 @@
+// Package bindings maps events to the (Cluster)ResourceBindings they concern,
+// for the controllers that watch one kind and reconcile bindings.
+package bindings
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+)
+
+// Matching lists every ResourceBinding and ClusterResourceBinding through c
+// (the manager's cache) and returns requests for those keep accepts.
+// ClusterResourceBindings' requests have an empty namespace. A failed list
+// is logged and yields no requests from that kind: a map function cannot
+// return an error, and the next event or resync retries.
+func Matching(ctx context.Context, c client.Reader, keep func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) bool) []reconcile.Request {
+	var out []reconcile.Request
+	var rbs workv1alpha1.ResourceBindingList
+	if err := c.List(ctx, &rbs); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
+	}
+	for i := range rbs.Items {
+		if keep(&rbs.Items[i].Spec, &rbs.Items[i].Status) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rbs.Items[i])})
+		}
+	}
+	var crbs workv1alpha1.ClusterResourceBindingList
+	if err := c.List(ctx, &crbs); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list cluster bindings")
+	}
+	for i := range crbs.Items {
+		if keep(&crbs.Items[i].Spec, &crbs.Items[i].Status) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crbs.Items[i])})
+		}
+	}
+	return out
+}
