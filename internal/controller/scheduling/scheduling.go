@@ -319,14 +319,18 @@ func RequestOf(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.Reso
 // fit them) and bindings targeting the cluster.
 func (r *Reconciler) bindingsAffectedByCluster(ctx context.Context, obj client.Object) []reconcile.Request {
 	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
-		return !status.IsScheduled() || spec.TargetContains(obj.GetName())
+		return waiting(spec, status) || spec.TargetContains(obj.GetName())
 	})
 }
 
 func (r *Reconciler) unscheduledBindings(ctx context.Context, _ client.Object) []reconcile.Request {
-	return bindings.Matching(ctx, r.client, func(_ *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
-		return !status.IsScheduled()
-	})
+	return bindings.Matching(ctx, r.client, waiting)
+}
+
+// waiting: the binding has a placement and no schedule yet. Bindings
+// without a placement are never scheduled, so no cluster change helps them.
+func waiting(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
+	return spec.Placement != nil && !status.IsScheduled()
 }
 
 func (r *Reconciler) allBindings(ctx context.Context, _ client.Object) []reconcile.Request {
