@@ -32,7 +32,9 @@ func (s *State) Restart(ctx context.Context, name string, stopWithParent bool) e
 		return fmt.Errorf("fleet %s has no process %q (see `kurator status`)", s.Name, name)
 	}
 	p := s.Processes[i]
-	if alive(p.PID, s.StateDir) {
+	// A process killed a moment ago may still be exiting (a loaded machine
+	// takes a while to tear down a Go process's threads): give it time.
+	if !waitGone(p.PID, s.StateDir, 10*time.Second) {
 		return fmt.Errorf("%s is still running (pid %d); stop it first", name, p.PID)
 	}
 	cmd, exited, err := startProcess(p.Bin, p.Args, p.Log, stopWithParent)
@@ -51,6 +53,43 @@ func (s *State) Restart(ctx context.Context, name string, stopWithParent bool) e
 	defer cancel()
 	if err := pr.waitHealthy(wctx, p.Health, exited); err != nil {
 		return fmt.Errorf("%s did not become healthy after restart: %w\n--- last lines of %s ---\n%s", name, err, p.Log, tail(p.Log, 15))
+	}
+	return nil
+}
+
+// memberControllers are a member's processes that talk only to its
+// kube-apiserver, in start order.
+var memberControllers = []string{"kube-controller-manager", "kube-scheduler", "kwok"}
+
+// RestartCluster brings a cluster back after an outage of its API server, as
+// a real control plane comes back: the kube-apiserver is started again if it
+// is down, then the member's controller-manager, scheduler and kwok are
+// restarted too. They keep running through the outage, but a long one can
+// leave their caches stale for good: measured here, a member's
+// kube-controller-manager stopped creating ReplicaSets after its API server
+// had been down for 50 s, until it was restarted.
+func (s *State) RestartCluster(ctx context.Context, cluster string, stopWithParent bool) error {
+	api := cluster + "/kube-apiserver"
+	p, ok := s.Process(api)
+	if !ok {
+		return fmt.Errorf("fleet %s has no cluster %q (see `kurator status`)", s.Name, cluster)
+	}
+	if !alive(p.PID, s.StateDir) {
+		if err := s.Restart(ctx, api, stopWithParent); err != nil {
+			return err
+		}
+	}
+	for _, c := range memberControllers {
+		name := cluster + "/" + c
+		if _, ok := s.Process(name); !ok {
+			continue // the hub runs none of them
+		}
+		if err := s.Stop(name); err != nil {
+			return err
+		}
+		if err := s.Restart(ctx, name, stopWithParent); err != nil {
+			return err
+		}
 	}
 	return nil
 }

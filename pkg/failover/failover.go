@@ -143,11 +143,15 @@ func KeepsObjects(t *workv1alpha1.GracefulEvictionTask) bool {
 }
 
 // TaskDone reports whether a graceful eviction task is over, so its old
-// objects may be removed and its cluster chosen again, and why. Tasks with suppressDeletion never end by
-// themselves; others end when the new placement is healthy or when the
-// grace period (the task's, else defaultGrace) has passed since the task was
-// created. If the task is not over, next is when it will be at the latest
-// (zero when never).
+// objects may be removed and its cluster chosen again, and why. Tasks with
+// suppressDeletion never end by themselves. Tasks that keep the old objects
+// end when the new placement is healthy or when the grace period (the
+// task's, else defaultGrace) has passed since the task was created. Directly
+// tasks, whose objects are already gone, only keep the cluster out of the
+// placement: they end with the grace period, so that a schedule soon after
+// (static weights divide over every feasible cluster) does not put the
+// workload straight back where it just failed. If the task is not over,
+// next is when it will be at the latest (zero when never).
 func TaskDone(t *workv1alpha1.GracefulEvictionTask, placementHealthy bool, now time.Time, defaultGrace time.Duration) (done bool, why string, next time.Time) {
 	if t.SuppressDeletion != nil && *t.SuppressDeletion {
 		return false, "", time.Time{}
@@ -162,7 +166,7 @@ func TaskDone(t *workv1alpha1.GracefulEvictionTask, placementHealthy bool, now t
 	}
 	end := created.Add(grace)
 	switch {
-	case placementHealthy:
+	case placementHealthy && KeepsObjects(t):
 		return true, "the new placement is healthy", time.Time{}
 	case !now.Before(end):
 		return true, fmt.Sprintf("the grace period of %s passed", grace), time.Time{}

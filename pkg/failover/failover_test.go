@@ -119,6 +119,8 @@ func TestTaskDone(t *testing.T) {
 	short.GracePeriodSeconds = ptr.To[int32](30)
 	never := graceful
 	never.SuppressDeletion = ptr.To(true)
+	direct := graceful
+	direct.PurgeMode = policyv1alpha1.PurgeDirectly
 	cases := []struct {
 		name     string
 		task     workv1alpha1.GracefulEvictionTask
@@ -132,6 +134,8 @@ func TestTaskDone(t *testing.T) {
 		{name: "default grace passed ends it", task: graceful, at: 10 * time.Minute, wantDone: true},
 		{name: "the task's own grace period wins", task: short, at: 31 * time.Second, wantDone: true},
 		{name: "Never stays even when healthy and late", task: never, healthy: true, at: time.Hour},
+		{name: "Directly keeps the cluster out for the grace period even when healthy", task: direct, healthy: true, at: time.Minute, wantNext: 10 * time.Minute},
+		{name: "Directly ends with the grace period", task: direct, healthy: true, at: 10 * time.Minute, wantDone: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

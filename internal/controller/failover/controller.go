@@ -481,13 +481,16 @@ func (r *Reconciler) tasksMessage(generation int64, spec *workv1alpha1.ResourceB
 	parts := make([]string, 0, len(spec.GracefulEvictionTasks))
 	for _, t := range spec.GracefulEvictionTasks {
 		p := fmt.Sprintf("leaving %s since %s (%s: %s); ", t.FromCluster, formatTime(t.CreationTimestamp), t.Reason, t.Message)
-		if t.SuppressDeletion != nil && *t.SuppressDeletion {
+		grace := r.opts.GracePeriod
+		if t.GracePeriodSeconds != nil {
+			grace = time.Duration(*t.GracePeriodSeconds) * time.Second
+		}
+		switch {
+		case t.SuppressDeletion != nil && *t.SuppressDeletion:
 			p += "purgeMode Never keeps its objects there until the task is removed from spec.gracefulEvictionTasks"
-		} else {
-			grace := r.opts.GracePeriod
-			if t.GracePeriodSeconds != nil {
-				grace = time.Duration(*t.GracePeriodSeconds) * time.Second
-			}
+		case !failover.KeepsObjects(&t):
+			p += fmt.Sprintf("its objects were removed (purgeMode Directly); the cluster stays out of the placement until %s after the eviction", grace)
+		default:
 			p += fmt.Sprintf("its objects stay until the new placement is healthy (now: %s) or %s after the eviction", why, grace)
 		}
 		parts = append(parts, p)

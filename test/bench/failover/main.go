@@ -177,7 +177,7 @@ func (b *bench) once(ctx context.Context, name string, toleration time.Duration)
 		return s, fmt.Errorf("failover not complete (%+v): %w", s, err)
 	}
 
-	if err := b.fleet.Restart(ctx, victim+"/kube-apiserver", true); err != nil {
+	if err := b.fleet.RestartCluster(ctx, victim, true); err != nil {
 		return s, err
 	}
 	up := time.Now()

@@ -149,6 +149,7 @@ func TestTwoClustersDownPausesFailover(t *testing.T) {
 		t.Errorf("evicted while paused: targets %v, tasks %+v", b.Spec.Clusters, b.Spec.GracefulEvictionTasks)
 	}
 	noneShort(t)
+	restart(t, hangzhou, frankfurt)
 }
 
 // An application that stays unhealthy in one member (an override makes its
@@ -185,8 +186,12 @@ spec:
 		}
 		return nil
 	})
-	if desc := fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment"); !strings.Contains(desc, "the application has been Unhealthy in cluster-frankfurt") {
+	desc := fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment")
+	if !strings.Contains(desc, "the application has been Unhealthy in cluster-frankfurt") {
 		t.Errorf("kurator describe rb app-deployment does not explain the eviction:\n%s", desc)
+	}
+	if n := strings.Count(desc, "evicted from cluster-frankfurt"); n != 1 {
+		t.Errorf("app evicted %d times from frankfurt, want once (no flapping):\n%s", n, desc)
 	}
 	noneShort(t)
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -193,29 +192,42 @@ func waitReady(t *testing.T, cluster string, want metav1.ConditionStatus) {
 	})
 }
 
-// kill SIGKILLs a member's kube-apiserver, as in a crash, and restarts it
-// when the test ends (if the test did not already).
+// kill SIGKILLs a member's kube-apiserver, as in a crash, and returns when
+// that happened; the member is restarted when the test ends unless the test
+// restarted it already.
 func kill(t *testing.T, cluster string) time.Time {
 	t.Helper()
-	name := cluster + "/kube-apiserver"
-	p, _ := fleet.Process(name)
+	p, _ := fleet.Process(cluster + "/kube-apiserver")
 	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Now()
-	t.Cleanup(func() { restart(t, cluster) })
+	down[cluster] = true
+	t.Cleanup(func() {
+		if down[cluster] {
+			restart(t, cluster)
+		}
+	})
 	return at
 }
 
-// restart starts a member's kube-apiserver again (if it is down) and waits
-// for its cluster to be Ready again.
-func restart(t *testing.T, cluster string) {
+// down lists the members killed and not restarted yet (tests run one at a
+// time).
+var down = map[string]bool{}
+
+// restart brings members back (kube-apiserver, then its controllers), all
+// before waiting for any, and waits until their clusters are Ready again.
+func restart(t *testing.T, clusters ...string) {
 	t.Helper()
-	name := cluster + "/kube-apiserver"
-	if err := fleet.Restart(context.Background(), name, true); err != nil && !strings.Contains(err.Error(), "still running") {
-		t.Fatal(err)
+	for _, c := range clusters {
+		if err := fleet.RestartCluster(context.Background(), c, true); err != nil {
+			t.Fatal(err)
+		}
+		delete(down, c)
 	}
-	waitReady(t, cluster, metav1.ConditionTrue)
+	for _, c := range clusters {
+		waitReady(t, c, metav1.ConditionTrue)
+	}
 }
 
 // noneShort fails when a binding ends with fewer replicas placed than desired.
