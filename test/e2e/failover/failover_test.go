@@ -85,6 +85,16 @@ func TestClusterFailover(t *testing.T) {
 		t.Errorf("kurator reschedule deployment/web: %s", out)
 	}
 	wantPlaced(t, 60*time.Second, "web", map[string]int32{hangzhou: 4, shanghai: 3, frankfurt: 3})
+
+	// Never: the task stays until the user ends it.
+	out = fleettest.Kurator(t, fleet, "reschedule", "keep", "--drop-evictions")
+	if !strings.Contains(out, "ended 1 eviction task") || !strings.Contains(out, "cluster-frankfurt:3") {
+		t.Errorf("kurator reschedule keep --drop-evictions: %s", out)
+	}
+	wantPlaced(t, 60*time.Second, "keep", map[string]int32{hangzhou: 4, shanghai: 3, frankfurt: 3})
+	if b := binding(t, "keep"); len(b.Spec.GracefulEvictionTasks) != 0 {
+		t.Errorf("keep still has eviction tasks: %+v", b.Spec.GracefulEvictionTasks)
+	}
 }
 
 // The manager is killed right after it evicted a workload from the failed
