@@ -131,14 +131,14 @@ func run(n, single int, replicas int32, nodes int) error {
 	fmt.Printf("\nwrite floor: per workload 1 hub Deployment, 1 ResourceBinding, %d Works, %d member Deployments; %d workloads at once, %d creates in flight, no controller involved\n",
 		len(clusters), len(clusters), n, writeFloorWorkers)
 	wfloor := names("wfloor-%04d", n)
-	from := measureUsage(ctx, st, hubCS)
+	from := measureUsage(ctx, st, hubCS, byName)
 	begin = time.Now()
 	last, err := writeFloor(ctx, hub, byName, clusters, wfloor, perMember, func(name string) { w.expect(name, len(st.Members)) })
 	if err != nil {
 		return err
 	}
 	total := time.Since(begin)
-	to := measureUsage(ctx, st, hubCS)
+	to := measureUsage(ctx, st, hubCS, byName)
 	for _, kind := range []string{"hub Deployments", "ResourceBindings", "Works", "member Deployments"} {
 		fmt.Printf("  %-18s all created after %s\n", kind, last[kind].Round(time.Millisecond))
 	}
@@ -170,7 +170,7 @@ func run(n, single int, replicas int32, nodes int) error {
 
 	fmt.Printf("\nbulk: %d Deployments of %d replicas, created by 10 clients at once\n", n, replicas)
 	bulk := names("bulk-%04d", n)
-	from = measureUsage(ctx, st, hubCS)
+	from = measureUsage(ctx, st, hubCS, byName)
 	begin = time.Now()
 	if err := createAll(ctx, hub, bulk, replicas, func(name string) { w.expect(name, len(st.Members)) }); err != nil {
 		return err
@@ -179,7 +179,7 @@ func run(n, single int, replicas int32, nodes int) error {
 	if err := w.waitReady(ctx, bulk, 10*time.Minute); err != nil {
 		return err
 	}
-	to = measureUsage(ctx, st, hubCS)
+	to = measureUsage(ctx, st, hubCS, byName)
 	present, ready = w.report("bulk", bulk)
 	fmt.Printf("  all %d present in every target %s after the first create; all ready %s after it\n",
 		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))

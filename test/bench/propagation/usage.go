@@ -26,21 +26,44 @@ type usage struct {
 	// writes counts hub write requests by "resource[/subresource] VERB" and
 	// conflicts the ones of them answered 409.
 	writes, conflicts map[string]float64
+	// memberRequests counts the member apiservers' requests of every verb,
+	// summed over the members, by "resource[/subresource] VERB".
+	memberRequests map[string]float64
 }
 
 // clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ, 100
 // on every Linux this runs on).
 const clockTick = 10 * time.Millisecond
 
-func measureUsage(ctx context.Context, st *localfleet.State, hub kubernetes.Interface) usage {
-	u := usage{at: time.Now(), cpu: map[string]time.Duration{}, writes: map[string]float64{}, conflicts: map[string]float64{}}
+func measureUsage(ctx context.Context, st *localfleet.State, hub kubernetes.Interface, members map[string]kubernetes.Interface) usage {
+	u := usage{at: time.Now(), cpu: map[string]time.Duration{}, writes: map[string]float64{}, conflicts: map[string]float64{}, memberRequests: map[string]float64{}}
 	for _, p := range st.Processes {
 		u.cpu[processGroup(p.Name)] += processCPU(p.PID)
 	}
 	u.cpu["bench (this command)"] += processCPU(os.Getpid())
-	raw, err := hub.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	requests(ctx, hub, func(what, verb, code string, v float64) {
+		switch verb {
+		case "POST", "PUT", "PATCH", "APPLY", "DELETE":
+		default:
+			return
+		}
+		u.writes[what+" "+verb] += v
+		if code == "409" {
+			u.conflicts[what+" "+verb] += v
+		}
+	})
+	for _, m := range members {
+		requests(ctx, m, func(what, verb, _ string, v float64) { u.memberRequests[what+" "+verb] += v })
+	}
+	return u
+}
+
+// requests reads an apiserver's apiserver_request_total and calls add for
+// each series with its resource[/subresource], verb, code and value.
+func requests(ctx context.Context, cs kubernetes.Interface, add func(what, verb, code string, v float64)) {
+	raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
-		return u
+		return
 	}
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -49,25 +72,14 @@ func measureUsage(ctx context.Context, st *localfleet.State, hub kubernetes.Inte
 		if !strings.HasPrefix(line, "apiserver_request_total{") {
 			continue
 		}
-		verb := labelValue(line, "verb")
-		switch verb {
-		case "POST", "PUT", "PATCH", "APPLY", "DELETE":
-		default:
-			continue
-		}
 		what := labelValue(line, "resource")
 		if sub := labelValue(line, "subresource"); sub != "" {
 			what += "/" + sub
 		}
-		what += " " + verb
 		f := strings.Fields(line)
 		v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-		u.writes[what] += v
-		if labelValue(line, "code") == "409" {
-			u.conflicts[what] += v
-		}
+		add(what, labelValue(line, "verb"), labelValue(line, "code"), v)
 	}
-	return u
 }
 
 // processGroup folds the members' processes together: "members
@@ -151,5 +163,21 @@ func printUsage(from, to usage, workloads int) {
 			break
 		}
 		fmt.Printf("    %-40s %6.0f  409: %.0f\n", c.what, c.n, c.errors)
+	}
+
+	counts, sum = counts[:0], 0
+	for what, n := range to.memberRequests {
+		if n -= from.memberRequests[what]; n > 0 {
+			sum += n
+			counts = append(counts, count{what: what, n: n})
+		}
+	}
+	slices.SortFunc(counts, func(a, b count) int { return int(b.n - a.n) })
+	fmt.Printf("  member apiserver requests (all members, every verb): %.0f\n", sum)
+	for i, c := range counts {
+		if i == 8 {
+			break
+		}
+		fmt.Printf("    %-40s %6.0f\n", c.what, c.n)
 	}
 }
