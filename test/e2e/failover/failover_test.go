@@ -21,6 +21,58 @@ import (
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
+// An application that stays unhealthy in one member (an override makes its
+// pods unschedulable in Frankfurt) is moved away after tolerationSeconds;
+// purgeMode Directly removes it from Frankfurt at once. It runs first, on
+// members that have not been restarted: right after a restart a member's
+// controller-manager is slow, and a 5 s toleration would rightly evict the
+// workload from it as well.
+func TestApplicationFailover(t *testing.T) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("on failure:\n%s\n%s", fleettest.Kurator(t, fleet, "get", "clusters", "-o", "wide"), fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment"))
+		}
+	})
+	apply(t, workload("app", 10, `    application:
+      decisionConditions: {tolerationSeconds: 5}
+      purgeMode: Directly
+`)+`---
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata:
+  name: app-too-big-for-frankfurt
+spec:
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, name: app}
+  overrideRules:
+  - targetCluster: {clusterNames: [cluster-frankfurt]}
+    overriders:
+      plaintext:
+      - {path: /spec/template/spec/containers/0/resources/requests/cpu, operator: replace, value: "100000"}
+`)
+	start := time.Now()
+	readyElsewhere(t, 90*time.Second, "app", 10, hangzhou, shanghai)
+	t.Logf("app 10/10 ready in hangzhou+shanghai %s after apply", time.Since(start).Round(time.Millisecond))
+	b := binding(t, "app")
+	if b.Spec.TargetContains(frankfurt) || len(b.Spec.GracefulEvictionTasks) > 1 {
+		t.Errorf("app binding: targets %v, tasks %+v", b.Spec.Clusters, b.Spec.GracefulEvictionTasks)
+	}
+	eventually(t, 30*time.Second, "app removed from frankfurt (Directly)", func() error {
+		if _, _, err := memberReplicas(t, frankfurt, "app"); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("app in frankfurt: %v", err)
+		}
+		return nil
+	})
+	desc := fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment")
+	if !strings.Contains(desc, "the application has been Unhealthy in cluster-frankfurt") {
+		t.Errorf("kurator describe rb app-deployment does not explain the eviction:\n%s", desc)
+	}
+	if n := strings.Count(desc, "evicted from cluster-frankfurt"); n != 1 {
+		t.Errorf("app evicted %d times from frankfurt, want once (no flapping):\n%s", n, desc)
+	}
+	noneShort(t)
+}
+
 // Frankfurt fails: its 3 replicas move to Hangzhou and Shanghai and the hub
 // shows 10/10 again. With the default purge mode (Gracefully) the old
 // objects are removed when Frankfurt returns; with purgeMode Never they stay.
@@ -160,48 +212,4 @@ func TestTwoClustersDownPausesFailover(t *testing.T) {
 	}
 	noneShort(t)
 	restart(t, hangzhou, frankfurt)
-}
-
-// An application that stays unhealthy in one member (an override makes its
-// pods unschedulable in Frankfurt) is moved away after tolerationSeconds;
-// purgeMode Directly removes it from Frankfurt at once.
-func TestApplicationFailover(t *testing.T) {
-	apply(t, workload("app", 10, `    application:
-      decisionConditions: {tolerationSeconds: 5}
-      purgeMode: Directly
-`)+`---
-apiVersion: policy.karmada.io/v1alpha1
-kind: OverridePolicy
-metadata:
-  name: app-too-big-for-frankfurt
-spec:
-  resourceSelectors:
-  - {apiVersion: apps/v1, kind: Deployment, name: app}
-  overrideRules:
-  - targetCluster: {clusterNames: [cluster-frankfurt]}
-    overriders:
-      plaintext:
-      - {path: /spec/template/spec/containers/0/resources/requests/cpu, operator: replace, value: "100000"}
-`)
-	start := time.Now()
-	readyElsewhere(t, 90*time.Second, "app", 10, hangzhou, shanghai)
-	t.Logf("app 10/10 ready in hangzhou+shanghai %s after apply", time.Since(start).Round(time.Millisecond))
-	b := binding(t, "app")
-	if b.Spec.TargetContains(frankfurt) || len(b.Spec.GracefulEvictionTasks) > 1 {
-		t.Errorf("app binding: targets %v, tasks %+v", b.Spec.Clusters, b.Spec.GracefulEvictionTasks)
-	}
-	eventually(t, 30*time.Second, "app removed from frankfurt (Directly)", func() error {
-		if _, _, err := memberReplicas(t, frankfurt, "app"); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("app in frankfurt: %v", err)
-		}
-		return nil
-	})
-	desc := fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment")
-	if !strings.Contains(desc, "the application has been Unhealthy in cluster-frankfurt") {
-		t.Errorf("kurator describe rb app-deployment does not explain the eviction:\n%s", desc)
-	}
-	if n := strings.Count(desc, "evicted from cluster-frankfurt"); n != 1 {
-		t.Errorf("app evicted %d times from frankfurt, want once (no flapping):\n%s", n, desc)
-	}
-	noneShort(t)
 }

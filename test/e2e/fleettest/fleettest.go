@@ -30,7 +30,16 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	code := 1
+	// A failed package keeps its fleet's state (logs of every process) for a
+	// post-mortem; the processes are stopped either way.
+	defer func() {
+		if code == 0 {
+			os.RemoveAll(dir)
+		} else {
+			fmt.Fprintf(os.Stderr, "kept the fleet's state and logs in %s\n", dir)
+		}
+	}()
 	if withManager {
 		cfg.ManagerBinary = filepath.Join(dir, "kurator-manager")
 		build := exec.Command("go", "build", "-o", cfg.ManagerBinary, "github.com/kurator-go/kurator/cmd/kurator-manager")
@@ -51,7 +60,7 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 	}
 	*fleet = st
 	defer func() {
-		if err := localfleet.Down((*fleet).StateDir, false, os.Stderr); err != nil {
+		if err := localfleet.Down((*fleet).StateDir, code != 0, os.Stderr); err != nil {
 			fmt.Fprintf(os.Stderr, "stop local fleet: %v\n", err)
 		}
 	}()
@@ -65,7 +74,7 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 			return 1
 		}
 	}
-	code := m.Run()
+	code = m.Run()
 	stop()
 	if p, ok := (*fleet).Process(localfleet.HubName + "/kurator-manager"); ok && code != 0 {
 		fmt.Fprintf(os.Stderr, "--- last lines of the kurator-manager log %s ---\n%s\n", p.Log, lastLines(p.Log, 60))
