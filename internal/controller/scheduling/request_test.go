@@ -91,3 +91,32 @@ func TestNotEvictionEnded(t *testing.T) {
 		})
 	}
 }
+
+func TestCreatedUnscheduled(t *testing.T) {
+	scheduled := func(observed int64) workv1alpha1.ResourceBindingStatus {
+		return workv1alpha1.ResourceBindingStatus{SchedulerObservedGeneration: observed, Conditions: []metav1.Condition{{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue}}}
+	}
+	t0 := metav1.NewTime(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	t1 := metav1.NewTime(t0.Add(time.Minute))
+	tests := []struct {
+		name string
+		rb   workv1alpha1.ResourceBinding
+		want bool
+	}{
+		{name: "new binding: schedule", rb: workv1alpha1.ResourceBinding{}, want: true},
+		{name: "scheduled at its generation: keep the result", rb: workv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Generation: 3}, Status: scheduled(3)}, want: false},
+		{name: "spec changed while the manager was down: schedule", rb: workv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Generation: 4}, Status: scheduled(3)}, want: true},
+		{name: "reschedule asked after the last schedule: schedule", rb: func() workv1alpha1.ResourceBinding {
+			rb := workv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Generation: 3}, Status: scheduled(3)}
+			rb.Status.LastScheduledTime, rb.Spec.RescheduleTriggeredAt = &t0, &t1
+			return rb
+		}(), want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (createdUnscheduled{}).Create(event.CreateEvent{Object: &tt.rb}); got != tt.want {
+				t.Errorf("Create = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

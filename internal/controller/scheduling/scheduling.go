@@ -87,7 +87,14 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	registerOnce.Do(func() { metrics.Registry.MustRegister(schedulingDuration) })
 	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-scheduler")}
-	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, notEvictionEnded{})
+	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, notEvictionEnded{}, createdUnscheduled{})
+	// Creates of clusters and fleets are left out: the first list after a
+	// manager start reports every existing one as created, and scheduling
+	// every binding again then would re-divide static weights over
+	// clusters the bindings had left (a failover moving back by itself).
+	// A new cluster that a waiting binding can use is still seen through
+	// the capacity watch.
+	fleetChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, noCreate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scheduling").
 		For(&workv1alpha1.ResourceBinding{}, specChanged).
@@ -105,7 +112,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// Its status (ready counts) moves nothing: readiness reaches the
 		// scheduler through the clusters, and rescheduling every binding on
 		// each count would re-divide static weights over recovered clusters.
-		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings), specChanged).
+		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings), fleetChanged).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -130,10 +137,28 @@ func (notEvictionEnded) Update(e event.UpdateEvent) bool {
 	return !equality.Semantic.DeepEqual(oc, nc)
 }
 
+// createdUnscheduled passes binding creates (also those of the first list
+// after a manager start) only for bindings whose spec was not scheduled yet
+// or that ask for a fresh schedule; scheduled bindings keep their result.
+type createdUnscheduled struct{ predicate.Funcs }
+
+func (createdUnscheduled) Create(e event.CreateEvent) bool {
+	if e.Object == nil {
+		return true
+	}
+	spec, status := workv1alpha1.BindingParts(e.Object)
+	return !status.IsScheduled() || status.SchedulerObservedGeneration != e.Object.GetGeneration() || RequestOf(spec, status).Fresh
+}
+
+// noCreate drops create events.
+type noCreate struct{ predicate.Funcs }
+
+func (noCreate) Create(event.CreateEvent) bool { return false }
+
 // schedulingInputChanged passes AttachedCluster updates that change what the
 // scheduler sees: spec, labels, readiness, API enablements (capacity has its
 // own predicate). A health probe that only refreshes timestamps moves nothing.
-type schedulingInputChanged struct{ predicate.Funcs }
+type schedulingInputChanged struct{ noCreate }
 
 func (schedulingInputChanged) Update(e event.UpdateEvent) bool {
 	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)

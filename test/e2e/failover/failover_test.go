@@ -175,6 +175,29 @@ func TestManagerRestartDuringFailover(t *testing.T) {
 	readyElsewhere(t, 90*time.Second, "mid", 10, hangzhou, shanghai)
 	t.Logf("mid 10/10 ready elsewhere %s after the kill, across a manager restart", time.Since(down).Round(time.Millisecond))
 	noneShort(t)
+
+	// Frankfurt returns and the manager starts once more: mid stays where
+	// it is (its static weights are not divided again on start-up).
+	restart(t, frankfurt)
+	eventually(t, 30*time.Second, "mid's eviction task ends", func() error {
+		if n := len(binding(t, "mid").Spec.GracefulEvictionTasks); n > 0 {
+			return fmt.Errorf("%d tasks", n)
+		}
+		return nil
+	})
+	if err := fleet.Stop(manager); err != nil {
+		t.Fatal(err)
+	}
+	if err := fleet.Restart(context.Background(), manager, true); err != nil {
+		t.Fatal(err)
+	}
+	// A new workload through the whole flow: the restarted manager has
+	// worked through its start-up events by then.
+	apply(t, workload("after", 10, ""))
+	wantPlaced(t, 90*time.Second, "after", map[string]int32{hangzhou: 4, shanghai: 3, frankfurt: 3})
+	if b := binding(t, "mid"); b.Spec.TargetContains(frankfurt) {
+		t.Errorf("mid moved back to frankfurt by itself when the manager restarted: %v", b.Spec.Clusters)
+	}
 }
 
 // Two of three members fail together: more than the 50% share the local
