@@ -275,6 +275,9 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		if err := r.client.Update(ctx, b); err != nil {
 			return reconcile.Result{}, err
 		}
+		if err := r.keepScheduled(ctx, before, b, rd); err != nil {
+			return reconcile.Result{}, err
+		}
 		for _, e := range rd.evict {
 			evictions.WithLabelValues(e.Reason).Inc()
 			r.recorder.Eventf(b, nil, corev1.EventTypeWarning, "Evicted", "Evict", "evicted from %s: %s (purgeMode %s); its replicas are rescheduled",
@@ -292,6 +295,22 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	// A little past the deadline, so the next round sees it passed.
 	return reconcile.Result{RequeueAfter: rd.next.Sub(rd.now) + 10*time.Millisecond}, nil
+}
+
+// keepScheduled tells the scheduler that ending eviction tasks needs no new
+// schedule: if the previous generation was scheduled, so is the new one.
+// Without it the binding would look unscheduled after a manager restart and
+// be scheduled again, and static weights would divide its replicas over the
+// cluster it has just left.
+func (r *Reconciler) keepScheduled(ctx context.Context, before, b client.Object, rd *round) error {
+	_, old := workv1alpha1.BindingParts(before)
+	_, status := workv1alpha1.BindingParts(b)
+	if len(rd.evict) > 0 || len(rd.finished) == 0 || old.SchedulerObservedGeneration != before.GetGeneration() {
+		return nil
+	}
+	base := b.DeepCopyObject().(client.Object)
+	status.SchedulerObservedGeneration = b.GetGeneration()
+	return client.IgnoreNotFound(r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})))
 }
 
 // clusterFailover decides evictions from tainted target clusters.
