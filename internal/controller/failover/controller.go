@@ -275,9 +275,6 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		if err := r.client.Update(ctx, b); err != nil {
 			return reconcile.Result{}, err
 		}
-		if err := r.keepScheduled(ctx, before, b, rd); err != nil {
-			return reconcile.Result{}, err
-		}
 		for _, e := range rd.evict {
 			evictions.WithLabelValues(e.Reason).Inc()
 			r.recorder.Eventf(b, nil, corev1.EventTypeWarning, "Evicted", "Evict", "evicted from %s: %s (purgeMode %s); its replicas are rescheduled",
@@ -285,6 +282,9 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 		for _, f := range rd.finished {
 			r.recorder.Eventf(b, nil, corev1.EventTypeNormal, "EvictionCompleted", "Evict", "%s", f)
+		}
+		if err := r.keepScheduled(ctx, before, b, rd); err != nil {
+			return reconcile.Result{}, err
 		}
 	}
 	if err := r.setCondition(ctx, b, rd); err != nil {
@@ -308,9 +308,11 @@ func (r *Reconciler) keepScheduled(ctx context.Context, before, b client.Object,
 	if len(rd.evict) > 0 || len(rd.finished) == 0 || old.SchedulerObservedGeneration != before.GetGeneration() {
 		return nil
 	}
+	// No lock: the status controller writes this binding's status often,
+	// and the scheduler would write the same value.
 	base := b.DeepCopyObject().(client.Object)
 	status.SchedulerObservedGeneration = b.GetGeneration()
-	return client.IgnoreNotFound(r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})))
+	return client.IgnoreNotFound(r.client.Status().Patch(ctx, b, client.MergeFrom(base)))
 }
 
 // clusterFailover decides evictions from tainted target clusters.
