@@ -18,8 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"syscall"
 	"text/tabwriter"
@@ -39,6 +37,7 @@ import (
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/join"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/fleetup"
 )
 
 const (
@@ -69,22 +68,13 @@ type bench struct {
 }
 
 func run(runs int, toleration time.Duration) error {
-	dir, err := os.MkdirTemp("", "kurator-bench-failover-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	manager := filepath.Join(dir, "kurator-manager")
-	if out, err := exec.Command("go", "build", "-o", manager, "github.com/kurator-go/kurator/cmd/kurator-manager").CombinedOutput(); err != nil {
-		return fmt.Errorf("build kurator-manager: %v\n%s", err, out)
-	}
 	ctx := context.Background()
 	fmt.Println("starting a local fleet: hub + 3 members, real kurator-manager (probe 1s, failure/success thresholds 3s)")
-	st, err := localfleet.Up(ctx, localfleet.Config{Name: "bench-failover", NodesPerMember: 2, StateDir: filepath.Join(dir, "fleet"), ManagerBinary: manager, StopWithParent: true}, os.Stderr)
+	st, stop, err := fleetup.Start(ctx, localfleet.Config{Name: "bench-failover", NodesPerMember: 2}, os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer localfleet.Down(st.StateDir, false, os.Stderr)
+	defer stop()
 	b := &bench{fleet: st, members: map[string]kubernetes.Interface{}}
 	rc, err := st.RESTConfig(localfleet.HubName)
 	if err != nil {

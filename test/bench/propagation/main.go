@@ -19,8 +19,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +37,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/fleetup"
 )
 
 func main() {
@@ -54,25 +53,13 @@ func main() {
 }
 
 func run(n, single int, replicas int32, nodes int) error {
-	dir, err := os.MkdirTemp("", "kurator-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	manager := filepath.Join(dir, "kurator-manager")
-	if out, err := exec.Command("go", "build", "-o", manager, "github.com/kurator-go/kurator/cmd/kurator-manager").CombinedOutput(); err != nil {
-		return fmt.Errorf("build kurator-manager: %v\n%s", err, out)
-	}
 	ctx := context.Background()
 	fmt.Printf("starting a local fleet: hub + 3 members x %d nodes, real kurator-manager\n", nodes)
-	st, err := localfleet.Up(ctx, localfleet.Config{
-		Name: "bench", NodesPerMember: nodes, StateDir: filepath.Join(dir, "fleet"),
-		ManagerBinary: manager, StopWithParent: true,
-	}, os.Stderr)
+	st, stop, err := fleetup.Start(ctx, localfleet.Config{Name: "bench", NodesPerMember: nodes}, os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer localfleet.Down(st.StateDir, false, os.Stderr)
+	defer stop()
 
 	hubRC, err := st.RESTConfig(localfleet.HubName)
 	if err != nil {

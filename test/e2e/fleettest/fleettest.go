@@ -18,6 +18,7 @@ import (
 
 	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/fleetup"
 )
 
 // Main starts a fleet from cfg (in a temporary state dir), calls setup, runs
@@ -41,11 +42,8 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 		}
 	}()
 	if withManager {
-		cfg.ManagerBinary = filepath.Join(dir, "kurator-manager")
-		build := exec.Command("go", "build", "-o", cfg.ManagerBinary, "github.com/kurator-go/kurator/cmd/kurator-manager")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build kurator-manager: %v\n", err)
+		if cfg.ManagerBinary, err = fleetup.BuildManager(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
