@@ -15,7 +15,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
@@ -95,35 +94,18 @@ func setup(ctx context.Context) (stop func(), err error) {
 	}
 
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
-	mgr, err := ctrl.NewManager(hubCfg, ctrl.Options{
-		Scheme:                 scheme.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := clustercontroller.SetupWithManager(mgr, clustercontroller.Options{
-		Clients:          member.NewRegistry(mgr.GetClient()),
-		ProbeInterval:    probeInterval,
-		ProbeTimeout:     2 * time.Second,
-		FailureThreshold: failureThreshold,
-		SuccessThreshold: successThreshold,
-	}); err != nil {
-		return nil, err
-	}
-	if err := fleetcontroller.SetupWithManager(mgr, fleetcontroller.Options{}); err != nil {
-		return nil, err
-	}
-	mctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(mctx); err != nil {
-			fmt.Fprintf(os.Stderr, "manager: %v\n", err)
+	return fleettest.RunManager(hubCfg, ctrl.Options{}, func(mgr ctrl.Manager) error {
+		if err := clustercontroller.SetupWithManager(mgr, clustercontroller.Options{
+			Clients:          member.NewRegistry(mgr.GetClient()),
+			ProbeInterval:    probeInterval,
+			ProbeTimeout:     2 * time.Second,
+			FailureThreshold: failureThreshold,
+			SuccessThreshold: successThreshold,
+		}); err != nil {
+			return err
 		}
-	}()
-	return func() { cancel(); <-done }, nil
+		return fleetcontroller.SetupWithManager(mgr, fleetcontroller.Options{})
+	})
 }
 
 // eventually polls cond every 100ms until it returns true or timeout passes;

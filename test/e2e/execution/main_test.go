@@ -6,7 +6,6 @@ package execution
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
@@ -65,13 +63,13 @@ func setup(ctx context.Context) (stop func(), err error) {
 	}
 	for _, name := range names {
 		c, _ := fleet.Cluster(name)
-		kubeconfig, err := member.FlattenKubeconfigFile(c.Kubeconfig, "")
+		raw, err := os.ReadFile(c.Kubeconfig)
 		if err != nil {
 			return nil, err
 		}
-		secret := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: name + "-kubeconfig", Namespace: systemNamespace},
-			Data:       map[string][]byte{clusterv1alpha1.DefaultKubeconfigKey: kubeconfig},
+		secret, err := member.KubeconfigSecret(name+"-kubeconfig", systemNamespace, raw, "")
+		if err != nil {
+			return nil, err
 		}
 		if err := hub.Create(ctx, secret); err != nil {
 			return nil, err
@@ -93,34 +91,17 @@ func setup(ctx context.Context) (stop func(), err error) {
 
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	hubCfg.QPS, hubCfg.Burst = 200, 400
-	mgr, err := ctrl.NewManager(hubCfg, ctrl.Options{
-		Scheme:                 scheme.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err != nil {
-		return nil, err
-	}
-	registry := member.NewRegistry(mgr.GetClient())
-	watcher := memberwatch.New(registry)
-	if err := mgr.Add(watcher); err != nil {
-		return nil, err
-	}
-	if err := execution.SetupWithManager(mgr, execution.Options{Clients: registry, Watcher: watcher, ResyncPeriod: resync}); err != nil {
-		return nil, err
-	}
-	if err := status.SetupWithManager(mgr, status.Options{Clients: registry, Watcher: watcher}); err != nil {
-		return nil, err
-	}
-	mctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(mctx); err != nil {
-			fmt.Fprintf(os.Stderr, "manager: %v\n", err)
+	return fleettest.RunManager(hubCfg, ctrl.Options{}, func(mgr ctrl.Manager) error {
+		registry := member.NewRegistry(mgr.GetClient())
+		watcher := memberwatch.New(registry)
+		if err := mgr.Add(watcher); err != nil {
+			return err
 		}
-	}()
-	return func() { cancel(); <-done }, nil
+		if err := execution.SetupWithManager(mgr, execution.Options{Clients: registry, Watcher: watcher, ResyncPeriod: resync}); err != nil {
+			return err
+		}
+		return status.SetupWithManager(mgr, status.Options{Clients: registry, Watcher: watcher})
+	})
 }
 
 // createCluster creates an AttachedCluster and sets its Ready condition by

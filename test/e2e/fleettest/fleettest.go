@@ -15,7 +15,11 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/test/fleetup"
@@ -149,4 +153,30 @@ func Kurator(t *testing.T, fleet *localfleet.State, args ...string) string {
 		t.Fatalf("kurator %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return out.String()
+}
+
+// RunManager starts a controller-runtime manager against the hub at cfg
+// with the API scheme and no metrics or health endpoints (opts may add
+// more, e.g. client cache options), registers the controllers under test
+// with register, and runs it until the returned stop is called.
+func RunManager(cfg *rest.Config, opts ctrl.Options, register func(ctrl.Manager) error) (stop func(), err error) {
+	opts.Scheme = scheme.Scheme
+	opts.Metrics = metricsserver.Options{BindAddress: "0"}
+	opts.HealthProbeBindAddress = "0"
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := register(mgr); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "manager: %v\n", err)
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
@@ -42,63 +41,45 @@ func TestMain(m *testing.M) {
 		Name:           "e2e-placement",
 		Members:        localfleet.DefaultMembers()[:2],
 		NodesPerMember: 1,
-	}, false, &fleet, func(ctx context.Context, st *localfleet.State) (func(), error) {
-		// Stop the controllers before the fleet goes.
-		ctx, cancel := context.WithCancel(ctx)
-		return cancel, setup(ctx, st)
-	}))
+	}, false, &fleet, setup))
 }
 
 // setup creates the AttachedClusters by hand and starts the controllers
 // under test in a manager against the hub.
-func setup(ctx context.Context, fleet *localfleet.State) error {
+func setup(ctx context.Context, fleet *localfleet.State) (stop func(), err error) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	rc, err := fleet.RESTConfig(localfleet.HubName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rc.QPS, rc.Burst = 200, 400
 	hub, err = client.New(rc, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Frankfurt has no member behind it: nothing here applies Works.
 	for _, m := range localfleet.DefaultMembers() {
 		if err := attach(ctx, m); err != nil {
-			return fmt.Errorf("attach %s: %w", m.Name, err)
+			return nil, fmt.Errorf("attach %s: %w", m.Name, err)
 		}
 	}
-	mgr, err := ctrl.NewManager(rc, ctrl.Options{
-		Scheme:                 scheme.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		// As cmd/kurator-manager: templates are read from the detector's caches.
-		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
+	// As cmd/kurator-manager: templates are read from the detector's caches.
+	opts := ctrl.Options{Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}}}
+	return fleettest.RunManager(rc, opts, func(mgr ctrl.Manager) error {
+		if err := detector.SetupWithManager(mgr, detector.Options{}); err != nil {
+			return err
+		}
+		if err := scheduling.SetupWithManager(mgr, scheduling.Options{}); err != nil {
+			return err
+		}
+		if err := binding.SetupWithManager(mgr, binding.Options{}); err != nil {
+			return err
+		}
+		// Works are created with the execution controller's finalizer; this
+		// stands in for it on deletion (there is nothing to remove in members).
+		return ctrl.NewControllerManagedBy(mgr).Named("release-works").For(&workv1alpha1.Work{}).
+			Complete(reconcile.Func(releaseDeletedWork(mgr.GetClient())))
 	})
-	if err != nil {
-		return err
-	}
-	if err := detector.SetupWithManager(mgr, detector.Options{}); err != nil {
-		return err
-	}
-	if err := scheduling.SetupWithManager(mgr, scheduling.Options{}); err != nil {
-		return err
-	}
-	if err := binding.SetupWithManager(mgr, binding.Options{}); err != nil {
-		return err
-	}
-	// Works are created with the execution controller's finalizer; this
-	// stands in for it on deletion (there is nothing to remove in members).
-	if err := ctrl.NewControllerManagedBy(mgr).Named("release-works").For(&workv1alpha1.Work{}).
-		Complete(reconcile.Func(releaseDeletedWork(mgr.GetClient()))); err != nil {
-		return err
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintf(os.Stderr, "manager: %v\n", err)
-		}
-	}()
-	return nil
 }
 
 // releaseDeletedWork removes the execution finalizer from Works being deleted.
