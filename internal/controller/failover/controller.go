@@ -175,10 +175,8 @@ func (failoverInProgress) Update(e event.UpdateEvent) bool {
 	if e.ObjectNew == nil {
 		return false
 	}
-	spec, status := workv1alpha1.BindingParts(e.ObjectNew)
-	return len(spec.GracefulEvictionTasks) > 0 ||
-		(spec.Failover != nil && spec.Failover.Application != nil) ||
-		meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionFailover) != nil
+	spec, _ := workv1alpha1.BindingParts(e.ObjectNew)
+	return len(spec.GracefulEvictionTasks) > 0 || (spec.Failover != nil && spec.Failover.Application != nil)
 }
 
 // taintsOrReadinessChanged passes AttachedCluster events that change its
