@@ -38,7 +38,7 @@ FUZZ_TARGETS := ./pkg/plan:FuzzPlan ./pkg/overrides:FuzzOverrides ./pkg/override
 fuzz: ## short coverage-guided fuzz run of every fuzz target
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
-	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  GO=$(GO) hack/fuzz.sh $$pkg $$name $(FUZZTIME); \
 	done
 
 unit: ## tests of the packages that need no local fleet
