@@ -18,12 +18,12 @@ func TestCRDsDecodesEveryGeneratedFile(t *testing.T) {
 		status    bool
 	}{
 		{"attachedclusters.cluster.kurator.dev", apiextensionsv1.NamespaceScoped, "ac", true},
-		{"clusteroverridepolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cop", false},
-		{"clusterpropagationpolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cpp", false},
+		{"clusteroverridepolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cop", true},
+		{"clusterpropagationpolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cpp", true},
 		{"clusterresourcebindings.work.kurator.dev", apiextensionsv1.ClusterScoped, "crb", true},
 		{"fleets.fleet.kurator.dev", apiextensionsv1.NamespaceScoped, "fl", true},
-		{"overridepolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "op", false},
-		{"propagationpolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "pp", false},
+		{"overridepolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "op", true},
+		{"propagationpolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "pp", true},
 		{"resourcebindings.work.kurator.dev", apiextensionsv1.NamespaceScoped, "rb", true},
 		{"works.work.kurator.dev", apiextensionsv1.NamespaceScoped, "wk", true},
 	}

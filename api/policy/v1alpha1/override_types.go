@@ -7,6 +7,9 @@ import (
 
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=op,categories=kurator
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Resources",type=integer,JSONPath=`.status.claimedResources`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // OverridePolicy customises namespaced resources per member cluster before they
@@ -16,6 +19,8 @@ type OverridePolicy struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec OverrideSpec `json:"spec"`
+	// +optional
+	Status PolicyStatus `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -29,6 +34,9 @@ type OverridePolicyList struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,shortName=cop,categories=kurator
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Resources",type=integer,JSONPath=`.status.claimedResources`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // ClusterOverridePolicy is the cluster-scoped OverridePolicy. It is applied
@@ -38,6 +46,8 @@ type ClusterOverridePolicy struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec OverrideSpec `json:"spec"`
+	// +optional
+	Status PolicyStatus `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -8,6 +8,9 @@ import (
 // +genclient
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=pp,categories=kurator
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Claimed",type=integer,JSONPath=`.status.claimedResources`
 // +kubebuilder:printcolumn:name="Priority",type=integer,JSONPath=`.spec.priority`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
@@ -19,6 +22,8 @@ type PropagationPolicy struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec PropagationSpec `json:"spec"`
+	// +optional
+	Status PolicyStatus `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -32,6 +37,9 @@ type PropagationPolicyList struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,shortName=cpp,categories=kurator
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Claimed",type=integer,JSONPath=`.status.claimedResources`
 // +kubebuilder:printcolumn:name="Priority",type=integer,JSONPath=`.spec.priority`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
@@ -43,6 +51,8 @@ type ClusterPropagationPolicy struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec PropagationSpec `json:"spec"`
+	// +optional
+	Status PolicyStatus `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true
