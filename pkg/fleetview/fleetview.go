@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -34,6 +35,8 @@ type View struct {
 	Preferences []scheduler.FleetPreference
 	// Info is what override rules' targetCluster match against, by name.
 	Info map[string]overrides.ClusterInfo
+	// Problems are the parts of Fleets left out, in Fleet order.
+	Problems []Problem
 }
 
 // Options say where the view is built.
@@ -60,13 +63,36 @@ type membership struct {
 	labels  map[string]string
 }
 
+// Problem is something in one Fleet that the view could not take as
+// written. The view leaves that part out and everything else stands, so one
+// bad Fleet never stops scheduling for the rest of the hub; the fleet
+// controller reports the problem on the Fleet.
+type Problem struct {
+	Namespace, Name string // the Fleet
+	Reason          string
+	Message         string // names the field and the fix
+}
+
+// Reasons of Problems.
+const (
+	ReasonClusterInTwoFleets    = "ClusterInTwoFleets"
+	ReasonUnsupportedMemberKind = "UnsupportedMemberKind"
+	ReasonInvalidPreference     = "InvalidPreference"
+	ReasonMemberNamespace       = "MemberInOtherNamespace"
+)
+
 // Build converts AttachedClusters and Fleets into the cores' input. A
 // cluster's labels are its metadata.labels, then spec.labels, then the labels
 // its Fleet gives it, then the fleet-name label (later wins); a cluster whose
 // Ready condition is False or Unknown gets the matching NoSchedule taint.
-// Errors are configurations no view can be built from: a cluster in two
-// fleets, a member of an unsupported kind.
-func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fleet, opts Options) (*View, error) {
+//
+// Build never fails: what cannot be used is left out and reported in
+// View.Problems, per Fleet. A cluster listed by two Fleets stays in the one
+// its fleet-name label names (the one the fleet controller labelled it for),
+// else in the first by namespace/name; the other Fleet loses that member and
+// its scheduling preferences. A Fleet whose preferred terms do not parse
+// loses its preferences. A member of an unsupported kind is left out.
+func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fleet, opts Options) *View {
 	requested := opts.Requested
 	if !opts.Offline {
 		requested = nil
@@ -75,10 +101,30 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 	slices.SortFunc(fleets, func(a, b fleetv1alpha1.Fleet) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
+	labelled := map[string]string{} // namespace/cluster -> the fleet its label names
+	for i := range clusters {
+		if f := clusters[i].Labels[fleetv1alpha1.FleetNameLabel]; f != "" {
+			labelled[clusters[i].Namespace+"/"+clusters[i].Name] = f
+		}
+	}
+	owner := map[string]string{} // namespace/cluster -> the fleet that keeps it
+	for _, f := range fleets {
+		for _, m := range f.Spec.Clusters {
+			key := f.Namespace + "/" + m.Name
+			if _, taken := owner[key]; !taken || labelled[key] == f.Name {
+				owner[key] = f.Name
+			}
+		}
+	}
+
 	members := map[string]membership{} // by namespace/cluster
 	var order []string                 // member keys in fleet order, for synthesised clusters
 	out := &View{Info: map[string]overrides.ClusterInfo{}}
 	for _, f := range fleets {
+		problem := func(reason, format string, args ...any) {
+			out.Problems = append(out.Problems, Problem{Namespace: f.Namespace, Name: f.Name, Reason: reason,
+				Message: fmt.Sprintf("Fleet %s/%s: ", f.Namespace, f.Name) + fmt.Sprintf(format, args...)})
+		}
 		pref := scheduler.FleetPreference{Name: f.Name}
 		if p := f.Spec.Placement; p != nil {
 			pref.SpreadConstraints = p.SpreadConstraints
@@ -86,18 +132,29 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 				pref.Preferred = p.ClusterAffinity.PreferredDuringSchedulingIgnoredDuringExecution
 			}
 		}
-		out.Preferences = append(out.Preferences, pref)
+		usable := true
+		if err := pref.Check(); err != nil {
+			problem(ReasonInvalidPreference, "%v; its scheduling preferences are ignored until the term is fixed", err)
+			usable = false
+		}
 		for _, m := range f.Spec.Clusters {
 			if m.ClusterKind() != fleetv1alpha1.DefaultClusterKind {
-				return nil, fmt.Errorf("Fleet %s/%s: spec.clusters %s: kind %q is not supported; use AttachedCluster", f.Namespace, f.Name, m.Name, m.Kind)
+				problem(ReasonUnsupportedMemberKind, "spec.clusters %s: kind %q is not supported, so the cluster is not a member; use AttachedCluster", m.Name, m.Kind)
+				continue
 			}
 			key := f.Namespace + "/" + m.Name
-			if other, dup := members[key]; dup {
-				return nil, fmt.Errorf("Fleet %s/%s: cluster %s is already a member of Fleet %s; a cluster belongs to one fleet", f.Namespace, f.Name, m.Name, other.fleet)
+			if other := owner[key]; other != f.Name {
+				problem(ReasonClusterInTwoFleets, "cluster %s is already a member of Fleet %s/%s and a cluster belongs to one fleet, so it is not a member here and this fleet's scheduling preferences are ignored; remove it from spec.clusters of one of the two", m.Name, f.Namespace, other)
+				usable = false
+				continue
 			}
 			members[key] = membership{fleet: f.Namespace + "/" + f.Name, name: f.Name, cluster: m.Name, labels: m.Labels}
 			order = append(order, key)
 		}
+		if !usable {
+			pref.SpreadConstraints, pref.Preferred = nil, nil
+		}
+		out.Preferences = append(out.Preferences, pref)
 	}
 
 	attached := map[string]bool{}
@@ -111,7 +168,7 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 		out.add(clusterFromAttached(ac, m, inFleet, opts.Offline, requested))
 	}
 	if !opts.Offline {
-		return out, nil
+		return out
 	}
 	for _, key := range order {
 		if attached[key] {
@@ -121,11 +178,25 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 		if ns, ok := namespaceOf[m.cluster]; ok {
 			// Most likely the AttachedCluster lacks a namespace and was
 			// defaulted; say so instead of reporting two clusters of one name.
-			return nil, fmt.Errorf("Fleet %s lists cluster %s, but AttachedCluster %s is in namespace %q; a fleet's members live in the fleet's namespace, so set metadata.namespace to match", m.fleet, m.cluster, m.cluster, ns)
+			ns0, name, _ := strings.Cut(m.fleet, "/")
+			out.Problems = append(out.Problems, Problem{Namespace: ns0, Name: name, Reason: ReasonMemberNamespace,
+				Message: fmt.Sprintf("Fleet %s lists cluster %s, but AttachedCluster %s is in namespace %q; a fleet's members live in the fleet's namespace, so set metadata.namespace to match", m.fleet, m.cluster, m.cluster, ns)})
+			continue
 		}
 		out.add(clusterFromLabels(m, requested))
 	}
-	return out, nil
+	return out
+}
+
+// ProblemsOf returns the problems of one Fleet.
+func (v *View) ProblemsOf(namespace, name string) []Problem {
+	var out []Problem
+	for _, p := range v.Problems {
+		if p.Namespace == namespace && p.Name == name {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (v *View) add(c scheduler.Cluster) {

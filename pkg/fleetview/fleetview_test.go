@@ -1,6 +1,8 @@
 package fleetview
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -9,6 +11,8 @@ import (
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/scheduler"
 )
 
 func attached(name string, ready metav1.ConditionStatus, summary bool) clusterv1alpha1.AttachedCluster {
@@ -48,9 +52,9 @@ func TestBuild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := Build(clusters, fleets, tt.opts)
-			if err != nil {
-				t.Fatal(err)
+			v := Build(clusters, fleets, tt.opts)
+			if len(v.Problems) > 0 {
+				t.Fatal(v.Problems)
 			}
 			var names []string
 			for _, c := range v.Clusters {
@@ -79,6 +83,100 @@ func TestBuild(t *testing.T) {
 			}
 			if len(v.Clusters[0].Taints) != 0 {
 				t.Errorf("ready a has taints %v", v.Clusters[0].Taints)
+			}
+		})
+	}
+}
+
+func TestBuildLeavesOutWhatOneFleetGetsWrong(t *testing.T) {
+	named := func(name string, members ...string) fleetv1alpha1.Fleet {
+		f := fleetOf(members...)
+		f.Name = name
+		f.Spec.Placement = &fleetv1alpha1.FleetPlacement{SpreadConstraints: []policyv1alpha1.SpreadConstraint{{SpreadByField: policyv1alpha1.SpreadByFieldCluster, MaxGroups: 1}}}
+		return f
+	}
+	badTerm := named("bad-term", "c")
+	badTerm.Spec.Placement.ClusterAffinity = &fleetv1alpha1.FleetClusterAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.PreferredSchedulingTerm{{
+		Weight: 10, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "region", Operator: "Near", Values: []string{"x"}}}},
+	}}}
+	labelledForB := attached("a", metav1.ConditionTrue, true)
+	labelledForB.Labels = map[string]string{fleetv1alpha1.FleetNameLabel: "fleet-b"}
+	tests := []struct {
+		name     string
+		clusters []clusterv1alpha1.AttachedCluster
+		fleets   []fleetv1alpha1.Fleet
+		// wantFleet of each cluster; wantProblems by fleet name -> reason.
+		wantFleet    map[string]string
+		wantProblems map[string]string
+		// wantSpread lists the fleets that keep their spread constraints.
+		wantSpread []string
+	}{
+		{
+			name:         "cluster in two fleets, no label: the first by name keeps it, the second loses it and its preferences",
+			clusters:     []clusterv1alpha1.AttachedCluster{attached("a", metav1.ConditionTrue, true), attached("b", metav1.ConditionTrue, true)},
+			fleets:       []fleetv1alpha1.Fleet{named("fleet-b", "a", "b"), named("fleet-a", "a")},
+			wantFleet:    map[string]string{"a": "fleet-a", "b": "fleet-b"},
+			wantProblems: map[string]string{"fleet-b": ReasonClusterInTwoFleets},
+			wantSpread:   []string{"fleet-a"},
+		},
+		{
+			name:         "cluster in two fleets, labelled for the second: the label decides",
+			clusters:     []clusterv1alpha1.AttachedCluster{labelledForB},
+			fleets:       []fleetv1alpha1.Fleet{named("fleet-a", "a"), named("fleet-b", "a")},
+			wantFleet:    map[string]string{"a": "fleet-b"},
+			wantProblems: map[string]string{"fleet-a": ReasonClusterInTwoFleets},
+			wantSpread:   []string{"fleet-b"},
+		},
+		{
+			name:         "a preferred term with a bad operator: that fleet loses its preferences, keeps its members",
+			clusters:     []clusterv1alpha1.AttachedCluster{attached("a", metav1.ConditionTrue, true), attached("c", metav1.ConditionTrue, true)},
+			fleets:       []fleetv1alpha1.Fleet{named("fleet-a", "a"), badTerm},
+			wantFleet:    map[string]string{"a": "fleet-a", "c": "bad-term"},
+			wantProblems: map[string]string{"bad-term": ReasonInvalidPreference},
+			wantSpread:   []string{"fleet-a"},
+		},
+		{
+			name:     "a member of another kind is left out",
+			clusters: []clusterv1alpha1.AttachedCluster{attached("a", metav1.ConditionTrue, true)},
+			fleets: func() []fleetv1alpha1.Fleet {
+				f := named("fleet-a", "a", "vm")
+				f.Spec.Clusters[1].Kind = "CustomCluster"
+				return []fleetv1alpha1.Fleet{f}
+			}(),
+			wantFleet:    map[string]string{"a": "fleet-a"},
+			wantProblems: map[string]string{"fleet-a": ReasonUnsupportedMemberKind},
+			wantSpread:   []string{"fleet-a"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Build(tt.clusters, tt.fleets, Options{})
+			got := map[string]string{}
+			for _, p := range v.Problems {
+				got[p.Name] = p.Reason
+				if p.Message == "" || p.Namespace != "kurator-system" {
+					t.Errorf("problem %+v lacks a message or namespace", p)
+				}
+			}
+			if !maps.Equal(got, tt.wantProblems) {
+				t.Errorf("problems %v, want %v", got, tt.wantProblems)
+			}
+			for _, c := range v.Clusters {
+				if c.Labels[fleetv1alpha1.FleetNameLabel] != tt.wantFleet[c.Name] || c.Fleet != tt.wantFleet[c.Name] {
+					t.Errorf("cluster %s in fleet %q (label %q), want %q", c.Name, c.Fleet, c.Labels[fleetv1alpha1.FleetNameLabel], tt.wantFleet[c.Name])
+				}
+			}
+			var spread []string
+			for _, p := range v.Preferences {
+				if len(p.SpreadConstraints) > 0 {
+					spread = append(spread, p.Name)
+				}
+			}
+			if !slices.Equal(spread, tt.wantSpread) {
+				t.Errorf("fleets keeping preferences %v, want %v", spread, tt.wantSpread)
+			}
+			if _, err := scheduler.NewSnapshot(v.Clusters, v.Preferences); err != nil {
+				t.Errorf("the view must always make a snapshot: %v", err)
 			}
 		})
 	}

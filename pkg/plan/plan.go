@@ -58,9 +58,11 @@ func Plan(in *Input, opts Options) (*Output, error) {
 	}
 	slices.Sort(requested)
 
-	f, err := fleetview.Build(in.Clusters, in.Fleets, fleetview.Options{Offline: true, Requested: requested})
-	if err != nil {
-		return nil, err
+	// The hub degrades around a bad Fleet and reports it on the Fleet; a
+	// plan refuses it with that message, since its input is being written.
+	f := fleetview.Build(in.Clusters, in.Fleets, fleetview.Options{Offline: true, Requested: requested})
+	if len(f.Problems) > 0 {
+		return nil, errors.New(f.Problems[0].Message)
 	}
 	snap, err := scheduler.NewSnapshot(f.Clusters, f.Preferences)
 	if err != nil {

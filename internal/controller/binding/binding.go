@@ -257,17 +257,8 @@ func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBind
 	if err := r.client.List(ctx, &fleets, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
 		return nil, err
 	}
-	info := map[string]overrides.ClusterInfo{}
-	if view, err := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}); err == nil {
-		info = view.Info
-	} else {
-		// The fleet is misconfigured (the scheduler says so); match override
-		// rules against the clusters' own labels.
-		view, _ := fleetview.Build(clusters.Items, nil, fleetview.Options{})
-		if view != nil {
-			info = view.Info
-		}
-	}
+	// A misconfigured Fleet is left out of the view (its condition says so).
+	info := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}).Info
 	var ops policyv1alpha1.OverridePolicyList
 	if tmpl.GetNamespace() != "" {
 		if err := r.client.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace())); err != nil {

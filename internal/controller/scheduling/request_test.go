@@ -8,8 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
@@ -69,53 +69,64 @@ func TestRequestOfCarriesRequestsAndEvictions(t *testing.T) {
 	}
 }
 
-func TestNotEvictionEnded(t *testing.T) {
+func TestNeedsSchedule(t *testing.T) {
+	divided := &policyv1alpha1.Placement{ReplicaScheduling: &policyv1alpha1.ReplicaSchedulingStrategy{ReplicaSchedulingType: policyv1alpha1.ReplicaSchedulingTypeDivided}}
+	emptyType := &policyv1alpha1.Placement{ReplicaScheduling: &policyv1alpha1.ReplicaSchedulingStrategy{}}
+	duplicatedP := &policyv1alpha1.Placement{}
 	task := workv1alpha1.GracefulEvictionTask{FromCluster: "c", Reason: "ApplicationFailure", Producer: "ApplicationFailover"}
-	rb := func(replicas int32, tasks ...workv1alpha1.GracefulEvictionTask) *workv1alpha1.ResourceBinding {
-		return &workv1alpha1.ResourceBinding{Spec: workv1alpha1.ResourceBindingSpec{Replicas: replicas, GracefulEvictionTasks: tasks}}
-	}
-	tests := []struct {
-		name     string
-		old, new *workv1alpha1.ResourceBinding
-		want     bool
-	}{
-		{name: "a task ended and nothing else: no schedule", old: rb(10, task), new: rb(10), want: false},
-		{name: "a task was added (with an eviction): schedule", old: rb(10), new: rb(10, task), want: true},
-		{name: "a task ended and replicas changed: schedule", old: rb(10, task), new: rb(12), want: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := (notEvictionEnded{}).Update(event.UpdateEvent{ObjectOld: tt.old, ObjectNew: tt.new}); got != tt.want {
-				t.Errorf("Update = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestCreatedUnscheduled(t *testing.T) {
-	scheduled := func(observed int64) workv1alpha1.ResourceBindingStatus {
-		return workv1alpha1.ResourceBindingStatus{SchedulerObservedGeneration: observed, Conditions: []metav1.Condition{{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue}}}
-	}
 	t0 := metav1.NewTime(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	t1 := metav1.NewTime(t0.Add(time.Minute))
-	tests := []struct {
-		name string
-		rb   workv1alpha1.ResourceBinding
-		want bool
-	}{
-		{name: "new binding: schedule", rb: workv1alpha1.ResourceBinding{}, want: true},
-		{name: "scheduled at its generation: keep the result", rb: workv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Generation: 3}, Status: scheduled(3)}, want: false},
-		{name: "spec changed while the manager was down: schedule", rb: workv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Generation: 4}, Status: scheduled(3)}, want: true},
-		{name: "reschedule asked after the last schedule: schedule", rb: func() workv1alpha1.ResourceBinding {
-			rb := workv1alpha1.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Generation: 3}, Status: scheduled(3)}
-			rb.Status.LastScheduledTime, rb.Spec.RescheduleTriggeredAt = &t0, &t1
-			return rb
-		}(), want: true},
+	scheduledWith := func(p *policyv1alpha1.Placement) workv1alpha1.ResourceBindingStatus {
+		return workv1alpha1.ResourceBindingStatus{
+			SchedulerObservedPlacement: PlacementDigest(p), LastScheduledTime: &t0,
+			Conditions: []metav1.Condition{{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue}},
+		}
 	}
+	spec := func(p *policyv1alpha1.Placement, replicas int32, targets ...workv1alpha1.TargetCluster) workv1alpha1.ResourceBindingSpec {
+		return workv1alpha1.ResourceBindingSpec{Placement: p, Replicas: replicas, Clusters: targets}
+	}
+	a4, b3, c3 := workv1alpha1.TargetCluster{Name: "a", Replicas: 4}, workv1alpha1.TargetCluster{Name: "b", Replicas: 3}, workv1alpha1.TargetCluster{Name: "c", Replicas: 3}
+	b6 := workv1alpha1.TargetCluster{Name: "b", Replicas: 6}
+	tests := []struct {
+		name   string
+		spec   workv1alpha1.ResourceBindingSpec
+		status workv1alpha1.ResourceBindingStatus
+		want   string
+	}{
+		{name: "no placement: never", spec: spec(nil, 3), want: ""},
+		{name: "new binding: schedule", spec: spec(divided, 10), want: needFirst},
+		{name: "divided, all replicas placed, same placement: keep (a manager restart, a cluster event, an eviction task that ended)",
+			spec: func() workv1alpha1.ResourceBindingSpec { s := spec(divided, 10, a4, b6); s.GracefulEvictionTasks = nil; return s }(), status: scheduledWith(divided), want: ""},
+		{name: "divided, a task still running, all placed: keep",
+			spec: func() workv1alpha1.ResourceBindingSpec { s := spec(divided, 10, a4, b6); s.GracefulEvictionTasks = []workv1alpha1.GracefulEvictionTask{task}; return s }(), status: scheduledWith(divided), want: ""},
+		{name: "empty type is Divided: keep", spec: spec(emptyType, 10, a4, b6), status: scheduledWith(emptyType), want: ""},
+		{name: "divided, a cluster evicted (replicas short): schedule", spec: spec(divided, 10, a4, b3), status: scheduledWith(divided), want: needReplicas},
+		{name: "divided, replicas raised: schedule", spec: spec(divided, 12, a4, b3, c3), status: scheduledWith(divided), want: needReplicas},
+		{name: "divided, a target cluster was removed from the hub: schedule", spec: spec(divided, 10, a4, b3, workv1alpha1.TargetCluster{Name: "gone", Replicas: 3}), status: scheduledWith(divided), want: needTargetGone},
+		{name: "placement changed: schedule", spec: spec(divided, 10, a4, b3, c3), status: scheduledWith(emptyType), want: needPlacement},
+		{name: "duplicated: always (a recovered or new cluster gets it)", spec: spec(duplicatedP, 2, workv1alpha1.TargetCluster{Name: "a", Replicas: 2}), status: scheduledWith(duplicatedP), want: needDuplicated},
+		{name: "last schedule failed: retry", spec: spec(divided, 10), status: func() workv1alpha1.ResourceBindingStatus {
+			s := scheduledWith(divided)
+			s.Conditions[0].Status = metav1.ConditionFalse
+			return s
+		}(), want: needUnscheduled},
+		{name: "reschedule asked after the last schedule: schedule", spec: func() workv1alpha1.ResourceBindingSpec {
+			s := spec(divided, 10, a4, b3, c3)
+			s.RescheduleTriggeredAt = &t1
+			return s
+		}(), status: scheduledWith(divided), want: needFresh},
+		{name: "reschedule asked before the last schedule: keep", spec: func() workv1alpha1.ResourceBindingSpec {
+			s := spec(divided, 10, a4, b3, c3)
+			old := metav1.NewTime(t0.Add(-time.Minute))
+			s.RescheduleTriggeredAt = &old
+			return s
+		}(), status: scheduledWith(divided), want: ""},
+	}
+	exists := func(name string) bool { return name != "gone" }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := (createdUnscheduled{}).Create(event.CreateEvent{Object: &tt.rb}); got != tt.want {
-				t.Errorf("Create = %v, want %v", got, tt.want)
+			if got := NeedsSchedule(&tt.spec, &tt.status, exists); got != tt.want {
+				t.Errorf("NeedsSchedule = %q, want %q", got, tt.want)
 			}
 		})
 	}

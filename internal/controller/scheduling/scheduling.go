@@ -3,11 +3,14 @@
 // fleet from AttachedClusters and Fleets (pkg/fleetview), schedules, and
 // records the result in spec.clusters, the Scheduled condition and Events.
 //
-// A binding is scheduled when its spec changes (new, placement or replicas
-// changed), when a reschedule is requested, and when a cluster it targets or
-// could use changes (unscheduled bindings retry on every cluster change).
-// Scheduling keeps the previous result where the placement allows (steady
-// mode), unless spec.rescheduleTriggeredAt is not older than the last schedule.
+// Whether a binding is scheduled is decided from the binding itself
+// (NeedsSchedule: placement changed since the last schedule, replicas not
+// all placed, a target gone, Duplicated, a reschedule requested, or the last
+// attempt failed), whatever event woke the controller; the watches below
+// only keep it from waking for nothing. Scheduling keeps the previous result
+// where the placement allows (steady mode), unless spec.rescheduleTriggeredAt
+// is not older than the last schedule. Every binding is scheduled against
+// one shared snapshot of the fleet (package snapshot).
 package scheduling
 
 import (
@@ -38,7 +41,7 @@ import (
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/bindings"
-	"github.com/kurator-go/kurator/pkg/fleetview"
+	"github.com/kurator-go/kurator/internal/controller/snapshot"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 )
 
@@ -55,6 +58,8 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
+	// Snapshot is the shared view of the fleet (required).
+	Snapshot *snapshot.Source
 }
 
 var (
@@ -74,6 +79,15 @@ type Reconciler struct {
 	recorder events.EventRecorder
 }
 
+// NewSnapshotSource makes the shared snapshot for mgr's cache; the
+// scheduling and eviction controllers take the same one.
+func NewSnapshotSource(mgr ctrl.Manager, clusterNamespace string) (*snapshot.Source, error) {
+	if clusterNamespace == "" {
+		clusterNamespace = DefaultClusterNamespace
+	}
+	return snapshot.New(context.Background(), mgr.GetCache(), mgr.GetClient(), clusterNamespace)
+}
+
 // SetupWithManager registers the scheduling controller with mgr.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.ClusterNamespace == "" {
@@ -85,9 +99,19 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Snapshot == nil {
+		src, err := NewSnapshotSource(mgr, opts.ClusterNamespace)
+		if err != nil {
+			return err
+		}
+		opts.Snapshot = src
+	}
 	registerOnce.Do(func() { metrics.Registry.MustRegister(schedulingDuration) })
 	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-scheduler")}
-	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, notEvictionEnded{}, createdUnscheduled{})
+	// Status-only updates never change the decision. Every other event
+	// reaches NeedsSchedule, which says no for most (a manager start lists
+	// every binding as created: those already scheduled keep their result).
+	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	// Creates of clusters and fleets are left out: the first list after a
 	// manager start reports every existing one as created, and scheduling
 	// every binding again then would re-divide static weights over
@@ -115,39 +139,6 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allBindings), fleetChanged).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
-}
-
-// notEvictionEnded drops binding updates whose only spec change is that
-// graceful eviction tasks ended. The cluster left is not needed back: with
-// static weights a new schedule would re-divide over it at once, and move
-// the workload back to where its application just failed.
-type notEvictionEnded struct{ predicate.Funcs }
-
-func (notEvictionEnded) Update(e event.UpdateEvent) bool {
-	if e.ObjectOld == nil || e.ObjectNew == nil {
-		return true
-	}
-	o, _ := workv1alpha1.BindingParts(e.ObjectOld)
-	n, _ := workv1alpha1.BindingParts(e.ObjectNew)
-	if len(n.GracefulEvictionTasks) >= len(o.GracefulEvictionTasks) {
-		return true
-	}
-	oc, nc := *o, *n
-	oc.GracefulEvictionTasks, nc.GracefulEvictionTasks = nil, nil
-	return !equality.Semantic.DeepEqual(oc, nc)
-}
-
-// createdUnscheduled passes binding creates (also those of the first list
-// after a manager start) only for bindings whose spec was not scheduled yet
-// or that ask for a fresh schedule; scheduled bindings keep their result.
-type createdUnscheduled struct{ predicate.Funcs }
-
-func (createdUnscheduled) Create(e event.CreateEvent) bool {
-	if e.Object == nil {
-		return true
-	}
-	spec, status := workv1alpha1.BindingParts(e.Object)
-	return !status.IsScheduled() || status.SchedulerObservedGeneration != e.Object.GetGeneration() || RequestOf(spec, status).Fresh
 }
 
 // noCreate drops create events.
@@ -210,9 +201,22 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if spec.Placement == nil {
 		return reconcile.Result{}, nil
 	}
+	snap, view, err := r.opts.Snapshot.Get(ctx)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	if NeedsSchedule(spec, status, snap.Has) == "" {
+		// Nothing to do; still say this generation was looked at.
+		if status.SchedulerObservedGeneration == b.GetGeneration() {
+			return reconcile.Result{}, nil
+		}
+		before := b.DeepCopyObject().(client.Object)
+		status.SchedulerObservedGeneration = b.GetGeneration()
+		return reconcile.Result{}, client.IgnoreNotFound(r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
+	}
 
 	start := time.Now()
-	res, err := r.schedule(ctx, spec, status)
+	res, err := scheduler.Schedule(snap, RequestOf(spec, status))
 	result := "scheduled"
 	var ue *scheduler.UnschedulableError
 	switch {
@@ -241,16 +245,21 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		now := metav1.NewTime(r.opts.Now())
 		status.LastScheduledTime = &now
 		status.SchedulerObservedAffinityName = res.AffinityName
+		status.SchedulerObservedPlacement = PlacementDigest(spec.Placement)
 		meta.SetStatusCondition(&status.Conditions, metav1.Condition{
 			Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue, Reason: workv1alpha1.ReasonSuccess,
 			Message: "scheduled to " + res.String(), ObservedGeneration: b.GetGeneration(),
 		})
 	} else {
 		reason := workv1alpha1.ReasonSchedulerError
-		msg := err.Error() + "; fix the binding's placement"
+		policy := policyOf(spec)
+		msg := fmt.Sprintf("%v; fix spec.placement of %s", err, policy)
 		if ue != nil {
 			reason = workv1alpha1.ReasonNoClusterFit
-			msg = err.Error() + "; change the policy's placement or add capacity (retried when clusters change)"
+			msg = fmt.Sprintf("%v; change spec.placement of %s or add capacity (retried when clusters change)", err, policy)
+		}
+		if len(view.Problems) > 0 {
+			msg += fmt.Sprintf("; note: %d Fleet problem(s) left part of the fleet out of scheduling, see kubectl describe fleet -n %s", len(view.Problems), r.opts.ClusterNamespace)
 		}
 		if c := meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled); c == nil || c.Message != msg {
 			r.recorder.Eventf(b, nil, "Warning", "ScheduleFailed", "Schedule", "%s", msg)
@@ -281,35 +290,18 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) e
 	return err
 }
 
-// schedule builds the snapshot and runs the core for one binding.
-func (r *Reconciler) schedule(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) (scheduler.Result, error) {
-	snap, err := LoadSnapshot(ctx, r.client, r.opts.ClusterNamespace)
-	if err != nil {
-		return scheduler.Result{}, err
+// policyOf names the policy a binding came from, for messages that must
+// point at what the user wrote, not at the generated binding.
+func policyOf(spec *workv1alpha1.ResourceBindingSpec) string {
+	p := spec.Policy
+	switch {
+	case p == nil:
+		return "the policy that claimed it"
+	case p.Namespace != "":
+		return fmt.Sprintf("%s %s/%s", p.Kind, p.Namespace, p.Name)
+	default:
+		return fmt.Sprintf("%s %s", p.Kind, p.Name)
 	}
-	return scheduler.Schedule(snap, RequestOf(spec, status))
-}
-
-// LoadSnapshot is the scheduler's view of the fleet: the AttachedClusters
-// and Fleets in namespace, read through c (the manager's cache).
-func LoadSnapshot(ctx context.Context, c client.Reader, namespace string) (*scheduler.Snapshot, error) {
-	var clusters clusterv1alpha1.AttachedClusterList
-	if err := c.List(ctx, &clusters, client.InNamespace(namespace)); err != nil {
-		return nil, err
-	}
-	var fleets fleetv1alpha1.FleetList
-	if err := c.List(ctx, &fleets, client.InNamespace(namespace)); err != nil {
-		return nil, err
-	}
-	view, err := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %w", err)
-	}
-	snap, err := scheduler.NewSnapshot(view.Clusters, view.Preferences)
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %w", err)
-	}
-	return snap, nil
 }
 
 // RequestOf is the scheduler request for a binding: its resource, replicas,
@@ -365,3 +357,10 @@ func (r *Reconciler) allBindings(ctx context.Context, _ client.Object) []reconci
 // conflictRetry is how soon a reconcile that lost a write race runs again;
 // by then the cache holds the winner's version.
 const conflictRetry = 20 * time.Millisecond
+
+// LoadSnapshot builds an unshared snapshot of the fleet in namespace, for
+// callers that hold no snapshot.Source.
+func LoadSnapshot(ctx context.Context, c client.Reader, namespace string) (*scheduler.Snapshot, error) {
+	snap, _, err := snapshot.Load(ctx, c, namespace)
+	return snap, err
+}
