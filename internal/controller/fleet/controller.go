@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -16,15 +17,18 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	"github.com/kurator-go/kurator/pkg/failover"
+	"github.com/kurator-go/kurator/pkg/fleetview"
 )
 
 // Finalizer holds a Fleet until its labels are removed from its clusters.
@@ -51,6 +55,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("fleet").
 		For(&fleetv1alpha1.Fleet{}).
+		// Another Fleet of the namespace changed: it may now claim, or
+		// release, a cluster this one lists too.
+		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.fleetsOfNamespace), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A member's readiness or labels changed, or it was created/deleted.
 		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.fleetsOfCluster)).
 		Complete(r)
@@ -70,6 +77,22 @@ func (r *Reconciler) fleetsOfCluster(ctx context.Context, obj client.Object) []r
 		f := &list.Items[i]
 		if f.Member(obj.GetName()) != nil || f.Name == labelled {
 			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(f)})
+		}
+	}
+	return out
+}
+
+// fleetsOfNamespace maps a Fleet to every other Fleet of its namespace.
+func (r *Reconciler) fleetsOfNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list fleetv1alpha1.FleetList
+	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+		log.FromContext(ctx).Error(err, "list Fleets", "namespace", obj.GetNamespace())
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range list.Items {
+		if list.Items[i].Name != obj.GetName() {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 		}
 	}
 	return out
@@ -143,7 +166,38 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 	if err := r.setFailoverPaused(ctx, f); err != nil {
 		errs = append(errs, err)
 	}
+	if err := r.setValid(ctx, f); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// setValid reports what the scheduler's view leaves out of this Fleet: the
+// same fleetview.Build the scheduler uses decides it, so the condition says
+// exactly what scheduling does with the Fleet.
+func (r *Reconciler) setValid(ctx context.Context, f *fleetv1alpha1.Fleet) error {
+	var clusters clusterv1alpha1.AttachedClusterList
+	if err := r.List(ctx, &clusters, client.InNamespace(f.Namespace)); err != nil {
+		return err
+	}
+	var fleets fleetv1alpha1.FleetList
+	if err := r.List(ctx, &fleets, client.InNamespace(f.Namespace)); err != nil {
+		return err
+	}
+	c := metav1.Condition{Type: fleetv1alpha1.ConditionValid, Status: metav1.ConditionTrue, Reason: fleetv1alpha1.ReasonValid,
+		Message: "the hub schedules with this fleet as written", ObservedGeneration: f.Generation}
+	if problems := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}).ProblemsOf(f.Namespace, f.Name); len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Message
+		}
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, problems[0].Reason, strings.Join(msgs, "; ")
+	}
+	if old := meta.FindStatusCondition(f.Status.Conditions, c.Type); c.Status == metav1.ConditionFalse && (old == nil || old.Message != c.Message) {
+		r.recorder.Eventf(f, nil, corev1.EventTypeWarning, c.Reason, "Validate", "%s", c.Message)
+	}
+	meta.SetStatusCondition(&f.Status.Conditions, c)
+	return nil
 }
 
 // setFailoverPaused records whether failover is paused: the share counts

@@ -96,9 +96,17 @@ func TestNeedsSchedule(t *testing.T) {
 		{name: "no placement: never", spec: spec(nil, 3), want: ""},
 		{name: "new binding: schedule", spec: spec(divided, 10), want: needFirst},
 		{name: "divided, all replicas placed, same placement: keep (a manager restart, a cluster event, an eviction task that ended)",
-			spec: func() workv1alpha1.ResourceBindingSpec { s := spec(divided, 10, a4, b6); s.GracefulEvictionTasks = nil; return s }(), status: scheduledWith(divided), want: ""},
+			spec: func() workv1alpha1.ResourceBindingSpec {
+				s := spec(divided, 10, a4, b6)
+				s.GracefulEvictionTasks = nil
+				return s
+			}(), status: scheduledWith(divided), want: ""},
 		{name: "divided, a task still running, all placed: keep",
-			spec: func() workv1alpha1.ResourceBindingSpec { s := spec(divided, 10, a4, b6); s.GracefulEvictionTasks = []workv1alpha1.GracefulEvictionTask{task}; return s }(), status: scheduledWith(divided), want: ""},
+			spec: func() workv1alpha1.ResourceBindingSpec {
+				s := spec(divided, 10, a4, b6)
+				s.GracefulEvictionTasks = []workv1alpha1.GracefulEvictionTask{task}
+				return s
+			}(), status: scheduledWith(divided), want: ""},
 		{name: "empty type is Divided: keep", spec: spec(emptyType, 10, a4, b6), status: scheduledWith(emptyType), want: ""},
 		{name: "divided, a cluster evicted (replicas short): schedule", spec: spec(divided, 10, a4, b3), status: scheduledWith(divided), want: needReplicas},
 		{name: "divided, replicas raised: schedule", spec: spec(divided, 12, a4, b3, c3), status: scheduledWith(divided), want: needReplicas},
