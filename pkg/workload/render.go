@@ -8,11 +8,27 @@ import (
 	"github.com/kurator-go/kurator/pkg/overrides"
 )
 
-// serverSetMetadata are the metadata fields a member's apiserver sets itself;
-// a manifest carrying the hub's values would be rejected or misleading.
-var serverSetMetadata = []string{
+// hubSetMetadata are the metadata fields the hub's apiserver set on the
+// template: a member sets its own, and a manifest carrying the hub's values
+// would be rejected or misleading (owner references name hub UIDs).
+var hubSetMetadata = []string{
 	"uid", "resourceVersion", "creationTimestamp", "managedFields", "generation",
-	"selfLink", "deletionTimestamp", "deletionGracePeriodSeconds",
+	"selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences",
+}
+
+// StripHubFields removes, in place, what the hub's copy of an object
+// carries but a member must set itself: server-set metadata, status, owner
+// references, and fields the hub allocated (a Service's cluster IPs, a Job's
+// generated selector, a Pod's node). The renderer and the executor both
+// call it, so what is rendered is what is sent.
+func StripHubFields(o *unstructured.Unstructured) {
+	delete(o.Object, "status")
+	if meta, ok := o.Object["metadata"].(map[string]any); ok {
+		for _, f := range hubSetMetadata {
+			delete(meta, f)
+		}
+	}
+	pruneHubAssigned(o)
 }
 
 // Target is one cluster a template goes to and its share of the replicas.
@@ -29,13 +45,7 @@ type Target struct {
 // rendering; the error names the cluster.
 func Render(obj *unstructured.Unstructured, d Demand, targets []Target, info map[string]overrides.ClusterInfo, policies []overrides.Selected) (map[string]*unstructured.Unstructured, error) {
 	base := obj.DeepCopy()
-	delete(base.Object, "status")
-	if meta, ok := base.Object["metadata"].(map[string]any); ok {
-		for _, f := range serverSetMetadata {
-			delete(meta, f)
-		}
-	}
-	pruneHubAssigned(base)
+	StripHubFields(base)
 	wk, isWorkload := workloadKindOf(obj)
 	completions := jobCompletions(obj, wk, d.Replicas, targets)
 

@@ -90,3 +90,32 @@ func TestRenderPrunesHubAssignedFields(t *testing.T) {
 		})
 	}
 }
+
+func TestStripHubFieldsLeavesNothingTheHubSet(t *testing.T) {
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{
+			"name": "p", "namespace": "default", "labels": map[string]any{"app": "p"},
+			"uid": "u", "resourceVersion": "7", "creationTimestamp": "2026-12-01T00:00:00Z", "generation": int64(2),
+			"managedFields": []any{}, "ownerReferences": []any{map[string]any{"uid": "hub"}},
+		},
+		"spec":   map[string]any{"nodeName": "hub-node", "containers": []any{}},
+		"status": map[string]any{"phase": "Running"},
+	}}
+	StripHubFields(obj)
+	meta := obj.Object["metadata"].(map[string]any)
+	for _, f := range hubSetMetadata {
+		if _, ok := meta[f]; ok {
+			t.Errorf("metadata.%s kept", f)
+		}
+	}
+	if _, ok := obj.Object["status"]; ok {
+		t.Error("status kept")
+	}
+	if _, ok := obj.Object["spec"].(map[string]any)["nodeName"]; ok {
+		t.Error("spec.nodeName kept")
+	}
+	if meta["name"] != "p" || meta["labels"] == nil {
+		t.Errorf("user metadata lost: %v", meta)
+	}
+}

@@ -253,6 +253,21 @@ type ResourceBindingStatus struct {
 	// AggregatedStatus holds one item per target cluster.
 	// +optional
 	AggregatedStatus []AggregatedStatusItem `json:"aggregatedStatus,omitempty"`
+
+	// AppliedOverrides lists the override policies that select the resource,
+	// in the order they are applied, as of the last render.
+	// +optional
+	AppliedOverrides []OverrideReference `json:"appliedOverrides,omitempty"`
+}
+
+// OverrideReference names an OverridePolicy or ClusterOverridePolicy.
+type OverrideReference struct {
+	// Kind: OverridePolicy or ClusterOverridePolicy.
+	Kind string `json:"kind"`
+	// Namespace of an OverridePolicy; empty for ClusterOverridePolicy.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
 }
 
 // AggregatedStatusItem is the state of the resource in one member cluster.

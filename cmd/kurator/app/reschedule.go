@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
-	"github.com/kurator-go/kurator/internal/controller/detector"
 )
 
 func newRescheduleCommand() *cobra.Command {
@@ -80,7 +79,7 @@ func findBinding(ctx context.Context, c client.Client, ns, workload string) (*wo
 			kind = k
 		}
 		var b workv1alpha1.ResourceBinding
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: detector.BindingName(name, kind)}, &b); err != nil {
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: workv1alpha1.BindingName(name, kind)}, &b); err != nil {
 			return nil, fmt.Errorf("workload %s in namespace %s: %w (is it selected by a propagation policy? see `kurator get workloads -n %s`)", workload, ns, err, ns)
 		}
 		return &b, nil

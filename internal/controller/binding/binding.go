@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sync"
 	"time"
@@ -58,17 +57,15 @@ const (
 	// Finalizer holds a binding until its Works are deleted.
 	Finalizer = workv1alpha1.BindingFinalizer
 
-	// ConditionWorksRendered is True when every target cluster has a Work
-	// with the current rendering.
-	ConditionWorksRendered = "WorksRendered"
-
-	ReasonRendered        = "Rendered"
-	ReasonOverrideFailed  = "OverrideFailed"
-	ReasonTemplateMissing = "TemplateMissing"
-	ReasonNotScheduled    = "NotScheduled"
+	// The binding's condition; see workv1alpha1.
+	ConditionWorksRendered = workv1alpha1.ConditionWorksRendered
+	ReasonRendered         = workv1alpha1.ReasonRendered
+	ReasonOverrideFailed   = workv1alpha1.ReasonOverrideFailed
+	ReasonTemplateMissing  = workv1alpha1.ReasonTemplateMissing
+	ReasonNotScheduled     = workv1alpha1.ReasonNotScheduled
 
 	// DefaultClusterNamespace is where AttachedClusters and Fleets live.
-	DefaultClusterNamespace = "kurator-system"
+	DefaultClusterNamespace = workv1alpha1.SystemNamespace
 )
 
 // Options configure the binding controller.
@@ -215,7 +212,8 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 		return reconcile.Result{}, err
 	}
 
-	rendered, err := r.render(ctx, spec, tmpl)
+	rendered, applied, err := r.render(ctx, spec, tmpl)
+	status.AppliedOverrides = applied
 	if err != nil {
 		var oe *overrides.Error
 		if !errors.As(err, &oe) {
@@ -248,28 +246,37 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 }
 
 // render produces each target's object.
-func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, error) {
+// It also names the override policies applied, for the binding's status.
+func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
 	var clusters clusterv1alpha1.AttachedClusterList
 	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fleets fleetv1alpha1.FleetList
 	if err := r.client.List(ctx, &fleets, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A misconfigured Fleet is left out of the view (its condition says so).
 	info := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}).Info
 	var ops policyv1alpha1.OverridePolicyList
 	if tmpl.GetNamespace() != "" {
 		if err := r.client.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace())); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var cops policyv1alpha1.ClusterOverridePolicyList
 	if err := r.client.List(ctx, &cops); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	policies := overrides.Select(selector.KeyOf(tmpl), cops.Items, ops.Items)
+	var applied []workv1alpha1.OverrideReference
+	for _, p := range policies {
+		ref := workv1alpha1.OverrideReference{Kind: p.Kind, Name: p.Name}
+		if p.Kind != overrides.KindClusterOverridePolicy {
+			ref.Namespace = tmpl.GetNamespace()
+		}
+		applied = append(applied, ref)
+	}
 
 	d, err := workload.DemandOf(tmpl)
 	if err != nil {
@@ -285,7 +292,8 @@ func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBind
 			info[c.Name] = overrides.ClusterInfo{Name: c.Name}
 		}
 	}
-	return workload.Render(tmpl, d, targets, info, policies)
+	rendered, err := workload.Render(tmpl, d, targets, info, policies)
+	return rendered, applied, err
 }
 
 // manifestsFor is a Work's manifests: the Namespace of a namespaced object
@@ -298,33 +306,12 @@ func manifestsFor(tmpl, obj *unstructured.Unstructured) []map[string]any {
 	return append(out, obj.Object)
 }
 
-// WorkName is the name of a binding's Work in every execution namespace:
-// "<namespace>-<name>" ("<name>" for a ClusterResourceBinding), cut to 63
-// characters with a hash of the whole when longer.
-func WorkName(binding types.NamespacedName) string {
-	name := binding.Name
-	if binding.Namespace != "" {
-		name = binding.Namespace + "-" + binding.Name
-	}
-	if len(name) <= 63 {
-		return name
-	}
-	h := fnv.New32a()
-	h.Write([]byte(binding.Namespace + "/" + binding.Name))
-	return fmt.Sprintf("%s-%08x", name[:54], h.Sum32())
-}
-
-// WorkLabels are the labels tying a Work to its binding and cluster.
-func WorkLabels(binding types.NamespacedName, cluster string) map[string]string {
-	if binding.Namespace == "" {
-		return map[string]string{workv1alpha1.ClusterResourceBindingLabel: binding.Name, workv1alpha1.ClusterLabel: cluster}
-	}
-	return map[string]string{
-		workv1alpha1.BindingNamespaceLabel: binding.Namespace,
-		workv1alpha1.BindingNameLabel:      binding.Name,
-		workv1alpha1.ClusterLabel:          cluster,
-	}
-}
+// WorkName and WorkLabels: see workv1alpha1; kept here for callers that
+// have not moved yet.
+var (
+	WorkName   = workv1alpha1.WorkName
+	WorkLabels = workv1alpha1.WorkLabels
+)
 
 // applyWork creates or updates one cluster's Work.
 func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster string, manifests []map[string]any) error {

@@ -236,11 +236,8 @@ func live[T any, P interface {
 	return out
 }
 
-// BindingName is the name of a template's binding: "<name>-<kind>", as
-// Karmada names it.
-func BindingName(name, kind string) string {
-	return name + "-" + strings.ToLower(kind)
-}
+// BindingName: see workv1alpha1.BindingName.
+var BindingName = workv1alpha1.BindingName
 
 // applyBinding creates or updates the template's binding. spec.clusters,
 // eviction tasks and reschedule requests belong to others and are kept.

@@ -13,6 +13,7 @@ import (
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/memberwatch"
+	"github.com/kurator-go/kurator/pkg/workload"
 )
 
 // manifest is one decoded Work manifest, ready to apply.
@@ -55,29 +56,9 @@ func isNamespace(obj *unstructured.Unstructured) bool {
 }
 
 // prepare removes what the hub's copy carries but the member must set
-// itself: server-set metadata, status, owner references to hub objects, and
-// allocated or generated fields (a Service's cluster IPs, a Job's selector).
-func prepare(obj *unstructured.Unstructured) {
-	for _, f := range []string{"resourceVersion", "uid", "creationTimestamp", "managedFields", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences"} {
-		unstructured.RemoveNestedField(obj.Object, "metadata", f)
-	}
-	unstructured.RemoveNestedField(obj.Object, "status")
-	gk := obj.GroupVersionKind().GroupKind()
-	switch {
-	case gk.Group == "" && gk.Kind == "Service":
-		if ip, _, _ := unstructured.NestedString(obj.Object, "spec", "clusterIP"); ip != "None" {
-			unstructured.RemoveNestedField(obj.Object, "spec", "clusterIP")
-			unstructured.RemoveNestedField(obj.Object, "spec", "clusterIPs")
-		}
-	case gk.Group == "batch" && gk.Kind == "Job":
-		if manual, _, _ := unstructured.NestedBool(obj.Object, "spec", "manualSelector"); !manual {
-			unstructured.RemoveNestedField(obj.Object, "spec", "selector")
-			for _, l := range []string{"controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"} {
-				unstructured.RemoveNestedField(obj.Object, "spec", "template", "metadata", "labels", l)
-			}
-		}
-	}
-}
+// itself (the same list the renderer strips; a Work written by hand or by
+// an older manager may still carry them).
+func prepare(obj *unstructured.Unstructured) { workload.StripHubFields(obj) }
 
 // hashOf hashes the object's JSON (map keys sorted by encoding/json), before
 // mark adds the hash itself.

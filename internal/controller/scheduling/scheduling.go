@@ -46,7 +46,7 @@ import (
 )
 
 // DefaultClusterNamespace is where AttachedClusters and Fleets live.
-const DefaultClusterNamespace = "kurator-system"
+const DefaultClusterNamespace = workv1alpha1.SystemNamespace
 
 // Options configure the scheduling controller.
 type Options struct {
