@@ -272,9 +272,12 @@ spec:
 			want:    "cluster-frankfurt:2 cluster-hangzhou:2 cluster-shanghai:2",
 		},
 		{
-			name:    "scale up from 3 on shanghai: those stay, the 3 new ones go by free capacity",
+			// Karmada v1.19 hands the 3 new replicas out by Webster over free
+			// capacity 3:2:1: hangzhou, shanghai, then the tie 3/3 = 1/1 goes
+			// to frankfurt, the cluster with fewer seats so far.
+			name:    "scale up from 3 on shanghai: those stay, the 3 new ones go by free capacity (Webster)",
 			binding: binding("[{name: cluster-shanghai, replicas: 3}]"),
-			want:    "cluster-hangzhou:2 cluster-shanghai:4",
+			want:    "cluster-frankfurt:1 cluster-hangzhou:1 cluster-shanghai:4",
 		},
 	}
 	for _, tt := range tests {

@@ -135,10 +135,14 @@ func (rc *requestContext) divideStatic(sel []candidate) ([]candidate, error) {
 	return kept, nil
 }
 
-// tieDescending is Karmada's tie rule for static weights: names ascending,
-// unless the FNV-32a hash of the resource UID is odd. It varies the favoured
+// tieDescending is Karmada's tie rule for Webster seats: cluster names
+// ascending when the resource has no UID; otherwise ascending unless the
+// FNV-32a hash of the UID is odd, then descending. It varies the favoured
 // cluster across workloads while staying stable for each workload.
 func tieDescending(uid string) bool {
+	if uid == "" {
+		return false
+	}
 	h := fnv.New32a()
 	h.Write([]byte(uid))
 	return h.Sum32()%2 == 1
@@ -262,22 +266,25 @@ func (h *seatHeap) Pop() any {
 }
 
 // divideDynamic implements dynamic weights (AvailableReplicas) and
-// Aggregated, in Karmada's steady mode unless the request is fresh:
-//   - fresh: weights are what each cluster could hold (available, which
-//     includes this binding's replicas there); divide all replicas anew;
-//   - scale down: weights are the current replicas; divide the wanted count;
-//   - scale up (and first schedule): weights are each cluster's room for
-//     more; divide the missing replicas and add them to the current ones;
-//   - unchanged count: keep the current replicas.
+// Aggregated like Karmada: the replicas to place are handed out by the same
+// Webster dispenser as static weights (no initial seats), over these weights:
+//   - fresh: what each cluster could hold (available, which includes this
+//     binding's replicas there); all replicas are divided anew;
+//   - scale down: the current replicas; the wanted count is divided anew;
+//   - scale up (and first schedule): each cluster's room for more; the
+//     missing replicas are divided and added to the current ones;
+//   - unchanged count: the current replicas are kept.
 //
 // Only replicas on clusters that are still selected count as current; the
-// rest are placed again. Aggregated first keeps the fewest clusters whose
-// weights cover the target (current clusters first when scaling up).
+// rest are placed again. Aggregated first keeps the shortest list of
+// clusters, biggest weight first, whose weights cover the target (when
+// scaling up, clusters already running replicas come first).
 func (rc *requestContext) divideDynamic(sel []candidate, aggregated bool) error {
 	wanted := int64(rc.req.Replicas)
 	var current int64
 	for i := range sel {
 		current += int64(sel[i].prev)
+		sel[i].assigned = 0
 	}
 	var target int64
 	merge := false
@@ -313,9 +320,11 @@ func (rc *requestContext) divideDynamic(sel []candidate, aggregated bool) error 
 		return rc.capacityError(sel, target, merge)
 	}
 
+	// The clusters that take part come first in sel: for Aggregated the
+	// covering prefix, and of those only positive weights (a weight-0
+	// cluster never wins a seat while the weights cover the target).
+	parties := len(sel)
 	if aggregated {
-		// Fewest clusters: biggest weights first; when scaling up, clusters
-		// already in use come first so the workload stays together.
 		slices.SortFunc(sel, func(a, b candidate) int {
 			if merge && (a.prev > 0) != (b.prev > 0) {
 				if a.prev > 0 {
@@ -324,70 +333,31 @@ func (rc *requestContext) divideDynamic(sel []candidate, aggregated bool) error 
 				return 1
 			}
 			if a.weight != b.weight {
-				if a.weight > b.weight {
-					return -1
-				}
-				return 1
+				return cmp.Compare(b.weight, a.weight)
 			}
 			return a.idx - b.idx
 		})
 		var covered int64
-		for i := range sel {
-			if covered >= target {
-				sel[i].weight = 0
-			}
-			covered += sel[i].weight
+		parties = 0
+		for parties < len(sel) && covered < target {
+			covered += sel[parties].weight
+			parties++
 		}
 	}
-
-	proportional(sel, target)
+	k := 0
+	for i := 0; i < parties; i++ {
+		if sel[i].weight > 0 {
+			sel[i], sel[k] = sel[k], sel[i]
+			k++
+		}
+	}
+	rc.webster(sel[:k], target)
 	if merge {
 		for i := range sel {
 			sel[i].assigned += sel[i].prev
 		}
 	}
 	return nil
-}
-
-// proportional gives each cluster floor(weight·target/Σweight) and hands
-// the remainder out one by one to the heaviest weights (then more current
-// replicas, then name). Σweight ≥ target, so nobody gets more than its
-// weight, which for dynamic weights is its room.
-func proportional(sel []candidate, target int64) {
-	var sum int64
-	for i := range sel {
-		sum += sel[i].weight
-	}
-	if sum == 0 {
-		return
-	}
-	var given int64
-	for i := range sel {
-		a := sel[i].weight * target / sum
-		sel[i].assigned = int32(a)
-		given += a
-	}
-	if given == target {
-		return
-	}
-	slices.SortFunc(sel, func(a, b candidate) int {
-		if a.weight != b.weight {
-			if a.weight > b.weight {
-				return -1
-			}
-			return 1
-		}
-		if a.prev != b.prev {
-			return int(b.prev) - int(a.prev)
-		}
-		return a.idx - b.idx
-	})
-	for i := 0; given < target && i < len(sel); i++ {
-		if sel[i].weight > 0 {
-			sel[i].assigned++
-			given++
-		}
-	}
 }
 
 func (rc *requestContext) capacityError(sel []candidate, target int64, merge bool) error {

@@ -30,6 +30,7 @@ func TestScheduleStaticWeights(t *testing.T) {
 		{name: "replica 1000000, weight 3:2:1 stays exact", clusters: abc, req: Request{Replicas: 1000000, Placement: w321}, want: "a:500000 b:333333 c:166667"},
 		{name: "replica 3, weight 1:1 with even UID hash gives 2/1 by name ascending", clusters: abc, req: Request{Replicas: 3, Placement: w11}, want: "a:2 b:1"},
 		{name: "replica 3, weight 1:1 with odd UID hash gives 1/2 by name descending", clusters: abc, req: Request{Replicas: 3, Placement: w11, Resource: odd}, want: "a:1 b:2"},
+		{name: "replica 3, weight 1:1 without a UID gives 2/1 by name ascending", clusters: abc, req: Request{Replicas: 3, Placement: w11, Resource: ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "no-uid"}}, want: "a:2 b:1"},
 		{
 			name:     "a cluster without a weight gets none and says so",
 			clusters: abc,
@@ -113,7 +114,7 @@ func TestScheduleDynamicWeights(t *testing.T) {
 	dyn := &policyv1alpha1.Placement{ReplicaScheduling: dynamicWeights()}
 	runScheduleCases(t, []scheduleCase{
 		{name: "first schedule divides by available replicas 6:3:1", clusters: room(6, 3, 1), req: Request{Replicas: 10, PerReplica: cpuReq, Placement: dyn}, want: "a:6 b:3 c:1"},
-		{name: "first schedule gives the remainder to the roomiest, then by name", clusters: room(10, 10, 5), req: Request{Replicas: 4, PerReplica: cpuReq, Placement: dyn}, want: "a:2 b:2", excluded: map[string]string{"c": reasonNoReplicas}},
+		{name: "first schedule hands seats out by Webster: room 10:10:5 for 4 gives 2/1/1", clusters: room(10, 10, 5), req: Request{Replicas: 4, PerReplica: cpuReq, Placement: dyn}, want: "a:2 b:1 c:1"},
 		{name: "no request means unlimited room: an even split", clusters: room(0, 0, 0), req: Request{Replicas: 9, Placement: dyn}, want: "a:3 b:3 c:3"},
 		{
 			name:     "scale up adds the missing replicas by room to the previous result",
@@ -139,7 +140,7 @@ func TestScheduleDynamicWeights(t *testing.T) {
 				mkCluster("a", roomOpt(0)), mkCluster("b", roomOpt(2)), mkCluster("c", roomOpt(6)),
 			},
 			req:      Request{Replicas: 6, PerReplica: cpuReq, Previous: targets("a:3 b:3"), EvictingClusters: []string{"a"}, Placement: dyn},
-			want:     "b:3 c:3",
+			want:     "b:4 c:2",
 			excluded: map[string]string{"a": reasonEvicting},
 		},
 		{
@@ -164,7 +165,7 @@ func TestScheduleAggregated(t *testing.T) {
 	agg := &policyv1alpha1.Placement{ReplicaScheduling: aggregated()}
 	runScheduleCases(t, []scheduleCase{
 		{name: "fits in the roomiest cluster alone", clusters: room(3, 8, 5), req: Request{Replicas: 6, PerReplica: cpuReq, Placement: agg}, want: "b:6"},
-		{name: "uses the fewest clusters, roomiest first", clusters: room(3, 8, 5), req: Request{Replicas: 10, PerReplica: cpuReq, Placement: agg}, want: "b:7 c:3"},
+		{name: "uses the fewest clusters, roomiest first, divided by Webster 8:5 into 6/4", clusters: room(3, 8, 5), req: Request{Replicas: 10, PerReplica: cpuReq, Placement: agg}, want: "b:6 c:4"},
 		{
 			name:     "scale up keeps the current cluster first",
 			clusters: room(10, 0, 5),
@@ -230,5 +231,24 @@ func TestWebsterMatchesSequentialMethod(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestTieDescending(t *testing.T) {
+	cases := []struct {
+		name string
+		uid  string
+		want bool
+	}{
+		{name: "no UID sorts names ascending (the empty string is not hashed)", uid: "", want: false},
+		{name: "a UID with an even FNV-32a hash sorts ascending", uid: evenUID, want: false},
+		{name: "a UID with an odd FNV-32a hash sorts descending", uid: oddUID, want: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tieDescending(tc.uid); got != tc.want {
+				t.Errorf("tieDescending(%q) = %v, want %v", tc.uid, got, tc.want)
+			}
+		})
 	}
 }
