@@ -8,8 +8,8 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/internal/controller/cluster"
 	"github.com/kurator-go/kurator/internal/controller/detector"
+	"github.com/kurator-go/kurator/internal/controller/eviction"
 	"github.com/kurator-go/kurator/internal/controller/execution"
-	"github.com/kurator-go/kurator/internal/controller/failover"
 	"github.com/kurator-go/kurator/internal/controller/fleet"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/controller/status"
@@ -70,7 +70,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			if !o.failover {
 				return nil
 			}
-			return failover.SetupWithManager(mgr, failover.Options{
+			return eviction.SetupWithManager(mgr, eviction.Options{
 				PauseShare: o.failoverPauseShare, EvictionRate: o.failoverEvictionRate, GracePeriod: o.gracefulEviction,
 			})
 		}},

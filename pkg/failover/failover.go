@@ -2,8 +2,11 @@
 // leave a cluster (NoExecute taints against the placement's tolerations, or
 // an application that stays unhealthy), how it leaves (a graceful eviction
 // task and its purge mode), when the old cluster's objects may go, and when
-// the hub must hold back because too many clusters failed at once. The
-// failover controller reads, calls these, and writes; no clock or client here.
+// the hub must hold back because too many clusters failed at once. Decide
+// puts them together into one round for one binding; the eviction controller
+// (internal/controller/eviction) reads, calls Decide, and writes. No client,
+// clock or randomness here: the time, the fleet-wide rate limit and the
+// scheduler's dry run come in through the Input.
 package failover
 
 import (

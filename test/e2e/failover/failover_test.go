@@ -15,9 +15,9 @@ import (
 
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
-	"github.com/kurator-go/kurator/internal/controller/failover"
 	"github.com/kurator-go/kurator/internal/join"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
