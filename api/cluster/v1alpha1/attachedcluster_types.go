@@ -52,6 +52,7 @@ type AttachedClusterSpec struct {
 	// Labels are the labels the cluster carries for scheduling, next to its
 	// metadata.labels; on a conflict these win. Policies' labelSelectors and
 	// spread-by-label constraints see them.
+	// +kubebuilder:validation:XValidation:rule="!('' in self)",message="a label key must not be empty"
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 
@@ -71,10 +72,19 @@ type AttachedClusterSpec struct {
 	Zone string `json:"zone,omitempty"`
 
 	// Zones lists the zones the cluster spans.
+	// +kubebuilder:validation:items:MinLength=1
 	// +optional
 	Zones []string `json:"zones,omitempty"`
 
 	// Taints keep workloads that do not tolerate them away from the cluster.
+	// Each has a key and an effect (NoSchedule, PreferNoSchedule or
+	// NoExecute); a key+effect pair appears once.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:XValidation:rule="self.key != ''",fieldPath=".key",message="a taint needs a key, e.g. dedicated"
+	// +kubebuilder:validation:items:XValidation:rule="self.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute']",fieldPath=".effect",message="effect must be NoSchedule, PreferNoSchedule or NoExecute"
+	// +listType=map
+	// +listMapKey=key
+	// +listMapKey=effect
 	// +optional
 	Taints []corev1.Taint `json:"taints,omitempty"`
 }

@@ -64,8 +64,9 @@ type FleetSpec struct {
 // FleetCluster is one member of a fleet.
 type FleetCluster struct {
 	// Name of the cluster object.
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self != ''",message="name must name an AttachedCluster of the fleet's namespace"
+	// +kubebuilder:validation:XValidation:rule="self == '' || !format.dns1123Subdomain().validate(self).hasValue()",message="name must be a cluster object name: lower-case letters, digits, '-' and '.', at most 253 characters"
 	Name string `json:"name"`
 
 	// Kind of the cluster object; only AttachedCluster today.
@@ -75,6 +76,7 @@ type FleetCluster struct {
 	Kind string `json:"kind,omitempty"`
 
 	// Labels the fleet adds to this cluster for scheduling.
+	// +kubebuilder:validation:XValidation:rule="!('' in self)",message="a label key must not be empty"
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 }
@@ -90,8 +92,11 @@ func (c *FleetCluster) ClusterKind() string {
 // FleetPlacement holds a fleet's scheduling preferences.
 type FleetPlacement struct {
 	// SpreadConstraints apply to a policy without spread constraints whose
-	// candidate clusters all belong to this fleet.
+	// candidate clusters all belong to this fleet. They follow the rules of
+	// a policy's spreadConstraints.
 	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self.map(c, has(c.spreadByLabel) ? 'label ' + c.spreadByLabel : (has(c.spreadByField) ? c.spreadByField : 'cluster')).distinct().size() == self.size()",message="each spreadByField and each spreadByLabel may appear in one constraint only (a constraint with neither is spreadByField cluster); merge the duplicate constraints"
+	// +kubebuilder:validation:XValidation:rule="!self.exists(c, has(c.spreadByField) && c.spreadByField != 'cluster' && !has(c.maxSkew)) || self.exists(c, !has(c.spreadByLabel) && (!has(c.spreadByField) || c.spreadByField == 'cluster'))",message="a spreadByField region, zone or provider constraint needs a cluster constraint too (it says how many clusters to pick); add {spreadByField: cluster, maxGroups: N} or set maxSkew on the constraint"
 	// +optional
 	SpreadConstraints []policyv1alpha1.SpreadConstraint `json:"spreadConstraints,omitempty"`
 
@@ -104,8 +109,18 @@ type FleetPlacement struct {
 type FleetClusterAffinity struct {
 	// PreferredDuringSchedulingIgnoredDuringExecution: every term whose
 	// preference matches a member's labels adds its weight (1-100) to that
-	// member's score.
-	// +kubebuilder:validation:XValidation:rule="self.all(t, t.weight >= 1 && t.weight <= 100)",message="spec.placement.clusterAffinity.preferredDuringSchedulingIgnoredDuringExecution[].weight must be between 1 and 100"
+	// member's score. A preference is matchExpressions over cluster labels
+	// (at most 16; operators In, NotIn, Exists, DoesNotExist, Gt, Lt);
+	// matchFields has no meaning for clusters.
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:XValidation:rule="self.weight >= 1 && self.weight <= 100",fieldPath=".weight",message="weight must be between 1 and 100"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchFields) || self.preference.matchFields.size() == 0",fieldPath=".preference.matchFields",message="matchFields is not supported for clusters; use matchExpressions over cluster labels"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchExpressions) || self.preference.matchExpressions.size() <= 16",fieldPath=".preference.matchExpressions",message="at most 16 matchExpressions; merge the expressions on one key into one"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchExpressions) || lists.range(16).all(i, i >= self.preference.matchExpressions.size() || self.preference.matchExpressions[i].operator in ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'])",fieldPath=".preference.matchExpressions",message="matchExpressions[].operator must be In, NotIn, Exists, DoesNotExist, Gt or Lt"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchExpressions) || lists.range(16).all(i, i >= self.preference.matchExpressions.size() || !(self.preference.matchExpressions[i].operator in ['In', 'NotIn']) || (has(self.preference.matchExpressions[i].values) && self.preference.matchExpressions[i].values.size() > 0))",fieldPath=".preference.matchExpressions",message="matchExpressions[]: operator In and NotIn need at least one entry in values; add values or use Exists/DoesNotExist"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchExpressions) || lists.range(16).all(i, i >= self.preference.matchExpressions.size() || !(self.preference.matchExpressions[i].operator in ['Exists', 'DoesNotExist']) || !has(self.preference.matchExpressions[i].values) || self.preference.matchExpressions[i].values.size() == 0)",fieldPath=".preference.matchExpressions",message="matchExpressions[]: operator Exists and DoesNotExist take no values; remove values or use In/NotIn"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchExpressions) || lists.range(16).all(i, i >= self.preference.matchExpressions.size() || !(self.preference.matchExpressions[i].operator in ['Gt', 'Lt']) || (has(self.preference.matchExpressions[i].values) && self.preference.matchExpressions[i].values.size() == 1))",fieldPath=".preference.matchExpressions",message="matchExpressions[]: operator Gt and Lt take exactly one value, an integer"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.preference.matchExpressions) || lists.range(16).all(i, i >= self.preference.matchExpressions.size() || (self.preference.matchExpressions[i].key.size() > 0 && self.preference.matchExpressions[i].key.size() <= 317))",fieldPath=".preference.matchExpressions",message="matchExpressions[].key must be a label key: not empty, at most 317 characters (an optional DNS prefix and '/', then a name of at most 63)"
 	// +optional
 	PreferredDuringSchedulingIgnoredDuringExecution []corev1.PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
 }

@@ -60,14 +60,20 @@ type ClusterOverridePolicyList struct {
 }
 
 // OverrideSpec is the shared spec of OverridePolicy and ClusterOverridePolicy.
+// As in Karmada, the deprecated single-rule form (targetCluster, overriders)
+// and overrideRules are exclusive.
+// +kubebuilder:validation:XValidation:rule="!has(self.targetCluster) || !has(self.overrideRules) || self.overrideRules.size() == 0",fieldPath=".targetCluster",message="targetCluster (the deprecated single-rule form) cannot be used with overrideRules; move it into an overrideRules entry"
+// +kubebuilder:validation:XValidation:rule="!has(self.overrideRules) || self.overrideRules.size() == 0 || !has(self.overriders) || !(has(self.overriders.plaintext) || has(self.overriders.imageOverrider) || has(self.overriders.commandOverrider) || has(self.overriders.argsOverrider) || has(self.overriders.labelsOverrider) || has(self.overriders.annotationsOverrider) || has(self.overriders.fieldOverrider))",fieldPath=".overriders",message="overriders (the deprecated single-rule form) cannot be used with overrideRules; move them into an overrideRules entry"
 type OverrideSpec struct {
 	// ResourceSelectors select the resources to override; empty selects all
 	// resources the policy can see.
+	// +kubebuilder:validation:MaxItems=256
 	// +optional
 	ResourceSelectors []ResourceSelector `json:"resourceSelectors,omitempty"`
 
 	// OverrideRules are applied in order, each to the clusters its
 	// TargetCluster selects.
+	// +kubebuilder:validation:MaxItems=128
 	// +optional
 	OverrideRules []RuleWithCluster `json:"overrideRules,omitempty"`
 
@@ -100,20 +106,31 @@ type RuleWithCluster struct {
 }
 
 // Overriders are the changes one rule makes. Inside a rule they apply in this
-// order: image, command, args, labels, annotations, field, plaintext.
+// order: image, command, args, labels, annotations, field, plaintext. Each
+// list holds at most 64 entries.
 type Overriders struct {
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	Plaintext []PlaintextOverrider `json:"plaintext,omitempty"`
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	ImageOverrider []ImageOverrider `json:"imageOverrider,omitempty"`
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	CommandOverrider []CommandArgsOverrider `json:"commandOverrider,omitempty"`
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	ArgsOverrider []CommandArgsOverrider `json:"argsOverrider,omitempty"`
+	// LabelsOverrider values are labels: keys of at most 317 characters,
+	// values of at most 63.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.value) || self.value.all(k, k.size() <= 317 && self.value[k].size() <= 63)",fieldPath=".value",message="a label key has at most 317 characters and a label value at most 63; shorten them"
 	// +optional
 	LabelsOverrider []LabelAnnotationOverrider `json:"labelsOverrider,omitempty"`
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	AnnotationsOverrider []LabelAnnotationOverrider `json:"annotationsOverrider,omitempty"`
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	FieldOverrider []FieldOverrider `json:"fieldOverrider,omitempty"`
 }
@@ -139,7 +156,8 @@ const (
 // PlaintextOverrider is one RFC 6902 JSON patch operation.
 type PlaintextOverrider struct {
 	// Path is a JSON pointer, e.g. /spec/replicas.
-	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="path must be a JSON pointer starting with /, e.g. /spec/replicas"
 	Path string `json:"path"`
 	// Operator: add, remove or replace.
 	Operator OverriderOperator `json:"operator"`
@@ -178,14 +196,17 @@ type ImageOverrider struct {
 type ImagePredicate struct {
 	// Path is a JSON pointer to an image string, e.g.
 	// /spec/template/spec/containers/0/image.
-	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="predicate.path must be a JSON pointer starting with /, e.g. /spec/template/spec/containers/0/image"
 	Path string `json:"path"`
 }
 
 // CommandArgsOverrider adds or removes command or args entries of one container.
 type CommandArgsOverrider struct {
 	// ContainerName selects the container.
-	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self != ''",message="containerName must name the container whose command or args change"
+	// +kubebuilder:validation:XValidation:rule="self == '' || !format.dns1123Label().validate(self).hasValue()",message="containerName must be a container name: lower-case letters, digits and '-', at most 63 characters"
 	ContainerName string `json:"containerName"`
 	// Operator: add appends, remove deletes every equal entry.
 	// +kubebuilder:validation:Enum=add;remove
@@ -200,28 +221,37 @@ type LabelAnnotationOverrider struct {
 	// Operator: add creates or overwrites; replace and remove only touch keys
 	// that exist.
 	Operator OverriderOperator `json:"operator"`
-	// Value maps keys to values (values are ignored for remove).
+	// Value maps keys to values (values are ignored for remove); at most 64
+	// entries.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="!('' in self)",message="a key must not be empty"
 	// +optional
 	Value map[string]string `json:"value,omitempty"`
 }
 
 // FieldOverrider patches a JSON or YAML document held in a string field, such as
-// a ConfigMap's data entry.
+// a ConfigMap's data entry. One field holds one format: json or yaml, not both.
+// +kubebuilder:validation:XValidation:rule="!has(self.json) || self.json.size() == 0 || !has(self.yaml) || self.yaml.size() == 0",message="set json or yaml, not both: the field holds one format"
 type FieldOverrider struct {
 	// FieldPath is a JSON pointer to the string field, e.g. /data/config.yaml.
-	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="fieldPath must be a JSON pointer starting with /, e.g. /data/config.yaml (write ~1 for a / inside a key)"
 	FieldPath string `json:"fieldPath"`
 	// JSON patches applied when the field holds JSON.
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	JSON []JSONPatchOperation `json:"json,omitempty"`
 	// YAML patches applied when the field holds YAML.
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	YAML []YAMLPatchOperation `json:"yaml,omitempty"`
 }
 
 // JSONPatchOperation is one patch inside a JSON document.
 type JSONPatchOperation struct {
-	// SubPath is a JSON pointer inside the document.
+	// SubPath is a JSON pointer inside the document ("" is the whole document).
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.startsWith('/')",message="subPath must be a JSON pointer starting with /, e.g. /server/port, or empty for the whole document"
 	SubPath string `json:"subPath"`
 	// Operator: add, remove or replace.
 	Operator OverriderOperator `json:"operator"`
@@ -232,7 +262,9 @@ type JSONPatchOperation struct {
 
 // YAMLPatchOperation is one patch inside a YAML document.
 type YAMLPatchOperation struct {
-	// SubPath is a JSON pointer inside the document.
+	// SubPath is a JSON pointer inside the document ("" is the whole document).
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.startsWith('/')",message="subPath must be a JSON pointer starting with /, e.g. /server/port, or empty for the whole document"
 	SubPath string `json:"subPath"`
 	// Operator: add, remove or replace.
 	Operator OverriderOperator `json:"operator"`

@@ -65,9 +65,16 @@ type ClusterPropagationPolicyList struct {
 }
 
 // PropagationSpec is the shared spec of PropagationPolicy and ClusterPropagationPolicy.
+//
+// The validation markers below make the hub's kube-apiserver refuse what
+// Karmada's webhook refuses (and a little more, listed in README); the same
+// CRDs back the offline check of `kurator plan` (config/crd/validation).
+// +kubebuilder:validation:XValidation:rule="!has(self.preemption) || self.preemption != 'Always' || self.resourceSelectors.all(s, has(s.name) && s.name != '')",fieldPath=".resourceSelectors",message="with preemption Always every resource selector needs a name (a selector by labels could take resources from other policies); set resourceSelectors[].name or use preemption: Never"
 type PropagationSpec struct {
-	// ResourceSelectors select the resource templates this policy propagates.
-	// +kubebuilder:validation:MinItems=1
+	// ResourceSelectors select the resource templates this policy propagates:
+	// at least one, at most 256.
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self.size() > 0",message="list at least one resource to propagate, e.g. {apiVersion: apps/v1, kind: Deployment, name: nginx}"
 	ResourceSelectors []ResourceSelector `json:"resourceSelectors"`
 
 	// PropagateDeps also propagates the resources the selected ones depend on
@@ -131,16 +138,21 @@ type PropagationSpec struct {
 
 // ResourceSelector selects resource templates by type and by name or labels.
 type ResourceSelector struct {
-	// APIVersion of the target resources.
-	// +kubebuilder:validation:MinLength=1
+	// APIVersion of the target resources: group/version, or version for the
+	// core group (apps/v1, v1).
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[a-z0-9]+$')",message="apiVersion must be group/version, or version for the core group, e.g. apps/v1 or v1"
 	APIVersion string `json:"apiVersion"`
 
-	// Kind of the target resources.
-	// +kubebuilder:validation:MinLength=1
+	// Kind of the target resources, e.g. Deployment.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$')",message="kind must be the kind of the resources, e.g. Deployment: a letter, then letters, digits or '-'"
 	Kind string `json:"kind"`
 
 	// Namespace of the target resources. Empty in a PropagationPolicy means the
 	// policy's own namespace.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="!format.dns1123Label().validate(self).hasValue()",message="namespace must be a namespace name: lower-case letters, digits and '-', at most 63 characters"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
@@ -148,7 +160,14 @@ type ResourceSelector struct {
 	// +optional
 	Name string `json:"name,omitempty"`
 
-	// LabelSelector over the target resources' labels.
+	// LabelSelector over the target resources' labels. At most 16
+	// matchExpressions (a bound that keeps the admission check cheap).
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.size() <= 16",fieldPath=".matchExpressions",message="at most 16 matchExpressions; merge the expressions on one key into one"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || self.matchExpressions[i].operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",fieldPath=".matchExpressions",message="matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || !(self.matchExpressions[i].operator in ['In', 'NotIn']) || (has(self.matchExpressions[i].values) && self.matchExpressions[i].values.size() > 0))",fieldPath=".matchExpressions",message="matchExpressions[]: operator In and NotIn need at least one entry in values; add values or use Exists/DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || !(self.matchExpressions[i].operator in ['Exists', 'DoesNotExist']) || !has(self.matchExpressions[i].values) || self.matchExpressions[i].values.size() == 0)",fieldPath=".matchExpressions",message="matchExpressions[]: operator Exists and DoesNotExist take no values; remove values or use In/NotIn"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || (self.matchExpressions[i].key.size() > 0 && self.matchExpressions[i].key.size() <= 317))",fieldPath=".matchExpressions",message="matchExpressions[].key must be a label key: not empty, at most 317 characters (an optional DNS prefix and '/', then a name of at most 63)"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchLabels) || !('' in self.matchLabels)",fieldPath=".matchLabels",message="matchLabels: a label key must not be empty"
 	// +optional
 	LabelSelector *metav1.LabelSelector `json:"labelSelector,omitempty"`
 }
@@ -161,22 +180,47 @@ type Placement struct {
 	ClusterAffinity *ClusterAffinity `json:"clusterAffinity,omitempty"`
 
 	// ClusterAffinities are ordered alternative affinity terms: the scheduler
-	// uses the first term that yields a schedulable result.
-	// Mutually exclusive with ClusterAffinity.
+	// uses the first term that yields a schedulable result. Each term has its
+	// own affinityName. Mutually exclusive with ClusterAffinity.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.map(t, t.affinityName).distinct().size() == self.size()",message="clusterAffinities[].affinityName must be unique; give each term its own name"
 	// +optional
 	ClusterAffinities []ClusterAffinityTerm `json:"clusterAffinities,omitempty"`
 
-	// ClusterTolerations tolerate cluster taints.
+	// ClusterTolerations tolerate cluster taints (Kubernetes toleration
+	// rules: operator Equal or Exists, an empty key needs Exists,
+	// tolerationSeconds only with effect NoExecute).
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.operator) || self.operator in ['', 'Equal', 'Exists']",fieldPath=".operator",message="operator must be Equal or Exists"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.effect) || self.effect in ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']",fieldPath=".effect",message="effect must be NoSchedule, PreferNoSchedule or NoExecute (or empty to tolerate every effect)"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",fieldPath=".value",message="operator Exists matches any value; remove value or use operator Equal"
+	// +kubebuilder:validation:items:XValidation:rule="(has(self.key) && self.key != '') || (has(self.operator) && self.operator == 'Exists')",fieldPath=".operator",message="a toleration without a key tolerates every taint and needs operator Exists; set key or operator: Exists"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.tolerationSeconds) || self.tolerationSeconds >= 0",fieldPath=".tolerationSeconds",message="tolerationSeconds must not be negative; use 0 to leave at once"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",fieldPath=".tolerationSeconds",message="tolerationSeconds only applies to NoExecute taints; set effect: NoExecute or remove tolerationSeconds"
 	// +optional
 	ClusterTolerations []corev1.Toleration `json:"clusterTolerations,omitempty"`
 
 	// Tolerations is accepted as an alias of ClusterTolerations (the seed
-	// documents write it); both lists are honoured.
+	// documents write it); both lists are honoured and checked alike.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.operator) || self.operator in ['', 'Equal', 'Exists']",fieldPath=".operator",message="operator must be Equal or Exists"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.effect) || self.effect in ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']",fieldPath=".effect",message="effect must be NoSchedule, PreferNoSchedule or NoExecute (or empty to tolerate every effect)"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",fieldPath=".value",message="operator Exists matches any value; remove value or use operator Equal"
+	// +kubebuilder:validation:items:XValidation:rule="(has(self.key) && self.key != '') || (has(self.operator) && self.operator == 'Exists')",fieldPath=".operator",message="a toleration without a key tolerates every taint and needs operator Exists; set key or operator: Exists"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.tolerationSeconds) || self.tolerationSeconds >= 0",fieldPath=".tolerationSeconds",message="tolerationSeconds must not be negative; use 0 to leave at once"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",fieldPath=".tolerationSeconds",message="tolerationSeconds only applies to NoExecute taints; set effect: NoExecute or remove tolerationSeconds"
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
-	// SpreadConstraints spread the resources over groups of clusters.
+	// SpreadConstraints spread the resources over groups of clusters. Each
+	// spreadByField and each spreadByLabel appears at most once (a constraint
+	// with neither counts as spreadByField cluster). As in Karmada, a
+	// spreadByField region, zone or provider constraint needs a cluster
+	// constraint too, unless it sets maxSkew (Kurator's skew-based spreading,
+	// seed 001).
 	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self.map(c, has(c.spreadByLabel) ? 'label ' + c.spreadByLabel : (has(c.spreadByField) ? c.spreadByField : 'cluster')).distinct().size() == self.size()",message="each spreadByField and each spreadByLabel may appear in one constraint only (a constraint with neither is spreadByField cluster); merge the duplicate constraints"
+	// +kubebuilder:validation:XValidation:rule="!self.exists(c, has(c.spreadByField) && c.spreadByField != 'cluster' && !has(c.maxSkew)) || self.exists(c, !has(c.spreadByLabel) && (!has(c.spreadByField) || c.spreadByField == 'cluster'))",message="a spreadByField region, zone or provider constraint needs a cluster constraint too (it says how many clusters to pick); add {spreadByField: cluster, maxGroups: N} or set maxSkew on the constraint"
 	// +optional
 	SpreadConstraints []SpreadConstraint `json:"spreadConstraints,omitempty"`
 
@@ -199,7 +243,14 @@ func (p *Placement) AllTolerations() []corev1.Toleration {
 // ClusterAffinity selects clusters by name, labels and fields. All given
 // conditions must hold.
 type ClusterAffinity struct {
-	// LabelSelector over cluster labels.
+	// LabelSelector over cluster labels. At most 16 matchExpressions (a
+	// bound that keeps the admission check cheap).
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.size() <= 16",fieldPath=".matchExpressions",message="at most 16 matchExpressions; merge the expressions on one key into one"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || self.matchExpressions[i].operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",fieldPath=".matchExpressions",message="matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || !(self.matchExpressions[i].operator in ['In', 'NotIn']) || (has(self.matchExpressions[i].values) && self.matchExpressions[i].values.size() > 0))",fieldPath=".matchExpressions",message="matchExpressions[]: operator In and NotIn need at least one entry in values; add values or use Exists/DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || !(self.matchExpressions[i].operator in ['Exists', 'DoesNotExist']) || !has(self.matchExpressions[i].values) || self.matchExpressions[i].values.size() == 0)",fieldPath=".matchExpressions",message="matchExpressions[]: operator Exists and DoesNotExist take no values; remove values or use In/NotIn"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || lists.range(16).all(i, i >= self.matchExpressions.size() || (self.matchExpressions[i].key.size() > 0 && self.matchExpressions[i].key.size() <= 317))",fieldPath=".matchExpressions",message="matchExpressions[].key must be a label key: not empty, at most 317 characters (an optional DNS prefix and '/', then a name of at most 63)"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchLabels) || !('' in self.matchLabels)",fieldPath=".matchLabels",message="matchLabels: a label key must not be empty"
 	// +optional
 	LabelSelector *metav1.LabelSelector `json:"labelSelector,omitempty"`
 
@@ -208,19 +259,24 @@ type ClusterAffinity struct {
 	FieldSelector *FieldSelector `json:"fieldSelector,omitempty"`
 
 	// ClusterNames lists the allowed clusters; empty means any.
+	// +kubebuilder:validation:items:MinLength=1
 	// +optional
 	ClusterNames []string `json:"clusterNames,omitempty"`
 
 	// Exclude lists clusters that are never selected.
+	// +kubebuilder:validation:items:MinLength=1
 	// +optional
 	Exclude []string `json:"exclude,omitempty"`
 }
 
 // ClusterAffinityTerm is one named alternative of Placement.ClusterAffinities.
 type ClusterAffinityTerm struct {
-	// AffinityName identifies the term; recorded in the binding's status.
-	// +kubebuilder:validation:MinLength=1
+	// AffinityName identifies the term; recorded in the binding's status. A
+	// qualified name (as a label key) of at most 32 characters, unique in
+	// the policy.
 	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self != ''",message="affinityName must be set: name the term, e.g. primary"
+	// +kubebuilder:validation:XValidation:rule="self == '' || !format.qualifiedName().validate(self).hasValue()",message="affinityName must be a qualified name: letters, digits, '-', '_' and '.', starting and ending with a letter or digit, optionally after a DNS prefix and '/'"
 	AffinityName string `json:"affinityName"`
 
 	ClusterAffinity `json:",inline"`
@@ -228,7 +284,13 @@ type ClusterAffinityTerm struct {
 
 // FieldSelector selects clusters by fields.
 type FieldSelector struct {
-	// MatchExpressions over the keys provider, region and zone.
+	// MatchExpressions over the keys provider, region and zone, with the
+	// operators In and NotIn (Karmada's rule).
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:XValidation:rule="self.key in ['provider', 'region', 'zone']",fieldPath=".key",message="fieldSelector key must be provider, region or zone"
+	// +kubebuilder:validation:items:XValidation:rule="self.operator in ['In', 'NotIn']",fieldPath=".operator",message="fieldSelector operator must be In or NotIn"
+	// +kubebuilder:validation:items:XValidation:rule="has(self.values) && self.values.size() > 0",fieldPath=".values",message="list at least one provider, region or zone in values"
+	// +optional
 	MatchExpressions []corev1.NodeSelectorRequirement `json:"matchExpressions,omitempty"`
 }
 
@@ -262,6 +324,8 @@ type SpreadConstraint struct {
 	SpreadByField SpreadFieldValue `json:"spreadByField,omitempty"`
 
 	// SpreadByLabel groups clusters by the value of this label.
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="!format.qualifiedName().validate(self).hasValue()",message="spreadByLabel must be a label key: an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
 	// +optional
 	SpreadByLabel string `json:"spreadByLabel,omitempty"`
 
@@ -324,6 +388,7 @@ type ReplicaSchedulingStrategy struct {
 // ClusterPreferences gives cluster weights, static or dynamic.
 type ClusterPreferences struct {
 	// StaticWeightList gives fixed weights to clusters.
+	// +kubebuilder:validation:MaxItems=128
 	// +optional
 	StaticWeightList []StaticClusterWeight `json:"staticWeightList,omitempty"`
 
@@ -401,6 +466,7 @@ const (
 )
 
 // ApplicationFailoverBehavior configures application failover.
+// +kubebuilder:validation:XValidation:rule="!has(self.gracePeriodSeconds) || !has(self.purgeMode) || self.purgeMode in ['Gracefully', 'Graciously']",fieldPath=".gracePeriodSeconds",message="gracePeriodSeconds only applies with purgeMode Gracefully; remove it or set purgeMode: Gracefully"
 type ApplicationFailoverBehavior struct {
 	// DecisionConditions decide when the application counts as failed.
 	DecisionConditions DecisionConditions `json:"decisionConditions"`
@@ -445,13 +511,18 @@ type ClusterFailoverBehavior struct {
 type StatePreservation struct {
 	// Rules map JSONPaths of the old status to labels on the new object.
 	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
 	Rules []StatePreservationRule `json:"rules"`
 }
 
 // StatePreservationRule maps one status value to a label.
 type StatePreservationRule struct {
 	// AliasLabelName is the label that receives the value.
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="!format.qualifiedName().validate(self).hasValue()",message="aliasLabelName must be a label key: an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
 	AliasLabelName string `json:"aliasLabelName"`
 	// JSONPath into the old object's status.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
 	JSONPath string `json:"jsonPath"`
 }
