@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -11,16 +12,18 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/eviction"
 	"github.com/kurator-go/kurator/internal/controller/execution"
 	"github.com/kurator-go/kurator/internal/controller/fleet"
+	"github.com/kurator-go/kurator/internal/controller/policystatus"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/controller/status"
 	"github.com/kurator-go/kurator/internal/member"
 	"github.com/kurator-go/kurator/internal/memberwatch"
+	"github.com/kurator-go/kurator/pkg/scheduler"
 )
 
 // setupControllers registers every reconciler of the hub with the manager, in
 // the order of the workload flow: clusters and fleets, detector, scheduler,
 // binding, execution, status, and failover, which feeds back into the
-// scheduler.
+// scheduler; last the policies' own status.
 func setupControllers(mgr ctrl.Manager, o options) error {
 	// One registry of member clients and one watch of member objects serve
 	// health, execution and status alike.
@@ -28,6 +31,16 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 	watcher := memberwatch.New(clients)
 	if err := mgr.Add(watcher); err != nil {
 		return fmt.Errorf("member watch: %w", err)
+	}
+	// One view of the fleet, rebuilt when a cluster or Fleet changes, for
+	// the scheduler and failover's dry runs.
+	snapshots, err := scheduling.NewSnapshotSource(mgr, "")
+	if err != nil {
+		return err
+	}
+	fleetSnapshot := func(ctx context.Context) (*scheduler.Snapshot, error) {
+		snap, _, err := snapshots.Get(ctx)
+		return snap, err
 	}
 	steps := []struct {
 		name  string
@@ -52,7 +65,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			return detector.SetupWithManager(mgr, detector.Options{MaxConcurrentReconciles: o.workConcurrency})
 		}},
 		{"scheduling", func() error {
-			return scheduling.SetupWithManager(mgr, scheduling.Options{MaxConcurrentReconciles: o.workConcurrency})
+			return scheduling.SetupWithManager(mgr, scheduling.Options{MaxConcurrentReconciles: o.workConcurrency, Snapshot: snapshots})
 		}},
 		{"binding", func() error {
 			return binding.SetupWithManager(mgr, binding.Options{MaxConcurrentReconciles: o.workConcurrency})
@@ -72,8 +85,10 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			}
 			return eviction.SetupWithManager(mgr, eviction.Options{
 				PauseShare: o.failoverPauseShare, EvictionRate: o.failoverEvictionRate, GracePeriod: o.gracefulEviction,
+				Snapshot: fleetSnapshot,
 			})
 		}},
+		{"policy status", func() error { return policystatus.SetupWithManager(mgr) }},
 	}
 	for _, s := range steps {
 		if err := s.setup(); err != nil {
