@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 )
@@ -51,34 +52,72 @@ func (c *ClusterInfo) SelectedBy(affinity *policyv1alpha1.ClusterAffinity) bool 
 	return true
 }
 
-// fieldMatches evaluates one fieldSelector requirement. provider and region
-// are single values (empty = absent); zone is a set, so In means any overlap.
-// Other keys and operators (Gt, Lt) never match: the API only defines these.
+// fieldMatches evaluates one fieldSelector requirement as Karmada v1.19 does.
+// zone is a set (a cluster may span zones): In means any overlap, NotIn no
+// overlap. Every other key is read like a label selector over the cluster's
+// provider and region (set when non-empty), so NotIn and DoesNotExist hold
+// for keys a cluster does not have, Gt and Lt compare integers, and a
+// requirement a label selector would refuse (In without values, Exists with
+// values, an invalid key) matches nothing.
 func (c *ClusterInfo) fieldMatches(req *corev1.NodeSelectorRequirement) bool {
-	var have []string
-	switch req.Key {
-	case policyv1alpha1.ProviderField:
-		if c.Provider != "" {
-			have = []string{c.Provider}
-		}
-	case policyv1alpha1.RegionField:
-		if c.Region != "" {
-			have = []string{c.Region}
-		}
-	case policyv1alpha1.ZoneField:
-		have = c.Zones
+	if req.Key == policyv1alpha1.ZoneField {
+		return zonesMatch(req, c.Zones)
+	}
+	var op selection.Operator
+	switch req.Operator {
+	case corev1.NodeSelectorOpIn:
+		op = selection.In
+	case corev1.NodeSelectorOpNotIn:
+		op = selection.NotIn
+	case corev1.NodeSelectorOpExists:
+		op = selection.Exists
+	case corev1.NodeSelectorOpDoesNotExist:
+		op = selection.DoesNotExist
+	case corev1.NodeSelectorOpGt:
+		op = selection.GreaterThan
+	case corev1.NodeSelectorOpLt:
+		op = selection.LessThan
 	default:
 		return false
 	}
+	r, err := labels.NewRequirement(req.Key, op, req.Values)
+	if err != nil {
+		return false
+	}
+	return r.Matches(clusterFields{c})
+}
+
+// clusterFields shows a cluster's provider and region as labels.
+type clusterFields struct{ c *ClusterInfo }
+
+func (f clusterFields) Get(key string) string {
+	switch key {
+	case policyv1alpha1.ProviderField:
+		return f.c.Provider
+	case policyv1alpha1.RegionField:
+		return f.c.Region
+	}
+	return ""
+}
+
+func (f clusterFields) Has(key string) bool { return f.Get(key) != "" }
+
+func (f clusterFields) Lookup(key string) (string, bool) {
+	v := f.Get(key)
+	return v, v != ""
+}
+
+// zonesMatch applies a zone requirement to a cluster's zones.
+func zonesMatch(req *corev1.NodeSelectorRequirement, zones []string) bool {
 	switch req.Operator {
 	case corev1.NodeSelectorOpIn:
-		return overlaps(have, req.Values)
+		return overlaps(zones, req.Values)
 	case corev1.NodeSelectorOpNotIn:
-		return !overlaps(have, req.Values)
+		return !overlaps(zones, req.Values)
 	case corev1.NodeSelectorOpExists:
-		return len(have) > 0
+		return len(zones) > 0
 	case corev1.NodeSelectorOpDoesNotExist:
-		return len(have) == 0
+		return len(zones) == 0
 	default:
 		return false
 	}

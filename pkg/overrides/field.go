@@ -1,7 +1,6 @@
 package overrides
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
@@ -10,11 +9,15 @@ import (
 )
 
 // overrideField applies a fieldOverrider: the string at FieldPath holds a
-// JSON or YAML document (typically a ConfigMap data entry); its JSON patches
-// run on it parsed as JSON, then its YAML patches on it parsed as YAML, and the
-// result is written back as a string in the same format. Re-encoding sorts
-// object keys and drops YAML comments; the values are what matter to the
-// program reading the file.
+// JSON or YAML document (typically a ConfigMap data entry). Karmada's
+// pipeline, step for step: JSON patches run on the text itself, keeping key
+// order and number spelling (see jsondoc.go); YAML patches run on the YAML
+// converted to JSON and the result is converted back, which sorts keys and
+// drops comments.
+//
+// Karmada's admission refuses a fieldOverrider with both json and yaml; here
+// both may be given and json runs first. With neither, the field is left as
+// it is (Karmada would write an empty string).
 func overrideField(obj map[string]any, o *policyv1alpha1.FieldOverrider) error {
 	cur, err := getPointer(obj, o.FieldPath)
 	if err != nil {
@@ -24,20 +27,17 @@ func overrideField(obj map[string]any, o *policyv1alpha1.FieldOverrider) error {
 	if !ok {
 		return &pathError{path: o.FieldPath, err: fmt.Errorf("is %s, want a string holding JSON or YAML", typeName(cur))}
 	}
-	if len(o.JSON) > 0 {
-		doc, err := decodeJSON([]byte(text))
-		if err != nil {
-			return &pathError{path: o.FieldPath, err: fmt.Errorf("the field does not hold JSON: %w", err)}
-		}
+	if len(o.JSON) == 0 && len(o.YAML) == 0 {
+		return nil
+	}
+	if len(o.JSON) > 0 && text != "" {
+		ops := make([]fieldOp, len(o.JSON))
 		for i := range o.JSON {
-			op := &o.JSON[i]
-			if doc, err = patchDocument(doc, op.Operator, op.SubPath, op.Value.Raw); err != nil {
-				return &pathError{path: fmt.Sprintf("%s json[%d] subPath %s", o.FieldPath, i, op.SubPath), err: err}
-			}
+			ops[i] = fieldOp{o.JSON[i].Operator, o.JSON[i].SubPath, o.JSON[i].Value.Raw}
 		}
-		out, err := json.Marshal(doc)
+		out, err := patchJSONText([]byte(text), ops)
 		if err != nil {
-			return &pathError{path: o.FieldPath, err: err}
+			return err.pathError(o.FieldPath, "json", "JSON")
 		}
 		text = string(out)
 	}
@@ -46,21 +46,19 @@ func overrideField(obj map[string]any, o *policyv1alpha1.FieldOverrider) error {
 		if err != nil {
 			return &pathError{path: o.FieldPath, err: fmt.Errorf("the field does not hold YAML: %w", err)}
 		}
-		doc, err := decodeJSON(asJSON)
-		if err != nil {
-			return &pathError{path: o.FieldPath, err: fmt.Errorf("the field does not hold YAML: %w", err)}
-		}
+		ops := make([]fieldOp, len(o.YAML))
 		for i := range o.YAML {
-			op := &o.YAML[i]
-			if doc, err = patchDocument(doc, op.Operator, op.SubPath, op.Value.Raw); err != nil {
-				return &pathError{path: fmt.Sprintf("%s yaml[%d] subPath %s", o.FieldPath, i, op.SubPath), err: err}
-			}
+			ops[i] = fieldOp{o.YAML[i].Operator, o.YAML[i].SubPath, o.YAML[i].Value.Raw}
 		}
-		out, err := yaml.Marshal(doc)
+		out, perr := patchJSONText(asJSON, ops)
+		if perr != nil {
+			return perr.pathError(o.FieldPath, "yaml", "YAML")
+		}
+		back, err := yaml.JSONToYAML(out)
 		if err != nil {
 			return &pathError{path: o.FieldPath, err: err}
 		}
-		text = string(out)
+		text = string(back)
 	}
 	if _, err := patchPointer(obj, policyv1alpha1.OverriderOpReplace, o.FieldPath, text); err != nil {
 		return &pathError{path: o.FieldPath, err: err}
@@ -68,17 +66,52 @@ func overrideField(obj map[string]any, o *policyv1alpha1.FieldOverrider) error {
 	return nil
 }
 
-// patchDocument applies one operation inside an embedded document. Unlike
-// plaintext, the root path is allowed: replacing a whole embedded file is a
-// reasonable thing to ask for.
-func patchDocument(doc any, op policyv1alpha1.OverriderOperator, subPath string, raw []byte) (any, error) {
-	var value any
-	if op != policyv1alpha1.OverriderOpRemove {
-		v, err := decodeJSON(raw)
-		if err != nil {
-			return nil, err
-		}
-		value = v
+// fieldOp is one JSON or YAML patch operation of a fieldOverrider.
+type fieldOp struct {
+	op      policyv1alpha1.OverriderOperator
+	subPath string
+	value   []byte
+}
+
+// fieldError says which operation failed (where is "" when the document
+// itself is the problem).
+type fieldError struct {
+	where string
+	err   error
+}
+
+func (e *fieldError) pathError(fieldPath, list, format string) *pathError {
+	if e.where == "" {
+		return &pathError{path: fieldPath, err: fmt.Errorf("the field does not hold a %s object or array: %w", format, e.err)}
 	}
-	return patchPointer(doc, op, subPath, value)
+	return &pathError{path: fieldPath + " " + list + e.where, err: e.err}
+}
+
+// patchJSONText applies ops to a JSON document held as text and prints the
+// result the way json-patch does. The document must be an object or an
+// array, and so must a value that replaces it at the root.
+func patchJSONText(text []byte, ops []fieldOp) ([]byte, *fieldError) {
+	doc, err := parseOrdered(text)
+	if err != nil {
+		return nil, &fieldError{err: err}
+	}
+	if !isContainer(doc) {
+		return nil, &fieldError{err: fmt.Errorf("it holds %s", typeName(doc))}
+	}
+	for i, op := range ops {
+		where := fmt.Sprintf("[%d] subPath %s", i, op.subPath)
+		var value any
+		if op.op != policyv1alpha1.OverriderOpRemove {
+			if value, err = parseOrdered(op.value); err != nil {
+				return nil, &fieldError{where: where, err: fmt.Errorf("invalid JSON value: %w", err)}
+			}
+			if op.subPath == "" && !isContainer(value) {
+				return nil, &fieldError{where: where, err: fmt.Errorf("the whole document can only become an object or an array, not %s", typeName(value))}
+			}
+		}
+		if doc, err = patchPointer(doc, op.op, op.subPath, value); err != nil {
+			return nil, &fieldError{where: where, err: err}
+		}
+	}
+	return encodeOrdered(doc), nil
 }

@@ -187,6 +187,12 @@ func TestCommandArgsOverrider(t *testing.T) {
 			want: []any{},
 		},
 		{
+			name:      "args remove on a container without args leaves an empty list, as Karmada does",
+			o:         policyv1alpha1.Overriders{ArgsOverrider: []policyv1alpha1.CommandArgsOverrider{{ContainerName: "sidecar", Operator: policyv1alpha1.OverriderOpRemove, Value: []string{"x"}}}},
+			container: 1, field: "args",
+			want: []any{},
+		},
+		{
 			name: "command runs before args inside one rule",
 			o: policyv1alpha1.Overriders{
 				ArgsOverrider:    []policyv1alpha1.CommandArgsOverrider{{ContainerName: "app", Operator: policyv1alpha1.OverriderOpAdd, Value: []string{"--x"}}},
@@ -212,7 +218,7 @@ func TestCommandArgsOverrider(t *testing.T) {
 func TestCommandArgsOverriderIgnoresMissingContainer(t *testing.T) {
 	out, err := applyOne(t, deployment, policyv1alpha1.Overriders{
 		CommandOverrider: []policyv1alpha1.CommandArgsOverrider{{ContainerName: "nope", Operator: policyv1alpha1.OverriderOpAdd, Value: []string{"x"}}},
-		ArgsOverrider:    []policyv1alpha1.CommandArgsOverrider{{ContainerName: "sidecar", Operator: policyv1alpha1.OverriderOpRemove, Value: []string{"x"}}},
+		ArgsOverrider:    []policyv1alpha1.CommandArgsOverrider{{ContainerName: "nope", Operator: policyv1alpha1.OverriderOpRemove, Value: []string{"x"}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +311,10 @@ func TestPlaintextOverrider(t *testing.T) {
 		{"add with - appends to an array", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/finalizers", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`[]`)}, {Path: "/metadata/finalizers/-", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"a"`)}, {Path: "/metadata/finalizers/-", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"b"`)}}, []string{"metadata", "finalizers"}, []any{"a", "b"}},
 		{"remove deletes a key", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/labels/tier", Operator: policyv1alpha1.OverriderOpRemove}}, []string{"metadata", "labels"}, map[string]any{"app": "web"}},
 		{"escaped tokens address keys with / and ~", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/annotations/example.com~1a~0b", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"v"`)}}, []string{"metadata", "annotations", "example.com/a~b"}, "v"},
+		{"an index with a leading zero reads as a number, as json-patch's does", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/finalizers", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`["a","b","c"]`)}, {Path: "/metadata/finalizers/01", Operator: policyv1alpha1.OverriderOpRemove}}, []string{"metadata", "finalizers"}, []any{"a", "c"}},
+		{"a negative index counts from the end", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/finalizers", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`["a","b","c"]`)}, {Path: "/metadata/finalizers/-1", Operator: policyv1alpha1.OverriderOpReplace, Value: raw(`"z"`)}, {Path: "/metadata/finalizers/-3", Operator: policyv1alpha1.OverriderOpRemove}}, []string{"metadata", "finalizers"}, []any{"b", "z"}},
+		{"add at -1 appends and at -2 inserts before the last", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/finalizers", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`["a","c"]`)}, {Path: "/metadata/finalizers/-1", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"d"`)}, {Path: "/metadata/finalizers/-2", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"b"`)}}, []string{"metadata", "finalizers"}, []any{"a", "c", "b", "d"}},
+		{"a ~ not followed by 0 or 1 is an ordinary character", []policyv1alpha1.PlaintextOverrider{{Path: "/metadata/labels/a~2", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"v"`)}}, []string{"metadata", "labels", "a~2"}, "v"},
 		{"operations run in order", []policyv1alpha1.PlaintextOverrider{{Path: "/spec/replicas", Operator: policyv1alpha1.OverriderOpReplace, Value: raw("7")}, {Path: "/spec/replicas", Operator: policyv1alpha1.OverriderOpRemove}, {Path: "/spec/replicas", Operator: policyv1alpha1.OverriderOpAdd, Value: raw("null")}}, []string{"spec", "replicas"}, nil},
 	}
 	for _, tt := range tests {
@@ -332,11 +342,11 @@ func TestPlaintextOverriderErrors(t *testing.T) {
 		{"remove of a missing key", policyv1alpha1.PlaintextOverrider{Path: "/spec/foo", Operator: policyv1alpha1.OverriderOpRemove}, `path /spec/foo: key "foo" not found`},
 		{"add under a missing parent", policyv1alpha1.PlaintextOverrider{Path: "/spec/a/b", Operator: policyv1alpha1.OverriderOpAdd, Value: raw("1")}, `path /spec/a/b: key "a" not found`},
 		{"index out of range", policyv1alpha1.PlaintextOverrider{Path: "/spec/template/spec/containers/5/image", Operator: policyv1alpha1.OverriderOpReplace, Value: raw(`"x"`)}, "index 5 out of range (array length 2)"},
-		{"leading zero index", policyv1alpha1.PlaintextOverrider{Path: "/spec/template/spec/containers/01", Operator: policyv1alpha1.OverriderOpRemove}, `"01" is not an array index`},
+		{"negative index beyond the start", policyv1alpha1.PlaintextOverrider{Path: "/spec/template/spec/containers/-3", Operator: policyv1alpha1.OverriderOpRemove}, "index -3 out of range (array length 2)"},
+		{"index that is not a number", policyv1alpha1.PlaintextOverrider{Path: "/spec/template/spec/containers/x", Operator: policyv1alpha1.OverriderOpRemove}, `"x" is not an array index`},
 		{"descend into a scalar", policyv1alpha1.PlaintextOverrider{Path: "/spec/replicas/x", Operator: policyv1alpha1.OverriderOpAdd, Value: raw("1")}, "cannot add \"x\" in a number"},
 		{"relative path", policyv1alpha1.PlaintextOverrider{Path: "spec/replicas", Operator: policyv1alpha1.OverriderOpAdd, Value: raw("1")}, `must start with "/"`},
 		{"empty path", policyv1alpha1.PlaintextOverrider{Path: "", Operator: policyv1alpha1.OverriderOpAdd, Value: raw("1")}, "path is empty"},
-		{"bad escape", policyv1alpha1.PlaintextOverrider{Path: "/metadata/a~2", Operator: policyv1alpha1.OverriderOpAdd, Value: raw("1")}, `"~" must be followed by 0 or 1`},
 		{"invalid JSON value", policyv1alpha1.PlaintextOverrider{Path: "/spec/replicas", Operator: policyv1alpha1.OverriderOpReplace, Value: raw("{")}, "invalid JSON value"},
 		{"trailing data in value", policyv1alpha1.PlaintextOverrider{Path: "/spec/replicas", Operator: policyv1alpha1.OverriderOpReplace, Value: raw("1 2")}, "trailing data"},
 		{"unknown operator", policyv1alpha1.PlaintextOverrider{Path: "/spec/replicas", Operator: "move", Value: raw("1")}, `unknown operator "move"`},
@@ -374,7 +384,17 @@ func TestFieldOverrider(t *testing.T) {
 				{SubPath: "/features/-", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"c"`)},
 			}},
 			key:  "app.json",
-			want: `{"features":["a","b","c"],"log":{"level":"debug"}}`,
+			want: `{"log":{"level":"debug"},"features":["a","b","c"]}`,
+		},
+		{
+			name: "JSON keeps key order, number spelling and string escapes; new keys go last",
+			o: policyv1alpha1.FieldOverrider{FieldPath: "/data/app.json", JSON: []policyv1alpha1.JSONPatchOperation{
+				{SubPath: "/log", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`{"z": 1.50, "a": "<\u00e9>"}`)},
+				{SubPath: "/added", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`1e3`)},
+				{SubPath: "/features/0", Operator: policyv1alpha1.OverriderOpRemove},
+			}},
+			key:  "app.json",
+			want: `{"log":{"z":1.50,"a":"\u003c\u00e9\u003e"},"features":["b"],"added":1e3}`,
 		},
 		{
 			name: "YAML document stays YAML",
@@ -419,7 +439,7 @@ func TestFieldOverriderErrors(t *testing.T) {
 		{"field is not a string", policyv1alpha1.FieldOverrider{FieldPath: "/metadata", JSON: []policyv1alpha1.JSONPatchOperation{{SubPath: "/a", Operator: policyv1alpha1.OverriderOpRemove}}},
 			"is an object, want a string holding JSON or YAML"},
 		{"field is not JSON", policyv1alpha1.FieldOverrider{FieldPath: "/data/app.yaml", JSON: []policyv1alpha1.JSONPatchOperation{{SubPath: "/a", Operator: policyv1alpha1.OverriderOpRemove}}},
-			"the field does not hold JSON"},
+			"the field does not hold a JSON object or array: invalid character"},
 		{"sub path missing", policyv1alpha1.FieldOverrider{FieldPath: "/data/app.yaml", YAML: []policyv1alpha1.YAMLPatchOperation{{SubPath: "/nope/x", Operator: policyv1alpha1.OverriderOpReplace, Value: raw("1")}}},
 			`path /data/app.yaml yaml[0] subPath /nope/x: key "nope" not found`},
 	}

@@ -1,6 +1,7 @@
 package overrides
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,13 +10,23 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 )
 
-// This file implements the three RFC 6902 operations overriders use (add,
+// This file implements the three JSON patch operations overriders use (add,
 // remove, replace) directly on decoded JSON values. Patching the unstructured
 // map in place avoids marshalling the whole object for every operation and
 // lets errors say exactly which token of the path failed.
+//
+// The rules are the ones Karmada's results come from, not a stricter reading
+// of RFC 6901/6902: Karmada applies plaintext and field patches with
+// github.com/evanphx/json-patch/v5 and reads fieldPath and image predicate
+// paths with a plain walk. So an array index is whatever strconv.Atoi accepts
+// ("01" and "+1" are index 1), patches may count from the end with a negative
+// index, and a "~" not followed by 0 or 1 is an ordinary character.
 
-// splitPointer parses an RFC 6901 JSON pointer into unescaped tokens.
-// "" is the whole document and yields no tokens.
+// unescapeToken undoes "~1" -> "/" and "~0" -> "~", scanning left to right.
+var unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+
+// splitPointer parses a JSON pointer into unescaped tokens. "" is the whole
+// document and yields no tokens.
 func splitPointer(path string) ([]string, error) {
 	if path == "" {
 		return nil, nil
@@ -25,46 +36,51 @@ func splitPointer(path string) ([]string, error) {
 	}
 	tokens := strings.Split(path[1:], "/")
 	for i, t := range tokens {
-		if strings.IndexByte(t, '~') < 0 {
-			continue
+		if strings.IndexByte(t, '~') >= 0 {
+			tokens[i] = unescapeToken.Replace(t)
 		}
-		var b strings.Builder
-		for j := 0; j < len(t); j++ {
-			if t[j] != '~' {
-				b.WriteByte(t[j])
-				continue
-			}
-			if j+1 < len(t) && t[j+1] == '0' {
-				b.WriteByte('~')
-			} else if j+1 < len(t) && t[j+1] == '1' {
-				b.WriteByte('/')
-			} else {
-				return nil, fmt.Errorf("token %q: \"~\" must be followed by 0 or 1", t)
-			}
-			j++
-		}
-		tokens[i] = b.String()
 	}
 	return tokens, nil
 }
 
-// arrayIndex parses an array index token; RFC 6901 forbids leading zeros and
-// signs. n is the array length; allowEnd admits index n (insert at the end).
-func arrayIndex(tok string, n int, allowEnd bool) (int, error) {
-	if tok == "" || (len(tok) > 1 && tok[0] == '0') || tok[0] < '0' || tok[0] > '9' {
-		return 0, fmt.Errorf("%q is not an array index", tok)
-	}
+// indexRule says how an array index token may be written.
+type indexRule int
+
+const (
+	// plainIndex: 0 up to the array length minus one. Reading fieldPath
+	// and predicate paths.
+	plainIndex indexRule = iota
+	// patchIndex: also negative, counting from the end (-1 is the last
+	// element; for add, -1 is the end). Applying patch operations.
+	patchIndex
+)
+
+// arrayIndex parses an array index token for an array of length n. forAdd
+// admits index n (insert at the end) and shifts negative indexes by one more,
+// as json-patch does.
+func arrayIndex(tok string, n int, rule indexRule, forAdd bool) (int, error) {
 	i, err := strconv.Atoi(tok)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not an array index", tok)
 	}
-	if i > n || (i == n && !allowEnd) {
+	size := n
+	if forAdd {
+		size = n + 1
+	}
+	if i < 0 {
+		if rule != patchIndex || i < -size {
+			return 0, fmt.Errorf("index %d out of range (array length %d)", i, n)
+		}
+		i += size
+	}
+	if i >= size {
 		return 0, fmt.Errorf("index %d out of range (array length %d)", i, n)
 	}
 	return i, nil
 }
 
-// getPointer returns the value at path in doc.
+// getPointer returns the value at path in doc, reading array indexes by the
+// plain rule.
 func getPointer(doc any, path string) (any, error) {
 	tokens, err := splitPointer(path)
 	if err != nil {
@@ -72,7 +88,7 @@ func getPointer(doc any, path string) (any, error) {
 	}
 	cur := doc
 	for _, tok := range tokens {
-		cur, err = child(cur, tok)
+		cur, err = child(cur, tok, plainIndex)
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +96,7 @@ func getPointer(doc any, path string) (any, error) {
 	return cur, nil
 }
 
-func child(node any, tok string) (any, error) {
+func child(node any, tok string, rule indexRule) (any, error) {
 	switch n := node.(type) {
 	case map[string]any:
 		v, ok := n[tok]
@@ -88,8 +104,14 @@ func child(node any, tok string) (any, error) {
 			return nil, fmt.Errorf("key %q not found", tok)
 		}
 		return v, nil
+	case *jsonObject:
+		v, ok := n.vals[tok]
+		if !ok {
+			return nil, fmt.Errorf("key %q not found", tok)
+		}
+		return v, nil
 	case []any:
-		i, err := arrayIndex(tok, len(n), false)
+		i, err := arrayIndex(tok, len(n), rule, false)
 		if err != nil {
 			return nil, err
 		}
@@ -99,9 +121,12 @@ func child(node any, tok string) (any, error) {
 	}
 }
 
-// patchPointer applies one operation and returns the new document. Maps are
-// changed in place; arrays may be reallocated, which is why every level writes
-// its child back. value must not be shared with anything else in doc.
+// patchPointer applies one operation and returns the new document. Objects
+// are changed in place; arrays may be reallocated, which is why every level
+// writes its child back. value must not be shared with anything else in doc.
+// doc is either decoded unstructured content (map[string]any, []any,
+// scalars) or an ordered document from parseOrdered; value must be of the
+// same family.
 func patchPointer(doc any, op policyv1alpha1.OverriderOperator, path string, value any) (any, error) {
 	switch op {
 	case policyv1alpha1.OverriderOpAdd, policyv1alpha1.OverriderOpRemove, policyv1alpha1.OverriderOpReplace:
@@ -124,7 +149,7 @@ func patchPointer(doc any, op policyv1alpha1.OverriderOperator, path string, val
 func patchAt(node any, tokens []string, op policyv1alpha1.OverriderOperator, value any) (any, error) {
 	tok := tokens[0]
 	if len(tokens) > 1 {
-		c, err := child(node, tok)
+		c, err := child(node, tok, patchIndex)
 		if err != nil {
 			return nil, err
 		}
@@ -135,8 +160,10 @@ func patchAt(node any, tokens []string, op policyv1alpha1.OverriderOperator, val
 		switch n := node.(type) {
 		case map[string]any:
 			n[tok] = nc
+		case *jsonObject:
+			n.vals[tok] = nc
 		case []any:
-			i, _ := arrayIndex(tok, len(n), false) // validated by child
+			i, _ := arrayIndex(tok, len(n), patchIndex, false) // validated by child
 			n[i] = nc
 		}
 		return node, nil
@@ -160,12 +187,29 @@ func patchAt(node any, tokens []string, op policyv1alpha1.OverriderOperator, val
 			delete(n, tok)
 		}
 		return n, nil
+	case *jsonObject:
+		_, exists := n.vals[tok]
+		switch op {
+		case policyv1alpha1.OverriderOpAdd:
+			n.set(tok, value)
+		case policyv1alpha1.OverriderOpReplace:
+			if !exists {
+				return nil, fmt.Errorf("key %q not found (use add to create it)", tok)
+			}
+			n.vals[tok] = value
+		case policyv1alpha1.OverriderOpRemove:
+			if !exists {
+				return nil, fmt.Errorf("key %q not found", tok)
+			}
+			n.remove(tok)
+		}
+		return n, nil
 	case []any:
 		if op == policyv1alpha1.OverriderOpAdd {
 			if tok == "-" {
 				return append(n, value), nil
 			}
-			i, err := arrayIndex(tok, len(n), true)
+			i, err := arrayIndex(tok, len(n), patchIndex, true)
 			if err != nil {
 				return nil, err
 			}
@@ -174,7 +218,7 @@ func patchAt(node any, tokens []string, op policyv1alpha1.OverriderOperator, val
 			n[i] = value
 			return n, nil
 		}
-		i, err := arrayIndex(tok, len(n), false)
+		i, err := arrayIndex(tok, len(n), patchIndex, false)
 		if err != nil {
 			return nil, err
 		}
@@ -189,10 +233,10 @@ func patchAt(node any, tokens []string, op policyv1alpha1.OverriderOperator, val
 }
 
 func typeName(v any) string {
-	switch v.(type) {
+	switch t := v.(type) {
 	case nil:
 		return "null"
-	case map[string]any:
+	case map[string]any, *jsonObject:
 		return "an object"
 	case []any:
 		return "an array"
@@ -202,6 +246,19 @@ func typeName(v any) string {
 		return "a boolean"
 	case int64, float64, int, int32:
 		return "a number"
+	case json.RawMessage:
+		switch {
+		case len(t) == 0:
+			return "null"
+		case t[0] == '"':
+			return "a string"
+		case t[0] == 't' || t[0] == 'f':
+			return "a boolean"
+		case t[0] == 'n':
+			return "null"
+		default:
+			return "a number"
+		}
 	default:
 		return fmt.Sprintf("%T", v)
 	}
