@@ -1,105 +1,200 @@
 package status
 
 import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
-// GenerationKey is added to a collected member status: the member object's
-// metadata.generation, so the hub can tell whether the member observed its
-// own latest spec.
-const GenerationKey = "generation"
+// Keys the hub adds to a collected member status, next to the object's own
+// .status fields.
+const (
+	// GenerationKey is the member object's metadata.generation, so the hub
+	// can tell whether the member observed its own latest spec.
+	GenerationKey = "generation"
+	// SpecReplicasKey is the member object's spec.replicas (after overrides),
+	// so the hub can tell whether the member is fully rolled out at the size
+	// it was asked for.
+	SpecReplicasKey = "specReplicas"
+)
 
 // CollectStatus is what the hub keeps of a member object's status: its
-// .status plus GenerationKey. nil when the object has neither.
+// .status plus GenerationKey and, for objects with spec.replicas,
+// SpecReplicasKey. nil when the object has none of them.
 func CollectStatus(obj *unstructured.Unstructured) map[string]any {
 	if obj == nil {
 		return nil
 	}
 	st, _, _ := unstructured.NestedMap(obj.Object, "status")
-	if g := obj.GetGeneration(); g > 0 {
+	add := func(k string, v int64) {
 		if st == nil {
 			st = map[string]any{}
 		}
-		st[GenerationKey] = g
+		st[k] = v
+	}
+	if g := obj.GetGeneration(); g > 0 {
+		add(GenerationKey, g)
+	}
+	if r, found, err := unstructured.NestedInt64(obj.Object, "spec", "replicas"); found && err == nil {
+		add(SpecReplicasKey, r)
 	}
 	return st
 }
 
-// Template is what aggregation needs of the hub's resource template.
+// Template is what aggregation needs of the hub's resource template and of
+// its binding.
 type Template struct {
 	Kind       schema.GroupKind
 	Generation int64
+	// Spec is the template's spec (nil if none): aggregation reads
+	// spec.replicas and, for StatefulSets, spec.updateStrategy.
+	Spec map[string]any
 	// Status is the template's current status (nil if none).
 	Status map[string]any
 	// BindingGeneration is the template generation the binding was built
 	// from (spec.resource.generation).
 	BindingGeneration int64
+	// Duplicated: every target cluster runs all of spec.replicas (the
+	// binding's placement has no replicaScheduling, or Duplicated), so the
+	// template reads as one copy; otherwise the replicas are divided and the
+	// members' counters add up to the template's.
+	Duplicated bool
+	// Now stamps conditions that change; a condition that stays as it was
+	// keeps its times, so an unchanged aggregate writes nothing.
+	Now metav1.Time
 }
 
-// replicaFields are summed for each workload kind.
-var replicaFields = map[schema.GroupKind][]string{
-	{Group: "apps", Kind: "Deployment"}:  {"replicas", "readyReplicas", "availableReplicas", "updatedReplicas", "unavailableReplicas"},
-	{Group: "apps", Kind: "StatefulSet"}: {"replicas", "readyReplicas", "availableReplicas", "updatedReplicas", "currentReplicas"},
-	{Group: "apps", Kind: "ReplicaSet"}:  {"replicas", "readyReplicas", "availableReplicas", "fullyLabeledReplicas"},
-	{Group: "apps", Kind: "DaemonSet"}:   {"currentNumberScheduled", "desiredNumberScheduled", "numberAvailable", "numberMisscheduled", "numberReady", "numberUnavailable", "updatedNumberScheduled"},
-	{Group: "batch", Kind: "Job"}:        {"active", "succeeded", "failed", "ready"},
+// Duplicated says whether a binding's placement gives every target cluster
+// all the replicas (Karmada: no replicaScheduling means Duplicated).
+func Duplicated(p *policyv1alpha1.Placement) bool {
+	if p == nil || p.ReplicaScheduling == nil {
+		return true
+	}
+	return p.ReplicaScheduling.ReplicaSchedulingType == policyv1alpha1.ReplicaSchedulingTypeDuplicated
 }
 
-// Aggregate computes the template's status from the per-cluster items. ok is
-// false for kinds it does not aggregate (the template is left alone).
+var (
+	deploymentKind  = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	statefulSetKind = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	replicaSetKind  = schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}
+	daemonSetKind   = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
+	jobKind         = schema.GroupKind{Group: "batch", Kind: "Job"}
+	podKind         = schema.GroupKind{Kind: "Pod"}
+	serviceKind     = schema.GroupKind{Kind: "Service"}
+)
+
+// Aggregated says whether Aggregate writes the status of kind gk.
+func Aggregated(gk schema.GroupKind) bool {
+	switch gk {
+	case deploymentKind, statefulSetKind, replicaSetKind, daemonSetKind, jobKind, podKind, serviceKind:
+		return true
+	}
+	return false
+}
+
+// Aggregate computes the template's status from the per-cluster items (in
+// cluster name order). ok is false for kinds it does not aggregate (the
+// template is left alone).
 //
-// Workload counters are summed. observedGeneration becomes the template's
-// generation only when the binding was built from that generation and every
-// member observed its own latest generation; otherwise the template keeps the
-// value it had, so `kubectl rollout status` waits.
+// The result is made for the tools that judge a workload by its status on
+// the hub (kstatus and so Helm 4 and Flux, kubectl rollout status, Argo CD):
+// it reads as rolled out exactly when the workload is rolled out in every
+// target cluster. Counters are summed over clusters for divided replicas and
+// read as one copy for duplicated ones; conditions are aggregated; see
+// docs/hub-status.md.
 func Aggregate(t Template, items []workv1alpha1.AggregatedStatusItem) (status map[string]any, ok bool) {
-	members := make([]map[string]any, 0, len(items))
+	members := make([]member, 0, len(items))
 	for _, it := range items {
-		members = append(members, rawMap(it))
+		members = append(members, newMember(it))
 	}
-	if fields, found := replicaFields[t.Kind]; found {
-		out := map[string]any{}
-		for _, f := range fields {
-			var sum int64
-			for _, m := range members {
-				sum += num(m, f)
-			}
-			out[f] = sum
-		}
-		if t.Kind.Kind == "Job" {
-			aggregateJob(out, members)
-		}
-		if g, found := t.Status["observedGeneration"]; found {
-			out["observedGeneration"] = g
-		}
-		if t.Kind.Kind != "Job" && allObserved(members) && t.BindingGeneration == t.Generation && len(members) > 0 {
-			out["observedGeneration"] = t.Generation
-		}
-		return out, true
-	}
+	var out any
 	switch t.Kind {
-	case schema.GroupKind{Kind: "Pod"}:
+	case deploymentKind:
+		out = aggregateDeployment(t, members)
+	case statefulSetKind:
+		out = aggregateStatefulSet(t, members)
+	case replicaSetKind:
+		out = aggregateReplicaSet(t, members)
+	case daemonSetKind:
+		out = aggregateDaemonSet(t, members)
+	case jobKind:
+		return aggregateJob(t, members), true
+	case podKind:
 		return aggregatePod(members), true
-	case schema.GroupKind{Kind: "Service"}:
+	case serviceKind:
 		return aggregateService(t.Status, members), true
+	default:
+		return nil, false
 	}
-	return nil, false
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(out)
+	if err != nil {
+		return nil, false // cannot happen for the typed statuses above
+	}
+	return m, true
 }
 
-func rawMap(it workv1alpha1.AggregatedStatusItem) map[string]any {
+// member is one target cluster's reported status.
+type member struct {
+	cluster string
+	// raw is the collected status (nil: none reported yet).
+	raw []byte
+	// fields is raw decoded, for the keys the hub added.
+	fields map[string]any
+}
+
+func newMember(it workv1alpha1.AggregatedStatusItem) member {
+	m := member{cluster: it.ClusterName}
 	if it.Status == nil || len(it.Status.Raw) == 0 {
-		return nil
+		return m
 	}
-	var m map[string]any
-	if err := utiljson.Unmarshal(it.Status.Raw, &m); err != nil {
-		return nil
+	// utiljson keeps integers int64, as in a status read from the hub.
+	if err := utiljson.Unmarshal(it.Status.Raw, &m.fields); err != nil || m.fields == nil {
+		return member{cluster: it.ClusterName}
 	}
+	m.raw = it.Status.Raw
 	return m
+}
+
+func (m member) reported() bool { return m.raw != nil }
+
+// decode reads the member's status into a typed status.
+func (m member) decode(into any) {
+	if m.raw != nil {
+		_ = json.Unmarshal(m.raw, into)
+	}
+}
+
+// observed: the member reported status, and its controller observed the
+// member object's latest generation.
+func (m member) observed() bool {
+	if !m.reported() {
+		return false
+	}
+	if _, found := m.fields["observedGeneration"]; !found {
+		return false
+	}
+	return num(m.fields, "observedGeneration") >= num(m.fields, GenerationKey)
+}
+
+// wanted is the member object's spec.replicas; ok false when not reported.
+func (m member) wanted() (int64, bool) {
+	if _, found := m.fields[SpecReplicasKey]; !found {
+		return 0, false
+	}
+	return num(m.fields, SpecReplicasKey), true
+}
+
+func (m member) notObservedMessage() string {
+	return fmt.Sprintf("cluster %s: generation %d not observed yet (observed %d)", m.cluster, num(m.fields, GenerationKey), num(m.fields, "observedGeneration"))
 }
 
 // num reads an integer field of a JSON-decoded status (float64 after
@@ -118,54 +213,118 @@ func num(m map[string]any, field string) int64 {
 	return 0
 }
 
-// allObserved: every member reported status and observed its generation.
-func allObserved(members []map[string]any) bool {
-	for _, m := range members {
-		if m == nil {
-			return false
-		}
-		if _, found := m["observedGeneration"]; !found {
-			return false
-		}
-		if num(m, "observedGeneration") < num(m, GenerationKey) {
-			return false
-		}
+// specReplicas is the template's spec.replicas, 1 when unset (the API
+// default, and what kstatus assumes).
+func (t Template) specReplicas() int64 {
+	if r, found, err := unstructured.NestedInt64(t.Spec, "replicas"); found && err == nil {
+		return r
 	}
-	return true
+	return 1
 }
 
-// aggregateJob adds the earliest start, and the latest completion once every
-// member completed.
-func aggregateJob(out map[string]any, members []map[string]any) {
-	var start, done string
-	complete := len(members) > 0
+// bindingCurrent: the binding, and so the members, carry the template's
+// current generation.
+func (t Template) bindingCurrent() bool { return t.BindingGeneration == t.Generation }
+
+// observedGeneration is the template's generation once the binding carries
+// it and every member observed its own latest generation; until then the
+// value the template had, so kubectl rollout status, kstatus and Argo CD
+// wait for the new spec to reach every cluster.
+func (t Template) observedGeneration(members []member) int64 {
+	all := len(members) > 0 && t.bindingCurrent()
 	for _, m := range members {
-		if s, _ := m["startTime"].(string); s != "" && (start == "" || s < start) {
-			start = s
+		all = all && m.observed()
+	}
+	if all {
+		return t.Generation
+	}
+	return num(t.Status, "observedGeneration")
+}
+
+// Reasons of aggregated conditions that do not come from a member.
+const (
+	// ReasonNoTargetClusters: the binding has no target clusters yet.
+	ReasonNoTargetClusters = "NoTargetClusters"
+	// ReasonMemberStatusUnknown: a target cluster has not reported the
+	// object's status yet.
+	ReasonMemberStatusUnknown = "MemberStatusUnknown"
+	// ReasonMemberGenerationNotObserved: a member's controller has not
+	// observed the member object's latest spec yet.
+	ReasonMemberGenerationNotObserved = "MemberGenerationNotObserved"
+	// ReasonTemplateNotPropagated: the template changed and the binding does
+	// not carry the change to the members yet.
+	ReasonTemplateNotPropagated = "TemplateNotPropagated"
+)
+
+// condition is a kind-independent condition; each kind converts it to its
+// own condition type.
+type condition struct {
+	Type    string
+	Status  string
+	Reason  string
+	Message string
+}
+
+// memberCondition finds a condition of a typed status by type.
+func memberCondition[C any](conds []C, typ string, get func(C) condition) (condition, bool) {
+	for _, c := range conds {
+		if cc := get(c); cc.Type == typ {
+			return cc, true
 		}
-		c, _ := m["completionTime"].(string)
-		if c == "" {
-			complete = false
-		} else if c > done {
-			done = c
+	}
+	return condition{}, false
+}
+
+// inCluster prefixes a member's condition message with its cluster.
+func inCluster(c condition, cluster string) condition {
+	if c.Message == "" {
+		c.Message = "cluster " + cluster
+	} else {
+		c.Message = fmt.Sprintf("cluster %s: %s", cluster, c.Message)
+	}
+	return c
+}
+
+// stamp gives c its times: lastTransitionTime stays the template's while the
+// condition's status stays, lastUpdateTime while status, reason and message
+// stay; otherwise t.Now.
+func (t Template) stamp(c condition) (transition, update metav1.Time) {
+	transition, update = t.Now, t.Now
+	conds, _, _ := unstructured.NestedSlice(t.Status, "conditions")
+	for _, o := range conds {
+		old, _ := o.(map[string]any)
+		if old == nil || old["type"] != c.Type {
+			continue
 		}
+		if old["status"] != c.Status {
+			return
+		}
+		transition = parseTime(old["lastTransitionTime"], t.Now)
+		if old["reason"] == c.Reason && old["message"] == c.Message {
+			update = parseTime(old["lastUpdateTime"], transition)
+		}
+		return
 	}
-	if start != "" {
-		out["startTime"] = start
+	return
+}
+
+func parseTime(v any, fallback metav1.Time) metav1.Time {
+	s, _ := v.(string)
+	tm, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fallback
 	}
-	if complete {
-		out["completionTime"] = done
-	}
+	return metav1.NewTime(tm)
 }
 
 // aggregatePod: one member's status as is; across several, the phase that
 // describes them all (Failed if any failed, Succeeded or Running if all
 // are, Pending otherwise).
-func aggregatePod(members []map[string]any) map[string]any {
-	if len(members) == 1 && members[0] != nil {
+func aggregatePod(members []member) map[string]any {
+	if len(members) == 1 && members[0].reported() {
 		out := map[string]any{}
-		for k, v := range members[0] {
-			if k != GenerationKey {
+		for k, v := range members[0].fields {
+			if k != GenerationKey && k != SpecReplicasKey {
 				out[k] = v
 			}
 		}
@@ -173,7 +332,7 @@ func aggregatePod(members []map[string]any) map[string]any {
 	}
 	counts := map[string]int{}
 	for _, m := range members {
-		p, _ := m["phase"].(string)
+		p, _ := m.fields["phase"].(string)
 		counts[p]++
 	}
 	phase := "Pending"
@@ -189,10 +348,10 @@ func aggregatePod(members []map[string]any) map[string]any {
 }
 
 // aggregateService merges the members' load balancer ingress points.
-func aggregateService(old map[string]any, members []map[string]any) map[string]any {
+func aggregateService(old map[string]any, members []member) map[string]any {
 	var ingress []any
 	for _, m := range members {
-		lb, _ := m["loadBalancer"].(map[string]any)
+		lb, _ := m.fields["loadBalancer"].(map[string]any)
 		ing, _ := lb["ingress"].([]any)
 		ingress = append(ingress, ing...)
 	}

@@ -162,7 +162,7 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 		return ctrl.Result{}, nil
 	}
 	gk := schema.GroupKind{Group: gv.Group, Kind: ref.Kind}
-	if _, ok := Aggregate(Template{Kind: gk}, nil); !ok {
+	if !Aggregated(gk) {
 		return ctrl.Result{}, nil // a kind without status aggregation
 	}
 	mapping, err := r.mapper.RESTMapping(gk, gv.Version)
@@ -175,7 +175,7 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	cached := &unstructured.Unstructured{}
 	cached.SetGroupVersionKind(gv.WithKind(ref.Kind))
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, cached); err == nil {
-		if _, changed := templateStatus(cached, gk, ref, items); !changed {
+		if _, changed := templateStatus(cached, gk, spec, items); !changed {
 			return ctrl.Result{}, nil
 		}
 	}
@@ -190,7 +190,7 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	next, changed := templateStatus(tmpl, gk, ref, items)
+	next, changed := templateStatus(tmpl, gk, spec, items)
 	if !changed {
 		return ctrl.Result{}, nil
 	}
@@ -209,11 +209,16 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 // templateStatus is the status the template gets from items, and whether
 // that changes it. A template recreated since the binding was built
 // (another UID) is left to its own binding.
-func templateStatus(tmpl *unstructured.Unstructured, gk schema.GroupKind, ref workv1alpha1.ObjectReference, items []workv1alpha1.AggregatedStatusItem) (map[string]any, bool) {
+func templateStatus(tmpl *unstructured.Unstructured, gk schema.GroupKind, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem) (map[string]any, bool) {
+	ref := spec.Resource
 	if ref.UID != "" && tmpl.GetUID() != ref.UID {
 		return nil, false
 	}
 	old, _, _ := unstructured.NestedMap(tmpl.Object, "status")
-	next, _ := Aggregate(Template{Kind: gk, Generation: tmpl.GetGeneration(), Status: old, BindingGeneration: ref.Generation}, items)
+	tspec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
+	next, _ := Aggregate(Template{
+		Kind: gk, Generation: tmpl.GetGeneration(), Spec: tspec, Status: old,
+		BindingGeneration: ref.Generation, Duplicated: Duplicated(spec.Placement), Now: metav1.Now(),
+	}, items)
 	return next, !equality.Semantic.DeepEqual(old, next)
 }
