@@ -112,18 +112,15 @@ func byPreference(a, b candidate) int {
 
 // selectBySpread keeps the candidates the spread constraints allow and
 // records why the others are dropped. need > 0 asks for the selection to hold
-// that many replicas, swapping in roomier clusters when it does not.
+// that many replicas (Karmada passes the wanted replicas for Divided).
 //
-// Karmada selects by cluster (top maxGroups) and by region (best regions
-// first); it leaves zone, provider and label to filtering. We treat every
-// group constraint alike with a greedy that Karmada's cluster case is a
-// special case of:
-//  1. walk clusters best first and take a cluster when it opens a new group
-//     for some constraint still below its maxGroups (each chosen group gets
-//     its best cluster);
-//  2. walk again and fill with the best remaining clusters that open no
-//     group beyond any maxGroups, up to the cluster maxGroups;
-//  3. check every minGroups.
+// Karmada selects by region when a region constraint exists, else by
+// cluster; zone and provider constraints only filter. Those two paths are
+// reproduced exactly (selectByCluster, selectByRegion). Kurator also honours
+// spreadByLabel, maxSkew and the group counts of zone and provider
+// constraints; a placement that uses them (a label constraint, a maxSkew,
+// or a zone/provider constraint with maxGroups or minGroups above 1) goes
+// through selectByGroups, which Karmada has no counterpart for.
 func (rc *requestContext) selectBySpread(cands []candidate, cons []policyv1alpha1.SpreadConstraint, need int64) ([]candidate, error) {
 	s := rc.snap
 	// Candidates without a value for some constraint belong to no group.
@@ -145,14 +142,175 @@ func (rc *requestContext) selectBySpread(cands []candidate, cons []policyv1alpha
 	slices.SortFunc(cands, byPreference)
 
 	clusterMin, clusterMax := 1, math.MaxInt
-	var groups []groupIndex
+	var region *policyv1alpha1.SpreadConstraint
+	extended := false
 	for i := range cons {
 		sc := &cons[i]
-		if sc.SpreadByLabel == "" && sc.SpreadByField == policyv1alpha1.SpreadByFieldCluster {
+		switch {
+		case sc.SpreadByLabel != "" || sc.MaxSkew != nil:
+			extended = true
+		case sc.SpreadByField == policyv1alpha1.SpreadByFieldCluster:
 			clusterMin = max(sc.MinGroups, 1)
 			if sc.MaxGroups > 0 {
 				clusterMax = sc.MaxGroups
 			}
+		case sc.SpreadByField == policyv1alpha1.SpreadByFieldRegion:
+			region = sc
+		default: // zone, provider
+			extended = extended || sc.MaxGroups > 0 || sc.MinGroups > 1
+		}
+	}
+
+	var selected []bool
+	var err error
+	switch {
+	case extended:
+		selected, err = rc.selectByGroups(cands, cons, clusterMin, clusterMax, need)
+	case region != nil:
+		selected, err = rc.selectByRegion(cands, region, clusterMin, clusterMax)
+	default:
+		selected, err = rc.selectByCluster(cands, clusterMin, clusterMax, need)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := cands[:0]
+	for i, c := range cands {
+		if selected[i] {
+			out = append(out, c)
+		} else {
+			rc.reasons[c.idx] = reasonNotSelected
+		}
+	}
+	return out, nil
+}
+
+// selectByCluster is Karmada's spread by cluster: the best min(n, maxGroups)
+// clusters in preference order; when they cannot hold need replicas, walk
+// the selection from its last (least preferred) place to its first and
+// put in each place the roomiest unselected cluster that is roomier than
+// the one there, until the selection holds need.
+func (rc *requestContext) selectByCluster(cands []candidate, clusterMin, clusterMax int, need int64) ([]bool, error) {
+	if len(cands) < clusterMin {
+		return nil, rc.unschedulable(fmt.Sprintf("spread by cluster needs at least %d clusters and %d fit", clusterMin, len(cands)))
+	}
+	n := min(len(cands), clusterMax)
+	selected := make([]bool, len(cands))
+	if need <= 0 {
+		for i := 0; i < n; i++ {
+			selected[i] = true
+		}
+		return selected, nil
+	}
+	// pick[p] is the candidate in place p; rest holds the others in
+	// preference order, and a cluster swapped out takes its swap partner's
+	// place there (as in Karmada, which matters for later ties).
+	pick := make([]int, n)
+	rest := make([]int, 0, len(cands)-n)
+	var have int64
+	for i := range cands {
+		if i < n {
+			pick[i] = i
+			have += int64(cands[i].avail)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	for p := n - 1; p >= 0 && have < need; p-- {
+		best, room := -1, cands[pick[p]].avail
+		for j, r := range rest {
+			if cands[r].avail > room {
+				best, room = j, cands[r].avail
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		have += int64(cands[rest[best]].avail) - int64(cands[pick[p]].avail)
+		pick[p], rest[best] = rest[best], pick[p]
+	}
+	if have < need {
+		return nil, rc.unschedulable(fmt.Sprintf("spread by cluster selects %d clusters and no %d of them can hold %d replicas (at most %d)", n, n, need, have))
+	}
+	for _, i := range pick {
+		selected[i] = true
+	}
+	return selected, nil
+}
+
+// selectByRegion is Karmada's spread by region: score every region, search
+// the sets of regions (between the region min and max groups) whose clusters
+// number at least the cluster minGroups, take the best-scored set, preferring
+// a smaller set that the best one starts with; then take each chosen
+// region's best cluster and fill up to the cluster maxGroups with the best
+// remaining clusters of those regions. It does not look at capacity; the
+// division says when the selection cannot hold the replicas.
+func (rc *requestContext) selectByRegion(cands []candidate, sc *policyv1alpha1.SpreadConstraint, clusterMin, clusterMax int) ([]bool, error) {
+	s := rc.snap
+	// Regions in order of their best cluster; members in preference order.
+	var regions []regionGroup
+	index := map[string]int{}
+	for i := range cands {
+		name := s.clusters[cands[i].idx].region
+		g, ok := index[name]
+		if !ok {
+			g = len(regions)
+			index[name] = g
+			regions = append(regions, regionGroup{name: name})
+		}
+		regions[g].members = append(regions[g].members, i)
+	}
+	if len(regions) < sc.MinGroups {
+		return nil, rc.unschedulable(fmt.Sprintf("spread by region needs at least %d regions and %d fit", sc.MinGroups, len(regions)))
+	}
+	for g := range regions {
+		regions[g].score = rc.regionScore(cands, regions[g].members, sc.MinGroups, clusterMin)
+	}
+	maxRegions := sc.MaxGroups
+	if maxRegions <= 0 {
+		maxRegions = len(regions)
+	}
+	chosen := selectRegionSet(regions, sc.MinGroups, maxRegions, clusterMin)
+	if chosen == nil {
+		return nil, rc.unschedulable(fmt.Sprintf("spread by region: no set of %d to %d regions has the %d clusters spread by cluster needs", sc.MinGroups, maxRegions, clusterMin))
+	}
+
+	selected := make([]bool, len(cands))
+	var spare []int
+	total := 0
+	for _, g := range chosen {
+		m := regions[g].members
+		selected[m[0]] = true
+		spare = append(spare, m[1:]...)
+		total += len(m)
+	}
+	// Karmada takes one cluster per region even beyond the cluster
+	// maxGroups, then fills to min(clusters in the regions, maxGroups).
+	if fill := min(total, clusterMax) - len(chosen); fill > 0 {
+		slices.SortFunc(spare, func(a, b int) int { return byPreference(cands[a], cands[b]) })
+		for _, i := range spare[:fill] {
+			selected[i] = true
+		}
+	}
+	return selected, nil
+}
+
+// selectByGroups is Kurator's selection for placements that group by label
+// or bound zone/provider groups (Karmada ignores those counts). It is a
+// greedy that reduces to Karmada's choice in simple cases:
+//  1. walk clusters best first and take a cluster when it opens a new group
+//     for some constraint still below its maxGroups (each chosen group gets
+//     its best cluster);
+//  2. walk again and fill with the best remaining clusters that open no
+//     group beyond any maxGroups, up to the cluster maxGroups;
+//  3. swap in roomier clusters while the selection cannot hold need;
+//  4. check every minGroups.
+func (rc *requestContext) selectByGroups(cands []candidate, cons []policyv1alpha1.SpreadConstraint, clusterMin, clusterMax int, need int64) ([]bool, error) {
+	s := rc.snap
+	var groups []groupIndex
+	for i := range cons {
+		sc := &cons[i]
+		if sc.SpreadByLabel == "" && sc.SpreadByField == policyv1alpha1.SpreadByFieldCluster {
 			continue
 		}
 		groups = append(groups, newGroupIndex(s, sc, cands))
@@ -194,15 +352,13 @@ func (rc *requestContext) selectBySpread(cands []candidate, cons []policyv1alpha
 	}
 
 	n := 0
-	if len(groups) > 0 {
-		for i := range cands {
-			if n == clusterMax {
-				break
-			}
-			if o, b := opens(i); o && !b {
-				take(i)
-				n++
-			}
+	for i := range cands {
+		if n == clusterMax {
+			break
+		}
+		if o, b := opens(i); o && !b {
+			take(i)
+			n++
 		}
 	}
 	for i := range cands {
@@ -227,16 +383,7 @@ func (rc *requestContext) selectBySpread(cands []candidate, cons []policyv1alpha
 			return nil, rc.unschedulable(fmt.Sprintf("spread by %s needs at least %d groups and %d fit", spreadName(groups[g].sc), groups[g].sc.MinGroups, distinct[g]))
 		}
 	}
-
-	out := cands[:0]
-	for i, c := range cands {
-		if selected[i] {
-			out = append(out, c)
-		} else {
-			rc.reasons[c.idx] = reasonNotSelected
-		}
-	}
-	return out, nil
+	return selected, nil
 }
 
 // swapForCapacity replaces selected clusters with roomier unselected ones

@@ -63,11 +63,11 @@ func TestScheduleSpreadConstraints(t *testing.T) {
 			want:     "a:2",
 		},
 		{
-			name:     "by region maxGroups 2 takes the two best regions and all their clusters (Duplicated)",
+			name:     "by region minGroups 1 maxGroups 2 takes one region, equal scores by name, with all its clusters (Duplicated)",
 			clusters: world,
 			req:      Request{Replicas: 1, PerReplica: cpuReq, Placement: spreadPlacement(nil, byField("region", 1, 2))},
-			want:     "eu-1:1 eu-2:1 us-1:1 us-2:1",
-			excluded: map[string]string{"ap-1": reasonNotSelected},
+			want:     "ap-1:1 ap-2:1",
+			excluded: map[string]string{"eu-1": reasonNotSelected, "us-1": reasonNotSelected},
 		},
 		{
 			name:     "by region maxGroups 3 with cluster maxGroups 3 takes each region's best cluster",
@@ -79,7 +79,7 @@ func TestScheduleSpreadConstraints(t *testing.T) {
 			name:     "by region minGroups 4 with three regions is unschedulable",
 			clusters: world,
 			req:      Request{Replicas: 1, Placement: spreadPlacement(nil, byField("region", 4, 0))},
-			wantErr:  "spread by region needs at least 4 groups and 3 fit",
+			wantErr:  "spread by region needs at least 4 regions and 3 fit",
 		},
 		{
 			name:     "by provider maxGroups 1 keeps the provider of the roomiest cluster",
@@ -139,19 +139,20 @@ func TestScheduleSpreadConstraints(t *testing.T) {
 }
 
 func TestSwapForCapacityKeepsGroups(t *testing.T) {
-	// Regions eu (roomy) and us (small); the selection must keep two
-	// regions, so the swap stays inside us.
+	// Zones eu (roomy) and us (small), bounded to two zones: Kurator's own
+	// group selection (Karmada ignores zone counts). The selection must keep
+	// two zones, so the swap stays inside us.
 	clusters := []Cluster{
-		mkCluster("eu-1", regionOpt("eu"), roomOpt(10)),
-		mkCluster("eu-2", regionOpt("eu"), roomOpt(9)),
-		mkCluster("us-1", regionOpt("us"), roomOpt(1)),
-		mkCluster("us-2", regionOpt("us"), roomOpt(3)),
+		mkCluster("eu-1", zonesOpt("eu"), roomOpt(10)),
+		mkCluster("eu-2", zonesOpt("eu"), roomOpt(9)),
+		mkCluster("us-1", zonesOpt("us"), roomOpt(1)),
+		mkCluster("us-2", zonesOpt("us"), roomOpt(3)),
 	}
 	snap, err := NewSnapshot(clusters, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := Request{Resource: deployment("app"), Replicas: 13, PerReplica: cpuReq, Placement: spreadPlacement(dynamicWeights(), byField("region", 2, 2), byField("cluster", 1, 2))}
+	req := Request{Resource: deployment("app"), Replicas: 13, PerReplica: cpuReq, Placement: spreadPlacement(dynamicWeights(), byField("zone", 2, 2), byField("cluster", 1, 2))}
 	res, err := Schedule(snap, req)
 	if err != nil {
 		t.Fatalf("Schedule: %v", err)

@@ -1,0 +1,154 @@
+package scheduler
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// regionGroup is one region's candidates for spread by region.
+type regionGroup struct {
+	name    string
+	members []int // candidate indexes, in preference order
+	score   int64
+}
+
+// groupScoreUnit makes capacity outweigh the cluster scores (0..100 per
+// cluster in Karmada) when regions are compared.
+const groupScoreUnit = 1000
+
+// regionScore is Karmada's group score.
+//
+// Duplicated: the number of clusters that can hold every replica, in units
+// of 1000, plus their average cluster score. (Karmada divides by that number
+// even when it is 0; such a region scores 0 here.)
+//
+// Divided: a region is asked to hold ceil(replicas / region minGroups) over
+// at least max(cluster minGroups, region minGroups) of its best clusters.
+// If it can, it scores that target in units of 1000 plus the average score
+// of the clusters used; if not, what it can hold in units of 1000 plus the
+// average score of all its clusters.
+func (rc *requestContext) regionScore(cands []candidate, members []int, regionMin, clusterMin int) int64 {
+	wanted := int64(rc.req.Replicas)
+	if rc.mode == modeDuplicated {
+		var valid, scores int64
+		for _, i := range members {
+			if int64(cands[i].avail) >= wanted {
+				valid++
+				scores += cands[i].score
+			}
+		}
+		if valid == 0 {
+			return 0
+		}
+		return valid*groupScoreUnit + scores/valid
+	}
+
+	minGroups := int64(max(regionMin, 1))
+	target := (wanted + minGroups - 1) / minGroups
+	need := int64(max(clusterMin, regionMin))
+	var room, scores, used int64
+	for _, i := range members {
+		room += int64(cands[i].avail)
+		scores += cands[i].score
+		used++
+		if used >= need && room >= target {
+			break
+		}
+	}
+	if room < target {
+		return room*groupScoreUnit + scores/int64(len(members))
+	}
+	return target*groupScoreUnit + scores/used
+}
+
+// regionPath is one feasible set of regions found by the search.
+type regionPath struct {
+	id      int
+	regions []int // indexes into the region list, best score first
+	score   int64
+	members int64
+}
+
+// maxRegionSearch bounds the region-set search. Karmada's search has no
+// bound; at this many steps (hundreds of regions with a large minGroups)
+// the best set found so far is kept instead of stalling the scheduler.
+const maxRegionSearch = 1 << 20
+
+// selectRegionSet is Karmada's region-set search. Regions are visited by
+// cluster count ascending, then score descending, then name; a depth-first
+// search extends a set with later regions until it holds at least target
+// clusters with between minRegions and maxRegions regions, which records the
+// set and stops extending it. The best set has the highest total score, then
+// the most clusters, then was found first; but when a smaller set is the
+// start of the best one (both ordered by score, then name), the smaller one
+// wins. It returns nil when no set is feasible.
+func selectRegionSet(regions []regionGroup, minRegions, maxRegions, target int) []int {
+	order := make([]int, len(regions))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ra, rb := &regions[a], &regions[b]
+		if c := cmp.Compare(len(ra.members), len(rb.members)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(rb.score, ra.score); c != 0 {
+			return c
+		}
+		return strings.Compare(ra.name, rb.name)
+	})
+	byScore := func(a, b int) int {
+		if c := cmp.Compare(regions[b].score, regions[a].score); c != 0 {
+			return c
+		}
+		return strings.Compare(regions[a].name, regions[b].name)
+	}
+
+	var paths []regionPath
+	var stack []int
+	steps := 0
+	var dfs func(sum, begin int)
+	dfs = func(sum, begin int) {
+		steps++
+		if sum >= target && len(stack) >= minRegions && len(stack) <= maxRegions {
+			p := regionPath{id: len(paths), regions: slices.Clone(stack)}
+			for _, g := range p.regions {
+				p.score += regions[g].score
+				p.members += int64(len(regions[g].members))
+			}
+			slices.SortFunc(p.regions, byScore)
+			paths = append(paths, p)
+			return
+		}
+		if len(stack) >= maxRegions {
+			return
+		}
+		for i := begin; i < len(order) && steps < maxRegionSearch; i++ {
+			stack = append(stack, order[i])
+			dfs(sum+len(regions[order[i]].members), i+1)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	dfs(0, 0)
+	if len(paths) == 0 {
+		return nil
+	}
+
+	slices.SortFunc(paths, func(a, b regionPath) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.members, a.members); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	best := paths[0]
+	for _, p := range paths[1:] {
+		if len(p.regions) < len(best.regions) && slices.Equal(best.regions[:len(p.regions)], p.regions) {
+			best = p
+		}
+	}
+	return best.regions
+}
