@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +25,23 @@ type Process struct {
 	Log    string   `json:"log"`
 	Bin    string   `json:"bin"`
 	Args   []string `json:"args"`
+}
+
+// CheckBinaries returns an error naming the pinned binaries a fleet needs
+// (and the extra ones the caller needs, e.g. kubectl) that are missing in
+// dir, and how to build them; nil when all are there.
+func CheckBinaries(dir string, extra ...string) error {
+	var missing []string
+	for _, b := range append(slices.Clone(requiredBinaries), extra...) {
+		if st, err := os.Stat(filepath.Join(dir, b)); err != nil || st.IsDir() {
+			missing = append(missing, b)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("Kubernetes components missing in %s: %s; build them once with `make k8s` (or hack/k8s/build.sh %s), about 20 minutes cold",
+			dir, strings.Join(missing, ", "), dir)
+	}
+	return nil
 }
 
 // startProcess starts bin with args in its own session so it keeps running
@@ -76,17 +95,30 @@ func stopProcess(pid int, marker string, grace time.Duration) error {
 	if !alive(pid, marker) {
 		return nil
 	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("signal pid %d: %w", pid, err)
+	if err := signal(pid, syscall.SIGTERM); err != nil {
+		return err
 	}
 	if waitGone(pid, marker, grace) {
 		return nil
 	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("kill pid %d: %w", pid, err)
+	if err := signal(pid, syscall.SIGKILL); err != nil {
+		return err
 	}
 	if !waitGone(pid, marker, 10*time.Second) {
 		return fmt.Errorf("pid %d did not exit after SIGKILL", pid)
+	}
+	return nil
+}
+
+// signal sends sig to pid, which must be a single process: pid 0 and
+// negative pids address process groups (0 is the caller's own), 1 is init.
+// A process that exited meanwhile (ESRCH) is not an error.
+func signal(pid int, sig syscall.Signal) error {
+	if pid <= 1 {
+		return fmt.Errorf("refusing to send %s to pid %d: not a single fleet process", sig, pid)
+	}
+	if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("send %s to pid %d: %w", sig, pid, err)
 	}
 	return nil
 }

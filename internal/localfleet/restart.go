@@ -4,18 +4,66 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
-// Stop stops one process of the fleet, e.g. "cluster-frankfurt/kube-apiserver",
-// to simulate an outage. The state keeps it, so Status shows it down and
-// Restart brings it back.
-func (s *State) Stop(name string) error {
+// running returns the recorded process called name, or an error naming it
+// when the fleet has no such process or recorded no pid that may be
+// signalled. A pid of 0 or below would signal a whole process group (kill(0)
+// is the caller's own group), 1 is init: neither is ever a fleet process.
+func (s *State) running(name string) (Process, error) {
 	p, ok := s.Process(name)
 	if !ok {
-		return fmt.Errorf("fleet %s has no process %q (see `kurator status`)", s.Name, name)
+		return Process{}, fmt.Errorf("fleet %s has no process %q (see `kurator status`)", s.Name, name)
 	}
-	return stopProcess(p.PID, s.StateDir, 10*time.Second)
+	if p.PID <= 1 {
+		return Process{}, fmt.Errorf("fleet %s: process %s has no valid pid recorded (%d); refusing to signal it (see %s)", s.Name, name, p.PID, filepath.Join(s.StateDir, stateFile))
+	}
+	return p, nil
+}
+
+// Alive reports whether the named process of the fleet runs (false when the
+// fleet has no such process).
+func (s *State) Alive(name string) bool {
+	p, err := s.running(name)
+	return err == nil && alive(p.PID, s.StateDir)
+}
+
+// Kill sends SIGKILL to one running process of the fleet, e.g.
+// "cluster-frankfurt/kube-apiserver", as in a crash, and returns once it
+// has exited. It fails, naming the process, when the fleet has no such
+// process or it is not running. Restart brings it back.
+func (s *State) Kill(name string) error {
+	p, err := s.running(name)
+	if err != nil {
+		return err
+	}
+	if !alive(p.PID, s.StateDir) {
+		return fmt.Errorf("kill %s: pid %d is not running (see `kurator status`)", name, p.PID)
+	}
+	if err := signal(p.PID, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill %s: %w", name, err)
+	}
+	if !waitGone(p.PID, s.StateDir, 10*time.Second) {
+		return fmt.Errorf("kill %s: pid %d still runs 10s after SIGKILL", name, p.PID)
+	}
+	return nil
+}
+
+// Stop stops one process of the fleet gracefully (SIGTERM, then SIGKILL
+// after 10 s), e.g. "cluster-frankfurt/kube-apiserver", to simulate an
+// outage. A process that is not running is left alone. The state keeps it,
+// so Status shows it down and Restart brings it back.
+func (s *State) Stop(name string) error {
+	p, err := s.running(name)
+	if err != nil {
+		return err
+	}
+	if err := stopProcess(p.PID, s.StateDir, 10*time.Second); err != nil {
+		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	return nil
 }
 
 // Restart starts a stopped process of the fleet again with its recorded
@@ -70,11 +118,10 @@ var memberControllers = []string{"kube-controller-manager", "kube-scheduler", "k
 // had been down for 50 s, until it was restarted.
 func (s *State) RestartCluster(ctx context.Context, cluster string, stopWithParent bool) error {
 	api := cluster + "/kube-apiserver"
-	p, ok := s.Process(api)
-	if !ok {
-		return fmt.Errorf("fleet %s has no cluster %q (see `kurator status`)", s.Name, cluster)
+	if _, err := s.running(api); err != nil {
+		return fmt.Errorf("restart cluster %s: %w", cluster, err)
 	}
-	if !alive(p.PID, s.StateDir) {
+	if !s.Alive(api) {
 		if err := s.Restart(ctx, api, stopWithParent); err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 		return nil, err
 	}
 	cfg.StateDir = abs
-	if err := checkBinaries(cfg.BinDir); err != nil {
+	if err := CheckBinaries(cfg.BinDir); err != nil {
 		return nil, err
 	}
 	if cfg.ManagerBinary != "" {
@@ -88,20 +88,6 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 		return nil, err
 	}
 	return l.state, nil
-}
-
-func checkBinaries(dir string) error {
-	var missing []string
-	for _, b := range requiredBinaries {
-		if st, err := os.Stat(filepath.Join(dir, b)); err != nil || st.IsDir() {
-			missing = append(missing, b)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("Kubernetes components missing in %s: %s; build them once with `make k8s` (or hack/k8s/build.sh %s), about 20 minutes cold",
-			dir, strings.Join(missing, ", "), dir)
-	}
-	return nil
 }
 
 func (l *launcher) up(ctx context.Context) error {

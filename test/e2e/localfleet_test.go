@@ -3,15 +3,18 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
@@ -73,8 +76,9 @@ func TestUpOnRunningFleetIsANoOp(t *testing.T) {
 
 // The issue's acceptance: a Deployment of 3 replicas becomes 3/3 ready in a
 // member; then that member's kube-apiserver is killed and `kurator status`
-// reports it down. This test runs last because it breaks the member.
-func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
+// reports it down; restarted, the member still has the Deployment. The
+// member is whole again when the test ends, however it ends.
+func TestDeploymentReadyThenAPIServerDown(t *testing.T) {
 	const member = "cluster-hangzhou"
 	cs := clientFor(t, member)
 	ctx := context.Background()
@@ -94,6 +98,12 @@ func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
 	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		// Runs after the member is back (cleanups run last in, first out).
+		if err := clientFor(t, member).AppsV1().Deployments("default").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete deployment web: %v", err)
+		}
+	})
 	fleettest.Eventually(t, 90*time.Second, "deployment web 3/3 ready", func() error {
 		d, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
@@ -115,23 +125,21 @@ func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
 		}
 	}
 
-	statusLine := regexp.MustCompile(`(?m)^` + member + `/kube-apiserver\s+\d+\s+\d+\s+(\S+)`)
-	if m := statusLine.FindStringSubmatch(kurator(t, "status", "--state-dir", fleet.StateDir)); m == nil || m[1] != "ok" {
-		t.Fatalf("before the kill, status should show the apiserver ok, got %v", m)
+	if got := apiserverStatus(t, member); got != "ok" {
+		t.Fatalf("before the kill, status should show the apiserver ok, got %q", got)
 	}
-
-	p, ok := fleet.Process(member + "/kube-apiserver")
-	if !ok {
-		t.Fatal("no apiserver process recorded")
-	}
-	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	fleettest.Kill(t, fleet, member+"/kube-apiserver", func(t *testing.T) {
+		fleettest.Eventually(t, 30*time.Second, member+" apiserver ok again", func() error {
+			if got := apiserverStatus(t, member); got != "ok" {
+				return fmt.Errorf("status %q", got)
+			}
+			return nil
+		})
+	})
 	fleettest.Eventually(t, 30*time.Second, "status reports the killed apiserver down", func() error {
 		out := kurator(t, "status", "--state-dir", fleet.StateDir)
-		m := statusLine.FindStringSubmatch(out)
-		if m == nil || m[1] != "down" {
-			return fmt.Errorf("status line: %v\n%s", m, out)
+		if got := apiserverStatus(t, member); got != "down" {
+			return fmt.Errorf("status %q:\n%s", got, out)
 		}
 		if !strings.Contains(out, "process not running") {
 			return fmt.Errorf("status does not say why:\n%s", out)
@@ -139,51 +147,80 @@ func TestZZDeploymentReadyThenAPIServerDown(t *testing.T) {
 		return nil
 	})
 	// The other member is untouched.
-	other := regexp.MustCompile(`(?m)^cluster-shanghai/kube-apiserver\s+\d+\s+\d+\s+ok`)
-	if out := kurator(t, "status", "--state-dir", fleet.StateDir); !other.MatchString(out) {
-		t.Fatalf("cluster-shanghai should still be ok:\n%s", out)
+	if got := apiserverStatus(t, "cluster-shanghai"); got != "ok" {
+		t.Fatalf("cluster-shanghai should still be ok, got %q", got)
 	}
 
 	// Restarting brings the member back with its data: the Deployment is still there.
 	if err := fleet.Restart(ctx, member+"/kube-apiserver", true); err != nil {
 		t.Fatal(err)
 	}
-	if m := statusLine.FindStringSubmatch(kurator(t, "status", "--state-dir", fleet.StateDir)); m == nil || m[1] != "ok" {
-		t.Fatalf("after restart, status should show the apiserver ok, got %v", m)
+	if got := apiserverStatus(t, member); got != "ok" {
+		t.Fatalf("after restart, status should show the apiserver ok, got %q", got)
 	}
 	cs = clientFor(t, member)
 	if d, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{}); err != nil || *d.Spec.Replicas != 3 {
 		t.Fatalf("deployment after restart: %v", err)
 	}
-	// Leave the member broken for the next test.
-	if err := fleet.Stop(member + "/kube-apiserver"); err != nil {
-		t.Fatal(err)
+}
+
+// apiserverStatus is the HEALTH column of `kurator status` for a cluster's
+// kube-apiserver ("ok", "down", ...), or "" when the row is missing.
+func apiserverStatus(t *testing.T, cluster string) string {
+	t.Helper()
+	row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(cluster) + `/kube-apiserver\s+\d+\s+\d+\s+(\S+)`)
+	if m := row.FindStringSubmatch(kurator(t, "status", "--state-dir", fleet.StateDir)); m != nil {
+		return m[1]
 	}
+	return ""
 }
 
 // After a crash (one process gone), up cleans the stale state and starts a
-// fresh fleet. Runs after the test that kills an apiserver.
-func TestZZZUpAfterCrashStartsAFreshFleet(t *testing.T) {
-	old := fleet
-	if old.Running() {
-		t.Fatal("fleet should be broken by the previous test")
+// fresh fleet. The test crashes a small fleet of its own.
+func TestUpAfterCrashStartsAFreshFleet(t *testing.T) {
+	cfg := localfleet.Config{
+		Name: "e2e-crash", Members: localfleet.DefaultMembers()[:1], NodesPerMember: 1,
+		StateDir: filepath.Join(t.TempDir(), "fleet"), StopWithParent: true,
 	}
+	ctx := context.Background()
 	var out bytes.Buffer
-	st, err := localfleet.Up(context.Background(), localfleet.Config{
-		Name: "e2e", Members: localfleet.DefaultMembers()[:2], NodesPerMember: 2,
-		StateDir: old.StateDir, StopWithParent: true,
-	}, &out)
+	old, err := localfleet.Up(ctx, cfg, &out)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	t.Cleanup(func() {
+		if err := localfleet.Down(cfg.StateDir, false, io.Discard); err != nil && !errors.Is(err, localfleet.ErrNoFleet) {
+			t.Errorf("down: %v", err)
+		}
+	})
+	const crashed = "cluster-hangzhou/kube-scheduler"
+	if err := old.Kill(crashed); err != nil {
+		t.Fatal(err)
+	}
+	if old.Running() {
+		t.Fatalf("the fleet still counts as running with %s killed", crashed)
+	}
+
+	out.Reset()
+	st, err := localfleet.Up(ctx, cfg, &out)
 	if err != nil {
 		t.Fatalf("up on stale state: %v\n%s", err, out.String())
 	}
-	fleet = st
 	if !strings.Contains(out.String(), "stale state") {
 		t.Errorf("up should say it found stale state:\n%s", out.String())
 	}
 	for _, p := range old.Processes {
-		if p2, _ := st.Process(p.Name); p2.PID == p.PID {
+		if p2, ok := st.Process(p.Name); !ok {
+			t.Errorf("the fresh fleet lacks %s", p.Name)
+		} else if p2.PID == p.PID {
 			t.Errorf("%s kept its old pid %d", p.Name, p.PID)
 		}
 	}
-	TestMembersHaveReadyFakeNodes(t)
+	if !st.Running() {
+		t.Error("the fresh fleet does not run every process")
+	}
+	out2 := fleettest.Kubectl(t, st, "", "--context", "cluster-hangzhou", "get", "nodes", "--no-headers")
+	if f := strings.Fields(out2); len(f) < 2 || f[1] != "Ready" || strings.Count(strings.TrimSpace(out2), "\n") != 0 {
+		t.Errorf("the fresh fleet's member should have 1 Ready node:\n%s", out2)
+	}
 }

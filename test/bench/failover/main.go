@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -138,8 +137,7 @@ func (b *bench) once(ctx context.Context, name string, toleration time.Duration)
 		return sample{}, fmt.Errorf("%s never ran 4:3:3: %w", name, err)
 	}
 
-	p, _ := b.fleet.Process(victim + "/kube-apiserver")
-	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+	if err := b.fleet.Kill(victim + "/kube-apiserver"); err != nil {
 		return sample{}, err
 	}
 	kill := time.Now()
