@@ -182,9 +182,14 @@ func TaskDone(t *workv1alpha1.GracefulEvictionTask, placementHealthy bool, now t
 // cluster applied, Healthy and, for workloads that report readyReplicas, with
 // at least the cluster's share of replicas ready. If not, it says what is
 // missing.
+//
+// Scheduled for its current generation: the Scheduled condition is True and
+// either was set at this generation or the scheduler has looked at this
+// generation since (schedulerObservedGeneration) and found nothing to
+// schedule, as after a task ended while another one goes on.
 func PlacementHealthy(generation int64, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) (bool, string) {
 	c := meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled)
-	if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != generation {
+	if c == nil || c.Status != metav1.ConditionTrue || (c.ObservedGeneration != generation && status.SchedulerObservedGeneration != generation) {
 		return false, "not yet scheduled to its new clusters"
 	}
 	if len(spec.Clusters) == 0 {

@@ -156,17 +156,23 @@ func TestPlacementHealthy(t *testing.T) {
 		return workv1alpha1.AggregatedStatusItem{ClusterName: cluster, Applied: true, Health: health, Status: &runtime.RawExtension{Raw: []byte(status)}}
 	}
 	spec := &workv1alpha1.ResourceBindingSpec{Replicas: 10, Clusters: []workv1alpha1.TargetCluster{{Name: "hz", Replicas: 6}, {Name: "sh", Replicas: 4}}}
+	unscheduled := metav1.Condition{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionFalse, ObservedGeneration: 5}
 	cases := []struct {
 		name       string
 		generation int64
 		conds      []metav1.Condition
+		observed   int64 // status.schedulerObservedGeneration
 		items      []workv1alpha1.AggregatedStatusItem
 		want       bool
 		wantWhy    string
 	}{
+		{name: "scheduled earlier, and the scheduler found nothing to schedule at this generation: healthy", generation: 5, conds: []metav1.Condition{scheduled}, observed: 5,
+			items: []workv1alpha1.AggregatedStatusItem{item("hz", "Healthy", `{"readyReplicas":6}`), item("sh", "Healthy", `{"readyReplicas":4}`)}, want: true},
+		{name: "the scheduler saw this generation but could not schedule it: not healthy", generation: 5, conds: []metav1.Condition{unscheduled}, observed: 5,
+			items: []workv1alpha1.AggregatedStatusItem{item("hz", "Healthy", `{"readyReplicas":6}`), item("sh", "Healthy", `{"readyReplicas":4}`)}, wantWhy: "not yet scheduled"},
 		{name: "all ready", generation: 4, conds: []metav1.Condition{scheduled},
 			items: []workv1alpha1.AggregatedStatusItem{item("hz", "Healthy", `{"replicas":6,"readyReplicas":6}`), item("sh", "Healthy", `{"readyReplicas":4}`)}, want: true},
-		{name: "schedule not caught up with the eviction", generation: 5, conds: []metav1.Condition{scheduled},
+		{name: "schedule not caught up with the eviction: not healthy", generation: 5, observed: 4, conds: []metav1.Condition{scheduled},
 			items: []workv1alpha1.AggregatedStatusItem{item("hz", "Healthy", `{"readyReplicas":6}`), item("sh", "Healthy", `{"readyReplicas":4}`)}, wantWhy: "not yet scheduled"},
 		{name: "stale healthy status with fewer ready than the new share", generation: 4, conds: []metav1.Condition{scheduled},
 			items: []workv1alpha1.AggregatedStatusItem{item("hz", "Healthy", `{"replicas":4,"readyReplicas":4}`), item("sh", "Healthy", `{"readyReplicas":4}`)}, wantWhy: "4 of 6 replicas are ready in hz"},
@@ -179,7 +185,7 @@ func TestPlacementHealthy(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, why := PlacementHealthy(tc.generation, spec, &workv1alpha1.ResourceBindingStatus{Conditions: tc.conds, AggregatedStatus: tc.items})
+			got, why := PlacementHealthy(tc.generation, spec, &workv1alpha1.ResourceBindingStatus{Conditions: tc.conds, SchedulerObservedGeneration: tc.observed, AggregatedStatus: tc.items})
 			if got != tc.want || !strings.Contains(why, tc.wantWhy) {
 				t.Errorf("got %v %q, want %v %q", got, why, tc.want, tc.wantWhy)
 			}

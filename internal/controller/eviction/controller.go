@@ -5,6 +5,12 @@
 // package only reads the binding, the clusters and what it remembers, calls
 // Decide, and writes the binding, events and metrics.
 //
+// It writes only what failover owns: the binding's targets and graceful
+// eviction tasks (spec) and its Failover condition. Whether the binding
+// needs scheduling after that is the scheduling controller's to decide from
+// the binding itself; its fields (schedulerObservedGeneration and the
+// others) are left to it.
+//
 // What it keeps between rounds, in memory: since when each application has
 // been Unhealthy in each cluster (lost on a restart, which only ever delays
 // an application failover), and the fleet-wide eviction rate limit, which
@@ -227,7 +233,6 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 
 	if d.Spec != nil {
-		before := b.DeepCopyObject().(client.Object)
 		*spec = *d.Spec
 		if err := r.client.Update(ctx, b); err != nil {
 			return reconcile.Result{}, err
@@ -238,9 +243,6 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 		for _, e := range d.Ended {
 			r.recorder.Eventf(b, nil, corev1.EventTypeNormal, "EvictionCompleted", "Evict", "%s", e.Message)
-		}
-		if err := r.keepScheduled(ctx, before, b, d); err != nil {
-			return reconcile.Result{}, err
 		}
 	}
 	if err := r.setCondition(ctx, b, d); err != nil {
@@ -307,24 +309,6 @@ func (r *Reconciler) dryRun(ctx context.Context, after *workv1alpha1.ResourceBin
 		return err
 	}
 	return nil
-}
-
-// keepScheduled tells the scheduler that ending eviction tasks needs no new
-// schedule: if the previous generation was scheduled, so is the new one.
-// Without it the binding would look unscheduled after a manager restart and
-// be scheduled again, and static weights would divide its replicas over the
-// cluster it has just left.
-func (r *Reconciler) keepScheduled(ctx context.Context, before, b client.Object, d failover.Decision) error {
-	_, old := workv1alpha1.BindingParts(before)
-	_, status := workv1alpha1.BindingParts(b)
-	if len(d.Evict) > 0 || len(d.Ended) == 0 || old.SchedulerObservedGeneration != before.GetGeneration() {
-		return nil
-	}
-	// No lock: the status controller writes this binding's status often,
-	// and the scheduler would write the same value.
-	base := b.DeepCopyObject().(client.Object)
-	status.SchedulerObservedGeneration = b.GetGeneration()
-	return client.IgnoreNotFound(r.client.Status().Patch(ctx, b, client.MergeFrom(base)))
 }
 
 // setCondition writes the Failover condition the round decided, and
