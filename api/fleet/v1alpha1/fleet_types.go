@@ -96,7 +96,7 @@ type FleetPlacement struct {
 	// a policy's spreadConstraints.
 	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:validation:XValidation:rule="self.map(c, has(c.spreadByLabel) ? 'label ' + c.spreadByLabel : (has(c.spreadByField) ? c.spreadByField : 'cluster')).distinct().size() == self.size()",message="each spreadByField and each spreadByLabel may appear in one constraint only (a constraint with neither is spreadByField cluster); merge the duplicate constraints"
-	// +kubebuilder:validation:XValidation:rule="!self.exists(c, has(c.spreadByField) && c.spreadByField != 'cluster' && !has(c.maxSkew)) || self.exists(c, !has(c.spreadByLabel) && (!has(c.spreadByField) || c.spreadByField == 'cluster'))",message="a spreadByField region, zone or provider constraint needs a cluster constraint too (it says how many clusters to pick); add {spreadByField: cluster, maxGroups: N} or set maxSkew on the constraint"
+	// +kubebuilder:validation:XValidation:rule="!self.exists(c, has(c.spreadByField) && c.spreadByField in ['region', 'zone', 'provider'] && !has(c.maxSkew)) || self.exists(c, !has(c.spreadByLabel) && (!has(c.spreadByField) || c.spreadByField == 'cluster'))",message="a spreadByField region, zone or provider constraint needs a cluster constraint too (it says how many clusters to pick); add {spreadByField: cluster, maxGroups: N} or set maxSkew on the constraint"
 	// +optional
 	SpreadConstraints []policyv1alpha1.SpreadConstraint `json:"spreadConstraints,omitempty"`
 

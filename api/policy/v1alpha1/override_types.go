@@ -208,8 +208,9 @@ type CommandArgsOverrider struct {
 	// +kubebuilder:validation:XValidation:rule="self != ''",message="containerName must name the container whose command or args change"
 	// +kubebuilder:validation:XValidation:rule="self == '' || !format.dns1123Label().validate(self).hasValue()",message="containerName must be a container name: lower-case letters, digits and '-', at most 63 characters"
 	ContainerName string `json:"containerName"`
-	// Operator: add appends, remove deletes every equal entry.
-	// +kubebuilder:validation:Enum=add;remove
+	// Operator: add appends, remove deletes every equal entry. (The enum of
+	// OverriderOperator also allows replace; this rule narrows it.)
+	// +kubebuilder:validation:XValidation:rule="self in ['add', 'remove']",message="operator must be add or remove; command and args entries are added or removed, not replaced"
 	Operator OverriderOperator `json:"operator"`
 	// Value lists the entries.
 	// +optional

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kurator-go/kurator/config/crd"
+	"github.com/kurator-go/kurator/config/crd/validation/admissioncases"
 )
 
 const seedDir = "../../../api/testdata/seeds"
@@ -259,6 +260,46 @@ status:
 			}
 			msg := errs.ToAggregate().Error()
 			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+// TestAdmissionCases runs the shared admission table offline; the e2e test
+// test/e2e/admission sends the same objects to a real hub.
+func TestAdmissionCases(t *testing.T) {
+	cases, err := admissioncases.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, tc := range cases {
+		if tc.Refused() {
+			refused++
+		}
+	}
+	if refused < 50 {
+		t.Errorf("%d refused cases in admissioncases/cases.yaml, want at least 50", refused)
+	}
+	v := newValidator(t)
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			u := parse(t, []byte(tc.Object))
+			errs := v.Validate(context.Background(), u)
+			if !tc.Refused() {
+				if len(errs) > 0 {
+					t.Fatalf("want accepted, got %v", errs.ToAggregate())
+				}
+				return
+			}
+			if len(errs) == 0 {
+				t.Fatalf("want refused with %q, got accepted", tc.Want)
+			}
+			msg := errs.ToAggregate().Error()
+			for _, w := range tc.Want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q lacks %q", msg, w)
 				}
