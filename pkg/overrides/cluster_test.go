@@ -40,8 +40,9 @@ func TestClusterInfoSelectedBy(t *testing.T) {
 		{"zone NotIn with no overlap", field("zone", corev1.NodeSelectorOpNotIn, "eu-1a"), hz, true},
 		{"zone Exists", field("zone", corev1.NodeSelectorOpExists), hz, true},
 		{"zone DoesNotExist", field("zone", corev1.NodeSelectorOpDoesNotExist), hz, false},
-		{"unknown field key never matches", field("rack", corev1.NodeSelectorOpExists), hz, false},
-		{"Gt is not defined for fields", field("region", corev1.NodeSelectorOpGt, "1"), hz, false},
+		{"Exists on a field key the cluster lacks fails", field("rack", corev1.NodeSelectorOpExists), hz, false},
+		{"DoesNotExist on a field key the cluster lacks holds", field("rack", corev1.NodeSelectorOpDoesNotExist), hz, true},
+		{"Gt on a non-numeric region fails", field("region", corev1.NodeSelectorOpGt, "1"), hz, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
