@@ -293,7 +293,9 @@ func TestKarmadaGetMatchingOverridePolicies(t *testing.T) {
 			{Path: "/metadata/annotations", Operator: policyv1alpha1.OverriderOpAdd, Value: raw(`"` + v + `"`)}}}
 	}
 	overriders1, overriders2, overriders3 := annotations("foo: bar"), annotations("aaa: bbb"), annotations("hello: world")
-	names := func(n ...string) *policyv1alpha1.ClusterAffinity { return &policyv1alpha1.ClusterAffinity{ClusterNames: n} }
+	names := func(n ...string) *policyv1alpha1.ClusterAffinity {
+		return &policyv1alpha1.ClusterAffinity{ClusterNames: n}
+	}
 	// High implicit priority: selects the Deployment by name.
 	overridePolicy1 := policyv1alpha1.OverridePolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "overridePolicy1"},
 		Spec: policyv1alpha1.OverrideSpec{
