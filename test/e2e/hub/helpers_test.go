@@ -36,6 +36,15 @@ func seed(t *testing.T, name string) string {
 	return string(data)
 }
 
+// hubDeleteAfter deletes the objects of yaml from the hub when the test
+// ends, so that the next test finds none of them.
+func hubDeleteAfter(t *testing.T, yaml string) {
+	t.Helper()
+	t.Cleanup(func() {
+		kubectl(t, yaml, "--context", localfleet.HubName, "delete", "--ignore-not-found", "--wait=true", "-f", "-")
+	})
+}
+
 func kurator(t *testing.T, args ...string) string {
 	t.Helper()
 	return fleettest.Kurator(t, fleet, args...)
@@ -65,7 +74,8 @@ func deployment(cluster, namespace, name string) (*appsv1.Deployment, error) {
 }
 
 // wantReady waits until the Deployment in every listed cluster has exactly
-// the given spec replicas, all of them ready, and no other cluster has it.
+// the given spec replicas, all of them ready, and every other member
+// answers that it does not have it.
 func wantReady(t *testing.T, name string, want map[string]int32) {
 	t.Helper()
 	eventually(t, 90*time.Second, fmt.Sprintf("deployment %s placed as %v", name, want), func() error {
@@ -73,9 +83,10 @@ func wantReady(t *testing.T, name string, want map[string]int32) {
 			d, err := deployment(m.Name, "default", name)
 			n, wanted := want[m.Name]
 			switch {
-			case !wanted && err == nil:
-				return fmt.Errorf("%s still has %s", m.Name, name)
 			case !wanted:
+				if err := fleettest.Absent("deployment "+name, err); err != nil {
+					return fmt.Errorf("%s: %v", m.Name, err)
+				}
 				continue
 			case err != nil:
 				return fmt.Errorf("%s: %v", m.Name, err)

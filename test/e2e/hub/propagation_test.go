@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
 // Seed 001, section 4.2, verbatim: nginx with 10 replicas at 60:40 runs 6 in
@@ -20,6 +21,7 @@ func TestSeedNginxPropagation(t *testing.T) {
 	hub := []string{"--context", localfleet.HubName}
 	begin := time.Now()
 	hubApply(t, seed(t, "001-nginx-deployment-and-pp.yaml"))
+	hubDeleteAfter(t, seed(t, "001-nginx-deployment-and-pp.yaml"))
 	wantReady(t, "nginx", map[string]int32{"cluster-hangzhou": 6, "cluster-shanghai": 4})
 	t.Logf("seed nginx 6/4 ready in the members %s after kubectl apply", time.Since(begin).Round(time.Millisecond))
 
@@ -121,7 +123,9 @@ spec:
 // and its --region flags.
 func TestSeedCrossCloudOverrides(t *testing.T) {
 	hubApply(t, seed(t, "001-op-cross-cloud-config.yaml"))
+	hubDeleteAfter(t, seed(t, "001-op-cross-cloud-config.yaml"))
 	hubApply(t, globalApp)
+	hubDeleteAfter(t, globalApp)
 	want := map[string]struct{ image, args string }{
 		"cluster-hangzhou":  {"registry.cn-hangzhou.aliyuncs.com/company/global-app:1.4.2", "/app --region=asia-east"},
 		"cluster-frankfurt": {"registry.eu-central.example.com/company/global-app:1.4.2", "/app --region=eu-central --compliance=gdpr"},
@@ -139,9 +143,12 @@ func TestSeedCrossCloudOverrides(t *testing.T) {
 			return nil
 		})
 	}
-	if _, err := deployment("cluster-shanghai", "default", "global-app"); err == nil {
-		t.Error("cluster-shanghai is not selected but got global-app")
-	}
+	// Not selected: cluster-shanghai answers that it has no global-app, and
+	// still does a while after the others got theirs.
+	fleettest.Consistently(t, 5*time.Second, "cluster-shanghai, not selected, has no global-app", func() error {
+		_, err := deployment("cluster-shanghai", "default", "global-app")
+		return fleettest.Absent("deployment global-app", err)
+	})
 }
 
 const configAndService = `apiVersion: v1
@@ -185,6 +192,7 @@ spec:
 // A Service and a ConfigMap selected by a policy appear in every selected member.
 func TestServiceAndConfigMapEverywhere(t *testing.T) {
 	hubApply(t, configAndService)
+	hubDeleteAfter(t, configAndService)
 	ctx := context.Background()
 	for _, m := range fleet.Members {
 		cs := clientFor(t, m.Name)

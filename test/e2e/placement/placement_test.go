@@ -28,6 +28,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/binding"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
 const (
@@ -326,11 +327,9 @@ func TestCrossCloudOverride(t *testing.T) {
 			return nil
 		})
 	}
-	eventually(t, "shanghai is not a target", func(ctx context.Context) error {
-		if _, err := workObjects(ctx, shanghai, rb); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("shanghai Work: %v", err)
-		}
-		return nil
+	fleettest.Consistently(t, 3*time.Second, "shanghai is not a target", func() error {
+		_, err := workObjects(context.Background(), shanghai, rb)
+		return fleettest.Absent("the Work of "+rb.String()+" in "+shanghai, err)
 	})
 	remove(t, app)
 	eventually(t, "template deleted: binding and Works gone", gone(rb))
@@ -396,85 +395,6 @@ func TestConfigMapAndService(t *testing.T) {
 	eventually(t, "policy deleted: the Service is unclaimed", gone(svcBinding))
 }
 
-// TestPropagationLatency measures, one Deployment at a time, the time from
-// creating the template to its Works being present in both clusters.
-func TestPropagationLatency(t *testing.T) {
-	const n = 30
-	pp := &policyv1alpha1.PropagationPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "latency"},
-		Spec: policyv1alpha1.PropagationSpec{
-			ResourceSelectors: []policyv1alpha1.ResourceSelector{{
-				APIVersion: "apps/v1", Kind: "Deployment",
-				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"bench": "latency"}},
-			}},
-			Placement: policyv1alpha1.Placement{
-				ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{hangzhou, shanghai}},
-				ReplicaScheduling: &policyv1alpha1.ReplicaSchedulingStrategy{
-					ReplicaSchedulingType:     policyv1alpha1.ReplicaSchedulingTypeDivided,
-					ReplicaDivisionPreference: policyv1alpha1.ReplicaDivisionPreferenceWeighted,
-				},
-			},
-		},
-	}
-	create(t, pp)
-	t.Cleanup(func() { remove(t, pp) })
-	var took, bound, scheduled []time.Duration
-	for i := range n {
-		name := fmt.Sprintf("latency-%02d", i)
-		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name, Labels: map[string]string{"bench": "latency"}},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](4),
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx:1.25"}}},
-				},
-			},
-		}
-		b := types.NamespacedName{Namespace: "default", Name: name + "-deployment"}
-		start := time.Now()
-		create(t, d)
-		deadline := start.Add(timeout)
-		var seenBinding, seenScheduled bool
-		for {
-			var rb workv1alpha1.ResourceBinding
-			if err := hub.Get(context.Background(), b, &rb); err == nil {
-				if !seenBinding {
-					seenBinding = true
-					bound = append(bound, time.Since(start))
-				}
-				if !seenScheduled && len(rb.Spec.Clusters) > 0 {
-					seenScheduled = true
-					scheduled = append(scheduled, time.Since(start))
-				}
-			}
-			_, e1 := workObjects(context.Background(), hangzhou, b)
-			_, e2 := workObjects(context.Background(), shanghai, b)
-			if e1 == nil && e2 == nil {
-				took = append(took, time.Since(start))
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: Works not present within %s: %v / %v", name, timeout, e1, e2)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-		t.Cleanup(func() { remove(t, d) })
-	}
-	for _, phase := range []struct {
-		name string
-		d    []time.Duration
-	}{{"binding created", bound}, {"binding scheduled", scheduled}, {"Works present in 2 clusters", took}} {
-		if len(phase.d) == 0 {
-			continue // seen only together with the Works (polling is coarse)
-		}
-		slices.Sort(phase.d)
-		t.Logf("template create -> %s (%d Deployments one at a time): p50 %s, p90 %s, max %s", phase.name, len(phase.d),
-			phase.d[len(phase.d)/2].Round(time.Millisecond), phase.d[len(phase.d)*9/10].Round(time.Millisecond), phase.d[len(phase.d)-1].Round(time.Millisecond))
-	}
-}
-
 // condition waits for a binding's condition to have the status and reason.
 func condition(b types.NamespacedName, typ string, status metav1.ConditionStatus, reason string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
@@ -532,9 +452,10 @@ func TestConditions(t *testing.T) {
 	eventually(t, "unschedulable", condition(lonelyRB, workv1alpha1.ConditionScheduled, metav1.ConditionFalse, workv1alpha1.ReasonNoClusterFit))
 	eventually(t, "scheduled", condition(brokenRB, workv1alpha1.ConditionScheduled, metav1.ConditionTrue, workv1alpha1.ReasonSuccess))
 	eventually(t, "override failed", condition(brokenRB, binding.ConditionWorksRendered, metav1.ConditionFalse, binding.ReasonOverrideFailed))
-	if _, err := workObjects(context.Background(), hangzhou, brokenRB); !apierrors.IsNotFound(err) {
-		t.Fatalf("a Work was written despite the failed override: %v", err)
-	}
+	fleettest.Consistently(t, 3*time.Second, "no Work while the override fails", func() error {
+		_, err := workObjects(context.Background(), hangzhou, brokenRB)
+		return fleettest.Absent("the Work of "+brokenRB.String()+" in "+hangzhou, err)
+	})
 	remove(t, badOverride)
 	eventually(t, "override removed: rendered", condition(brokenRB, binding.ConditionWorksRendered, metav1.ConditionTrue, binding.ReasonRendered))
 	eventually(t, "override removed: Work present", func(ctx context.Context) error {
