@@ -3,6 +3,7 @@ package plan
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,6 +26,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/config/crd/validation"
 	"github.com/kurator-go/kurator/pkg/workload"
 )
 
@@ -41,8 +44,10 @@ var ourGroups = map[string]bool{
 //
 //	NAME: document N (Kind name): field.path: what is wrong
 //
-// with N counted from 1. Our own kinds are decoded strictly: unknown and
-// duplicate fields are errors.
+// with N counted from 1. Our own kinds are decoded strictly (unknown and
+// duplicate fields are errors) and then pass the hub's admission check
+// (config/crd/validation: the CRDs' schemas and CEL rules), so plan refuses
+// what the hub would refuse, with the hub's message.
 func Parse(name string, data []byte) (*Input, error) {
 	in := &Input{}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
@@ -149,7 +154,36 @@ func (in *Input) addTyped(data []byte, gvk schema.GroupVersionKind, where string
 		}
 		return fmt.Errorf("%s: %s", where, strings.Join(msgs, "; "))
 	}
+	if err := admit(data, gvk); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
 	return in.file(obj, gvk, where)
+}
+
+// hubAdmission is the offline copy of the hub's admission check, built once
+// (compiling the CRDs' CEL rules takes a few hundred milliseconds).
+var hubAdmission = sync.OnceValues(validation.New)
+
+// admit checks one object of our groups as the hub's kube-apiserver would on
+// create, and returns the hub's field errors. Kinds without a CRD (the list
+// kinds) are left to the strict decoding above.
+func admit(data []byte, gvk schema.GroupVersionKind) error {
+	v, err := hubAdmission()
+	if err != nil {
+		return fmt.Errorf("load the hub's admission check: %w", err)
+	}
+	if !v.Handles(gvk) {
+		return nil
+	}
+	var m map[string]any
+	// Whole numbers as int64, as the apiserver decodes a request body.
+	if err := utiljson.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	if errs := v.Validate(context.Background(), &unstructured.Unstructured{Object: m}); len(errs) > 0 {
+		return fmt.Errorf("the hub would refuse it: %w", errs.ToAggregate())
+	}
+	return nil
 }
 
 // file defaults a decoded object of our groups and appends it to its list.

@@ -69,7 +69,7 @@ type ClusterPropagationPolicyList struct {
 // The validation markers below make the hub's kube-apiserver refuse what
 // Karmada's webhook refuses (and a little more, listed in README); the same
 // CRDs back the offline check of `kurator plan` (config/crd/validation).
-// +kubebuilder:validation:XValidation:rule="!has(self.preemption) || self.preemption != 'Always' || self.resourceSelectors.all(s, has(s.name) && s.name != '')",fieldPath=".resourceSelectors",message="with preemption Always every resource selector needs a name (a selector by labels could take resources from other policies); set resourceSelectors[].name or use preemption: Never"
+// +kubebuilder:validation:XValidation:rule="!has(self.preemption) || self.preemption != 'Always' || self.resourceSelectors.all(s, has(s.name) && s.name.size() > 0)",fieldPath=".resourceSelectors",message="with preemption Always every resource selector needs a name (a selector by labels could take resources from other policies); set resourceSelectors[].name or use preemption: Never"
 type PropagationSpec struct {
 	// ResourceSelectors select the resource templates this policy propagates:
 	// at least one, at most 256.
