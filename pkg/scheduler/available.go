@@ -19,9 +19,8 @@ func quantityValue(name corev1.ResourceName, q resource.Quantity) int64 {
 // replicaRequest is a per-replica request resolved against the snapshot's
 // resource columns, computed once per binding.
 type replicaRequest struct {
-	unlimited bool // no request at all: capacity is not a constraint
-	cols      []int
-	amounts   []int64
+	cols    []int
+	amounts []int64
 	// absent is true when a requested resource appears in no cluster's
 	// allocatable, so no cluster can fit a replica.
 	absent  bool
@@ -46,31 +45,28 @@ func newReplicaRequest(s *Snapshot, perReplica corev1.ResourceList) replicaReque
 		rr.cols = append(rr.cols, col)
 		rr.amounts = append(rr.amounts, v)
 	}
-	rr.unlimited = len(rr.cols) == 0 && !rr.absent
 	return rr
 }
 
-// rawAvailable is how many more replicas cluster ci can start: the minimum
-// over requested resources of free/request, and the free pod slots.
-// Unlimited requests return wanted; the result never exceeds MaxInt32.
-func (rr *replicaRequest) rawAvailable(ci *clusterInfo, wanted int32) int32 {
-	if rr.unlimited {
-		return wanted
-	}
-	if rr.absent || !ci.hasSummary {
+// rawAvailable is how many more replicas cluster ci can start, like
+// Karmada's general estimator: the free pod slots (allocatable − allocated
+// − allocating pods; none when the summary does not list pods), bounded by
+// free/request for every requested resource. A cluster without a resource
+// summary has room for none, whatever the request; a workload that
+// requests nothing is bounded by pod slots alone. The result never exceeds
+// MaxInt32.
+func (rr *replicaRequest) rawAvailable(ci *clusterInfo) int32 {
+	if !ci.hasSummary || rr.absent || rr.podsCol < 0 || ci.missing[rr.podsCol] {
 		return 0
 	}
-	best := int64(math.MaxInt32)
-	if rr.podsCol >= 0 && !ci.missing[rr.podsCol] {
-		best = min(best, ci.free[rr.podsCol])
-	}
+	best := ci.free[rr.podsCol]
 	for i, col := range rr.cols {
 		if ci.missing[col] {
 			return 0
 		}
 		best = min(best, ci.free[col]/rr.amounts[i])
 	}
-	return int32(max(best, 0))
+	return int32(min(max(best, 0), math.MaxInt32))
 }
 
 // addReplicas adds without overflowing int32.

@@ -14,7 +14,6 @@ func TestAvailableReplicas(t *testing.T) {
 		name    string
 		cluster Cluster
 		request corev1.ResourceList
-		wanted  int32
 		want    int32
 	}{
 		{
@@ -60,14 +59,24 @@ func TestAvailableReplicas(t *testing.T) {
 			want:    0,
 		},
 		{
-			name:    "no request means unlimited: the wanted replicas",
+			name:    "no request is bounded by free pod slots alone",
+			cluster: mkCluster("c", resourcesOpt(rl("cpu", "1", "pods", "10"), rl("pods", "4"), nil)),
+			want:    6,
+		},
+		{
+			name:    "no request on a cluster without a resource summary has room for 0",
 			cluster: mkCluster("c"),
-			wanted:  42,
-			want:    42,
+			want:    0,
+		},
+		{
+			name:    "a summary without pods has room for 0 (Karmada counts missing pods as none)",
+			cluster: mkCluster("c", resourcesOpt(rl("cpu", "10"), nil, nil)),
+			request: rl("cpu", "1"),
+			want:    0,
 		},
 		{
 			name:    "huge free capacity is capped at MaxInt32",
-			cluster: mkCluster("c", resourcesOpt(rl("memory", "1Pi"), nil, nil)),
+			cluster: mkCluster("c", resourcesOpt(rl("memory", "1Pi", "pods", "1Pi"), nil, nil)),
 			request: rl("memory", "1"),
 			want:    math.MaxInt32,
 		},
@@ -79,7 +88,7 @@ func TestAvailableReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			rr := newReplicaRequest(snap, tc.request)
-			if got := rr.rawAvailable(&snap.clusters[0], tc.wanted); got != tc.want {
+			if got := rr.rawAvailable(&snap.clusters[0]); got != tc.want {
 				t.Errorf("available = %d, want %d", got, tc.want)
 			}
 		})

@@ -115,7 +115,8 @@ func TestScheduleDynamicWeights(t *testing.T) {
 	runScheduleCases(t, []scheduleCase{
 		{name: "first schedule divides by available replicas 6:3:1", clusters: room(6, 3, 1), req: Request{Replicas: 10, PerReplica: cpuReq, Placement: dyn}, want: "a:6 b:3 c:1"},
 		{name: "first schedule hands seats out by Webster: room 10:10:5 for 4 gives 2/1/1", clusters: room(10, 10, 5), req: Request{Replicas: 4, PerReplica: cpuReq, Placement: dyn}, want: "a:2 b:1 c:1"},
-		{name: "no request means unlimited room: an even split", clusters: room(0, 0, 0), req: Request{Replicas: 9, Placement: dyn}, want: "a:3 b:3 c:3"},
+		{name: "no request is bounded by pod slots alone (1000 each): an even split", clusters: room(0, 0, 0), req: Request{Replicas: 9, Placement: dyn}, want: "a:3 b:3 c:3"},
+		{name: "no request on clusters without a resource summary is unschedulable (Karmada)", clusters: []Cluster{mkCluster("a"), mkCluster("b")}, req: Request{Replicas: 2, Placement: dyn}, wantErr: "2 replicas are needed and the selected clusters have room for 0"},
 		{
 			name:     "scale up adds the missing replicas by room to the previous result",
 			clusters: room(4, 0, 0),

@@ -38,8 +38,8 @@ type Request struct {
 	// Replicas wanted in total; 0 for resources without replicas (they are
 	// placed by name, every target with 0 replicas).
 	Replicas int32
-	// PerReplica is one replica's resource request; empty means capacity
-	// does not limit the binding.
+	// PerReplica is one replica's resource request; empty means only free
+	// pod slots limit the binding (Karmada's general estimator).
 	PerReplica corev1.ResourceList
 	// Placement from the winning policy; nil means everywhere, Duplicated.
 	Placement *policyv1alpha1.Placement
@@ -255,12 +255,8 @@ func (rc *requestContext) scheduleWith(aff *policyv1alpha1.ClusterAffinity, term
 		c := cands[i].idx
 		cands[i].score = rc.score(c)
 		cands[i].prev = max(rc.prev[c], 0)
-		cands[i].raw = rc.request.rawAvailable(&s.clusters[c], wanted)
-		if rc.request.unlimited {
-			cands[i].avail = wanted
-		} else {
-			cands[i].avail = addReplicas(cands[i].raw, cands[i].prev)
-		}
+		cands[i].raw = rc.request.rawAvailable(&s.clusters[c])
+		cands[i].avail = addReplicas(cands[i].raw, cands[i].prev)
 	}
 
 	// Spread. Karmada ignores spread constraints for static weights: the
