@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -25,6 +26,11 @@ const (
 	// so the hub can tell whether the member is fully rolled out at the size
 	// it was asked for.
 	SpecReplicasKey = "specReplicas"
+	// AppliedGenerationKey is the generation of the Work whose apply the
+	// collected member object reflects (the Work's Applied condition when
+	// the status was collected), so the hub never takes a status collected
+	// before the latest apply for the latest spec's.
+	AppliedGenerationKey = "appliedWorkGeneration"
 )
 
 // CollectStatus is what the hub keeps of a member object's status: its
@@ -50,6 +56,35 @@ func CollectStatus(obj *unstructured.Unstructured) map[string]any {
 	return st
 }
 
+// StampApplied adds AppliedGenerationKey to a status collected for work:
+// the generation its Applied condition is True at, if it is.
+func StampApplied(st map[string]any, work *workv1alpha1.Work) map[string]any {
+	c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied)
+	if st == nil || c == nil || c.Status != metav1.ConditionTrue {
+		return st
+	}
+	st[AppliedGenerationKey] = c.ObservedGeneration
+	return st
+}
+
+// WorkState is what aggregation needs of one target's Work.
+type WorkState struct {
+	// Generation is the Work's metadata.generation.
+	Generation int64
+	// AppliedGeneration is the generation its Applied condition is True
+	// at (0 when it is not True).
+	AppliedGeneration int64
+}
+
+// WorkStateOf reads a Work's WorkState.
+func WorkStateOf(work *workv1alpha1.Work) WorkState {
+	ws := WorkState{Generation: work.Generation}
+	if c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied); c != nil && c.Status == metav1.ConditionTrue {
+		ws.AppliedGeneration = c.ObservedGeneration
+	}
+	return ws
+}
+
 // Template is what aggregation needs of the hub's resource template and of
 // its binding.
 type Template struct {
@@ -68,6 +103,14 @@ type Template struct {
 	// template reads as one copy; otherwise the replicas are divided and the
 	// members' counters add up to the template's.
 	Duplicated bool
+	// WorksStale: the binding's Works are not rendered from its current
+	// spec yet (its WorksRendered condition is behind), so no member can
+	// be current.
+	WorksStale bool
+	// Works are the targets' Works by cluster. A member is current only
+	// when its Work's latest generation is applied and its status was
+	// collected after that apply. nil: not checked (callers without Works).
+	Works map[string]WorkState
 	// Now stamps conditions that change; a condition that stays as it was
 	// keeps its times, so an unchanged aggregate writes nothing.
 	Now metav1.Time
@@ -114,7 +157,7 @@ func Aggregated(gk schema.GroupKind) bool {
 func Aggregate(t Template, items []workv1alpha1.AggregatedStatusItem) (status map[string]any, ok bool) {
 	members := make([]member, 0, len(items))
 	for _, it := range items {
-		members = append(members, newMember(it))
+		members = append(members, newMember(it, t.Works))
 	}
 	var out any
 	switch t.Kind {
@@ -149,18 +192,33 @@ type member struct {
 	raw []byte
 	// fields is raw decoded, for the keys the hub added.
 	fields map[string]any
+	// stale, if set, says why the status is not the latest spec's: the
+	// Work's latest generation is not applied yet, or the status was
+	// collected before that apply.
+	stale string
 }
 
-func newMember(it workv1alpha1.AggregatedStatusItem) member {
+func newMember(it workv1alpha1.AggregatedStatusItem, works map[string]WorkState) member {
 	m := member{cluster: it.ClusterName}
-	if it.Status == nil || len(it.Status.Raw) == 0 {
+	if it.Status != nil && len(it.Status.Raw) > 0 {
+		// utiljson keeps integers int64, as in a status read from the hub.
+		if err := utiljson.Unmarshal(it.Status.Raw, &m.fields); err == nil && m.fields != nil {
+			m.raw = it.Status.Raw
+		}
+	}
+	if works == nil {
 		return m
 	}
-	// utiljson keeps integers int64, as in a status read from the hub.
-	if err := utiljson.Unmarshal(it.Status.Raw, &m.fields); err != nil || m.fields == nil {
-		return member{cluster: it.ClusterName}
+	ws, found := works[m.cluster]
+	_, stamped := m.fields[AppliedGenerationKey]
+	switch {
+	case !found:
+		m.stale = fmt.Sprintf("cluster %s: no Work yet", m.cluster)
+	case ws.AppliedGeneration != ws.Generation:
+		m.stale = fmt.Sprintf("cluster %s: the latest spec (Work generation %d) is not applied yet", m.cluster, ws.Generation)
+	case stamped && num(m.fields, AppliedGenerationKey) != ws.Generation:
+		m.stale = fmt.Sprintf("cluster %s: status not collected since the latest spec was applied", m.cluster)
 	}
-	m.raw = it.Status.Raw
 	return m
 }
 
@@ -173,10 +231,10 @@ func (m member) decode(into any) {
 	}
 }
 
-// observed: the member reported status, and its controller observed the
-// member object's latest generation.
+// observed: the member reported status for the latest spec, and its
+// controller observed the member object's latest generation.
 func (m member) observed() bool {
-	if !m.reported() {
+	if !m.reported() || m.stale != "" {
 		return false
 	}
 	if _, found := m.fields["observedGeneration"]; !found {
@@ -194,6 +252,9 @@ func (m member) wanted() (int64, bool) {
 }
 
 func (m member) notObservedMessage() string {
+	if m.stale != "" {
+		return m.stale
+	}
 	return fmt.Sprintf("cluster %s: generation %d not observed yet (observed %d)", m.cluster, num(m.fields, GenerationKey), num(m.fields, "observedGeneration"))
 }
 
@@ -222,9 +283,9 @@ func (t Template) specReplicas() int64 {
 	return 1
 }
 
-// bindingCurrent: the binding, and so the members, carry the template's
+// bindingCurrent: the binding, and so the Works, carry the template's
 // current generation.
-func (t Template) bindingCurrent() bool { return t.BindingGeneration == t.Generation }
+func (t Template) bindingCurrent() bool { return t.BindingGeneration == t.Generation && !t.WorksStale }
 
 // observedGeneration is the template's generation once the binding carries
 // it and every member observed its own latest generation; until then the
@@ -248,6 +309,9 @@ const (
 	// ReasonMemberStatusUnknown: a target cluster has not reported the
 	// object's status yet.
 	ReasonMemberStatusUnknown = "MemberStatusUnknown"
+	// ReasonMemberSpecNotApplied: the hub has not applied the latest spec
+	// to a target yet, or not collected its status since.
+	ReasonMemberSpecNotApplied = "MemberSpecNotApplied"
 	// ReasonMemberGenerationNotObserved: a member's controller has not
 	// observed the member object's latest spec yet.
 	ReasonMemberGenerationNotObserved = "MemberGenerationNotObserved"
@@ -324,7 +388,7 @@ func aggregatePod(members []member) map[string]any {
 	if len(members) == 1 && members[0].reported() {
 		out := map[string]any{}
 		for k, v := range members[0].fields {
-			if k != GenerationKey && k != SpecReplicasKey {
+			if k != GenerationKey && k != SpecReplicasKey && k != AppliedGenerationKey {
 				out[k] = v
 			}
 		}

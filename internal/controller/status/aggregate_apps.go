@@ -97,7 +97,7 @@ func progressingCondition(t Template, rs []rollout, names []string) condition {
 	}
 	if !t.bindingCurrent() {
 		return condition{Type: typ, Status: string(corev1.ConditionTrue), Reason: ReasonTemplateNotPropagated,
-			Message: fmt.Sprintf("generation %d of the template is not propagated to the member clusters yet (the binding carries generation %d)", t.Generation, t.BindingGeneration)}
+			Message: fmt.Sprintf("generation %d of the template is not propagated to the member clusters yet (the binding carries generation %d; Works rendered from the binding's latest spec: %t)", t.Generation, t.BindingGeneration, !t.WorksStale)}
 	}
 	r, behind := firstBehind(rs)
 	if !behind {
@@ -107,6 +107,8 @@ func progressingCondition(t Template, rs []rollout, names []string) condition {
 	switch {
 	case !r.reported():
 		return notReported(typ, r)
+	case r.stale != "":
+		return condition{Type: typ, Status: string(corev1.ConditionTrue), Reason: ReasonMemberSpecNotApplied, Message: r.behind}
 	case !r.observed():
 		return condition{Type: typ, Status: string(corev1.ConditionTrue), Reason: ReasonMemberGenerationNotObserved, Message: r.behind}
 	}

@@ -83,6 +83,13 @@ func deploy(gen, observed, want, replicas, updated, ready, available int64, cond
 	return st
 }
 
+// stamped marks a collected status as collected after the apply of Work
+// generation gen.
+func stamped(st map[string]any, gen int64) map[string]any {
+	st[AppliedGenerationKey] = gen
+	return st
+}
+
 // done is a member Deployment rolled out at n replicas at generation gen.
 func done(gen, n int64) map[string]any {
 	return deploy(gen, gen, n, n, n, n, n, availableTrue, progressedTrue)
@@ -309,6 +316,7 @@ func TestAggregateDeployment(t *testing.T) {
 		return t
 	}
 	withStatus := func(t Template, st map[string]any) Template { t.Status = st; return t }
+	withWorks := func(t Template, w map[string]WorkState) Template { t.Works = w; return t }
 	runWorkloadCases(t, []workloadCase{
 		{
 			name: "divided 2+1 of 3 rolled out in both clusters: sums equal spec, Available and NewReplicaSetAvailable, every tool done",
@@ -413,6 +421,40 @@ func TestAggregateDeployment(t *testing.T) {
 			want:    map[string]any{"replicas": int64(5), "availableReplicas": int64(4), "conditions.Progressing": "True ReplicaSetUpdated"},
 			kstatus: kstatus.InProgressStatus, rolledOut: false,
 			messageOf: "Progressing", message: "cluster shanghai: 3 of 3 replicas updated, 2 ready, 2 available",
+		},
+		{
+			name:    "both Works applied at their latest generation and collected since: done",
+			t:       withWorks(divided(3), map[string]WorkState{"hangzhou": {7, 7}, "shanghai": {4, 4}}),
+			in:      items("hangzhou", stamped(done(2, 2), 7), "shanghai", stamped(done(2, 1), 4)),
+			want:    map[string]any{"observedGeneration": int64(2), "conditions.Progressing": "True NewReplicaSetAvailable"},
+			kstatus: kstatus.CurrentStatus, rolledOut: true,
+		},
+		{
+			name:    "shanghai's Work has a new generation not applied yet: its old status is not taken for the new spec's",
+			t:       withWorks(withStatus(divided(3), map[string]any{"observedGeneration": int64(1)}), map[string]WorkState{"hangzhou": {7, 7}, "shanghai": {5, 4}}),
+			in:      items("hangzhou", stamped(done(2, 2), 7), "shanghai", stamped(done(2, 1), 4)),
+			want:    map[string]any{"observedGeneration": int64(1), "conditions.Progressing": "True " + ReasonMemberSpecNotApplied},
+			kstatus: kstatus.InProgressStatus, rolledOut: false,
+			messageOf: "Progressing", message: "cluster shanghai: the latest spec (Work generation 5) is not applied yet",
+		},
+		{
+			name:    "shanghai's new Work generation applied but its status collected before the apply: not current",
+			t:       withWorks(withStatus(divided(3), map[string]any{"observedGeneration": int64(1)}), map[string]WorkState{"hangzhou": {7, 7}, "shanghai": {5, 5}}),
+			in:      items("hangzhou", stamped(done(2, 2), 7), "shanghai", stamped(done(2, 1), 4)),
+			want:    map[string]any{"observedGeneration": int64(1), "conditions.Progressing": "True " + ReasonMemberSpecNotApplied},
+			kstatus: kstatus.InProgressStatus, rolledOut: false,
+			messageOf: "Progressing", message: "cluster shanghai: status not collected since the latest spec was applied",
+		},
+		{
+			name: "the binding's Works are not rendered from its latest spec yet: TemplateNotPropagated",
+			t: func() Template {
+				t := withStatus(divided(3), map[string]any{"observedGeneration": int64(1)})
+				t.WorksStale = true
+				return t
+			}(),
+			in:      items("hangzhou", done(2, 2), "shanghai", done(2, 1)),
+			want:    map[string]any{"observedGeneration": int64(1), "conditions.Progressing": "True " + ReasonTemplateNotPropagated},
+			kstatus: kstatus.InProgressStatus, rolledOut: false,
 		},
 		{
 			name:    "no target clusters yet: zero counters, conditions Unknown NoTargetClusters, nothing done",
@@ -793,6 +835,35 @@ func TestHealth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Health(tc.obj); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStampApplied(t *testing.T) {
+	applied := func(status metav1.ConditionStatus, gen int64) *workv1alpha1.Work {
+		w := &workv1alpha1.Work{ObjectMeta: metav1.ObjectMeta{Generation: 5}}
+		w.Status.Conditions = []metav1.Condition{{Type: workv1alpha1.ConditionApplied, Status: status, ObservedGeneration: gen}}
+		return w
+	}
+	cases := []struct {
+		name  string
+		st    map[string]any
+		work  *workv1alpha1.Work
+		want  map[string]any
+		state WorkState
+	}{
+		{"applied at 4: stamped 4", map[string]any{"replicas": 1}, applied(metav1.ConditionTrue, 4), map[string]any{"replicas": 1, AppliedGenerationKey: int64(4)}, WorkState{5, 4}},
+		{"apply failed: not stamped", map[string]any{"replicas": 1}, applied(metav1.ConditionFalse, 5), map[string]any{"replicas": 1}, WorkState{5, 0}},
+		{"nothing collected: still nothing", nil, applied(metav1.ConditionTrue, 5), nil, WorkState{5, 5}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := StampApplied(tc.st, tc.work); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("StampApplied: got %v, want %v", got, tc.want)
+			}
+			if got := WorkStateOf(tc.work); got != tc.state {
+				t.Errorf("WorkStateOf: got %+v, want %+v", got, tc.state)
 			}
 		})
 	}

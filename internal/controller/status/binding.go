@@ -134,7 +134,7 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 	status.AggregatedStatus = items
 	meta.SetStatusCondition(&status.Conditions, FullyApplied(items, obj.GetGeneration()))
 	if reflect.DeepEqual(oldStatus, *status) {
-		return r.updateTemplate(ctx, spec, items)
+		return r.updateTemplate(ctx, spec, items, bindingSide(obj, spec, status, works.Items))
 	}
 	key := client.ObjectKeyFromObject(obj)
 	wait, stale := r.writes.hold(key, before.GetResourceVersion())
@@ -151,11 +151,29 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	r.writes.wrote(key, before.GetResourceVersion(), obj.GetResourceVersion())
-	return r.updateTemplate(ctx, spec, items)
+	return r.updateTemplate(ctx, spec, items, bindingSide(obj, spec, status, works.Items))
 }
 
-// updateTemplate writes the aggregate into the hub template's status.
-func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem) (ctrl.Result, error) {
+// bindingSide is what aggregation needs of the binding and its Works.
+func bindingSide(obj client.Object, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus, works []workv1alpha1.Work) Template {
+	rendered := meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionWorksRendered)
+	t := Template{
+		BindingGeneration: spec.Resource.Generation,
+		Duplicated:        Duplicated(spec.Placement),
+		WorksStale:        rendered == nil || rendered.Status != metav1.ConditionTrue || rendered.ObservedGeneration != obj.GetGeneration(),
+		Works:             make(map[string]WorkState, len(works)),
+	}
+	for i := range works {
+		if c, ok := workv1alpha1.ClusterOfExecutionNamespace(works[i].Namespace); ok && works[i].DeletionTimestamp.IsZero() {
+			t.Works[c] = WorkStateOf(&works[i])
+		}
+	}
+	return t
+}
+
+// updateTemplate writes the aggregate into the hub template's status; bt
+// holds what bindingSide read.
+func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem, bt Template) (ctrl.Result, error) {
 	ref := spec.Resource
 	gv, err := schema.ParseGroupVersion(ref.APIVersion)
 	if err != nil {
@@ -175,7 +193,7 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	cached := &unstructured.Unstructured{}
 	cached.SetGroupVersionKind(gv.WithKind(ref.Kind))
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, cached); err == nil {
-		if _, changed := templateStatus(cached, gk, spec, items); !changed {
+		if _, changed := templateStatus(cached, gk, spec.Resource, items, bt); !changed {
 			return ctrl.Result{}, nil
 		}
 	}
@@ -190,7 +208,7 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	next, changed := templateStatus(tmpl, gk, spec, items)
+	next, changed := templateStatus(tmpl, gk, spec.Resource, items, bt)
 	if !changed {
 		return ctrl.Result{}, nil
 	}
@@ -209,16 +227,15 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 // templateStatus is the status the template gets from items, and whether
 // that changes it. A template recreated since the binding was built
 // (another UID) is left to its own binding.
-func templateStatus(tmpl *unstructured.Unstructured, gk schema.GroupKind, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem) (map[string]any, bool) {
-	ref := spec.Resource
+func templateStatus(tmpl *unstructured.Unstructured, gk schema.GroupKind, ref workv1alpha1.ObjectReference, items []workv1alpha1.AggregatedStatusItem, bt Template) (map[string]any, bool) {
 	if ref.UID != "" && tmpl.GetUID() != ref.UID {
 		return nil, false
 	}
-	old, _, _ := unstructured.NestedMap(tmpl.Object, "status")
-	tspec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
-	next, _ := Aggregate(Template{
-		Kind: gk, Generation: tmpl.GetGeneration(), Spec: tspec, Status: old,
-		BindingGeneration: ref.Generation, Duplicated: Duplicated(spec.Placement), Now: metav1.Now(),
-	}, items)
+	t := bt
+	t.Kind, t.Generation, t.Now = gk, tmpl.GetGeneration(), metav1.Now()
+	t.Status, _, _ = unstructured.NestedMap(tmpl.Object, "status")
+	t.Spec, _, _ = unstructured.NestedMap(tmpl.Object, "spec")
+	old := t.Status
+	next, _ := Aggregate(t, items)
 	return next, !equality.Semantic.DeepEqual(old, next)
 }

@@ -107,7 +107,7 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		}
 		ms.Health = Health(live)
 		ms.Status = nil
-		if st := CollectStatus(live); st != nil {
+		if st := StampApplied(CollectStatus(live), &work); st != nil {
 			raw, err := json.Marshal(st)
 			if err != nil {
 				errs = append(errs, err)
