@@ -1,8 +1,11 @@
 package overrides
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,6 +21,7 @@ func FuzzParseImage(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ref string) {
+		_ = CheckReference(ref) // must not panic
 		img := ParseImage(ref)
 		if s := img.String(); s != ref {
 			t.Errorf("ParseImage(%q) = %+v prints %q", ref, img, s)
@@ -51,6 +55,7 @@ func FuzzOverrides(f *testing.F) {
 			ImageOverrider: []policyv1alpha1.ImageOverrider{
 				{Component: policyv1alpha1.ImageRegistry, Operator: policyv1alpha1.OverriderOpReplace, Value: imageValue},
 				{Component: policyv1alpha1.ImageTag, Operator: policyv1alpha1.OverriderOpReplace, Value: imageValue},
+				{Component: policyv1alpha1.ImageTag, Operator: policyv1alpha1.OverriderOpAdd, Value: arg},
 			},
 			CommandOverrider: []policyv1alpha1.CommandArgsOverrider{{ContainerName: "app", Operator: policyv1alpha1.OverriderOpAdd, Value: []string{arg}}},
 			ArgsOverrider:    []policyv1alpha1.CommandArgsOverrider{{ContainerName: "app", Operator: policyv1alpha1.OverriderOpRemove, Value: []string{arg}}},
@@ -85,6 +90,75 @@ func FuzzOverrides(f *testing.F) {
 			t.Error("Apply modified its input")
 		}
 	})
+}
+
+// FuzzFieldJSON checks the order-keeping JSON patch of fieldOverrider
+// against the plain one on decoded values: same success, same value after
+// decoding, and the output is valid compact JSON.
+func FuzzFieldJSON(f *testing.F) {
+	f.Add([]byte(`{"b":1,"a":{"y":[1,2],"x":"<&>"}}`), "add", "/a/y/-1", []byte(`{"k":1.50}`))
+	f.Add([]byte(`[1,2,3]`), "remove", "/01", []byte(``))
+	f.Add([]byte(` {"a~1b":null} `), "replace", "/a~1b", []byte(`"\u00e9"`))
+	f.Add([]byte(`{}`), "replace", "", []byte(`[true]`))
+	f.Add([]byte(`{"a":{}}`), "add", "/a/~2", []byte(`1e999`))
+	f.Fuzz(func(t *testing.T, doc []byte, op, path string, value []byte) {
+		if !utf8.ValidString(path) {
+			// A key made from the path is printed with U+FFFD for bad
+			// bytes (as json-patch does), so it cannot equal the plain one.
+			return
+		}
+		ops := []fieldOp{{policyv1alpha1.OverriderOperator(op), path, value}}
+		out, ferr := patchJSONText(doc, ops)
+
+		plain, err := decodeJSON(doc)
+		ok := err == nil && json.Valid(doc)
+		if ok {
+			switch plain.(type) {
+			case map[string]any, []any:
+			default:
+				ok = false
+			}
+		}
+		var v any
+		if ok && op != string(policyv1alpha1.OverriderOpRemove) {
+			v, err = decodeJSON(value)
+			ok = err == nil && json.Valid(orNull(value))
+			if ok && path == "" {
+				switch v.(type) {
+				case map[string]any, []any:
+				default:
+					ok = false
+				}
+			}
+		}
+		if ok {
+			plain, err = patchPointer(plain, policyv1alpha1.OverriderOperator(op), path, v)
+			ok = err == nil
+		}
+		if ok != (ferr == nil) {
+			t.Fatalf("ordered patch error %v, plain patch ok=%v (err %v)", ferr, ok, err)
+		}
+		if !ok {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("output %q is not JSON", out)
+		}
+		got, err := decodeJSON(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, plain) {
+			t.Errorf("ordered result %s decodes to %#v, plain result %#v", out, got, plain)
+		}
+	})
+}
+
+func orNull(b []byte) []byte {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return []byte("null")
+	}
+	return b
 }
 
 func jsonEqual(t *testing.T, a, b map[string]any) bool {
