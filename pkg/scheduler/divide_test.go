@@ -66,6 +66,16 @@ func TestScheduleStaticWeights(t *testing.T) {
 			want: "a:6 b:4 c:2",
 		},
 		{
+			name:     "an empty weightPreference keeps spread constraints (Karmada): the two roomiest clusters, weighed 1:1",
+			clusters: []Cluster{mkCluster("a", roomOpt(1)), mkCluster("b", roomOpt(5)), mkCluster("c", roomOpt(5))},
+			req: Request{Replicas: 6, PerReplica: cpuReq, Placement: &policyv1alpha1.Placement{
+				ReplicaScheduling: staticWeights(),
+				SpreadConstraints: []policyv1alpha1.SpreadConstraint{{MaxGroups: 2}},
+			}},
+			want:     "b:3 c:3",
+			excluded: map[string]string{"a": reasonNotSelected},
+		},
+		{
 			name:     "static weights ignore the previous result",
 			clusters: abc,
 			req:      Request{Replicas: 12, Placement: w321, Previous: targets("c:12")},

@@ -259,15 +259,16 @@ func (rc *requestContext) scheduleWith(aff *policyv1alpha1.ClusterAffinity, term
 		cands[i].avail = addReplicas(cands[i].raw, cands[i].prev)
 	}
 
-	// Spread. Karmada ignores spread constraints for static weights: the
-	// weights alone say where replicas go.
+	// Spread. Karmada ignores spread constraints for static weights given
+	// as a list (the weights alone say where replicas go), and asks every
+	// Divided selection to hold the wanted replicas.
 	spread := rc.placementSpread
 	if len(spread) == 0 {
 		spread = rc.fleetSpread(cands)
 	}
-	if len(spread) > 0 && rc.mode != modeStaticWeighted {
+	if len(spread) > 0 && !rc.spreadIgnored() {
 		var need int64
-		if wanted > 0 && (rc.mode == modeDynamicWeighted || rc.mode == modeAggregated) {
+		if rc.mode != modeDuplicated {
 			need = int64(wanted)
 		}
 		cands, err = rc.selectBySpread(cands, spread, need)
@@ -285,6 +286,18 @@ func (rc *requestContext) scheduleWith(aff *policyv1alpha1.ClusterAffinity, term
 		rc.balanceSkew(cands, spread)
 	}
 	return rc.result(cands), nil
+}
+
+// spreadIgnored is Karmada's rule: Divided by static weights ignores spread
+// constraints when it has no weightPreference or a non-empty
+// staticWeightList; an empty weightPreference ({}) keeps them (and then
+// weighs every selected cluster 1).
+func (rc *requestContext) spreadIgnored() bool {
+	if rc.mode != modeStaticWeighted {
+		return false
+	}
+	wp := rc.placement.ReplicaScheduling.WeightPreference
+	return wp == nil || len(wp.StaticWeightList) > 0
 }
 
 // fleetSpread returns the fleet's spread constraints when every candidate
