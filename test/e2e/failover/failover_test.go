@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,11 +22,15 @@ import (
 
 // An application that stays unhealthy in one member (an override makes its
 // pods unschedulable in Frankfurt) is moved away after tolerationSeconds;
-// purgeMode Directly removes it from Frankfurt at once. It runs first, on
-// members that have not been restarted: right after a restart a member's
-// controller-manager is slow, and a 5 s toleration would rightly evict the
-// workload from it as well.
+// purgeMode Directly removes it from Frankfurt at once. Every member must
+// serve first: right after a restart a member's controllers are still
+// starting, and a 5 s toleration would rightly evict the workload from it
+// as well.
 func TestApplicationFailover(t *testing.T) {
+	for _, c := range []string{hangzhou, shanghai, frankfurt} {
+		waitReady(t, c, metav1.ConditionTrue)
+		waitServes(t, c)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("on failure:\n%s\n%s", fleettest.Kurator(t, fleet, "get", "clusters", "-o", "wide"), fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment"))
@@ -63,6 +66,13 @@ spec:
 		}
 		return nil
 	})
+	// No flapping: it stays out of Frankfurt, evicted once.
+	fleettest.Consistently(t, 5*time.Second, "app stays out of frankfurt", func() error {
+		if b := binding(t, "app"); b.Spec.TargetContains(frankfurt) {
+			return fmt.Errorf("app is back in frankfurt: %v", b.Spec.Clusters)
+		}
+		return nil
+	})
 	desc := fleettest.Kurator(t, fleet, "describe", "rb", "app-deployment")
 	if !strings.Contains(desc, "the application has been Unhealthy in cluster-frankfurt") {
 		t.Errorf("kurator describe rb app-deployment does not explain the eviction:\n%s", desc)
@@ -70,7 +80,7 @@ spec:
 	if n := strings.Count(desc, "evicted from cluster-frankfurt"); n != 1 {
 		t.Errorf("app evicted %d times from frankfurt, want once (no flapping):\n%s", n, desc)
 	}
-	noneShort(t)
+	noneShort(t, "app")
 }
 
 // Frankfurt fails: its 3 replicas move to Hangzhou and Shanghai and the hub
@@ -91,7 +101,7 @@ func TestClusterFailover(t *testing.T) {
 		readyElsewhere(t, 60*time.Second, name, 10, hangzhou, shanghai)
 		t.Logf("%s: 10/10 ready in hangzhou+shanghai and on the hub %s after the kill", name, time.Since(down).Round(time.Millisecond))
 	}
-	noneShort(t)
+	noneShort(t, "web", "keep")
 
 	// Gracefully: the task ends once the new placement is healthy.
 	eventually(t, 30*time.Second, "web's eviction task ends", func() error {
@@ -128,9 +138,12 @@ func TestClusterFailover(t *testing.T) {
 	if spec, _, err := memberReplicas(t, frankfurt, "keep"); err != nil || spec != 3 {
 		t.Errorf("purgeMode Never: keep in frankfurt after its return: spec %d, %v; want its 3 replicas kept", spec, err)
 	}
-	if b := binding(t, "web"); b.Spec.TargetContains(frankfurt) {
-		t.Errorf("web moved back to frankfurt by itself: %v", b.Spec.Clusters)
-	}
+	fleettest.Consistently(t, 5*time.Second, "web stays out of the recovered frankfurt", func() error {
+		if b := binding(t, "web"); b.Spec.TargetContains(frankfurt) {
+			return fmt.Errorf("web moved back to frankfurt by itself: %v", b.Spec.Clusters)
+		}
+		return nil
+	})
 
 	out := fleettest.Kurator(t, fleet, "reschedule", "deployment/web")
 	if !strings.Contains(out, "cluster-frankfurt:3") {
@@ -163,9 +176,16 @@ func TestManagerRestartDuringFailover(t *testing.T) {
 		}
 		return nil
 	})
+	// Cleanups run last in, first out: the manager is back before the
+	// member's return is awaited (which needs the manager) and before the
+	// workloads are deleted.
 	manager := localfleet.HubName + "/kurator-manager"
-	p, _ := fleet.Process(manager)
-	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+	t.Cleanup(func() {
+		if err := fleettest.Restore(fleet, manager); err != nil {
+			t.Errorf("bring the manager back after the test: %v", err)
+		}
+	})
+	if err := fleet.Kill(manager); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("manager killed %s after frankfurt", time.Since(down).Round(time.Millisecond))
@@ -174,7 +194,7 @@ func TestManagerRestartDuringFailover(t *testing.T) {
 	}
 	readyElsewhere(t, 90*time.Second, "mid", 10, hangzhou, shanghai)
 	t.Logf("mid 10/10 ready elsewhere %s after the kill, across a manager restart", time.Since(down).Round(time.Millisecond))
-	noneShort(t)
+	noneShort(t, "mid")
 
 	// Frankfurt returns and the manager starts once more: mid stays where
 	// it is (its static weights are not divided again on start-up).
@@ -195,9 +215,12 @@ func TestManagerRestartDuringFailover(t *testing.T) {
 	// worked through its start-up events by then.
 	apply(t, workload("after", 10, ""))
 	wantPlaced(t, 90*time.Second, "after", map[string]int32{hangzhou: 4, shanghai: 3, frankfurt: 3})
-	if b := binding(t, "mid"); b.Spec.TargetContains(frankfurt) {
-		t.Errorf("mid moved back to frankfurt by itself when the manager restarted: %v", b.Spec.Clusters)
-	}
+	fleettest.Consistently(t, 5*time.Second, "mid stays out of frankfurt across the manager's restart", func() error {
+		if b := binding(t, "mid"); b.Spec.TargetContains(frankfurt) {
+			return fmt.Errorf("mid moved back to frankfurt by itself when the manager restarted: %v", b.Spec.Clusters)
+		}
+		return nil
+	})
 }
 
 // Two of three members fail together: more than the 50% share the local
@@ -229,10 +252,15 @@ func TestTwoClustersDownPausesFailover(t *testing.T) {
 		}
 		return nil
 	})
-	b := binding(t, "pause")
-	if !b.Spec.TargetContains(hangzhou) || !b.Spec.TargetContains(frankfurt) || len(b.Spec.GracefulEvictionTasks) > 0 {
-		t.Errorf("evicted while paused: targets %v, tasks %+v", b.Spec.Clusters, b.Spec.GracefulEvictionTasks)
-	}
-	noneShort(t)
+	// Held back for good, not merely late: twice the toleration later,
+	// still nothing is evicted.
+	fleettest.Consistently(t, 10*time.Second, "nothing evicted while failover is paused", func() error {
+		b := binding(t, "pause")
+		if !b.Spec.TargetContains(hangzhou) || !b.Spec.TargetContains(frankfurt) || len(b.Spec.GracefulEvictionTasks) > 0 {
+			return fmt.Errorf("evicted while paused: targets %v, tasks %+v", b.Spec.Clusters, b.Spec.GracefulEvictionTasks)
+		}
+		return nil
+	})
+	noneShort(t, "pause")
 	restart(t, hangzhou, frankfurt)
 }

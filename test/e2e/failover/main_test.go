@@ -8,12 +8,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
@@ -96,9 +99,30 @@ spec:
 	return y
 }
 
+// apply applies YAML to the hub and, when the test ends (after the members
+// it killed are back), deletes it again and waits until no member has its
+// Deployments, so that the next test starts from a hub without them.
 func apply(t *testing.T, yaml string) {
 	t.Helper()
 	fleettest.Kubectl(t, fleet, yaml, "--context", localfleet.HubName, "apply", "-f", "-")
+	t.Cleanup(func() {
+		out := fleettest.Kubectl(t, fleet, yaml, "--context", localfleet.HubName, "delete", "--ignore-not-found", "-o", "name", "-f", "-")
+		for _, obj := range strings.Fields(out) {
+			name, ok := strings.CutPrefix(obj, "deployment.apps/")
+			if !ok {
+				continue
+			}
+			eventually(t, 60*time.Second, name+" gone from every member", func() error {
+				for _, c := range []string{hangzhou, shanghai, frankfurt} {
+					_, _, err := memberReplicas(t, c, name)
+					if err := fleettest.Absent("deployment "+name, err); err != nil {
+						return fmt.Errorf("%s: %w", c, err)
+					}
+				}
+				return nil
+			})
+		}
+	})
 }
 
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
@@ -193,27 +217,15 @@ func waitReady(t *testing.T, cluster string, want metav1.ConditionStatus) {
 }
 
 // kill SIGKILLs a member's kube-apiserver, as in a crash, and returns when
-// that happened; the member is restarted when the test ends unless the test
-// restarted it already.
+// it was gone. When the test ends the member is back, whatever happened:
+// restarted if the test did not, Ready on the hub and running workloads.
 func kill(t *testing.T, cluster string) time.Time {
 	t.Helper()
-	p, _ := fleet.Process(cluster + "/kube-apiserver")
-	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now()
-	down[cluster] = true
-	t.Cleanup(func() {
-		if down[cluster] {
-			restart(t, cluster)
-		}
+	return fleettest.Kill(t, fleet, cluster+"/kube-apiserver", func(t *testing.T) {
+		waitReady(t, cluster, metav1.ConditionTrue)
+		waitServes(t, cluster)
 	})
-	return at
 }
-
-// down lists the members killed and not restarted yet (tests run one at a
-// time).
-var down = map[string]bool{}
 
 // restart brings members back (kube-apiserver, then its controllers), all
 // before waiting for any, and waits until their clusters are Ready again.
@@ -223,21 +235,62 @@ func restart(t *testing.T, clusters ...string) {
 		if err := fleet.RestartCluster(context.Background(), c, true); err != nil {
 			t.Fatal(err)
 		}
-		delete(down, c)
 	}
 	for _, c := range clusters {
 		waitReady(t, c, metav1.ConditionTrue)
 	}
 }
 
-// noneShort fails when a binding ends with fewer replicas placed than desired.
-func noneShort(t *testing.T) {
+// waitServes waits until a member runs new workloads again: a Deployment
+// of one replica created in it directly becomes ready. Right after a
+// restart its controllers are still starting up, and a test of
+// application failover would see its workload as unhealthy there.
+func waitServes(t *testing.T, cluster string) {
 	t.Helper()
-	var list workv1alpha1.ResourceBindingList
-	if err := hub.List(context.Background(), &list); err != nil {
-		t.Fatal(err)
+	cs := fleettest.Client(t, fleet, cluster)
+	ctx := context.Background()
+	name := fmt.Sprintf("canary-%d", time.Now().UnixNano())
+	labels := map[string]string{"app": name}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "canary", Image: "nginx:1.25"}}},
+			},
+		},
 	}
-	for _, b := range list.Items {
+	begin := time.Now()
+	eventually(t, 30*time.Second, "create a canary in "+cluster, func() error {
+		_, err := cs.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{})
+		return err
+	})
+	defer func() {
+		if err := cs.AppsV1().Deployments("default").Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Errorf("delete canary %s in %s: %v", name, cluster, err)
+		}
+	}()
+	eventually(t, 60*time.Second, cluster+" runs a canary Deployment", func() error {
+		got, err := cs.AppsV1().Deployments("default").Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if got.Status.ReadyReplicas != 1 {
+			return fmt.Errorf("canary %d/1 ready", got.Status.ReadyReplicas)
+		}
+		return nil
+	})
+	t.Logf("%s serves: a canary Deployment was ready %s after it was created", cluster, time.Since(begin).Round(time.Millisecond))
+}
+
+// noneShort fails when one of the named workloads' bindings has fewer
+// replicas placed than desired.
+func noneShort(t *testing.T, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		b := binding(t, name)
 		if got := b.Spec.AssignedReplicas(); b.Spec.Replicas > 0 && got < b.Spec.Replicas {
 			t.Errorf("binding %s has %d of %d replicas placed: %+v", b.Name, got, b.Spec.Replicas, b.Spec.Clusters)
 		}
