@@ -26,6 +26,7 @@ generate: ## regenerate deepcopy code and CRDs from api/
 verify: ## gofmt, vet and generated files up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1)
 	$(GO) vet ./...
+	GO=$(GO) hack/verify-generated.sh
 
 test: verify k8s build ## every test: unit, e2e on a real local fleet, then a short fuzz run
 	$(GO) test -count=1 -timeout 40m ./...
