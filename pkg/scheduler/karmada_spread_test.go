@@ -260,7 +260,7 @@ func TestKarmadaSelectGroups(t *testing.T) {
 		t.Run("TestSelectGroups/"+tc.name, func(t *testing.T) {
 			regions := make([]regionGroup, len(tc.groups))
 			for i, g := range tc.groups {
-				regions[i] = regionGroup{name: g.name, members: make([]int, g.value), score: int64(g.weight)}
+				regions[i] = regionGroup{name: g.name, members: make([]int32, g.value), score: int64(g.weight)}
 			}
 			var got []string
 			for _, g := range selectRegionSet(regions, tc.min, tc.max, tc.target) {
@@ -329,10 +329,10 @@ func TestKarmadaCalcGroupScore(t *testing.T) {
 			rc := &requestContext{req: &Request{Replicas: tc.replicas}, mode: tc.mode}
 			score := func(nodes []node) int64 {
 				cands := make([]candidate, len(nodes))
-				members := make([]int, len(nodes))
+				members := make([]int32, len(nodes))
 				for i, n := range nodes {
 					cands[i] = candidate{idx: i, score: n.score, avail: int32(n.room)}
-					members[i] = i
+					members[i] = int32(i)
 				}
 				return rc.regionScore(cands, members, tc.minGroups, 0)
 			}

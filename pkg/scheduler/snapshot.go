@@ -70,6 +70,9 @@ type Snapshot struct {
 	fleets   []fleetInfo
 	// resourceCol maps a resource name to its column in clusterInfo.free.
 	resourceCol map[corev1.ResourceName]int
+	// regions lists the distinct region names; clusterInfo.regionID
+	// indexes it.
+	regions []string
 }
 
 type fleetInfo struct {
@@ -83,6 +86,7 @@ type clusterInfo struct {
 	fieldLabels labels.Set // provider and region, for fieldSelector
 	provider    string
 	region      string
+	regionID    int32
 	zone        string
 	zones       []string
 	// taints holds only NoSchedule and NoExecute taints, the ones filters
@@ -164,6 +168,17 @@ func NewSnapshot(clusters []Cluster, fleets []FleetPreference) (*Snapshot, error
 		}
 		s.byName[c.Name] = pos
 		s.clusters[pos] = newClusterInfo(c, s.resourceCol, len(names), fleetIndex, fleetSelectors)
+	}
+	regionID := map[string]int32{}
+	for i := range s.clusters {
+		ci := &s.clusters[i]
+		id, ok := regionID[ci.region]
+		if !ok {
+			id = int32(len(s.regions))
+			regionID[ci.region] = id
+			s.regions = append(s.regions, ci.region)
+		}
+		ci.regionID = id
 	}
 	return s, nil
 }

@@ -196,7 +196,11 @@ func (rc *requestContext) selectByCluster(cands []candidate, clusterMin, cluster
 	}
 	n := min(len(cands), clusterMax)
 	selected := make([]bool, len(cands))
-	if need <= 0 {
+	var first int64
+	for i := 0; i < n; i++ {
+		first += int64(cands[i].avail)
+	}
+	if need <= 0 || first >= need {
 		for i := 0; i < n; i++ {
 			selected[i] = true
 		}
@@ -205,17 +209,12 @@ func (rc *requestContext) selectByCluster(cands []candidate, clusterMin, cluster
 	// pick[p] is the candidate in place p; rest holds the others in
 	// preference order, and a cluster swapped out takes its swap partner's
 	// place there (as in Karmada, which matters for later ties).
-	pick := make([]int, n)
-	rest := make([]int, 0, len(cands)-n)
-	var have int64
-	for i := range cands {
-		if i < n {
-			pick[i] = i
-			have += int64(cands[i].avail)
-		} else {
-			rest = append(rest, i)
-		}
+	pick := make([]int, len(cands))
+	for i := range pick {
+		pick[i] = i
 	}
+	pick, rest := pick[:n], pick[n:]
+	have := first
 	for p := n - 1; p >= 0 && have < need; p-- {
 		best, room := -1, cands[pick[p]].avail
 		for j, r := range rest {
@@ -246,20 +245,7 @@ func (rc *requestContext) selectByCluster(cands []candidate, clusterMin, cluster
 // remaining clusters of those regions. It does not look at capacity; the
 // division says when the selection cannot hold the replicas.
 func (rc *requestContext) selectByRegion(cands []candidate, sc *policyv1alpha1.SpreadConstraint, clusterMin, clusterMax int) ([]bool, error) {
-	s := rc.snap
-	// Regions in order of their best cluster; members in preference order.
-	var regions []regionGroup
-	index := map[string]int{}
-	for i := range cands {
-		name := s.clusters[cands[i].idx].region
-		g, ok := index[name]
-		if !ok {
-			g = len(regions)
-			index[name] = g
-			regions = append(regions, regionGroup{name: name})
-		}
-		regions[g].members = append(regions[g].members, i)
-	}
+	regions := rc.groupByRegion(cands)
 	if len(regions) < sc.MinGroups {
 		return nil, rc.unschedulable(fmt.Sprintf("spread by region needs at least %d regions and %d fit", sc.MinGroups, len(regions)))
 	}
@@ -276,7 +262,7 @@ func (rc *requestContext) selectByRegion(cands []candidate, sc *policyv1alpha1.S
 	}
 
 	selected := make([]bool, len(cands))
-	var spare []int
+	var spare []int32
 	total := 0
 	for _, g := range chosen {
 		m := regions[g].members
@@ -287,7 +273,7 @@ func (rc *requestContext) selectByRegion(cands []candidate, sc *policyv1alpha1.S
 	// Karmada takes one cluster per region even beyond the cluster
 	// maxGroups, then fills to min(clusters in the regions, maxGroups).
 	if fill := min(total, clusterMax) - len(chosen); fill > 0 {
-		slices.SortFunc(spare, func(a, b int) int { return byPreference(cands[a], cands[b]) })
+		slices.SortFunc(spare, func(a, b int32) int { return byPreference(cands[a], cands[b]) })
 		for _, i := range spare[:fill] {
 			selected[i] = true
 		}

@@ -9,8 +9,38 @@ import (
 // regionGroup is one region's candidates for spread by region.
 type regionGroup struct {
 	name    string
-	members []int // candidate indexes, in preference order
+	members []int32 // candidate indexes, in preference order
 	score   int64
+}
+
+// groupByRegion splits the candidates (in preference order) by region:
+// regions in the order of their best cluster, members in preference order,
+// all members sharing one backing array.
+func (rc *requestContext) groupByRegion(cands []candidate) []regionGroup {
+	s := rc.snap
+	slot := make([]int32, len(s.regions)) // region id -> group + 1
+	var regions []regionGroup
+	counts := make([]int, 0, 8)
+	for i := range cands {
+		id := s.clusters[cands[i].idx].regionID
+		if slot[id] == 0 {
+			regions = append(regions, regionGroup{name: s.regions[id]})
+			counts = append(counts, 0)
+			slot[id] = int32(len(regions))
+		}
+		counts[slot[id]-1]++
+	}
+	backing := make([]int32, len(cands))
+	off := 0
+	for g := range regions {
+		regions[g].members = backing[off : off : off+counts[g]]
+		off += counts[g]
+	}
+	for i := range cands {
+		g := slot[s.clusters[cands[i].idx].regionID] - 1
+		regions[g].members = append(regions[g].members, int32(i))
+	}
+	return regions
 }
 
 // groupScoreUnit makes capacity outweigh the cluster scores (0..100 per
@@ -28,7 +58,7 @@ const groupScoreUnit = 1000
 // If it can, it scores that target in units of 1000 plus the average score
 // of the clusters used; if not, what it can hold in units of 1000 plus the
 // average score of all its clusters.
-func (rc *requestContext) regionScore(cands []candidate, members []int, regionMin, clusterMin int) int64 {
+func (rc *requestContext) regionScore(cands []candidate, members []int32, regionMin, clusterMin int) int64 {
 	wanted := int64(rc.req.Replicas)
 	if rc.mode == modeDuplicated {
 		var valid, scores int64
@@ -62,12 +92,12 @@ func (rc *requestContext) regionScore(cands []candidate, members []int, regionMi
 	return target*groupScoreUnit + scores/used
 }
 
-// regionPath is one feasible set of regions found by the search.
+// regionPath is one feasible set of regions found by the search; its
+// regions are arena[off:off+n], best score first.
 type regionPath struct {
-	id      int
-	regions []int // indexes into the region list, best score first
-	score   int64
-	members int64
+	id, off, n int
+	score      int64
+	members    int64
 }
 
 // maxRegionSearch bounds the region-set search. Karmada's search has no
@@ -105,19 +135,21 @@ func selectRegionSet(regions []regionGroup, minRegions, maxRegions, target int) 
 		return strings.Compare(regions[a].name, regions[b].name)
 	}
 
-	var paths []regionPath
-	var stack []int
+	paths := make([]regionPath, 0, 64)
+	arena := make([]int, 0, 256)
+	stack := make([]int, 0, min(maxRegions, len(regions)))
 	steps := 0
 	var dfs func(sum, begin int)
 	dfs = func(sum, begin int) {
 		steps++
 		if sum >= target && len(stack) >= minRegions && len(stack) <= maxRegions {
-			p := regionPath{id: len(paths), regions: slices.Clone(stack)}
-			for _, g := range p.regions {
+			p := regionPath{id: len(paths), off: len(arena), n: len(stack)}
+			arena = append(arena, stack...)
+			for _, g := range stack {
 				p.score += regions[g].score
 				p.members += int64(len(regions[g].members))
 			}
-			slices.SortFunc(p.regions, byScore)
+			slices.SortFunc(arena[p.off:], byScore)
 			paths = append(paths, p)
 			return
 		}
@@ -144,11 +176,12 @@ func selectRegionSet(regions []regionGroup, minRegions, maxRegions, target int) 
 		}
 		return cmp.Compare(a.id, b.id)
 	})
+	regionsOf := func(p regionPath) []int { return arena[p.off : p.off+p.n] }
 	best := paths[0]
 	for _, p := range paths[1:] {
-		if len(p.regions) < len(best.regions) && slices.Equal(best.regions[:len(p.regions)], p.regions) {
+		if p.n < best.n && slices.Equal(regionsOf(best)[:p.n], regionsOf(p)) {
 			best = p
 		}
 	}
-	return best.regions
+	return regionsOf(best)
 }
