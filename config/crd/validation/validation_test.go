@@ -240,8 +240,6 @@ spec:
   workload:
     manifests:
     - {apiVersion: apps/v1, kind: Deployment, metadata: {name: nginx}, spec: {replicas: 6, anything: [1, 2]}}
-status:
-  manifestStatuses: [{identifier: {ordinal: 0, group: apps, version: v1, kind: Deployment, namespace: default, name: nginx}, health: Healthy, status: {readyReplicas: 6}}]
 `, nil},
 	}
 	v := newValidator(t)
