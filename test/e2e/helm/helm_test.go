@@ -181,3 +181,39 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
+
+// A Job run in both clusters: Helm 4's --wait-for-jobs returns once the
+// hub's Job is Complete, which the hub's API server accepts only with the
+// job controller's rules (SuccessCriteriaMet first, a completion time, no
+// active pods), and only once it completed in every member.
+func TestHelmWaitForJobsOnTheHub(t *testing.T) {
+	const release = "task"
+	uninstallAfter(t, release)
+	out, took, err := helm(t, "install", release, "testdata/task", "--wait", "--wait-for-jobs", "--timeout", "2m")
+	if err != nil {
+		t.Fatalf("helm install --wait --wait-for-jobs: %v after %s\n%s", err, took, out)
+	}
+	t.Logf("helm install --wait --wait-for-jobs succeeded in %s", took)
+	for _, m := range members {
+		j, err := fleettest.Client(t, fleet, m.Name).BatchV1().Jobs("default").Get(context.Background(), release, metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", m.Name, err)
+			continue
+		}
+		complete := false
+		for _, c := range j.Status.Conditions {
+			complete = complete || (c.Type == "Complete" && c.Status == "True")
+		}
+		if !complete || j.Status.Succeeded != 2 {
+			t.Errorf("helm returned before the Job completed in %s: succeeded %d, conditions %v", m.Name, j.Status.Succeeded, j.Status.Conditions)
+		}
+	}
+	hub, err := fleettest.Client(t, fleet, localfleet.HubName).BatchV1().Jobs("default").Get(context.Background(), release, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("hub Job: succeeded %d, active %d, start %v, completion %v, conditions %d", hub.Status.Succeeded, hub.Status.Active, hub.Status.StartTime, hub.Status.CompletionTime, len(hub.Status.Conditions))
+	if hub.Status.Succeeded != 4 || hub.Status.CompletionTime == nil {
+		t.Errorf("the hub's Job should have 4 succeeded (2 per cluster) and a completion time: %+v", hub.Status)
+	}
+}
