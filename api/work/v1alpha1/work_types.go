@@ -100,15 +100,28 @@ type WorkStatus struct {
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// ManifestStatuses hold the status of each applied object.
+	// ManifestStatuses hold the status of each applied object, keyed by
+	// the manifest's ordinal. Two controllers write them with server-side
+	// apply, each owning its fields: execution the identifying fields and
+	// the Applied condition (field manager kurator-execution), the status
+	// collector each entry's status and health (kurator-status).
+	// +listType=map
+	// +listMapKey=ordinal
 	// +optional
 	ManifestStatuses []ManifestStatus `json:"manifestStatuses,omitempty"`
 }
 
+// Field managers of the Work status writers.
+const (
+	FieldManagerExecution = "kurator-execution"
+	FieldManagerStatus    = "kurator-status"
+)
+
 // ManifestStatus is the status of one applied object.
 type ManifestStatus struct {
-	// Identifier says which manifest this is.
-	Identifier ResourceIdentifier `json:"identifier"`
+	// ResourceIdentifier says which manifest this is; its ordinal is the
+	// list's key.
+	ResourceIdentifier `json:",inline"`
 
 	// Status is the member object's status.
 	// +kubebuilder:pruning:PreserveUnknownFields

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -46,12 +45,9 @@ const (
 	// Finalizer holds a Work until its objects are removed from the member.
 	Finalizer = workv1alpha1.ExecutionFinalizer
 	// DefaultClusterNamespace is where AttachedClusters live.
-	DefaultClusterNamespace = "kurator-system"
+	DefaultClusterNamespace = workv1alpha1.SystemNamespace
 )
 
-// staleRetry is how soon a Work whose status write waited for the cache is
-// looked at again.
-const staleRetry = 100 * time.Millisecond
 
 // Clients gives clients for a member cluster by name; member.Registry
 // satisfies it.
@@ -99,9 +95,6 @@ type Reconciler struct {
 	// an unchanged object whose manifest did not change is not applied again.
 	mu      sync.Mutex
 	applied map[objectKey]appliedState
-	// written is, per Work, the resourceVersions before and after our last
-	// status write, to tell a cache that does not show it yet.
-	written map[types.NamespacedName][2]string
 }
 
 type objectKey struct {
@@ -132,7 +125,6 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		opts:     opts,
 		recorder: mgr.GetEventRecorder("kurator-execution"),
 		applied:  map[objectKey]appliedState{},
-		written:  map[types.NamespacedName][2]string{},
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("execution").
@@ -174,9 +166,6 @@ func (r *Reconciler) worksOfCluster(ctx context.Context, obj client.Object) []re
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
 	var work workv1alpha1.Work
 	if err := r.Get(ctx, req.NamespacedName, &work); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.wrote(req.NamespacedName, "", "")
-		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	cluster, ok := workv1alpha1.ClusterOfExecutionNamespace(work.Namespace)
@@ -199,34 +188,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 			}
 			return
 		}
-		if r.stale(req.NamespacedName, before.ResourceVersion) {
-			// The cache does not show our last status write yet; writing
-			// now would conflict. Look again once it does.
-			result = ctrl.Result{RequeueAfter: staleRetry}
-			if err != nil {
-				result = ctrl.Result{} // the error requeues with backoff
-			}
-			return
-		}
-		// Only this controller writes the Applied condition: a patch of it
-		// alone needs no lock. The manifest list is shared with the status
-		// collector, which fills in each entry's status: changing it needs
-		// the version it was read at.
-		patch := client.MergeFrom(before)
-		if !reflect.DeepEqual(before.Status.ManifestStatuses, work.Status.ManifestStatuses) {
-			patch = client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-		}
-		perr := r.Status().Patch(ctx, &work, patch)
-		if perr == nil {
-			r.wrote(req.NamespacedName, before.ResourceVersion, work.ResourceVersion)
-		}
-		switch {
-		case perr == nil || apierrors.IsNotFound(perr):
-		case apierrors.IsConflict(perr) && err == nil:
-			// The status collector wrote first; go again at once.
-			result = ctrl.Result{RequeueAfter: 10 * time.Millisecond}
-		default:
-			err = errors.Join(err, fmt.Errorf("patch Work status: %w", perr))
+		// Server-side apply of only the fields this controller owns: the
+		// status collector owns the rest of each entry, so neither needs
+		// the other's latest version and a stale cache cannot conflict.
+		perr := r.Status().Patch(ctx, executionStatus(&work), client.Apply, client.FieldOwner(workv1alpha1.FieldManagerExecution), client.ForceOwnership)
+		if perr != nil && !apierrors.IsNotFound(perr) {
+			err = errors.Join(err, fmt.Errorf("apply Work status: %w", perr))
 		}
 		if err != nil {
 			result = ctrl.Result{} // the error requeues with backoff
@@ -366,30 +333,6 @@ func (r *Reconciler) unchanged(key objectKey, hash string) bool {
 	return live.GetResourceVersion() == last.resourceVersion
 }
 
-// stale reports whether a Work read at resourceVersion is from before our
-// last status write of it.
-func (r *Reconciler) stale(work types.NamespacedName, resourceVersion string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	w, ok := r.written[work]
-	if ok && resourceVersion != w[0] {
-		delete(r.written, work) // the cache caught up
-	}
-	return ok && resourceVersion == w[0] && w[1] != w[0]
-}
-
-// wrote records a status write of the Work from one resourceVersion to
-// another; empty versions forget the Work.
-func (r *Reconciler) wrote(work types.NamespacedName, from, to string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if from == "" {
-		delete(r.written, work)
-		return
-	}
-	r.written[work] = [2]string{from, to}
-}
-
 func (r *Reconciler) remember(key objectKey, s appliedState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -509,13 +452,13 @@ func (r *Reconciler) pruneDropped(ctx context.Context, cluster string, dyn dynam
 	var failed []string
 	owner := client.ObjectKeyFromObject(work).String()
 	for _, o := range old {
-		if o.Identifier.Kind == "Namespace" && o.Identifier.Group == "" {
+		if o.ResourceIdentifier.Kind == "Namespace" && o.ResourceIdentifier.Group == "" {
 			continue
 		}
-		if listed(ids, o.Identifier) {
+		if listed(ids, o.ResourceIdentifier) {
 			continue
 		}
-		if err := r.deleteOwned(ctx, cluster, dyn, mapper, owner, o.Identifier); err != nil {
+		if err := r.deleteOwned(ctx, cluster, dyn, mapper, owner, o.ResourceIdentifier); err != nil {
 			failed = append(failed, err.Error())
 		}
 	}

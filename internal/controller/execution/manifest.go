@@ -6,6 +6,9 @@ import (
 	"hash/fnv"
 	"sort"
 	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -108,9 +111,9 @@ func mergeIdentifiers(old []workv1alpha1.ManifestStatus, ids []workv1alpha1.Reso
 	sort.Slice(ids, func(a, b int) bool { return ids[a].Ordinal < ids[b].Ordinal })
 	out := make([]workv1alpha1.ManifestStatus, 0, len(ids))
 	for _, id := range ids {
-		ms := workv1alpha1.ManifestStatus{Identifier: id}
+		ms := workv1alpha1.ManifestStatus{ResourceIdentifier: id}
 		for _, o := range old {
-			if o.Identifier == id {
+			if o.ResourceIdentifier == id {
 				ms.Status, ms.Health = o.Status, o.Health
 				break
 			}
@@ -118,4 +121,39 @@ func mergeIdentifiers(old []workv1alpha1.ManifestStatus, ids []workv1alpha1.Reso
 		out = append(out, ms)
 	}
 	return out
+}
+
+// executionStatus is the part of a Work's status the execution controller
+// owns, as a server-side apply request: the Applied condition and each
+// manifest's identifying fields (entries keyed by ordinal).
+func executionStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
+	var conds []any
+	if c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied); c != nil {
+		conds = append(conds, map[string]any{
+			"type": c.Type, "status": string(c.Status), "reason": c.Reason, "message": c.Message,
+			"observedGeneration": c.ObservedGeneration, "lastTransitionTime": c.LastTransitionTime.UTC().Format(time.RFC3339),
+		})
+	}
+	entries := make([]any, 0, len(work.Status.ManifestStatuses))
+	for _, ms := range work.Status.ManifestStatuses {
+		id := ms.ResourceIdentifier
+		e := map[string]any{"ordinal": int64(id.Ordinal), "version": id.Version, "kind": id.Kind, "name": id.Name}
+		if id.Group != "" {
+			e["group"] = id.Group
+		}
+		if id.Namespace != "" {
+			e["namespace"] = id.Namespace
+		}
+		entries = append(entries, e)
+	}
+	status := map[string]any{"manifestStatuses": entries}
+	if conds != nil {
+		status["conditions"] = conds
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": workv1alpha1.GroupVersion.String(),
+		"kind":       "Work",
+		"metadata":   map[string]any{"name": work.Name, "namespace": work.Namespace},
+		"status":     status,
+	}}
 }

@@ -80,9 +80,9 @@ func TestMergeIdentifiers(t *testing.T) {
 	id := func(o int, name string) workv1alpha1.ResourceIdentifier {
 		return workv1alpha1.ResourceIdentifier{Ordinal: o, Version: "v1", Kind: "ConfigMap", Name: name}
 	}
-	old := []workv1alpha1.ManifestStatus{{Identifier: id(0, "a"), Health: workv1alpha1.ResourceHealthy}, {Identifier: id(1, "gone")}}
+	old := []workv1alpha1.ManifestStatus{{ResourceIdentifier: id(0, "a"), Health: workv1alpha1.ResourceHealthy}, {ResourceIdentifier: id(1, "gone")}}
 	got := mergeIdentifiers(old, []workv1alpha1.ResourceIdentifier{id(1, "b"), id(0, "a")})
-	if len(got) != 2 || got[0].Identifier.Name != "a" || got[0].Health != workv1alpha1.ResourceHealthy || got[1].Identifier.Name != "b" || got[1].Health != "" {
+	if len(got) != 2 || got[0].ResourceIdentifier.Name != "a" || got[0].Health != workv1alpha1.ResourceHealthy || got[1].ResourceIdentifier.Name != "b" || got[1].Health != "" {
 		t.Errorf("got %+v", got)
 	}
 }

@@ -43,7 +43,7 @@ func Items(spec *workv1alpha1.ResourceBindingSpec, works []workv1alpha1.Work) []
 			}
 		}
 		for _, ms := range w.Status.ManifestStatuses {
-			id := ms.Identifier
+			id := ms.ResourceIdentifier
 			if id.Group == gv.Group && id.Kind == spec.Resource.Kind && id.Name == spec.Resource.Name &&
 				(spec.Resource.Namespace == "" || id.Namespace == spec.Resource.Namespace) {
 				item.Status = ms.Status

@@ -28,8 +28,8 @@ func TestItems(t *testing.T) {
 	works := []workv1alpha1.Work{
 		work("shanghai", metav1.ConditionFalse, "quota exceeded"),
 		work("hangzhou", metav1.ConditionTrue, "ok",
-			workv1alpha1.ManifestStatus{Identifier: workv1alpha1.ResourceIdentifier{Version: "v1", Kind: "Namespace", Name: "default"}, Health: workv1alpha1.ResourceHealthy},
-			workv1alpha1.ManifestStatus{Identifier: workv1alpha1.ResourceIdentifier{Ordinal: 1, Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "default", Name: "nginx"}, Status: raw, Health: workv1alpha1.ResourceHealthy}),
+			workv1alpha1.ManifestStatus{ResourceIdentifier: workv1alpha1.ResourceIdentifier{Version: "v1", Kind: "Namespace", Name: "default"}, Health: workv1alpha1.ResourceHealthy},
+			workv1alpha1.ManifestStatus{ResourceIdentifier: workv1alpha1.ResourceIdentifier{Ordinal: 1, Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "default", Name: "nginx"}, Status: raw, Health: workv1alpha1.ResourceHealthy}),
 		work("unselected", metav1.ConditionTrue, "ok"),
 	}
 	items := Items(spec, works)

@@ -62,7 +62,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.WriteInterval <= 0 {
 		opts.WriteInterval = DefaultWriteInterval
 	}
-	w := &WorkReconciler{Client: mgr.GetClient(), opts: opts, writes: newWriteLog(opts.WriteInterval)}
+	w := &WorkReconciler{Client: mgr.GetClient(), opts: opts, writes: newPacer(opts.WriteInterval)}
 	if err := ctrl.NewControllerManagedBy(mgr).
 		Named("work-status").
 		// Execution records which objects a Work applied.
@@ -80,7 +80,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 type WorkReconciler struct {
 	client.Client
 	opts   Options
-	writes *writeLog
+	writes *pacer
 }
 
 // Reconcile refreshes status.manifestStatuses[].status and .health.
@@ -100,7 +100,7 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	var errs []error
 	for i := range work.Status.ManifestStatuses {
 		ms := &work.Status.ManifestStatuses[i]
-		live, err := r.live(ctx, cluster, ms.Identifier)
+		live, err := r.live(ctx, cluster, ms.ResourceIdentifier)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -119,29 +119,54 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if reflect.DeepEqual(before.Status, work.Status) {
 		return ctrl.Result{}, errors.Join(errs...)
 	}
-	wait, stale := r.writes.hold(req.NamespacedName, work.ResourceVersion)
-	if stale {
-		// Our last write's watch event brings the Work back.
-		return ctrl.Result{}, errors.Join(errs...)
-	}
-	if wait > 0 && len(errs) == 0 {
-		return ctrl.Result{RequeueAfter: wait}, nil
-	}
-	if wait > 0 {
+	if wait := r.writes.wait(req.NamespacedName); wait > 0 {
+		if len(errs) == 0 {
+			return ctrl.Result{RequeueAfter: wait}, nil
+		}
 		return ctrl.Result{}, errors.Join(errs...) // the error requeues
 	}
-	if err := r.Status().Patch(ctx, &work, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, nil
-		}
-		if apierrors.IsConflict(err) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		errs = append(errs, err)
-	} else {
-		r.writes.wrote(req.NamespacedName, before.ResourceVersion, work.ResourceVersion)
+	// Server-side apply of only each entry's status and health: execution
+	// owns the identifying fields and the conditions, so neither writer
+	// needs the other's latest version and a stale cache cannot conflict.
+	err := r.Status().Patch(ctx, collectedStatus(&work), client.Apply, client.FieldOwner(workv1alpha1.FieldManagerStatus), client.ForceOwnership)
+	switch {
+	case err == nil:
+		r.writes.wrote(req.NamespacedName)
+	case apierrors.IsNotFound(err):
+	case apierrors.IsInvalid(err):
+		// An entry execution just removed would be created without its
+		// identifying fields; the Work's update brings it back here.
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	default:
+		errs = append(errs, fmt.Errorf("apply Work %s status: %w", req.NamespacedName, err))
 	}
 	return ctrl.Result{}, errors.Join(errs...)
+}
+
+// collectedStatus is the part of a Work's status the status collector
+// owns, as a server-side apply request: each entry's status and health,
+// keyed by ordinal.
+func collectedStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
+	entries := make([]any, 0, len(work.Status.ManifestStatuses))
+	for _, ms := range work.Status.ManifestStatuses {
+		e := map[string]any{"ordinal": int64(ms.Ordinal)}
+		if ms.Health != "" {
+			e["health"] = string(ms.Health)
+		}
+		if ms.Status != nil && len(ms.Status.Raw) > 0 {
+			var st map[string]any
+			if json.Unmarshal(ms.Status.Raw, &st) == nil {
+				e["status"] = st
+			}
+		}
+		entries = append(entries, e)
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": workv1alpha1.GroupVersion.String(),
+		"kind":       "Work",
+		"metadata":   map[string]any{"name": work.Name, "namespace": work.Namespace},
+		"status":     map[string]any{"manifestStatuses": entries},
+	}}
 }
 
 // live reads the member object from the watch cache, or from the member

@@ -72,3 +72,50 @@ func (l *writeLog) forget(key types.NamespacedName) {
 	defer l.mu.Unlock()
 	delete(l.last, key)
 }
+
+// pacer spaces one controller's status writes of each object by interval
+// (member status changes in bursts, and the workqueue merges the events
+// that arrive while the object waits). Unlike writeLog it tracks no
+// versions: a writer that applies only its own fields server-side cannot
+// conflict with a stale cache.
+type pacer struct {
+	interval time.Duration
+	now      func() time.Time
+
+	mu   sync.Mutex
+	last map[types.NamespacedName]time.Time
+}
+
+func newPacer(interval time.Duration) *pacer {
+	return &pacer{interval: interval, now: time.Now, last: map[types.NamespacedName]time.Time{}}
+}
+
+// wait is how long to hold key's next write; 0 means write now.
+func (p *pacer) wait(key types.NamespacedName) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, ok := p.last[key]
+	if !ok {
+		return 0
+	}
+	w := at.Add(p.interval).Sub(p.now())
+	if w <= 0 {
+		delete(p.last, key)
+		return 0
+	}
+	return w
+}
+
+// wrote records a write of key now.
+func (p *pacer) wrote(key types.NamespacedName) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last[key] = p.now()
+}
+
+// forget drops key (the object is gone).
+func (p *pacer) forget(key types.NamespacedName) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.last, key)
+}

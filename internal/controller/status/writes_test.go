@@ -60,3 +60,30 @@ func TestWriteLogForgetsWhenCaughtUp(t *testing.T) {
 		t.Errorf("forget kept %v", l.last)
 	}
 }
+
+func TestPacerSpacesWritesOfOneObject(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	p := newPacer(time.Second)
+	p.now = func() time.Time { return now }
+	a, b := types.NamespacedName{Name: "a"}, types.NamespacedName{Name: "b"}
+	if w := p.wait(a); w != 0 {
+		t.Fatalf("first write of a waits %v, want 0", w)
+	}
+	p.wrote(a)
+	now = now.Add(300 * time.Millisecond)
+	if w := p.wait(a); w != 700*time.Millisecond {
+		t.Errorf("a 300ms after its write waits %v, want 700ms", w)
+	}
+	if w := p.wait(b); w != 0 {
+		t.Errorf("b waits %v for a's write, want 0", w)
+	}
+	now = now.Add(700 * time.Millisecond)
+	if w := p.wait(a); w != 0 {
+		t.Errorf("a one interval after its write waits %v, want 0", w)
+	}
+	p.wrote(a)
+	p.forget(a)
+	if w := p.wait(a); w != 0 {
+		t.Errorf("a forgotten waits %v, want 0", w)
+	}
+}

@@ -235,7 +235,7 @@ func TestConfigMapLandsInNewNamespace(t *testing.T) {
 		if c == nil || c.Status != metav1.ConditionTrue || c.Reason != workv1alpha1.ReasonAppliedSuccessful {
 			return fmt.Errorf("Applied %+v", c)
 		}
-		if len(w.Status.ManifestStatuses) != 1 || w.Status.ManifestStatuses[0].Identifier.Name != "app-config" || w.Status.ManifestStatuses[0].Health != workv1alpha1.ResourceHealthy {
+		if len(w.Status.ManifestStatuses) != 1 || w.Status.ManifestStatuses[0].ResourceIdentifier.Name != "app-config" || w.Status.ManifestStatuses[0].Health != workv1alpha1.ResourceHealthy {
 			return fmt.Errorf("manifestStatuses %+v", w.Status.ManifestStatuses)
 		}
 		return nil
