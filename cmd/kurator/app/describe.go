@@ -206,6 +206,7 @@ func (d describer) policy(ns, name string) error {
 	if n == 0 {
 		d.printf("  <none>\n")
 	}
+	d.conditions(p.Status.Conditions)
 	d.events(ns, "PropagationPolicy", name)
 	return nil
 }
@@ -255,6 +256,12 @@ func (d describer) binding(ns, name string) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", e.FromCluster, since, replicas, e.Reason, purge, e.Message)
 		}
 		_ = tw.Flush()
+	}
+	if len(b.Status.AppliedOverrides) > 0 {
+		d.printf("Overrides (in the order applied):\n")
+		for _, o := range b.Status.AppliedOverrides {
+			d.printf("  %s %s\n", o.Kind, strings.TrimPrefix(o.Namespace+"/"+o.Name, "/"))
+		}
 	}
 	d.conditions(b.Status.Conditions)
 	d.events(ns, "ResourceBinding", name)
