@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -92,6 +93,29 @@ func TestEveryCRDIsAcceptedByAnAPIServer(t *testing.T) {
 				t.Errorf("refused: %v", errs.ToAggregate())
 			}
 		})
+	}
+}
+
+func TestNewForRefusesACRDTheHubWouldRefuse(t *testing.T) {
+	crds, err := crd.CRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fleet *apiextensionsv1.CustomResourceDefinition
+	for i := range crds {
+		if crds[i].Name == "fleets.fleet.kurator.dev" {
+			fleet = crds[i].DeepCopy()
+		}
+	}
+	if fleet == nil {
+		t.Fatal("no Fleet CRD embedded")
+	}
+	spec := fleet.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"]
+	spec.XValidations = append(spec.XValidations, apiextensionsv1.ValidationRule{Rule: "self.clusters.size() >", Message: "broken"})
+	fleet.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"] = spec
+	_, err = NewFor([]apiextensionsv1.CustomResourceDefinition{*fleet})
+	if err == nil || !strings.Contains(err.Error(), "CRD fleets.fleet.kurator.dev would be refused by the hub") || !strings.Contains(err.Error(), "compilation failed") {
+		t.Errorf("NewFor with a rule that does not compile: got %v, want the CRD named and the compilation error", err)
 	}
 }
 
