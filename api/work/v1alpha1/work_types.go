@@ -133,7 +133,10 @@ type ManifestStatus struct {
 	Health ResourceHealth `json:"health,omitempty"`
 }
 
-// ResourceIdentifier identifies one manifest of a Work.
+// ResourceIdentifier identifies one manifest of a Work. Only the ordinal
+// is required: when execution drops a manifest, its entry keeps the status
+// collector's fields (without kind and name) until the collector, which
+// skips such entries, lets go of it too.
 type ResourceIdentifier struct {
 	// Ordinal is the manifest's index in spec.workload.manifests.
 	// +kubebuilder:validation:Minimum=0
@@ -144,17 +147,20 @@ type ResourceIdentifier struct {
 	Group string `json:"group,omitempty"`
 
 	// Version of the object.
-	Version string `json:"version"`
+	// +optional
+	Version string `json:"version,omitempty"`
 
 	// Kind of the object.
-	Kind string `json:"kind"`
+	// +optional
+	Kind string `json:"kind,omitempty"`
 
 	// Namespace of the object; empty for cluster-scoped objects.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
 	// Name of the object.
-	Name string `json:"name"`
+	// +optional
+	Name string `json:"name,omitempty"`
 }
 
 // Condition types and reasons of a Work.

@@ -452,8 +452,8 @@ func (r *Reconciler) pruneDropped(ctx context.Context, cluster string, dyn dynam
 	var failed []string
 	owner := client.ObjectKeyFromObject(work).String()
 	for _, o := range old {
-		if o.ResourceIdentifier.Kind == "Namespace" && o.ResourceIdentifier.Group == "" {
-			continue
+		if o.Kind == "" || (o.Kind == "Namespace" && o.Group == "") {
+			continue // released by us already, or a namespace others may use
 		}
 		if listed(ids, o.ResourceIdentifier) {
 			continue

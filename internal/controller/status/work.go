@@ -100,6 +100,9 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	var errs []error
 	for i := range work.Status.ManifestStatuses {
 		ms := &work.Status.ManifestStatuses[i]
+		if ms.Kind == "" {
+			continue
+		}
 		live, err := r.live(ctx, cluster, ms.ResourceIdentifier)
 		if err != nil {
 			errs = append(errs, err)
@@ -149,6 +152,9 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 func collectedStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
 	entries := make([]any, 0, len(work.Status.ManifestStatuses))
 	for _, ms := range work.Status.ManifestStatuses {
+		if ms.Kind == "" {
+			continue // execution dropped this manifest: let go of it too
+		}
 		e := map[string]any{"ordinal": int64(ms.Ordinal)}
 		if ms.Health != "" {
 			e["health"] = string(ms.Health)

@@ -4,7 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
 func TestWriteLogHold(t *testing.T) {
@@ -85,5 +88,22 @@ func TestPacerSpacesWritesOfOneObject(t *testing.T) {
 	p.forget(a)
 	if w := p.wait(a); w != 0 {
 		t.Errorf("a forgotten waits %v, want 0", w)
+	}
+}
+
+func TestCollectedStatusLetsGoOfDroppedManifests(t *testing.T) {
+	w := &workv1alpha1.Work{}
+	w.Name, w.Namespace = "web", "kurator-member-a"
+	w.Status.ManifestStatuses = []workv1alpha1.ManifestStatus{
+		{ResourceIdentifier: workv1alpha1.ResourceIdentifier{Ordinal: 0, Version: "v1", Kind: "ConfigMap", Name: "c"}, Health: workv1alpha1.ResourceHealthy},
+		// Dropped by execution: only our fields are left.
+		{ResourceIdentifier: workv1alpha1.ResourceIdentifier{Ordinal: 1}, Health: workv1alpha1.ResourceHealthy},
+	}
+	entries, _, _ := unstructured.NestedSlice(collectedStatus(w).Object, "status", "manifestStatuses")
+	if len(entries) != 1 || entries[0].(map[string]any)["ordinal"] != int64(0) || entries[0].(map[string]any)["health"] != string(workv1alpha1.ResourceHealthy) {
+		t.Errorf("entries %v, want only ordinal 0 with its health", entries)
+	}
+	if _, ok := entries[0].(map[string]any)["kind"]; ok {
+		t.Error("the collector must not claim execution's identifying fields")
 	}
 }
