@@ -4,7 +4,7 @@ BIN := $(CURDIR)/bin
 K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
 
-.PHONY: build k8s up down test unit fuzz bench bench-propagation bench-failover generate verify
+.PHONY: build k8s up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover generate verify
 
 build: ## build the kurator CLI into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -28,9 +28,25 @@ verify: ## gofmt, vet and generated files up to date
 	$(GO) vet ./...
 	GO=$(GO) hack/verify-generated.sh
 
-test: verify k8s build ## every test: unit, e2e on a real local fleet, then a short fuzz run
-	$(GO) test -count=1 -timeout 40m ./...
+# The e2e packages each start a local fleet and judge timings in seconds
+# (a member Ready=False 3 s after a kill, a workload moved within a 5 s
+# toleration): they run two at a time (-p 2; test/e2e/fleettest also holds
+# every fleet to one of KURATOR_E2E_FLEETS=2 machine-wide slots), in random
+# order (-shuffle on; a failure prints the seed to repeat it), after the
+# packages that need no fleet, which run with go test's default parallelism.
+UNIT_PKGS = $$($(GO) list ./... | grep -v /test/e2e)
+E2E_FLAGS ?= -count=1 -timeout 40m -p 2 -shuffle on
+
+test: verify k8s build ## every test: unit, e2e on real local fleets, then a short fuzz run
+	$(GO) test -count=1 -timeout 20m $(UNIT_PKGS)
+	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 	$(MAKE) fuzz
+
+e2e: k8s ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
+	$(GO) test $(E2E_FLAGS) ./test/e2e/...
+
+bench-e2e: k8s ## latency of the in-process controllers on local fleets, one package at a time: Work -> member, template -> Works
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 20x ./test/e2e/execution ./test/e2e/placement
 
 # Each fuzz target runs for FUZZTIME on top of its seed corpus (which plain
 # `go test` already runs); CI keeps it short, run longer by hand.
@@ -43,7 +59,7 @@ fuzz: ## short coverage-guided fuzz run of every fuzz target
 	done
 
 unit: ## tests of the packages that need no local fleet
-	$(GO) test -count=1 ./api/... ./config/... ./pkg/... ./cmd/...
+	$(GO) test -count=1 $(UNIT_PKGS)
 
 bench: ## benchmarks with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
