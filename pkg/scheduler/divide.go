@@ -169,9 +169,6 @@ func (rc *requestContext) webster(sel []candidate, n int64) {
 		sel[i].weight = int64(w)
 		total += w
 	}
-	desc := tieDescending(string(rc.req.Resource.UID))
-	h := &seatHeap{sel: sel, desc: desc}
-
 	var given int64
 	for i := range sel {
 		// Seats j with w/(2j+1) > W/(2n)  ⇔  odd k=2j+1 with k·W < 2n·w.
@@ -185,8 +182,13 @@ func (rc *requestContext) webster(sel []candidate, n int64) {
 		given += int64(sel[i].assigned)
 	}
 
+	if given == n {
+		return
+	}
+	// The heap is built only when the shortcut missed, which keeps the
+	// common exact case free of allocations.
+	h := &seatHeap{sel: sel, desc: tieDescending(string(rc.req.Resource.UID))}
 	if given < n {
-		h.items = h.items[:0]
 		for i := range sel {
 			h.items = append(h.items, i)
 		}

@@ -136,7 +136,7 @@ func selectRegionSet(regions []regionGroup, minRegions, maxRegions, target int) 
 	}
 
 	paths := make([]regionPath, 0, 64)
-	arena := make([]int, 0, 256)
+	arena := make([]int, 0, 128)
 	stack := make([]int, 0, min(maxRegions, len(regions)))
 	steps := 0
 	var dfs func(sum, begin int)
