@@ -216,3 +216,12 @@ func TestKarmadaIssueExamples(t *testing.T) {
 		{name: "12 replicas over available 8:8:10 give 4/4/4, not largest remainder's 4/3/5", clusters: members(8, 8, 10), req: Request{Replicas: 12, PerReplica: cpuReq, Placement: dyn}, want: "member1:4 member2:4 member3:4"},
 	}))
 }
+
+func TestKarmadaAssignByDuplicatedStrategy(t *testing.T) {
+	// pkg/scheduler/core/assignment_test.go, Test_assignByDuplicatedStrategy.
+	two := []Cluster{mkCluster("cluster1"), mkCluster("cluster2")}
+	runScheduleCases(t, withRef([]scheduleCase{
+		{name: "Test_assignByDuplicatedStrategy/test with multiple cluster: each gets all 2", clusters: two, req: Request{Replicas: 2}, want: "cluster1:2 cluster2:2"},
+		{name: "Test_assignByDuplicatedStrategy/replicas is null: each gets 0", clusters: two, req: Request{Replicas: 0}, want: "cluster1:0 cluster2:0"},
+	}))
+}
