@@ -22,7 +22,7 @@ type ResourceRef struct {
 	Kind       string
 	Namespace  string
 	Name       string
-	// UID seeds the static-weight tie rule (see Schedule).
+	// UID seeds the Webster tie rule (see Schedule).
 	UID types.UID
 }
 
@@ -113,8 +113,10 @@ type requestContext struct {
 // placement satisfies the request, and another error when the request is
 // malformed (bad selector, unknown mode).
 //
-// Static weights break ties like Karmada: cluster names ascending, unless
-// the FNV-32a hash of Resource.UID is odd, then descending.
+// Replicas are divided by the Webster method (static and dynamic weights,
+// Aggregated), which breaks ties like Karmada: fewer seats first, then
+// cluster names ascending, unless Resource.UID is set and its FNV-32a hash
+// is odd, then descending.
 func Schedule(s *Snapshot, req Request) (Result, error) {
 	if s == nil {
 		return Result{}, errors.New("schedule: no cluster snapshot; build one with NewSnapshot")
