@@ -19,8 +19,9 @@ type regionGroup struct {
 func (rc *requestContext) groupByRegion(cands []candidate) []regionGroup {
 	s := rc.snap
 	slot := make([]int32, len(s.regions)) // region id -> group + 1
-	var regions []regionGroup
-	counts := make([]int, 0, 8)
+	most := min(len(s.regions), len(cands))
+	regions := make([]regionGroup, 0, most)
+	counts := make([]int32, 0, most)
 	for i := range cands {
 		id := s.clusters[cands[i].idx].regionID
 		if slot[id] == 0 {
@@ -33,8 +34,8 @@ func (rc *requestContext) groupByRegion(cands []candidate) []regionGroup {
 	backing := make([]int32, len(cands))
 	off := 0
 	for g := range regions {
-		regions[g].members = backing[off : off : off+counts[g]]
-		off += counts[g]
+		regions[g].members = backing[off : off : off+int(counts[g])]
+		off += int(counts[g])
 	}
 	for i := range cands {
 		g := slot[s.clusters[cands[i].idx].regionID] - 1
@@ -149,7 +150,6 @@ func selectRegionSet(regions []regionGroup, minRegions, maxRegions, target int) 
 				p.score += regions[g].score
 				p.members += int64(len(regions[g].members))
 			}
-			slices.SortFunc(arena[p.off:], byScore)
 			paths = append(paths, p)
 			return
 		}
@@ -167,21 +167,67 @@ func selectRegionSet(regions []regionGroup, minRegions, maxRegions, target int) 
 		return nil
 	}
 
-	slices.SortFunc(paths, func(a, b regionPath) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
+	// Karmada sorts every path (score desc, clusters desc, found first) and
+	// walks them in that order, moving to a path whenever it is a strict
+	// start of the current choice. The choice is always a start of the
+	// first path, so only those paths matter: find the first path, then walk
+	// its strict starts in the same order.
+	before := func(a, b *regionPath) bool {
+		if a.score != b.score {
+			return a.score > b.score
 		}
-		if c := cmp.Compare(b.members, a.members); c != 0 {
-			return c
+		if a.members != b.members {
+			return a.members > b.members
 		}
-		return cmp.Compare(a.id, b.id)
-	})
-	regionsOf := func(p regionPath) []int { return arena[p.off : p.off+p.n] }
-	best := paths[0]
-	for _, p := range paths[1:] {
-		if p.n < best.n && slices.Equal(regionsOf(best)[:p.n], regionsOf(p)) {
-			best = p
+		return a.id < b.id
+	}
+	regionsOf := func(p *regionPath) []int { return arena[p.off : p.off+p.n] }
+	top := 0
+	for i := 1; i < len(paths); i++ {
+		if before(&paths[i], &paths[top]) {
+			top = i
 		}
 	}
-	return regionsOf(best)
+	// A path is a start of the first one when its regions are the first
+	// ones of the first path in score order. Only the first path needs
+	// sorting for that.
+	first := regionsOf(&paths[top])
+	slices.SortFunc(first, byScore)
+	rank := make([]int, len(regions)) // position in the first path + 1
+	for i, g := range first {
+		rank[g] = i + 1
+	}
+	starts := paths[:0:0]
+	for i := range paths {
+		p := &paths[i]
+		if p.n >= len(first) {
+			continue
+		}
+		isStart := true
+		for _, g := range regionsOf(p) {
+			if r := rank[g]; r == 0 || r > p.n {
+				isStart = false
+				break
+			}
+		}
+		if isStart {
+			slices.SortFunc(regionsOf(p), byScore)
+			starts = append(starts, *p)
+		}
+	}
+	best := paths[top]
+	if len(starts) > 0 {
+		slices.SortFunc(starts, func(a, b regionPath) int {
+			if before(&a, &b) {
+				return -1
+			}
+			return 1
+		})
+		for i := range starts {
+			if starts[i].n < best.n {
+				best = starts[i]
+			}
+		}
+	}
+	return regionsOf(&best)
 }
