@@ -94,7 +94,8 @@ func (rc *requestContext) regionScore(cands []candidate, members []int32, region
 }
 
 // regionPath is one feasible set of regions found by the search; its
-// regions are arena[off:off+n], best score first.
+// regions are arena[off:off+n] (sorted by score, then name, once it may be
+// chosen).
 type regionPath struct {
 	id, off, n int
 	score      int64
