@@ -24,6 +24,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/yaml"
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -46,8 +47,13 @@ func eventually(t *testing.T, what string, check func(ctx context.Context) error
 	defer cancel()
 	var last error
 	for {
-		if last = check(ctx); last == nil {
+		err := check(ctx)
+		if err == nil {
 			return
+		}
+		// The check cut short by the deadline says less than the one before.
+		if last == nil || ctx.Err() == nil {
+			last = err
 		}
 		select {
 		case <-ctx.Done():
@@ -203,6 +209,22 @@ func gone(b types.NamespacedName) func(ctx context.Context) error {
 	}
 }
 
+// logBindingOnFailure logs the binding as the hub has it when the test
+// failed: its placement, targets and status say which controller stopped.
+func logBindingOnFailure(t *testing.T, b types.NamespacedName) {
+	if !t.Failed() {
+		return
+	}
+	var rb workv1alpha1.ResourceBinding
+	if err := hub.Get(context.Background(), b, &rb); err != nil {
+		t.Logf("binding %s: %v", b, err)
+		return
+	}
+	rb.ManagedFields = nil
+	out, _ := yaml.Marshal(&rb)
+	t.Logf("binding %s when the test failed:\n%s", b, out)
+}
+
 func setWeights(pp *policyv1alpha1.PropagationPolicy, hz, sh int64) {
 	pp.Spec.Placement.ReplicaScheduling.WeightPreference.StaticWeightList[0].Weight = hz
 	pp.Spec.Placement.ReplicaScheduling.WeightPreference.StaticWeightList[1].Weight = sh
@@ -220,6 +242,7 @@ func TestSeedNginx(t *testing.T) {
 		}
 	})
 	rb := types.NamespacedName{Namespace: "default", Name: "nginx-deployment"}
+	t.Cleanup(func() { logBindingOnFailure(t, rb) })
 
 	eventually(t, "60:40 of 10 is 6/4", wantReplicas(rb, map[string]int64{hangzhou: 6, shanghai: 4}))
 	eventually(t, "the Work carries the namespace first", func(ctx context.Context) error {
