@@ -38,7 +38,7 @@ func SetupWithManager(mgr ctrl.Manager) error {
 		// policies it names (before and after) are counted again.
 		toPolicies := handler.EnqueueRequestsFromMapFunc(r.policiesOf)
 		err := ctrl.NewControllerManagedBy(mgr).
-			Named("policystatus-" + strings.ToLower(kind)).
+			Named("policystatus-"+strings.ToLower(kind)).
 			For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 			Watches(&workv1alpha1.ResourceBinding{}, toPolicies, builder.WithPredicates(bindingOutcomeChanged{})).
 			Watches(&workv1alpha1.ClusterResourceBinding{}, toPolicies, builder.WithPredicates(bindingOutcomeChanged{})).
@@ -69,17 +69,17 @@ func (r *Reconciler) newObject() client.Object {
 	}
 }
 
-// parts returns the object's status and, for propagation policies, its spec.
-func parts(obj client.Object) (*policyv1alpha1.PolicyStatus, *policyv1alpha1.PropagationSpec) {
+// parts returns the object's status and its propagation or override spec.
+func parts(obj client.Object) (*policyv1alpha1.PolicyStatus, *policyv1alpha1.PropagationSpec, *policyv1alpha1.OverrideSpec) {
 	switch p := obj.(type) {
 	case *policyv1alpha1.PropagationPolicy:
-		return &p.Status, &p.Spec
+		return &p.Status, &p.Spec, nil
 	case *policyv1alpha1.ClusterPropagationPolicy:
-		return &p.Status, &p.Spec
+		return &p.Status, &p.Spec, nil
 	case *policyv1alpha1.OverridePolicy:
-		return &p.Status, nil
+		return &p.Status, nil, &p.Spec
 	case *policyv1alpha1.ClusterOverridePolicy:
-		return &p.Status, nil
+		return &p.Status, nil, &p.Spec
 	}
 	panic(fmt.Sprintf("policystatus: unexpected %T", obj))
 }
@@ -94,7 +94,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, nil
 	}
 	before := obj.DeepCopyObject().(client.Object)
-	status, pspec := parts(obj)
+	status, pspec, ospec := parts(obj)
 
 	all, err := r.bindings(ctx, obj.GetNamespace())
 	if err != nil {
@@ -112,6 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 		failed = scheduleFailure
 	} else {
+		problems = CheckOverride(ospec)
 		ref := workv1alpha1.OverrideReference{Kind: r.kind, Namespace: obj.GetNamespace(), Name: obj.GetName()}
 		for _, b := range all {
 			if slices.Contains(b.Status.AppliedOverrides, ref) {
@@ -126,7 +127,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	next.Conditions = conds
 	*status = next
 
-	oldStatus, _ := parts(before)
+	oldStatus, _, _ := parts(before)
 	if equality.Semantic.DeepEqual(oldStatus, status) {
 		return reconcile.Result{}, nil
 	}

@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -49,6 +51,21 @@ func CheckPropagation(spec *policyv1alpha1.PropagationSpec) []string {
 			out = append(out, fmt.Sprintf("spec.resourceSelectors[%d].labelSelector: %v; it matches nothing until fixed", i, err))
 		}
 	}
+	for field, tols := range map[string][]corev1.Toleration{"clusterTolerations": spec.Placement.ClusterTolerations, "tolerations": spec.Placement.Tolerations} {
+		for i, t := range tols {
+			if t.Key != "" {
+				if errs := validation.IsQualifiedName(t.Key); len(errs) > 0 {
+					out = append(out, fmt.Sprintf("spec.placement.%s[%d].key %q: %s; it tolerates no taint until fixed", field, i, t.Key, strings.Join(errs, "; ")))
+				}
+			}
+			if t.Value != "" {
+				if errs := validation.IsValidLabelValue(t.Value); len(errs) > 0 {
+					out = append(out, fmt.Sprintf("spec.placement.%s[%d].value %q: %s; it tolerates no taint until fixed", field, i, t.Value, strings.Join(errs, "; ")))
+				}
+			}
+		}
+	}
+	slices.Sort(out) // the map above has no order
 	placement := spec.Placement
 	_, err := scheduler.Schedule(probe, scheduler.Request{
 		Resource:  scheduler.ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "probe"},
@@ -60,6 +77,43 @@ func CheckPropagation(spec *policyv1alpha1.PropagationSpec) []string {
 		out = append(out, fmt.Sprintf("spec.placement: %v", err))
 	}
 	return out
+}
+
+// CheckOverride returns the problems of an override spec that admission
+// does not refuse (label syntax inside maps): the label keys and values a
+// labelsOverrider would write and the annotation keys, which a member would
+// refuse at apply time.
+func CheckOverride(spec *policyv1alpha1.OverrideSpec) []string {
+	var out []string
+	for r, rule := range spec.Rules() {
+		for i, o := range rule.Overriders.LabelsOverrider {
+			for _, k := range sortedKeys(o.Value) {
+				if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+					out = append(out, fmt.Sprintf("rule %d labelsOverrider[%d] key %q: %s", r, i, k, strings.Join(errs, "; ")))
+				}
+				if errs := validation.IsValidLabelValue(o.Value[k]); o.Operator != policyv1alpha1.OverriderOpRemove && len(errs) > 0 {
+					out = append(out, fmt.Sprintf("rule %d labelsOverrider[%d] value of %q: %s", r, i, k, strings.Join(errs, "; ")))
+				}
+			}
+		}
+		for i, o := range rule.Overriders.AnnotationsOverrider {
+			for _, k := range sortedKeys(o.Value) {
+				if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+					out = append(out, fmt.Sprintf("rule %d annotationsOverrider[%d] key %q: %s", r, i, k, strings.Join(errs, "; ")))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Compute is a policy's status from its problems and the bindings it

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
@@ -28,6 +29,11 @@ func TestCheckPropagation(t *testing.T) {
 			s.Placement.ReplicaScheduling = &policyv1alpha1.ReplicaSchedulingStrategy{ReplicaSchedulingType: policyv1alpha1.ReplicaSchedulingTypeDivided, ReplicaDivisionPreference: "Random"}
 			return s
 		}(), want: "spec.placement"},
+		{name: "a toleration key that is not a label key is reported (it tolerates nothing)", spec: func() policyv1alpha1.PropagationSpec {
+			s := sel(nil)
+			s.Placement.ClusterTolerations = []corev1.Toleration{{Key: "bad key!", Operator: corev1.TolerationOpExists}}
+			return s
+		}(), want: "spec.placement.clusterTolerations[0].key"},
 		{name: "a placement no cluster fits is not a policy problem", spec: func() policyv1alpha1.PropagationSpec {
 			s := sel(nil)
 			s.Placement.ClusterAffinity = &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"nowhere"}}
@@ -105,5 +111,41 @@ func TestOverrideFailureNamesOnlyTheFailingPolicy(t *testing.T) {
 	}
 	if overrideFailure(workv1alpha1.OverrideReference{Kind: kindOP, Namespace: "default", Name: "ba"})(b) != "" {
 		t.Error("a policy whose name is a prefix of the failing one is blamed")
+	}
+}
+
+func TestCheckOverride(t *testing.T) {
+	spec := func(o policyv1alpha1.Overriders) policyv1alpha1.OverrideSpec {
+		return policyv1alpha1.OverrideSpec{OverrideRules: []policyv1alpha1.RuleWithCluster{{Overriders: o}}}
+	}
+	tests := []struct {
+		name string
+		spec policyv1alpha1.OverrideSpec
+		want string
+	}{
+		{name: "valid labels and annotations: no problem", spec: spec(policyv1alpha1.Overriders{
+			LabelsOverrider:      []policyv1alpha1.LabelAnnotationOverrider{{Operator: policyv1alpha1.OverriderOpAdd, Value: map[string]string{"env": "prod"}}},
+			AnnotationsOverrider: []policyv1alpha1.LabelAnnotationOverrider{{Operator: policyv1alpha1.OverriderOpAdd, Value: map[string]string{"kurator.dev/note": "any text, spaces too"}}},
+		})},
+		{name: "a label value with a space would be refused by every member", spec: spec(policyv1alpha1.Overriders{
+			LabelsOverrider: []policyv1alpha1.LabelAnnotationOverrider{{Operator: policyv1alpha1.OverriderOpAdd, Value: map[string]string{"env": "pro d"}}},
+		}), want: `rule 0 labelsOverrider[0] value of "env"`},
+		{name: "an annotation key with a space is reported", spec: spec(policyv1alpha1.Overriders{
+			AnnotationsOverrider: []policyv1alpha1.LabelAnnotationOverrider{{Operator: policyv1alpha1.OverriderOpAdd, Value: map[string]string{"my note": "x"}}},
+		}), want: `annotationsOverrider[0] key "my note"`},
+		{name: "remove ignores values", spec: spec(policyv1alpha1.Overriders{
+			LabelsOverrider: []policyv1alpha1.LabelAnnotationOverrider{{Operator: policyv1alpha1.OverriderOpRemove, Value: map[string]string{"env": "not a value!"}}},
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckOverride(&tt.spec)
+			switch {
+			case tt.want == "" && len(got) > 0:
+				t.Errorf("problems %q, want none", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("problems %q, want one containing %q", got, tt.want)
+			}
+		})
 	}
 }
