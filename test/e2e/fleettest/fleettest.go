@@ -55,9 +55,11 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 	}
 	code := 1
 	// A failed package keeps its fleet's state (logs of every process) for a
-	// post-mortem; the processes are stopped either way.
+	// post-mortem, and so does any with KURATOR_E2E_KEEP=1; the processes are
+	// stopped either way.
+	keep, _ := strconv.ParseBool(os.Getenv("KURATOR_E2E_KEEP"))
 	defer func() {
-		if code == 0 {
+		if code == 0 && !keep {
 			os.RemoveAll(dir)
 		} else {
 			fmt.Fprintf(os.Stderr, "kept the fleet's state and logs in %s\n", dir)
@@ -80,7 +82,7 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 	}
 	*fleet = st
 	defer func() {
-		if err := localfleet.Down((*fleet).StateDir, code != 0, os.Stderr); err != nil {
+		if err := localfleet.Down((*fleet).StateDir, code != 0 || keep, os.Stderr); err != nil {
 			fmt.Fprintf(os.Stderr, "stop local fleet: %v\n", err)
 		}
 	}()
