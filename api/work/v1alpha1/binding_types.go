@@ -236,14 +236,6 @@ type ResourceBindingStatus struct {
 	// +optional
 	LastScheduledTime *metav1.Time `json:"lastScheduledTime,omitempty"`
 
-	// SchedulerObservedPlacement is a digest of the placement the binding
-	// was last scheduled with. The scheduler schedules a binding again only
-	// when this differs from its placement, its replicas are not all placed,
-	// it is Duplicated, or a reschedule was requested (Karmada keeps the
-	// same record in an annotation).
-	// +optional
-	SchedulerObservedPlacement string `json:"schedulerObservedPlacement,omitempty"`
-
 	// Conditions: Scheduled, WorksRendered, FullyApplied and Failover.
 	// +listType=map
 	// +listMapKey=type

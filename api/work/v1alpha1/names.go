@@ -51,6 +51,15 @@ func WorkLabels(binding types.NamespacedName, cluster string) map[string]string 
 	}
 }
 
+// ScheduledPlacementAnnotation, on a binding, is a digest of the placement
+// its spec.clusters were scheduled for. The scheduler writes it in the same
+// update as spec.clusters, so the two always agree (a record in status, a
+// second write, could be lost while the placement changed again); it
+// schedules a binding again only when the digest differs from the
+// placement's, among other reasons (Karmada keeps the applied placement in
+// an annotation for the same purpose).
+const ScheduledPlacementAnnotation = "work.kurator.dev/scheduled-placement"
+
 // ConditionWorksRendered, on a binding, is True when every target cluster
 // has a Work with the current rendering (set by the binding controller).
 const (

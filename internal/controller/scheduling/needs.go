@@ -27,20 +27,21 @@ const (
 // reschedule moves it, as in Karmada. Duplicated (and non-workload)
 // bindings are always scheduled: their result is every feasible cluster,
 // so a cluster that joins or recovers gets them.
-func NeedsSchedule(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus, exists func(cluster string) bool) string {
+// scheduledFor is the binding's ScheduledPlacementAnnotation.
+func NeedsSchedule(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus, scheduledFor string, exists func(cluster string) bool) string {
 	if spec.Placement == nil {
 		return ""
 	}
 	if RequestOf(spec, status).Fresh {
 		return needFresh
 	}
-	if status.SchedulerObservedPlacement == "" {
+	if scheduledFor == "" {
 		return needFirst
 	}
 	if !status.IsScheduled() {
 		return needUnscheduled
 	}
-	if PlacementDigest(spec.Placement) != status.SchedulerObservedPlacement {
+	if PlacementDigest(spec.Placement) != scheduledFor {
 		return needPlacement
 	}
 	if duplicated(spec) {

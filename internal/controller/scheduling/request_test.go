@@ -76,64 +76,72 @@ func TestNeedsSchedule(t *testing.T) {
 	task := workv1alpha1.GracefulEvictionTask{FromCluster: "c", Reason: "ApplicationFailure", Producer: "ApplicationFailover"}
 	t0 := metav1.NewTime(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	t1 := metav1.NewTime(t0.Add(time.Minute))
-	scheduledWith := func(p *policyv1alpha1.Placement) workv1alpha1.ResourceBindingStatus {
-		return workv1alpha1.ResourceBindingStatus{
-			SchedulerObservedPlacement: PlacementDigest(p), LastScheduledTime: &t0,
-			Conditions: []metav1.Condition{{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue}},
-		}
+	scheduled := workv1alpha1.ResourceBindingStatus{
+		LastScheduledTime: &t0,
+		Conditions:        []metav1.Condition{{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue}},
 	}
 	spec := func(p *policyv1alpha1.Placement, replicas int32, targets ...workv1alpha1.TargetCluster) workv1alpha1.ResourceBindingSpec {
 		return workv1alpha1.ResourceBindingSpec{Placement: p, Replicas: replicas, Clusters: targets}
 	}
 	a4, b3, c3 := workv1alpha1.TargetCluster{Name: "a", Replicas: 4}, workv1alpha1.TargetCluster{Name: "b", Replicas: 3}, workv1alpha1.TargetCluster{Name: "c", Replicas: 3}
 	b6 := workv1alpha1.TargetCluster{Name: "b", Replicas: 6}
+	type state struct {
+		status    workv1alpha1.ResourceBindingStatus
+		placedFor *policyv1alpha1.Placement // the annotation's placement; nil: none
+	}
+	scheduledWith := func(p *policyv1alpha1.Placement) state { return state{status: *scheduled.DeepCopy(), placedFor: p} }
 	tests := []struct {
-		name   string
-		spec   workv1alpha1.ResourceBindingSpec
-		status workv1alpha1.ResourceBindingStatus
-		want   string
+		name  string
+		spec  workv1alpha1.ResourceBindingSpec
+		state state
+		want  string
 	}{
 		{name: "no placement: never", spec: spec(nil, 3), want: ""},
 		{name: "new binding: schedule", spec: spec(divided, 10), want: needFirst},
+		{name: "scheduled in status but no annotation (the write with spec.clusters never happened): schedule", spec: spec(divided, 10, a4, b6), state: state{status: scheduled}, want: needFirst},
 		{name: "divided, all replicas placed, same placement: keep (a manager restart, a cluster event, an eviction task that ended)",
 			spec: func() workv1alpha1.ResourceBindingSpec {
 				s := spec(divided, 10, a4, b6)
 				s.GracefulEvictionTasks = nil
 				return s
-			}(), status: scheduledWith(divided), want: ""},
+			}(), state: scheduledWith(divided), want: ""},
 		{name: "divided, a task still running, all placed: keep",
 			spec: func() workv1alpha1.ResourceBindingSpec {
 				s := spec(divided, 10, a4, b6)
 				s.GracefulEvictionTasks = []workv1alpha1.GracefulEvictionTask{task}
 				return s
-			}(), status: scheduledWith(divided), want: ""},
-		{name: "empty type is Divided: keep", spec: spec(emptyType, 10, a4, b6), status: scheduledWith(emptyType), want: ""},
-		{name: "divided, a cluster evicted (replicas short): schedule", spec: spec(divided, 10, a4, b3), status: scheduledWith(divided), want: needReplicas},
-		{name: "divided, replicas raised: schedule", spec: spec(divided, 12, a4, b3, c3), status: scheduledWith(divided), want: needReplicas},
-		{name: "divided, a target cluster was removed from the hub: schedule", spec: spec(divided, 10, a4, b3, workv1alpha1.TargetCluster{Name: "gone", Replicas: 3}), status: scheduledWith(divided), want: needTargetGone},
-		{name: "placement changed: schedule", spec: spec(divided, 10, a4, b3, c3), status: scheduledWith(emptyType), want: needPlacement},
-		{name: "duplicated: always (a recovered or new cluster gets it)", spec: spec(duplicatedP, 2, workv1alpha1.TargetCluster{Name: "a", Replicas: 2}), status: scheduledWith(duplicatedP), want: needDuplicated},
-		{name: "last schedule failed: retry", spec: spec(divided, 10), status: func() workv1alpha1.ResourceBindingStatus {
+			}(), state: scheduledWith(divided), want: ""},
+		{name: "empty type is Divided: keep", spec: spec(emptyType, 10, a4, b6), state: scheduledWith(emptyType), want: ""},
+		{name: "divided, a cluster evicted (replicas short): schedule", spec: spec(divided, 10, a4, b3), state: scheduledWith(divided), want: needReplicas},
+		{name: "divided, replicas raised: schedule", spec: spec(divided, 12, a4, b3, c3), state: scheduledWith(divided), want: needReplicas},
+		{name: "divided, a target cluster was removed from the hub: schedule", spec: spec(divided, 10, a4, b3, workv1alpha1.TargetCluster{Name: "gone", Replicas: 3}), state: scheduledWith(divided), want: needTargetGone},
+		{name: "placement changed: schedule", spec: spec(divided, 10, a4, b3, c3), state: scheduledWith(emptyType), want: needPlacement},
+		{name: "duplicated: always (a recovered or new cluster gets it)", spec: spec(duplicatedP, 2, workv1alpha1.TargetCluster{Name: "a", Replicas: 2}), state: scheduledWith(duplicatedP), want: needDuplicated},
+		{name: "last schedule failed: retry", spec: spec(divided, 10), state: func() state {
 			s := scheduledWith(divided)
-			s.Conditions[0].Status = metav1.ConditionFalse
+			s.status.Conditions[0].Status = metav1.ConditionFalse
 			return s
 		}(), want: needUnscheduled},
 		{name: "reschedule asked after the last schedule: schedule", spec: func() workv1alpha1.ResourceBindingSpec {
 			s := spec(divided, 10, a4, b3, c3)
 			s.RescheduleTriggeredAt = &t1
 			return s
-		}(), status: scheduledWith(divided), want: needFresh},
+		}(), state: scheduledWith(divided), want: needFresh},
 		{name: "reschedule asked before the last schedule: keep", spec: func() workv1alpha1.ResourceBindingSpec {
 			s := spec(divided, 10, a4, b3, c3)
 			old := metav1.NewTime(t0.Add(-time.Minute))
 			s.RescheduleTriggeredAt = &old
 			return s
-		}(), status: scheduledWith(divided), want: ""},
+		}(), state: scheduledWith(divided), want: ""},
 	}
 	exists := func(name string) bool { return name != "gone" }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := NeedsSchedule(&tt.spec, &tt.status, exists); got != tt.want {
+			digest := ""
+			if tt.state.placedFor != nil {
+				digest = PlacementDigest(tt.state.placedFor)
+			}
+			if got := NeedsSchedule(&tt.spec, &tt.state.status, digest, exists); got != tt.want {
 				t.Errorf("NeedsSchedule = %q, want %q", got, tt.want)
 			}
 		})

@@ -4,7 +4,8 @@
 // records the result in spec.clusters, the Scheduled condition and Events.
 //
 // Whether a binding is scheduled is decided from the binding itself
-// (NeedsSchedule: placement changed since the last schedule, replicas not
+// (NeedsSchedule: placement changed since the last schedule, recorded in
+// an annotation written with spec.clusters; replicas not
 // all placed, a target gone, Duplicated, a reschedule requested, or the last
 // attempt failed), whatever event woke the controller; the watches below
 // only keep it from waking for nothing. Scheduling keeps the previous result
@@ -205,7 +206,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	if NeedsSchedule(spec, status, snap.Has) == "" {
+	if NeedsSchedule(spec, status, b.GetAnnotations()[workv1alpha1.ScheduledPlacementAnnotation], snap.Has) == "" {
 		// Nothing to do; still say this generation was looked at.
 		if status.SchedulerObservedGeneration == b.GetGeneration() {
 			return reconcile.Result{}, nil
@@ -233,11 +234,22 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		for i, t := range res.Targets {
 			clusters[i] = workv1alpha1.TargetCluster{Name: t.Name, Replicas: t.Replicas}
 		}
-		if !equality.Semantic.DeepEqual(clusters, spec.Clusters) {
+		// The result and the placement it is for go in one write.
+		digest := PlacementDigest(spec.Placement)
+		moved := !equality.Semantic.DeepEqual(clusters, spec.Clusters)
+		if moved || b.GetAnnotations()[workv1alpha1.ScheduledPlacementAnnotation] != digest {
 			spec.Clusters = clusters
+			ann := b.GetAnnotations()
+			if ann == nil {
+				ann = map[string]string{}
+			}
+			ann[workv1alpha1.ScheduledPlacementAnnotation] = digest
+			b.SetAnnotations(ann)
 			if err := r.client.Update(ctx, b); err != nil {
 				return reconcile.Result{}, err
 			}
+		}
+		if moved {
 			r.recorder.Eventf(b, nil, "Normal", "Scheduled", "Schedule", "scheduled to %s", res.String())
 		}
 		// The update returned the new generation; recompute after it.
@@ -245,7 +257,6 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		now := metav1.NewTime(r.opts.Now())
 		status.LastScheduledTime = &now
 		status.SchedulerObservedAffinityName = res.AffinityName
-		status.SchedulerObservedPlacement = PlacementDigest(spec.Placement)
 		meta.SetStatusCondition(&status.Conditions, metav1.Condition{
 			Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue, Reason: workv1alpha1.ReasonSuccess,
 			Message: "scheduled to " + res.String(), ObservedGeneration: b.GetGeneration(),
