@@ -48,7 +48,6 @@ const (
 	DefaultClusterNamespace = workv1alpha1.SystemNamespace
 )
 
-
 // Clients gives clients for a member cluster by name; member.Registry
 // satisfies it.
 type Clients interface {
@@ -416,8 +415,17 @@ func (r *Reconciler) deleteFromMember(ctx context.Context, cluster string, work 
 // "namespace/name") still owns it; another Work may have taken it over.
 func (r *Reconciler) deleteOwned(ctx context.Context, cluster string, dyn dynamic.Interface, mapper meta.RESTMapper, owner string, id workv1alpha1.ResourceIdentifier) error {
 	mapping, err := mapper.RESTMapping(schema.GroupKind{Group: id.Group, Kind: id.Kind}, id.Version)
-	if err != nil {
+	if meta.IsNoMatchError(err) {
 		return nil // never served, never applied
+	}
+	if err != nil {
+		// Discovery failed (the member is unreachable, or was when this
+		// manager started): the object may well be there. Releasing the Work
+		// now would leave it behind for good; retry with fresh discovery.
+		if rm, ok := mapper.(meta.ResettableRESTMapper); ok {
+			rm.Reset()
+		}
+		return fmt.Errorf("look up %s %s in %s: %w", id.Kind, id.Name, cluster, err)
 	}
 	var ri dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
 	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
