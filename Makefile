@@ -3,8 +3,9 @@ GO ?= go
 BIN := $(CURDIR)/bin
 K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
+HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
 
-.PHONY: build k8s up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover generate verify
+.PHONY: build k8s helm up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover generate verify
 
 build: ## build the kurator CLI into ./bin
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -12,6 +13,9 @@ build: ## build the kurator CLI into ./bin
 k8s: ## build the pinned Kubernetes components once into the cache; link the pinned kubectl as bin/kubectl
 	hack/k8s/build.sh $(K8S_BIN)
 	mkdir -p $(BIN) && ln -sf $(K8S_BIN)/kubectl $(BIN)/kubectl
+
+helm: ## build the pinned Helm 4 once into the cache (test/e2e/helm installs charts into the hub with it)
+	hack/helm/build.sh $(HELM_BIN)
 
 up: build k8s ## start the local fleet (hub + 3 members)
 	$(BIN)/kurator up
@@ -37,12 +41,12 @@ verify: ## gofmt, vet and generated files up to date
 UNIT_PKGS = $$($(GO) list ./... | grep -v /test/e2e)
 E2E_FLAGS ?= -count=1 -timeout 40m -p 2 -shuffle on
 
-test: verify k8s build ## every test: unit, e2e on real local fleets, then a short fuzz run
+test: verify k8s helm build ## every test: unit, e2e on real local fleets, then a short fuzz run
 	$(GO) test -count=1 -timeout 20m $(UNIT_PKGS)
 	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 	$(MAKE) fuzz
 
-e2e: k8s ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
+e2e: k8s helm ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
 	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 
 bench-e2e: k8s ## latency of the in-process controllers on local fleets, one package at a time: Work -> member, template -> Works
@@ -51,7 +55,7 @@ bench-e2e: k8s ## latency of the in-process controllers on local fleets, one pac
 # Each fuzz target runs for FUZZTIME on top of its seed corpus (which plain
 # `go test` already runs); CI keeps it short, run longer by hand.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./pkg/plan:FuzzPlan ./pkg/overrides:FuzzOverrides ./pkg/overrides:FuzzParseImage ./pkg/scheduler:FuzzSchedule
+FUZZ_TARGETS := ./pkg/plan:FuzzPlan ./pkg/overrides:FuzzOverrides ./pkg/overrides:FuzzParseImage ./pkg/overrides:FuzzFieldJSON ./pkg/scheduler:FuzzSchedule
 fuzz: ## short coverage-guided fuzz run of every fuzz target
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
