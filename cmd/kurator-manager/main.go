@@ -17,6 +17,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kurator-go/kurator/api/scheme"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
 // options are the manager's flags.
@@ -41,7 +42,7 @@ type options struct {
 func main() {
 	var o options
 	flag.BoolVar(&o.leaderElect, "leader-elect", true, "elect one active manager among replicas through a Lease on the hub")
-	flag.StringVar(&o.leaderNamespace, "leader-election-namespace", "kurator-system", "namespace of the leader election Lease")
+	flag.StringVar(&o.leaderNamespace, "leader-election-namespace", workv1alpha1.SystemNamespace, "namespace of the leader election Lease")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
 	flag.StringVar(&o.healthAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	flag.DurationVar(&o.probeInterval, "cluster-probe-interval", 10*time.Second, "how often each member cluster's /readyz is probed")

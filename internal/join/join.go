@@ -15,11 +15,12 @@ import (
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/member"
 )
 
 // Namespace holds AttachedClusters, their Secrets and Fleets on the hub.
-const Namespace = "kurator-system"
+const Namespace = workv1alpha1.SystemNamespace
 
 // Options describe one member to join.
 type Options struct {

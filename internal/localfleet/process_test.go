@@ -52,8 +52,11 @@ func TestKillEndsARunningProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &State{Name: "unit", StateDir: dir, Processes: []Process{{Name: "cluster-a/tail", PID: cmd.Process.Pid}}}
-	if !s.Alive("cluster-a/tail") {
-		t.Fatalf("pid %d not alive after start", cmd.Process.Pid)
+	// Under load the child's /proc entry can lag its start by a moment.
+	for deadline := time.Now().Add(5 * time.Second); !s.Alive("cluster-a/tail"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d not alive 5s after start", cmd.Process.Pid)
+		}
 	}
 	if err := s.Kill("cluster-a/tail"); err != nil {
 		t.Fatal(err)

@@ -17,13 +17,15 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
 //go:embed stages.yaml
 var kwokStages []byte
 
 // SystemNamespace is the hub namespace of Kurator's own objects (clusters, fleets).
-const SystemNamespace = "kurator-system"
+const SystemNamespace = workv1alpha1.SystemNamespace
 
 // ErrAlreadyRunning is returned by Up when the fleet already runs.
 var ErrAlreadyRunning = errors.New("fleet is already running")

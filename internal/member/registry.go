@@ -20,10 +20,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
 // DefaultNamespace is where AttachedClusters and their Secrets live.
-const DefaultNamespace = "kurator-system"
+const DefaultNamespace = workv1alpha1.SystemNamespace
 
 // Registry hands out clients for member clusters by AttachedCluster name. The
 // clients are cached and rebuilt when the kubeconfig Secret's resourceVersion

@@ -56,16 +56,6 @@ import (
 const (
 	// Finalizer holds a binding until its Works are deleted.
 	Finalizer = workv1alpha1.BindingFinalizer
-
-	// The binding's condition; see workv1alpha1.
-	ConditionWorksRendered = workv1alpha1.ConditionWorksRendered
-	ReasonRendered         = workv1alpha1.ReasonRendered
-	ReasonOverrideFailed   = workv1alpha1.ReasonOverrideFailed
-	ReasonTemplateMissing  = workv1alpha1.ReasonTemplateMissing
-	ReasonNotScheduled     = workv1alpha1.ReasonNotScheduled
-
-	// DefaultClusterNamespace is where AttachedClusters and Fleets live.
-	DefaultClusterNamespace = workv1alpha1.SystemNamespace
 )
 
 // Options configure the binding controller.
@@ -92,7 +82,7 @@ type Reconciler struct {
 // SetupWithManager registers the binding controller with mgr.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.ClusterNamespace == "" {
-		opts.ClusterNamespace = DefaultClusterNamespace
+		opts.ClusterNamespace = workv1alpha1.SystemNamespace
 	}
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
@@ -194,7 +184,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 		}
 	}
 	if len(targets) == 0 {
-		setRendered(status, b, metav1.ConditionFalse, ReasonNotScheduled, "the binding has no target clusters yet; see the Scheduled condition")
+		setRendered(status, b, metav1.ConditionFalse, workv1alpha1.ReasonNotScheduled, "the binding has no target clusters yet; see the Scheduled condition")
 		return reconcile.Result{}, r.deleteWorks(ctx, key, keep)
 	}
 
@@ -206,7 +196,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 	tmpl.SetGroupVersionKind(gv.WithKind(spec.Resource.Kind))
 	if err := r.client.Get(ctx, types.NamespacedName{Namespace: spec.Resource.Namespace, Name: spec.Resource.Name}, tmpl); err != nil {
 		if apierrors.IsNotFound(err) {
-			setRendered(status, b, metav1.ConditionFalse, ReasonTemplateMissing, fmt.Sprintf("%s %s not found on the hub; the detector deletes this binding", spec.Resource.Kind, spec.Resource.Name))
+			setRendered(status, b, metav1.ConditionFalse, workv1alpha1.ReasonTemplateMissing, fmt.Sprintf("%s %s not found on the hub; the detector deletes this binding", spec.Resource.Kind, spec.Resource.Name))
 			return reconcile.Result{}, nil
 		}
 		return reconcile.Result{}, err
@@ -220,10 +210,10 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 			return reconcile.Result{}, err
 		}
 		msg := err.Error() + "; fix the override policy (clusters keep their previous Works)"
-		if c := meta.FindStatusCondition(status.Conditions, ConditionWorksRendered); c == nil || c.Message != msg {
-			r.recorder.Eventf(b, nil, corev1.EventTypeWarning, ReasonOverrideFailed, "Render", "%s", msg)
+		if c := meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionWorksRendered); c == nil || c.Message != msg {
+			r.recorder.Eventf(b, nil, corev1.EventTypeWarning, workv1alpha1.ReasonOverrideFailed, "Render", "%s", msg)
 		}
-		setRendered(status, b, metav1.ConditionFalse, ReasonOverrideFailed, msg)
+		setRendered(status, b, metav1.ConditionFalse, workv1alpha1.ReasonOverrideFailed, msg)
 		return reconcile.Result{}, nil
 	}
 
@@ -241,7 +231,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 	if err := r.deleteWorks(ctx, key, keep); err != nil {
 		return reconcile.Result{}, err
 	}
-	setRendered(status, b, metav1.ConditionTrue, ReasonRendered, fmt.Sprintf("Works rendered for %d clusters", len(targets)))
+	setRendered(status, b, metav1.ConditionTrue, workv1alpha1.ReasonRendered, fmt.Sprintf("Works rendered for %d clusters", len(targets)))
 	return reconcile.Result{}, nil
 }
 
@@ -306,13 +296,6 @@ func manifestsFor(tmpl, obj *unstructured.Unstructured) []map[string]any {
 	return append(out, obj.Object)
 }
 
-// WorkName and WorkLabels: see workv1alpha1; kept here for callers that
-// have not moved yet.
-var (
-	WorkName   = workv1alpha1.WorkName
-	WorkLabels = workv1alpha1.WorkLabels
-)
-
 // applyWork creates or updates one cluster's Work.
 func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster string, manifests []map[string]any) error {
 	key := client.ObjectKeyFromObject(b)
@@ -328,12 +311,12 @@ func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster str
 		}
 		raws[i] = runtime.RawExtension{Raw: raw}
 	}
-	labels := WorkLabels(key, cluster)
+	labels := workv1alpha1.WorkLabels(key, cluster)
 	var work workv1alpha1.Work
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(key)}, &work)
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(key)}, &work)
 	if apierrors.IsNotFound(err) {
 		work = workv1alpha1.Work{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: WorkName(key), Labels: labels, Finalizers: []string{workv1alpha1.ExecutionFinalizer}},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: workv1alpha1.WorkName(key), Labels: labels, Finalizers: []string{workv1alpha1.ExecutionFinalizer}},
 			Spec:       workv1alpha1.WorkSpec{Workload: workv1alpha1.WorkloadTemplate{Manifests: raws}},
 		}
 		if err := r.client.Create(ctx, &work); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -435,7 +418,7 @@ func (r *Reconciler) deleteWorks(ctx context.Context, binding types.NamespacedNa
 }
 
 func setRendered(status *workv1alpha1.ResourceBindingStatus, b client.Object, s metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: ConditionWorksRendered, Status: s, Reason: reason, Message: msg, ObservedGeneration: b.GetGeneration()})
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: workv1alpha1.ConditionWorksRendered, Status: s, Reason: reason, Message: msg, ObservedGeneration: b.GetGeneration()})
 }
 
 func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) error {

@@ -24,24 +24,24 @@ func TestWorkName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := WorkName(tt.binding); got != tt.want {
+			if got := workv1alpha1.WorkName(tt.binding); got != tt.want {
 				t.Errorf("WorkName = %q, want %q", got, tt.want)
 			}
 		})
 	}
-	a := WorkName(types.NamespacedName{Namespace: "default", Name: long + "-a"})
-	b := WorkName(types.NamespacedName{Namespace: "default", Name: long + "-b"})
+	a := workv1alpha1.WorkName(types.NamespacedName{Namespace: "default", Name: long + "-a"})
+	b := workv1alpha1.WorkName(types.NamespacedName{Namespace: "default", Name: long + "-b"})
 	if len(a) > 63 || len(b) > 63 || a == b {
 		t.Errorf("long names: %q and %q, want distinct names of at most 63 characters", a, b)
 	}
 }
 
 func TestWorkLabels(t *testing.T) {
-	rb := WorkLabels(types.NamespacedName{Namespace: "default", Name: "nginx-deployment"}, "c1")
+	rb := workv1alpha1.WorkLabels(types.NamespacedName{Namespace: "default", Name: "nginx-deployment"}, "c1")
 	if rb[workv1alpha1.BindingNamespaceLabel] != "default" || rb[workv1alpha1.BindingNameLabel] != "nginx-deployment" || rb[workv1alpha1.ClusterLabel] != "c1" {
 		t.Errorf("ResourceBinding labels %v", rb)
 	}
-	crb := WorkLabels(types.NamespacedName{Name: "admin-clusterrole"}, "c1")
+	crb := workv1alpha1.WorkLabels(types.NamespacedName{Name: "admin-clusterrole"}, "c1")
 	if crb[workv1alpha1.ClusterResourceBindingLabel] != "admin-clusterrole" || crb[workv1alpha1.ClusterLabel] != "c1" || len(crb) != 2 {
 		t.Errorf("ClusterResourceBinding labels %v", crb)
 	}

@@ -236,13 +236,10 @@ func live[T any, P interface {
 	return out
 }
 
-// BindingName: see workv1alpha1.BindingName.
-var BindingName = workv1alpha1.BindingName
-
 // applyBinding creates or updates the template's binding. spec.clusters,
 // eviction tasks and reschedule requests belong to others and are kept.
 func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice, policy *policyv1alpha1.PropagationSpec, d workload.Demand) error {
-	name := BindingName(obj.GetName(), obj.GetKind())
+	name := workv1alpha1.BindingName(obj.GetName(), obj.GetKind())
 	var b client.Object = &workv1alpha1.ClusterResourceBinding{}
 	if obj.GetNamespace() != "" {
 		b = &workv1alpha1.ResourceBinding{}
@@ -337,7 +334,7 @@ func (r *Reconciler) removeBinding(ctx context.Context, key templateKey) error {
 	if key.Namespace != "" {
 		b = &workv1alpha1.ResourceBinding{}
 	}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: BindingName(key.Name, key.GVK.Kind)}, b)
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: workv1alpha1.BindingName(key.Name, key.GVK.Kind)}, b)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -470,7 +467,7 @@ func Ignored(gvk schema.GroupVersionKind) bool {
 // skips kube-system, kube-public and its own namespaces).
 func SkippedNamespace(ns string) bool {
 	switch ns {
-	case "kube-system", "kube-public", "kube-node-lease", "kurator-system":
+	case "kube-system", "kube-public", "kube-node-lease", workv1alpha1.SystemNamespace:
 		return true
 	}
 	return strings.HasPrefix(ns, workv1alpha1.ExecutionNamespacePrefix)

@@ -38,7 +38,7 @@ func TestIgnored(t *testing.T) {
 }
 
 func TestBindingName(t *testing.T) {
-	if got := BindingName("nginx", "Deployment"); got != "nginx-deployment" {
+	if got := workv1alpha1.BindingName("nginx", "Deployment"); got != "nginx-deployment" {
 		t.Errorf("BindingName = %q", got)
 	}
 }

@@ -79,7 +79,7 @@ type Options struct {
 
 func (o Options) withDefaults(c client.Reader) Options {
 	if o.ClusterNamespace == "" {
-		o.ClusterNamespace = scheduling.DefaultClusterNamespace
+		o.ClusterNamespace = workv1alpha1.SystemNamespace
 	}
 	if o.PauseShare <= 0 {
 		o.PauseShare = failover.DefaultPauseShare

@@ -44,8 +44,6 @@ const (
 	FieldManager = "kurator"
 	// Finalizer holds a Work until its objects are removed from the member.
 	Finalizer = workv1alpha1.ExecutionFinalizer
-	// DefaultClusterNamespace is where AttachedClusters live.
-	DefaultClusterNamespace = workv1alpha1.SystemNamespace
 )
 
 // Clients gives clients for a member cluster by name; member.Registry
@@ -79,7 +77,7 @@ func (o Options) withDefaults() Options {
 		o.ResyncPeriod = 30 * time.Second
 	}
 	if o.ClusterNamespace == "" {
-		o.ClusterNamespace = DefaultClusterNamespace
+		o.ClusterNamespace = workv1alpha1.SystemNamespace
 	}
 	return o
 }

@@ -46,9 +46,6 @@ import (
 	"github.com/kurator-go/kurator/pkg/scheduler"
 )
 
-// DefaultClusterNamespace is where AttachedClusters and Fleets live.
-const DefaultClusterNamespace = workv1alpha1.SystemNamespace
-
 // Options configure the scheduling controller.
 type Options struct {
 	// ClusterNamespace is where AttachedClusters and Fleets live (default
@@ -84,7 +81,7 @@ type Reconciler struct {
 // scheduling and eviction controllers take the same one.
 func NewSnapshotSource(mgr ctrl.Manager, clusterNamespace string) (*snapshot.Source, error) {
 	if clusterNamespace == "" {
-		clusterNamespace = DefaultClusterNamespace
+		clusterNamespace = workv1alpha1.SystemNamespace
 	}
 	return snapshot.New(context.Background(), mgr.GetCache(), mgr.GetClient(), clusterNamespace)
 }
@@ -92,7 +89,7 @@ func NewSnapshotSource(mgr ctrl.Manager, clusterNamespace string) (*snapshot.Sou
 // SetupWithManager registers the scheduling controller with mgr.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.ClusterNamespace == "" {
-		opts.ClusterNamespace = DefaultClusterNamespace
+		opts.ClusterNamespace = workv1alpha1.SystemNamespace
 	}
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4

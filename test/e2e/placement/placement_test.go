@@ -28,7 +28,6 @@ import (
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
-	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
@@ -128,7 +127,7 @@ func update[T client.Object](t *testing.T, obj T, change func(T)) {
 // workObjects returns the manifests of a binding's Work in a cluster.
 func workObjects(ctx context.Context, cluster string, b types.NamespacedName) ([]*unstructured.Unstructured, error) {
 	var w workv1alpha1.Work
-	if err := hub.Get(ctx, types.NamespacedName{Namespace: workv1alpha1.ExecutionNamespace(cluster), Name: binding.WorkName(b)}, &w); err != nil {
+	if err := hub.Get(ctx, types.NamespacedName{Namespace: workv1alpha1.ExecutionNamespace(cluster), Name: workv1alpha1.WorkName(b)}, &w); err != nil {
 		return nil, err
 	}
 	var out []*unstructured.Unstructured
@@ -474,13 +473,13 @@ func TestConditions(t *testing.T) {
 	brokenRB := types.NamespacedName{Namespace: "default", Name: "broken-configmap"}
 	eventually(t, "unschedulable", condition(lonelyRB, workv1alpha1.ConditionScheduled, metav1.ConditionFalse, workv1alpha1.ReasonNoClusterFit))
 	eventually(t, "scheduled", condition(brokenRB, workv1alpha1.ConditionScheduled, metav1.ConditionTrue, workv1alpha1.ReasonSuccess))
-	eventually(t, "override failed", condition(brokenRB, binding.ConditionWorksRendered, metav1.ConditionFalse, binding.ReasonOverrideFailed))
+	eventually(t, "override failed", condition(brokenRB, workv1alpha1.ConditionWorksRendered, metav1.ConditionFalse, workv1alpha1.ReasonOverrideFailed))
 	fleettest.Consistently(t, 3*time.Second, "no Work while the override fails", func() error {
 		_, err := workObjects(context.Background(), hangzhou, brokenRB)
 		return fleettest.Absent("the Work of "+brokenRB.String()+" in "+hangzhou, err)
 	})
 	remove(t, badOverride)
-	eventually(t, "override removed: rendered", condition(brokenRB, binding.ConditionWorksRendered, metav1.ConditionTrue, binding.ReasonRendered))
+	eventually(t, "override removed: rendered", condition(brokenRB, workv1alpha1.ConditionWorksRendered, metav1.ConditionTrue, workv1alpha1.ReasonRendered))
 	eventually(t, "override removed: Work present", func(ctx context.Context) error {
 		_, err := workObject(ctx, hangzhou, brokenRB, "ConfigMap")
 		return err
