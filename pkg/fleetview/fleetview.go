@@ -37,6 +37,9 @@ type View struct {
 	Info map[string]overrides.ClusterInfo
 	// Problems are the parts of Fleets left out, in Fleet order.
 	Problems []Problem
+	// FleetOf names the Fleet each listed cluster belongs to, by
+	// "namespace/cluster" (the fleet controller labels clusters by it).
+	FleetOf map[string]string
 }
 
 // Options say where the view is built.
@@ -119,7 +122,7 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 
 	members := map[string]membership{} // by namespace/cluster
 	var order []string                 // member keys in fleet order, for synthesised clusters
-	out := &View{Info: map[string]overrides.ClusterInfo{}}
+	out := &View{Info: map[string]overrides.ClusterInfo{}, FleetOf: owner}
 	for _, f := range fleets {
 		problem := func(reason, format string, args ...any) {
 			out.Problems = append(out.Problems, Problem{Namespace: f.Namespace, Name: f.Name, Reason: reason,

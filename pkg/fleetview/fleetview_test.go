@@ -162,6 +162,9 @@ func TestBuildLeavesOutWhatOneFleetGetsWrong(t *testing.T) {
 				t.Errorf("problems %v, want %v", got, tt.wantProblems)
 			}
 			for _, c := range v.Clusters {
+				if got := v.FleetOf["kurator-system/"+c.Name]; got != tt.wantFleet[c.Name] {
+					t.Errorf("FleetOf %s = %q, want %q (the fleet controller labels by it)", c.Name, got, tt.wantFleet[c.Name])
+				}
 				if c.Labels[fleetv1alpha1.FleetNameLabel] != tt.wantFleet[c.Name] || c.Fleet != tt.wantFleet[c.Name] {
 					t.Errorf("cluster %s in fleet %q (label %q), want %q", c.Name, c.Fleet, c.Labels[fleetv1alpha1.FleetNameLabel], tt.wantFleet[c.Name])
 				}

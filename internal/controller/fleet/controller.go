@@ -127,6 +127,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet) error {
+	view, err := r.view(ctx, f.Namespace)
+	if err != nil {
+		return err
+	}
 	var errs []error
 	members := make([]memberState, 0, len(f.Spec.Clusters))
 	for i := range f.Spec.Clusters {
@@ -140,8 +144,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 			errs = append(errs, err)
 		default:
 			st.cluster = &c
-			if other := c.Labels[fleetv1alpha1.FleetNameLabel]; other != "" && other != f.Name && r.fleetLists(ctx, f.Namespace, other, m.Name) {
-				st.otherFleet = other
+			// The scheduler's view decides which Fleet a cluster listed
+			// twice belongs to (its label, else the first Fleet by name),
+			// so the labels and the scheduling never disagree.
+			if owner := view.FleetOf[f.Namespace+"/"+m.Name]; owner != "" && owner != f.Name {
+				st.otherFleet = owner
 			} else if err := r.setMemberLabels(ctx, &c, f.Name, m); err != nil {
 				errs = append(errs, err)
 			}
@@ -166,27 +173,30 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 	if err := r.setFailoverPaused(ctx, f); err != nil {
 		errs = append(errs, err)
 	}
-	if err := r.setValid(ctx, f); err != nil {
-		errs = append(errs, err)
-	}
+	r.setValid(f, view)
 	return errors.Join(errs...)
+}
+
+// view is the scheduler's view of the namespace's clusters and Fleets.
+func (r *Reconciler) view(ctx context.Context, ns string) (*fleetview.View, error) {
+	var clusters clusterv1alpha1.AttachedClusterList
+	if err := r.List(ctx, &clusters, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	var fleets fleetv1alpha1.FleetList
+	if err := r.List(ctx, &fleets, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	return fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}), nil
 }
 
 // setValid reports what the scheduler's view leaves out of this Fleet: the
 // same fleetview.Build the scheduler uses decides it, so the condition says
 // exactly what scheduling does with the Fleet.
-func (r *Reconciler) setValid(ctx context.Context, f *fleetv1alpha1.Fleet) error {
-	var clusters clusterv1alpha1.AttachedClusterList
-	if err := r.List(ctx, &clusters, client.InNamespace(f.Namespace)); err != nil {
-		return err
-	}
-	var fleets fleetv1alpha1.FleetList
-	if err := r.List(ctx, &fleets, client.InNamespace(f.Namespace)); err != nil {
-		return err
-	}
+func (r *Reconciler) setValid(f *fleetv1alpha1.Fleet, view *fleetview.View) {
 	c := metav1.Condition{Type: fleetv1alpha1.ConditionValid, Status: metav1.ConditionTrue, Reason: fleetv1alpha1.ReasonValid,
 		Message: "the hub schedules with this fleet as written", ObservedGeneration: f.Generation}
-	if problems := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}).ProblemsOf(f.Namespace, f.Name); len(problems) > 0 {
+	if problems := view.ProblemsOf(f.Namespace, f.Name); len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, p := range problems {
 			msgs[i] = p.Message
@@ -197,7 +207,6 @@ func (r *Reconciler) setValid(ctx context.Context, f *fleetv1alpha1.Fleet) error
 		r.recorder.Eventf(f, nil, corev1.EventTypeWarning, c.Reason, "Validate", "%s", c.Message)
 	}
 	meta.SetStatusCondition(&f.Status.Conditions, c)
-	return nil
 }
 
 // setFailoverPaused records whether failover is paused: the share counts
@@ -232,15 +241,6 @@ func (r *Reconciler) setFailoverPaused(ctx context.Context, f *fleetv1alpha1.Fle
 	}
 	meta.SetStatusCondition(&f.Status.Conditions, c)
 	return nil
-}
-
-// fleetLists reports whether fleet name (in ns) exists and lists cluster.
-func (r *Reconciler) fleetLists(ctx context.Context, ns, name, cluster string) bool {
-	var other fleetv1alpha1.Fleet
-	if err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &other); err != nil {
-		return false
-	}
-	return other.DeletionTimestamp.IsZero() && other.Member(cluster) != nil
 }
 
 // setMemberLabels labels c as a member of fleet (m nil: removes the labels).
