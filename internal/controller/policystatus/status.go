@@ -148,7 +148,7 @@ func Compute(generation int64, problems []string, claimed []Binding, failed func
 		c.Message = strings.Join(problems, "; ")
 	case len(failures) > 0:
 		c.Status, c.Reason = metav1.ConditionFalse, policyv1alpha1.PolicyReasonBindingFailed
-		c.Message = fmt.Sprintf("%d of %d resources failed: %s", len(failures), len(claimed), failures[0])
+		c.Message = fmt.Sprintf("%d of %d claimed resources failed: %s", len(failures), len(claimed), failures[0])
 		if len(failures) > 1 {
 			c.Message += fmt.Sprintf(" (and %d more; kurator get rb)", len(failures)-1)
 		}
@@ -157,7 +157,10 @@ func Compute(generation int64, problems []string, claimed []Binding, failed func
 		c.Message = "no resource template matches spec.resourceSelectors yet"
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, policyv1alpha1.PolicyReasonClaiming
-		c.Message = fmt.Sprintf("%d resources", len(claimed))
+		c.Message = fmt.Sprintf("claims %d resource templates", len(claimed))
+		if len(claimed) == 1 {
+			c.Message = "claims 1 resource template"
+		}
 	}
 	st.Conditions = []metav1.Condition{c}
 	return st

@@ -75,12 +75,12 @@ func TestCompute(t *testing.T) {
 	}{
 		{name: "claims nothing: Ready, NoMatch", wantStatus: "True", wantReason: policyv1alpha1.PolicyReasonNoMatch, wantMsg: "no resource template"},
 		{name: "claims two, both scheduled: Ready, Claiming, both listed", claimed: []Binding{bound("b", "True", ""), bound("a", "True", "")},
-			wantStatus: "True", wantReason: policyv1alpha1.PolicyReasonClaiming, wantMsg: "2 resources", wantListed: 2},
+			wantStatus: "True", wantReason: policyv1alpha1.PolicyReasonClaiming, wantMsg: "claims 2 resource templates", wantListed: 2},
 		{name: "one of two unschedulable: not Ready, names the resource and the binding's message", claimed: []Binding{bound("a", "True", ""), bound("b", "False", "0/3 clusters fit")},
-			wantStatus: "False", wantReason: policyv1alpha1.PolicyReasonBindingFailed, wantMsg: "1 of 2 resources failed: Deployment default/b: 0/3 clusters fit", wantListed: 2},
+			wantStatus: "False", wantReason: policyv1alpha1.PolicyReasonBindingFailed, wantMsg: "1 of 2 claimed resources failed: Deployment default/b: 0/3 clusters fit", wantListed: 2},
 		{name: "a policy problem wins over binding failures", problems: []string{"spec.placement: bad"}, claimed: []Binding{bound("b", "False", "x")},
 			wantStatus: "False", wantReason: policyv1alpha1.PolicyReasonInvalid, wantMsg: "spec.placement: bad", wantListed: 1},
-		{name: "25 claimed: all counted, 20 listed", claimed: many, wantStatus: "True", wantReason: policyv1alpha1.PolicyReasonClaiming, wantMsg: "25 resources", wantListed: policyv1alpha1.MaxListedResources},
+		{name: "25 claimed: all counted, 20 listed", claimed: many, wantStatus: "True", wantReason: policyv1alpha1.PolicyReasonClaiming, wantMsg: "claims 25 resource templates", wantListed: policyv1alpha1.MaxListedResources},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
