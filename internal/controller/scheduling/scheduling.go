@@ -4,11 +4,11 @@
 // records the result in spec.clusters, the Scheduled condition and Events.
 //
 // Whether a binding is scheduled is decided from the binding itself
-// (NeedsSchedule: placement changed since the last schedule, recorded in
-// an annotation written with spec.clusters; replicas not
-// all placed, a target gone, Duplicated, a reschedule requested, or the last
-// attempt failed), whatever event woke the controller; the watches below
-// only keep it from waking for nothing. Scheduling keeps the previous result
+// (NeedsSchedule: its placement changed since the last schedule, which an
+// annotation written with spec.clusters records; not all replicas placed; a
+// target gone; Duplicated; a reschedule requested; or the last attempt
+// failed), whatever event woke the controller; the watches below only keep
+// it from waking for nothing. Scheduling keeps the previous result
 // where the placement allows (steady mode), unless spec.rescheduleTriggeredAt
 // is not older than the last schedule. Every binding is scheduled against
 // one shared snapshot of the fleet (package snapshot).
@@ -56,7 +56,7 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
-	// Snapshot is the shared view of the fleet (required).
+	// Snapshot is the shared view of the fleet (default: one of its own).
 	Snapshot *snapshot.Source
 }
 
@@ -111,11 +111,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	// every binding as created: those already scheduled keep their result).
 	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	// Creates of clusters and fleets are left out: the first list after a
-	// manager start reports every existing one as created, and scheduling
-	// every binding again then would re-divide static weights over
-	// clusters the bindings had left (a failover moving back by itself).
-	// A new cluster that a waiting binding can use is still seen through
-	// the capacity watch.
+	// manager start reports every existing one as created, which would wake
+	// every binding for nothing. A new cluster that a waiting binding can
+	// use is still seen through the capacity watch.
 	fleetChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, noCreate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scheduling").
