@@ -339,10 +339,11 @@ func RequestOf(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.Reso
 }
 
 // bindingsAffectedByCluster: bindings not yet scheduled (the cluster may now
-// fit them) and bindings targeting the cluster.
+// fit them), bindings targeting the cluster, and Duplicated ones (a cluster
+// that turns Ready or matches now gets them).
 func (r *Reconciler) bindingsAffectedByCluster(ctx context.Context, obj client.Object) []reconcile.Request {
 	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
-		return waiting(spec, status) || spec.TargetContains(obj.GetName())
+		return waiting(spec, status) || spec.TargetContains(obj.GetName()) || (spec.Placement != nil && duplicated(spec))
 	})
 }
 
