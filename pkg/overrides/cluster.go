@@ -6,9 +6,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/selector"
 )
 
 // ClusterInfo is what a rule's targetCluster can look at. The scheduler has a
@@ -63,24 +63,7 @@ func (c *ClusterInfo) fieldMatches(req *corev1.NodeSelectorRequirement) bool {
 	if req.Key == policyv1alpha1.ZoneField {
 		return zonesMatch(req, c.Zones)
 	}
-	var op selection.Operator
-	switch req.Operator {
-	case corev1.NodeSelectorOpIn:
-		op = selection.In
-	case corev1.NodeSelectorOpNotIn:
-		op = selection.NotIn
-	case corev1.NodeSelectorOpExists:
-		op = selection.Exists
-	case corev1.NodeSelectorOpDoesNotExist:
-		op = selection.DoesNotExist
-	case corev1.NodeSelectorOpGt:
-		op = selection.GreaterThan
-	case corev1.NodeSelectorOpLt:
-		op = selection.LessThan
-	default:
-		return false
-	}
-	r, err := labels.NewRequirement(req.Key, op, req.Values)
+	r, err := selector.NodeRequirement(*req)
 	if err != nil {
 		return false
 	}

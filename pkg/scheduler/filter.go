@@ -7,10 +7,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/selector"
 )
 
 // Reasons a filter gives. They are constants so rejecting thousands of
@@ -91,7 +91,7 @@ func compileAffinity(s *Snapshot, a *policyv1alpha1.ClusterAffinity) (*compiledA
 		for i, e := range a.FieldSelector.MatchExpressions {
 			switch e.Key {
 			case policyv1alpha1.ProviderField, policyv1alpha1.RegionField:
-				r, err := nodeRequirement(e)
+				r, err := selector.NodeRequirement(e)
 				if err != nil {
 					return nil, fmt.Errorf("fieldSelector.matchExpressions[%d]: %w", i, err)
 				}
@@ -244,29 +244,6 @@ func filterSpreadFields(rc *requestContext, _ *compiledAffinity, c int) string {
 	return ""
 }
 
-// nodeRequirement converts a node-selector style requirement to a label
-// requirement (the form fleets' preferred terms and field selectors use).
-func nodeRequirement(e corev1.NodeSelectorRequirement) (*labels.Requirement, error) {
-	var op selection.Operator
-	switch e.Operator {
-	case corev1.NodeSelectorOpIn:
-		op = selection.In
-	case corev1.NodeSelectorOpNotIn:
-		op = selection.NotIn
-	case corev1.NodeSelectorOpExists:
-		op = selection.Exists
-	case corev1.NodeSelectorOpDoesNotExist:
-		op = selection.DoesNotExist
-	case corev1.NodeSelectorOpGt:
-		op = selection.GreaterThan
-	case corev1.NodeSelectorOpLt:
-		op = selection.LessThan
-	default:
-		return nil, fmt.Errorf("operator %q is not supported; use In, NotIn, Exists, DoesNotExist, Gt or Lt", e.Operator)
-	}
-	return labels.NewRequirement(e.Key, op, e.Values)
-}
-
 // nodeSelectorTermAsSelector turns a term's matchExpressions into a label
 // selector over cluster labels. matchFields has no meaning for clusters.
 func nodeSelectorTermAsSelector(t corev1.NodeSelectorTerm) (labels.Selector, error) {
@@ -275,7 +252,7 @@ func nodeSelectorTermAsSelector(t corev1.NodeSelectorTerm) (labels.Selector, err
 	}
 	sel := labels.NewSelector()
 	for i, e := range t.MatchExpressions {
-		r, err := nodeRequirement(e)
+		r, err := selector.NodeRequirement(e)
 		if err != nil {
 			return nil, fmt.Errorf("matchExpressions[%d]: %w", i, err)
 		}
