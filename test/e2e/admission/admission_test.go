@@ -30,13 +30,7 @@ func TestHubRefusesEveryInvalidObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := 0
-	for _, tc := range cases {
-		if tc.Refused() {
-			refused++
-		}
-	}
-	if refused < 50 {
+	if refused := admissioncases.CountRefused(cases); refused < 50 {
 		t.Fatalf("%d refused cases in the admission table, want at least 50", refused)
 	}
 	offline := newValidator(t)
@@ -60,8 +54,8 @@ func TestHubRefusesEveryInvalidObject(t *testing.T) {
 			if offlineErr == "" {
 				t.Errorf("the offline check accepted an object the hub must refuse with %q", tc.Want)
 			}
-			for _, w := range tc.Want {
-				if hubErr != "" && !strings.Contains(hubErr, w) {
+			if hubErr != "" {
+				for _, w := range tc.Missing(hubErr) {
 					t.Errorf("the hub's refusal lacks %q:\n%s", w, hubErr)
 				}
 			}

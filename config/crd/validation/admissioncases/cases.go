@@ -28,6 +28,28 @@ type Case struct {
 // Refused reports whether the hub must refuse the case's object.
 func (c Case) Refused() bool { return len(c.Want) > 0 }
 
+// Missing returns the fragments of Want that a refusal message lacks.
+func (c Case) Missing(msg string) []string {
+	var out []string
+	for _, w := range c.Want {
+		if !strings.Contains(msg, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// CountRefused is how many of cases the hub must refuse.
+func CountRefused(cases []Case) int {
+	n := 0
+	for _, c := range cases {
+		if c.Refused() {
+			n++
+		}
+	}
+	return n
+}
+
 type file struct {
 	Bases map[string]string `json:"bases"`
 	Cases []struct {
