@@ -20,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
-	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/join"
 	"github.com/kurator-go/kurator/internal/localfleet"
@@ -34,12 +33,9 @@ var (
 
 func TestMain(m *testing.M) {
 	os.Exit(fleettest.Main(m, localfleet.Config{Name: "e2e-failover", NodesPerMember: 2}, true, &fleet,
-		func(context.Context, *localfleet.State) (func(), error) {
-			rc, err := fleet.RESTConfig(localfleet.HubName)
-			if err != nil {
-				return nil, err
-			}
-			hub, err = client.New(rc, client.Options{Scheme: scheme.Scheme})
+		func(_ context.Context, st *localfleet.State) (func(), error) {
+			var err error
+			hub, err = fleettest.HubClient(st)
 			return func() {}, err
 		}))
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kurator-go/kurator/api/scheme"
@@ -216,4 +217,13 @@ func RunManager(cfg *rest.Config, opts ctrl.Options, register func(ctrl.Manager)
 			fmt.Fprintln(os.Stderr, "manager: still stopping 30s after it was told to; going on without it")
 		}
 	}, nil
+}
+
+// HubClient is an uncached client of the fleet's hub with Kurator's scheme.
+func HubClient(fleet *localfleet.State) (client.Client, error) {
+	rc, err := fleet.RESTConfig(localfleet.HubName)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(rc, client.Options{Scheme: scheme.Scheme})
 }

@@ -11,7 +11,6 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
@@ -23,12 +22,9 @@ var (
 
 func TestMain(m *testing.M) {
 	os.Exit(fleettest.Main(m, localfleet.Config{Name: "e2e-resilience", NodesPerMember: 1}, true, &fleet,
-		func(context.Context, *localfleet.State) (func(), error) {
-			rc, err := fleet.RESTConfig(localfleet.HubName)
-			if err != nil {
-				return nil, err
-			}
-			hub, err = client.New(rc, client.Options{Scheme: scheme.Scheme})
+		func(_ context.Context, st *localfleet.State) (func(), error) {
+			var err error
+			hub, err = fleettest.HubClient(st)
 			return func() {}, err
 		}))
 }
