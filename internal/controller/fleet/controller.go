@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -127,29 +126,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet) error {
-	view, err := r.view(ctx, f.Namespace)
+	clusters, view, err := r.view(ctx, f.Namespace)
 	if err != nil {
 		return err
+	}
+	byName := make(map[string]*clusterv1alpha1.AttachedCluster, len(clusters))
+	for i := range clusters {
+		byName[clusters[i].Name] = &clusters[i]
 	}
 	var errs []error
 	members := make([]memberState, 0, len(f.Spec.Clusters))
 	for i := range f.Spec.Clusters {
 		m := &f.Spec.Clusters[i]
-		st := memberState{name: m.Name}
-		var c clusterv1alpha1.AttachedCluster
-		err := r.Get(ctx, types.NamespacedName{Namespace: f.Namespace, Name: m.Name}, &c)
-		switch {
-		case apierrors.IsNotFound(err):
-		case err != nil:
-			errs = append(errs, err)
+		st := memberState{name: m.Name, cluster: byName[m.Name]}
+		// The scheduler's view decides which Fleet a cluster listed twice
+		// belongs to (its label, else the first Fleet by name), so the
+		// labels and the scheduling never disagree.
+		switch owner := view.FleetOf[f.Namespace+"/"+m.Name]; {
+		case st.cluster == nil:
+		case owner != "" && owner != f.Name:
+			st.otherFleet = owner
 		default:
-			st.cluster = &c
-			// The scheduler's view decides which Fleet a cluster listed
-			// twice belongs to (its label, else the first Fleet by name),
-			// so the labels and the scheduling never disagree.
-			if owner := view.FleetOf[f.Namespace+"/"+m.Name]; owner != "" && owner != f.Name {
-				st.otherFleet = owner
-			} else if err := r.setMemberLabels(ctx, &c, f.Name, m); err != nil {
+			if err := r.setMemberLabels(ctx, st.cluster, f.Name, m); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -170,24 +168,23 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 		}
 		r.recorder.Eventf(f, nil, typ, cond.Reason, "Summarize", "%s", cond.Message)
 	}
-	if err := r.setFailoverPaused(ctx, f); err != nil {
-		errs = append(errs, err)
-	}
+	r.setFailoverPaused(f, clusters)
 	r.setValid(f, view)
 	return errors.Join(errs...)
 }
 
-// view is the scheduler's view of the namespace's clusters and Fleets.
-func (r *Reconciler) view(ctx context.Context, ns string) (*fleetview.View, error) {
+// view is the namespace's AttachedClusters and the scheduler's view of
+// them and its Fleets.
+func (r *Reconciler) view(ctx context.Context, ns string) ([]clusterv1alpha1.AttachedCluster, *fleetview.View, error) {
 	var clusters clusterv1alpha1.AttachedClusterList
 	if err := r.List(ctx, &clusters, client.InNamespace(ns)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fleets fleetv1alpha1.FleetList
 	if err := r.List(ctx, &fleets, client.InNamespace(ns)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}), nil
+	return clusters.Items, fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}), nil
 }
 
 // setValid reports what the scheduler's view leaves out of this Fleet: the
@@ -211,25 +208,21 @@ func (r *Reconciler) setValid(f *fleetv1alpha1.Fleet, view *fleetview.View) {
 
 // setFailoverPaused records whether failover is paused: the share counts
 // every cluster of the namespace, as the failover controller does.
-func (r *Reconciler) setFailoverPaused(ctx context.Context, f *fleetv1alpha1.Fleet) error {
+func (r *Reconciler) setFailoverPaused(f *fleetv1alpha1.Fleet, clusters []clusterv1alpha1.AttachedCluster) {
 	if r.opts.PauseShare <= 0 {
-		return nil
-	}
-	var list clusterv1alpha1.AttachedClusterList
-	if err := r.List(ctx, &list, client.InNamespace(f.Namespace)); err != nil {
-		return err
+		return
 	}
 	notReady := 0
-	for i := range list.Items {
-		if !list.Items[i].IsReady() {
+	for i := range clusters {
+		if !clusters[i].IsReady() {
 			notReady++
 		}
 	}
 	c := metav1.Condition{Type: fleetv1alpha1.ConditionFailoverPaused, ObservedGeneration: f.Generation,
 		Status: metav1.ConditionFalse, Reason: fleetv1alpha1.ReasonFailoverActive,
-		Message: fmt.Sprintf("%d of %d clusters are not Ready; failover pauses when more than %.0f%% are", notReady, len(list.Items), 100*r.opts.PauseShare)}
-	if failover.Paused(notReady, len(list.Items), r.opts.PauseShare) {
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, fleetv1alpha1.ReasonTooManyClustersNotReady, failover.PausedMessage(notReady, len(list.Items), r.opts.PauseShare)
+		Message: fmt.Sprintf("%d of %d clusters are not Ready; failover pauses when more than %.0f%% are", notReady, len(clusters), 100*r.opts.PauseShare)}
+	if failover.Paused(notReady, len(clusters), r.opts.PauseShare) {
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, fleetv1alpha1.ReasonTooManyClustersNotReady, failover.PausedMessage(notReady, len(clusters), r.opts.PauseShare)
 	}
 	old := meta.FindStatusCondition(f.Status.Conditions, c.Type)
 	if old != nil && old.Status != c.Status {
@@ -240,7 +233,6 @@ func (r *Reconciler) setFailoverPaused(ctx context.Context, f *fleetv1alpha1.Fle
 		r.recorder.Eventf(f, nil, typ, c.Reason, "Failover", "%s", c.Message)
 	}
 	meta.SetStatusCondition(&f.Status.Conditions, c)
-	return nil
 }
 
 // setMemberLabels labels c as a member of fleet (m nil: removes the labels).

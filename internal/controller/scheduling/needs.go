@@ -32,7 +32,7 @@ func NeedsSchedule(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.
 	if spec.Placement == nil {
 		return ""
 	}
-	if RequestOf(spec, status).Fresh {
+	if rescheduleRequested(spec, status) {
 		return needFresh
 	}
 	if scheduledFor == "" {

@@ -330,12 +330,17 @@ func RequestOf(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.Reso
 	for _, t := range spec.GracefulEvictionTasks {
 		req.EvictingClusters = append(req.EvictingClusters, t.FromCluster)
 	}
-	// Both times are stored with one-second precision, so a schedule in the
-	// same second as the request may predate it: schedule afresh again
-	// rather than miss the request.
-	triggered, last := spec.RescheduleTriggeredAt, status.LastScheduledTime
-	req.Fresh = triggered != nil && (last == nil || !last.After(triggered.Time))
+	req.Fresh = rescheduleRequested(spec, status)
 	return req
+}
+
+// rescheduleRequested: spec.rescheduleTriggeredAt is not older than the last
+// schedule. Both times are stored with one-second precision, so a schedule
+// in the same second as the request may predate it: schedule afresh again
+// rather than miss the request.
+func rescheduleRequested(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
+	triggered, last := spec.RescheduleTriggeredAt, status.LastScheduledTime
+	return triggered != nil && (last == nil || !last.After(triggered.Time))
 }
 
 // bindingsAffectedByCluster: bindings not yet scheduled (the cluster may now
