@@ -44,6 +44,7 @@ import (
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/bindings"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
+	"github.com/kurator-go/kurator/internal/controller/snapshot"
 	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 )
@@ -73,7 +74,7 @@ type Options struct {
 	Now func() time.Time
 	// Snapshot is the scheduler's view of the fleet for the dry run that
 	// holds back evictions whose replicas would fit nowhere else (default:
-	// scheduling.LoadSnapshot through the manager's client).
+	// an unshared snapshot.Load through the manager's client).
 	Snapshot func(ctx context.Context) (*scheduler.Snapshot, error)
 }
 
@@ -99,7 +100,8 @@ func (o Options) withDefaults(c client.Reader) Options {
 	if o.Snapshot == nil {
 		ns := o.ClusterNamespace
 		o.Snapshot = func(ctx context.Context) (*scheduler.Snapshot, error) {
-			return scheduling.LoadSnapshot(ctx, c, ns)
+			snap, _, err := snapshot.Load(ctx, c, ns)
+			return snap, err
 		}
 	}
 	return o

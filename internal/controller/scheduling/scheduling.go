@@ -369,10 +369,3 @@ func (r *Reconciler) allBindings(ctx context.Context, _ client.Object) []reconci
 // conflictRetry is how soon a reconcile that lost a write race runs again;
 // by then the cache holds the winner's version.
 const conflictRetry = 20 * time.Millisecond
-
-// LoadSnapshot builds an unshared snapshot of the fleet in namespace, for
-// callers that hold no snapshot.Source.
-func LoadSnapshot(ctx context.Context, c client.Reader, namespace string) (*scheduler.Snapshot, error) {
-	snap, _, err := snapshot.Load(ctx, c, namespace)
-	return snap, err
-}
