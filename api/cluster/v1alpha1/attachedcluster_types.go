@@ -14,6 +14,7 @@ import (
 // +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.spec.region`
 // +kubebuilder:printcolumn:name="Nodes",type=integer,JSONPath=`.status.nodeSummary.totalNum`
 // +kubebuilder:printcolumn:name="Ready-Nodes",type=integer,JSONPath=`.status.nodeSummary.readyNum`,priority=1
+// +kubebuilder:printcolumn:name="Pods",type=integer,JSONPath=`.status.podSummary.total`,priority=1
 // +kubebuilder:printcolumn:name="Zone",type=string,JSONPath=`.spec.zone`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
@@ -148,6 +149,17 @@ type AttachedClusterStatus struct {
 	// ResourceSummary sums the nodes' resources.
 	// +optional
 	ResourceSummary *ResourceSummary `json:"resourceSummary,omitempty"`
+
+	// PodSummary counts the cluster's pods by state and names those that
+	// failed or cannot start.
+	// +optional
+	PodSummary *PodSummary `json:"podSummary,omitempty"`
+
+	// Nodes lists the cluster's nodes, those not Ready first, at most
+	// MaxListedNodes of them (NodeSummary has the counts of all).
+	// +optional
+	// +listType=atomic
+	Nodes []NodeStatus `json:"nodes,omitempty"`
 }
 
 // APIEnablement lists the resources of one group/version a cluster serves.
@@ -167,6 +179,71 @@ type APIResource struct {
 
 	// Kind is the resource's kind, such as "Deployment".
 	Kind string `json:"kind"`
+}
+
+// MaxListedNodes and MaxListedPodIssues bound the lists in the status, so
+// a cluster of thousands of nodes or pods keeps a small object.
+const (
+	MaxListedNodes     = 100
+	MaxListedPodIssues = 20
+)
+
+// NodeStatus is one node as the hub last saw it.
+type NodeStatus struct {
+	// Name is the node's name.
+	Name string `json:"name"`
+
+	// Ready is the node's Ready condition.
+	// +optional
+	Ready bool `json:"ready,omitempty"`
+
+	// Reason says why the node is not Ready (the condition's reason and
+	// message).
+	// +optional
+	Reason string `json:"reason,omitempty"`
+
+	// Unschedulable is set on cordoned nodes.
+	// +optional
+	Unschedulable bool `json:"unschedulable,omitempty"`
+
+	// Allocatable holds the node's cpu, memory and pods.
+	// +optional
+	Allocatable corev1.ResourceList `json:"allocatable,omitempty"`
+}
+
+// PodSummary counts pods.
+type PodSummary struct {
+	// Total counts the pods that have not succeeded.
+	// +optional
+	Total int32 `json:"total,omitempty"`
+
+	// Running counts the pods in phase Running.
+	// +optional
+	Running int32 `json:"running,omitempty"`
+
+	// Pending counts the pods waiting to be scheduled or to start.
+	// +optional
+	Pending int32 `json:"pending,omitempty"`
+
+	// Failed counts pods in phase Failed and pods with a container that
+	// cannot start (CrashLoopBackOff, ImagePullBackOff, ...).
+	// +optional
+	Failed int32 `json:"failed,omitempty"`
+
+	// Issues names failed pods, at most MaxListedPodIssues of them.
+	// +optional
+	// +listType=atomic
+	Issues []PodIssue `json:"issues,omitempty"`
+}
+
+// PodIssue is a pod that failed or cannot start.
+type PodIssue struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// Reason is the phase reason or the waiting container's reason.
+	Reason string `json:"reason"`
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // NodeSummary counts nodes.

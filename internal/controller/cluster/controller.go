@@ -191,6 +191,8 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ac *clusterv1alpha1.At
 		ac.Status.APIEnablements = f.enablements
 		ac.Status.NodeSummary = f.nodes
 		ac.Status.ResourceSummary = f.resources
+		ac.Status.PodSummary = f.pods
+		ac.Status.Nodes = f.nodeList
 	}
 
 	key := client.ObjectKeyFromObject(ac)

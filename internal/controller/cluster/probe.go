@@ -74,6 +74,8 @@ type facts struct {
 	enablements []clusterv1alpha1.APIEnablement
 	nodes       *clusterv1alpha1.NodeSummary
 	resources   *clusterv1alpha1.ResourceSummary
+	pods        *clusterv1alpha1.PodSummary
+	nodeList    []clusterv1alpha1.NodeStatus
 }
 
 // collect reads the version, the served APIs, the nodes and the pods. A
@@ -129,6 +131,8 @@ func collect(ctx context.Context, c member.Clients, cluster string, timeout time
 			}
 			f.nodes = summarizeNodes(nodes.Items)
 			f.resources = summarizeResources(nodes.Items, pods.Items)
+			f.pods = summarizePods(pods.Items)
+			f.nodeList = listNodes(nodes.Items)
 			return nil
 		}},
 	}

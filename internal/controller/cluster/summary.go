@@ -180,3 +180,96 @@ func withReadinessTaint(taints []corev1.Taint, ready metav1.ConditionStatus, now
 	}
 	return out, changed
 }
+
+// listNodes lists the nodes, those not Ready first, then by name, at most
+// MaxListedNodes of them.
+func listNodes(nodes []corev1.Node) []clusterv1alpha1.NodeStatus {
+	all := make([]clusterv1alpha1.NodeStatus, 0, len(nodes))
+	for i := range nodes {
+		n := &nodes[i]
+		s := clusterv1alpha1.NodeStatus{Name: n.Name, Unschedulable: n.Spec.Unschedulable, Allocatable: corev1.ResourceList{}}
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourcePods} {
+			if q, ok := n.Status.Allocatable[r]; ok {
+				s.Allocatable[r] = q
+			}
+		}
+		s.Ready = nodeReady(n)
+		if !s.Ready {
+			s.Reason = "no Ready condition reported"
+			for _, c := range n.Status.Conditions {
+				if c.Type == corev1.NodeReady {
+					s.Reason = strings.TrimSpace(c.Reason + ": " + c.Message)
+				}
+			}
+		}
+		all = append(all, s)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].Ready != all[j].Ready {
+			return !all[i].Ready
+		}
+		return all[i].Name < all[j].Name
+	})
+	return all[:min(len(all), clusterv1alpha1.MaxListedNodes):min(len(all), clusterv1alpha1.MaxListedNodes)]
+}
+
+// waitingReasons are container states that mean a pod cannot start by itself.
+var waitingReasons = map[string]bool{
+	"CrashLoopBackOff": true, "ImagePullBackOff": true, "ErrImagePull": true, "InvalidImageName": true,
+	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
+}
+
+// summarizePods counts pods by state and names the failed ones, sorted by
+// namespace and name.
+func summarizePods(pods []corev1.Pod) *clusterv1alpha1.PodSummary {
+	s := &clusterv1alpha1.PodSummary{}
+	var issues []clusterv1alpha1.PodIssue
+	for i := range pods {
+		p := &pods[i]
+		if p.Status.Phase == corev1.PodSucceeded {
+			continue
+		}
+		s.Total++
+		switch p.Status.Phase {
+		case corev1.PodRunning:
+			s.Running++
+		case corev1.PodPending, "":
+			s.Pending++
+		}
+		if issue, failed := podIssue(p); failed {
+			s.Failed++
+			issues = append(issues, issue)
+		}
+	}
+	sort.Slice(issues, func(i, j int) bool {
+		if issues[i].Namespace != issues[j].Namespace {
+			return issues[i].Namespace < issues[j].Namespace
+		}
+		return issues[i].Name < issues[j].Name
+	})
+	if len(issues) > clusterv1alpha1.MaxListedPodIssues {
+		issues = issues[:clusterv1alpha1.MaxListedPodIssues]
+	}
+	s.Issues = issues
+	return s
+}
+
+// podIssue says whether p failed or cannot start, and why.
+func podIssue(p *corev1.Pod) (clusterv1alpha1.PodIssue, bool) {
+	issue := clusterv1alpha1.PodIssue{Namespace: p.Namespace, Name: p.Name}
+	if p.Status.Phase == corev1.PodFailed {
+		issue.Reason, issue.Message = p.Status.Reason, p.Status.Message
+		if issue.Reason == "" {
+			issue.Reason = string(corev1.PodFailed)
+		}
+		return issue, true
+	}
+	for _, cs := range append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+		if w := cs.State.Waiting; w != nil && waitingReasons[w.Reason] {
+			issue.Reason = w.Reason
+			issue.Message = strings.TrimSpace(cs.Name + ": " + w.Message)
+			return issue, true
+		}
+	}
+	return issue, false
+}

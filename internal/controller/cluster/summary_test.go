@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -208,5 +209,57 @@ func TestWithReadinessTaint(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSummarizePodsCountsStatesAndNamesFailures(t *testing.T) {
+	waiting := func(reason string) corev1.PodStatus {
+		return corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "app", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: "back-off"}}}}}
+	}
+	pod := func(name string, st corev1.PodStatus) corev1.Pod {
+		return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name}, Status: st}
+	}
+	pods := []corev1.Pod{
+		pod("running", corev1.PodStatus{Phase: corev1.PodRunning}),
+		pod("done", corev1.PodStatus{Phase: corev1.PodSucceeded}),
+		pod("evicted", corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Evicted", Message: "low memory"}),
+		pod("crashing", waiting("CrashLoopBackOff")),
+		pod("creating", waiting("ContainerCreating")),
+	}
+	s := summarizePods(pods)
+	if s.Total != 4 || s.Running != 1 || s.Pending != 2 || s.Failed != 2 {
+		t.Fatalf("total/running/pending/failed = %d/%d/%d/%d, want 4/1/2/2", s.Total, s.Running, s.Pending, s.Failed)
+	}
+	if len(s.Issues) != 2 || s.Issues[0].Name != "crashing" || s.Issues[0].Reason != "CrashLoopBackOff" ||
+		s.Issues[1].Name != "evicted" || s.Issues[1].Reason != "Evicted" {
+		t.Fatalf("issues = %+v, want crashing (CrashLoopBackOff) then evicted (Evicted)", s.Issues)
+	}
+}
+
+func TestListNodesPutsNotReadyFirstAndCaps(t *testing.T) {
+	node := func(name string, ready corev1.ConditionStatus) corev1.Node {
+		return corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: corev1.NodeStatus{
+			Conditions:  []corev1.NodeCondition{{Type: corev1.NodeReady, Status: ready, Reason: "KubeletStopped", Message: "no heartbeat"}},
+			Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("8"), corev1.ResourceEphemeralStorage: resource.MustParse("1Ti")},
+		}}
+	}
+	got := listNodes([]corev1.Node{node("b", corev1.ConditionTrue), node("c", corev1.ConditionFalse), node("a", corev1.ConditionTrue)})
+	names := []string{got[0].Name, got[1].Name, got[2].Name}
+	if names[0] != "c" || names[1] != "a" || names[2] != "b" {
+		t.Fatalf("order = %v, want [c a b]", names)
+	}
+	if got[0].Ready || got[0].Reason != "KubeletStopped: no heartbeat" || !got[1].Ready || got[1].Reason != "" {
+		t.Fatalf("readiness = %+v", got[:2])
+	}
+	if _, ok := got[1].Allocatable[corev1.ResourceEphemeralStorage]; ok || got[1].Allocatable.Cpu().Value() != 8 {
+		t.Fatalf("allocatable = %v, want only cpu (8)", got[1].Allocatable)
+	}
+	many := make([]corev1.Node, clusterv1alpha1.MaxListedNodes+5)
+	for i := range many {
+		many[i] = node(fmt.Sprintf("n%03d", i), corev1.ConditionTrue)
+	}
+	if n := len(listNodes(many)); n != clusterv1alpha1.MaxListedNodes {
+		t.Fatalf("listed %d nodes, want the cap %d", n, clusterv1alpha1.MaxListedNodes)
 	}
 }
