@@ -45,6 +45,12 @@ type Config struct {
 	// ManagerBinary, when set, is the kurator-manager binary: the members are
 	// joined to the hub, the seed's Fleet is created and the manager started.
 	ManagerBinary string
+	// DashboardBinary, when set with ManagerBinary, is the kurator CLI: the
+	// dashboard runs as `kurator dashboard` against the hub, on
+	// DashboardAddr (default 127.0.0.1:8443, or a free port when that is
+	// taken), with a serving certificate from the fleet's CA.
+	DashboardBinary string
+	DashboardAddr   string
 	// StopWithParent kills every process of the fleet when the starting
 	// process dies (used by tests so a crashed test leaves nothing behind).
 	StopWithParent bool

@@ -2,7 +2,12 @@ package localfleet
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -104,4 +109,47 @@ func createFleet(ctx context.Context, hub client.Client, members []Member) error
 // seedSpread is seed 001's Fleet spread constraint: between one and two clusters.
 func seedSpread() []policyv1alpha1.SpreadConstraint {
 	return []policyv1alpha1.SpreadConstraint{{MaxGroups: 2, MinGroups: 1}}
+}
+
+// DefaultDashboardAddr is where `kurator up` serves the dashboard when the
+// port is free.
+const DefaultDashboardAddr = "127.0.0.1:8443"
+
+// startDashboard runs `kurator dashboard` against the hub over HTTPS with a
+// certificate of the fleet's CA, and a login token kept in the state dir.
+func (l *launcher) startDashboard(ctx context.Context, sparePort int) error {
+	addr := l.cfg.DashboardAddr
+	if addr == "" {
+		addr = DefaultDashboardAddr
+		if ln, err := net.Listen("tcp", addr); err != nil {
+			addr = "127.0.0.1:" + strconv.Itoa(sparePort)
+		} else {
+			ln.Close()
+		}
+	}
+	_, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("dashboard address %q: %w", addr, err)
+	}
+	cert, key, err := l.pki.servingCert("dashboard")
+	if err != nil {
+		return err
+	}
+	token := make([]byte, 24)
+	if _, err := rand.Read(token); err != nil {
+		return err
+	}
+	tokenFile := filepath.Join(l.cfg.StateDir, "pki", "dashboard.token")
+	if err := os.WriteFile(tokenFile, []byte(hex.EncodeToString(token)), 0o600); err != nil {
+		return err
+	}
+	hub, _ := l.state.Cluster(HubName)
+	args := []string{"dashboard", "--kubeconfig=" + hub.Kubeconfig, "--addr=" + addr,
+		"--tls-cert-file=" + cert, "--tls-key-file=" + key, "--login-token-file=" + tokenFile}
+	base := "https://" + addr
+	if err := l.start(ctx, HubName+"/dashboard", l.cfg.DashboardBinary, args, atoi(portStr), base+"/healthz", 60*time.Second); err != nil {
+		return err
+	}
+	l.state.DashboardURL = base + "/login?token=" + hex.EncodeToString(token)
+	return l.save()
 }

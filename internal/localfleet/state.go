@@ -22,6 +22,9 @@ type State struct {
 	Kubeconfig string `json:"kubeconfig"`
 	// MergedInto is the user kubeconfig the contexts were added to, if any.
 	MergedInto string `json:"mergedInto,omitempty"`
+	// DashboardURL logs a browser in to the fleet's dashboard (it holds
+	// the login token; the state file is readable by its owner only).
+	DashboardURL string `json:"dashboardURL,omitempty"`
 }
 
 // Cluster is one kube-apiserver of the fleet (the hub or a member).

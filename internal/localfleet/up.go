@@ -119,7 +119,8 @@ func (l *launcher) up(ctx context.Context) error {
 
 	// One port per etcd listener, apiserver, controller-manager, scheduler and kwok.
 	// Plus two for the manager's metrics and health endpoints.
-	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2)
+	// Plus one for the dashboard when 127.0.0.1:8443 is taken.
+	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1)
 	if err != nil {
 		return err
 	}
@@ -186,6 +187,11 @@ func (l *launcher) up(ctx context.Context) error {
 	if l.cfg.ManagerBinary != "" {
 		if err := l.setupHub(ctx, next(), next()); err != nil {
 			return err
+		}
+		if l.cfg.DashboardBinary != "" {
+			if err := l.startDashboard(ctx, next()); err != nil {
+				return err
+			}
 		}
 	}
 

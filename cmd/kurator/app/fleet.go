@@ -43,6 +43,9 @@ func newUpCommand() *cobra.Command {
 		binDir  string
 		noMerge bool
 		manager string
+
+		noDashboard   bool
+		dashboardAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -76,6 +79,12 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 			if manager == "" {
 				cfg.ManagerBinary = siblingBinary("kurator-manager")
 			}
+			if !noDashboard {
+				if self, err := os.Executable(); err == nil {
+					cfg.DashboardBinary = self
+				}
+				cfg.DashboardAddr = dashboardAddr
+			}
 			if len(members) > 0 {
 				cfg.Members = membersFromNames(members)
 			}
@@ -86,6 +95,9 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 			st, err := localfleet.Up(ctx, cfg, out)
 			if errors.Is(err, localfleet.ErrAlreadyRunning) {
 				fmt.Fprintf(out, "fleet %s is already running (state in %s); `kurator status --name %s` shows it\n", st.Name, st.StateDir, st.Name)
+				if st.DashboardURL != "" {
+					fmt.Fprintf(out, "dashboard: %s\n", st.DashboardURL)
+				}
 				return nil
 			}
 			if err != nil {
@@ -101,6 +113,9 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 				fmt.Fprintf(out, " %s", c.Name)
 			}
 			fmt.Fprintf(out, "\ntry: kubectl --context %s get nodes\n", st.Clusters[len(st.Clusters)-1].Name)
+			if st.DashboardURL != "" {
+				fmt.Fprintf(out, "dashboard: %s\n", st.DashboardURL)
+			}
 			return nil
 		},
 	}
@@ -109,6 +124,8 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 	cmd.Flags().IntVar(&nodes, "nodes-per-member", 3, "fake nodes per member (8 CPU, 32Gi, 110 pods each)")
 	cmd.Flags().StringVar(&binDir, "bin-dir", "", "directory of the pinned Kubernetes binaries (default ~/.cache/kurator/k8s-v1.37.2/bin)")
 	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the fleet's contexts to your kubeconfig")
+	cmd.Flags().BoolVar(&noDashboard, "no-dashboard", false, "do not start the web dashboard")
+	cmd.Flags().StringVar(&dashboardAddr, "dashboard-addr", "", "host:port of the dashboard (default 127.0.0.1:8443, or a free port when taken)")
 	cmd.Flags().StringVar(&manager, "manager-binary", "", "kurator-manager binary to run on the hub (default: next to kurator; `make build` puts it there)")
 	return cmd
 }
@@ -214,6 +231,9 @@ func printStatus(cmd *cobra.Command, st *localfleet.State, procs []localfleet.Pr
 		return err
 	}
 	fmt.Fprintf(out, "%d/%d healthy, total RSS %dMi\n", len(procs)-down, len(procs), total>>20)
+	if st.DashboardURL != "" {
+		fmt.Fprintf(out, "dashboard: %s\n", st.DashboardURL)
+	}
 	return nil
 }
 

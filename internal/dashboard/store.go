@@ -1,0 +1,202 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
+	"github.com/kurator-go/kurator/api/scheme"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+)
+
+// Topics a change can touch; the UI refetches the views that show them.
+const (
+	TopicClusters  = "clusters"
+	TopicFleets    = "fleets"
+	TopicWorkloads = "workloads"
+	TopicPolicies  = "policies"
+	TopicEvents    = "events"
+)
+
+var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicEvents}
+
+// watched are the kinds the dashboard caches, with the topic a change of
+// each touches. Templates (Deployments, ...) are cached lazily, on the first
+// workload page that needs their kind.
+var watched = []struct {
+	obj   client.Object
+	topic string
+}{
+	{&clusterv1alpha1.AttachedCluster{}, TopicClusters},
+	{&fleetv1alpha1.Fleet{}, TopicFleets},
+	{&workv1alpha1.ResourceBinding{}, TopicWorkloads},
+	{&workv1alpha1.ClusterResourceBinding{}, TopicWorkloads},
+	{&workv1alpha1.Work{}, TopicWorkloads},
+	{&policyv1alpha1.PropagationPolicy{}, TopicPolicies},
+	{&policyv1alpha1.ClusterPropagationPolicy{}, TopicPolicies},
+	{&policyv1alpha1.OverridePolicy{}, TopicPolicies},
+	{&policyv1alpha1.ClusterOverridePolicy{}, TopicPolicies},
+	{&corev1.Event{}, TopicEvents},
+}
+
+// store is the dashboard's read side: informer caches of the hub, and a
+// broadcaster told of every change. Requests read only from here; nothing a
+// browser asks for reaches the hub's apiserver except access reviews.
+type store struct {
+	cache  cache.Cache
+	mapper meta.RESTMapper
+	hub    *broadcaster
+}
+
+func newStore(ctx context.Context, cfg *rest.Config) (*store, error) {
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("discover the hub's APIs: %w", err)
+	}
+	c, err := cache.New(cfg, cache.Options{Scheme: scheme.Scheme, Mapper: mapper, HTTPClient: httpClient})
+	if err != nil {
+		return nil, err
+	}
+	s := &store{cache: c, mapper: mapper, hub: newBroadcaster(100 * time.Millisecond)}
+	for _, w := range watched {
+		inf, err := c.GetInformer(ctx, w.obj)
+		if err != nil {
+			return nil, fmt.Errorf("watch %T on the hub: %w", w.obj, err)
+		}
+		topic := w.topic
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { s.hub.publish(topic) },
+			UpdateFunc: func(any, any) { s.hub.publish(topic) },
+			DeleteFunc: func(any) { s.hub.publish(topic) },
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// start runs the caches until ctx ends and waits for the first sync.
+func (s *store) start(ctx context.Context, syncTimeout time.Duration) error {
+	go func() { _ = s.cache.Start(ctx) }()
+	go s.hub.run(ctx)
+	sctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	if !s.cache.WaitForCacheSync(sctx) {
+		return fmt.Errorf("the hub's caches did not sync within %s: check that the kubeconfig's user may list and watch Kurator's and Karmada's kinds and events", syncTimeout)
+	}
+	return nil
+}
+
+// resourceOf maps a kind to its resource for access reviews.
+func (s *store) resourceOf(gvk schema.GroupVersionKind) (schema.GroupVersionResource, error) {
+	m, err := s.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return schema.GroupVersionResource{}, err
+	}
+	return m.Resource, nil
+}
+
+// broadcaster fans change notices out to the open event streams, merging
+// the topics of changes less than window apart into one notice: a burst of
+// 500 binding updates is one refetch, not 500.
+type broadcaster struct {
+	window  time.Duration
+	version atomic.Uint64
+
+	mu      sync.Mutex
+	pending map[string]bool
+	subs    map[chan notice]bool // true: the stream missed a notice
+	kick    chan struct{}
+}
+
+type notice struct {
+	topics  []string
+	version uint64
+}
+
+func newBroadcaster(window time.Duration) *broadcaster {
+	return &broadcaster{window: window, pending: map[string]bool{}, subs: map[chan notice]bool{}, kick: make(chan struct{}, 1)}
+}
+
+func (b *broadcaster) publish(topic string) {
+	b.mu.Lock()
+	b.pending[topic] = true
+	b.mu.Unlock()
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (b *broadcaster) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.kick:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(b.window):
+		}
+		b.mu.Lock()
+		n := notice{version: b.version.Add(1)}
+		for _, t := range allTopics {
+			if b.pending[t] {
+				n.topics = append(n.topics, t)
+			}
+		}
+		clear(b.pending)
+		for ch, missed := range b.subs {
+			m := n
+			if missed {
+				m.topics = allTopics
+			}
+			select {
+			case ch <- m:
+				b.subs[ch] = false
+			default: // a slow stream: its next notice names every topic
+				b.subs[ch] = true
+			}
+		}
+		b.mu.Unlock()
+	}
+}
+
+func (b *broadcaster) subscribe() (<-chan notice, func()) {
+	ch := make(chan notice, 4)
+	b.mu.Lock()
+	b.subs[ch] = false
+	b.mu.Unlock()
+	return ch, func() {
+		b.mu.Lock()
+		delete(b.subs, ch)
+		b.mu.Unlock()
+	}
+}
+
+// subscribers counts the open event streams.
+func (b *broadcaster) subscribers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs)
+}
