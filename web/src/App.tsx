@@ -1,0 +1,69 @@
+import { useEffect } from 'react';
+import { BrowserRouter, Outlet, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { loginPath, setUnauthorizedHandler } from './api/client';
+import { Header } from './components/Header';
+import { LiveProvider, type EventSourceFactory } from './live/LiveProvider';
+import { ClusterPage } from './pages/Cluster';
+import { LoginPage } from './pages/Login';
+import { NotFoundPage } from './pages/NotFound';
+import { OverviewPage } from './pages/Overview';
+import { PoliciesPage } from './pages/Policies';
+import { WorkloadPage } from './pages/Workload';
+import { WorkloadsPage } from './pages/Workloads';
+
+/** Sends every 401 to /login?next=<where the user was>. */
+function UnauthorizedRedirect() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      const here = window.location.pathname + window.location.search;
+      if (!window.location.pathname.startsWith('/login')) navigate(loginPath(here), { replace: true });
+    });
+    return () => setUnauthorizedHandler(null);
+  }, [navigate, location.key]);
+  return null;
+}
+
+function Layout() {
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main">
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+export function AppRoutes({ factory }: { factory?: EventSourceFactory }) {
+  const { pathname } = useLocation();
+  const onLogin = pathname === '/login';
+  return (
+    <LiveProvider enabled={!onLogin} factory={factory}>
+      <UnauthorizedRedirect />
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route element={<Layout />}>
+          <Route index element={<OverviewPage />} />
+          <Route path="clusters/:name" element={<ClusterPage />} />
+          <Route path="workloads" element={<WorkloadsPage />} />
+          <Route path="workloads/:namespace/:binding" element={<WorkloadPage />} />
+          <Route path="policies" element={<PoliciesPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Routes>
+    </LiveProvider>
+  );
+}
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <AppRoutes />
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,306 @@
+// The JSON API contract, field for field with pkg/dashboard/api.go (change
+// both together). A Go slice without omitempty is JSON null when nil: such
+// fields are List<T>, and the UI reads them through list() in ./client.ts. Times are RFC 3339 strings; a Go `omitzero` time is absent
+// when zero, an `omitempty` field is absent when empty.
+
+/** A Go slice: an array, or null when the server's slice was nil. */
+export type List<T> = T[] | null;
+
+/** A Kubernetes condition as the UI shows it. */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  /** lastTransitionTime */
+  since?: string;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** An amount used against an amount available, in base units (CPU in millicores, memory in bytes). */
+export interface Usage {
+  used: number;
+  total: number;
+}
+
+/** Names a hub object. */
+export interface ObjectRef {
+  apiVersion?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+  added?: string;
+}
+
+/** GET /api/v1/whoami */
+export interface Whoami {
+  user: string;
+  groups?: string[];
+  /** "kubeconfig" (the dashboard's own credentials, unlocked by its login token) or "token" (the user's bearer token). */
+  mode: string;
+  /** the hub's API server URL */
+  hub: string;
+}
+
+/** GET /api/v1/overview */
+export interface Overview {
+  totals: Totals;
+  fleets: List<FleetSummary>;
+  /** problems first, then by region, provider, name */
+  clusters: List<ClusterSummary>;
+  /** what needs a person, worst first */
+  problems: List<Problem>;
+  /** what the user may not read (e.g. "clusters") */
+  forbidden?: string[];
+}
+
+export interface Totals {
+  clusters: number;
+  readyClusters: number;
+  /** ready / total */
+  nodes: Usage;
+  /** running / total */
+  pods: Usage;
+  /** requested / allocatable, millicores */
+  cpu: Usage;
+  /** requested / allocatable, bytes */
+  memory: Usage;
+  workloads: number;
+  healthyWorkloads: number;
+}
+
+export interface FleetSummary {
+  namespace: string;
+  name: string;
+  clusters: List<string>;
+  valid?: Condition;
+}
+
+export interface ClusterSummary {
+  name: string;
+  namespace: string;
+  region?: string;
+  zone?: string;
+  provider?: string;
+  fleet?: string;
+  /** Status "Unknown" before the first probe */
+  ready: Condition;
+  kubernetesVersion?: string;
+  nodes: Usage;
+  pods: Usage;
+  cpu: Usage;
+  memory: Usage;
+  failedPods: number;
+  taints?: Taint[];
+  /** workloads placed here that the user may see */
+  workloads: number;
+}
+
+export interface Problem {
+  severity: 'error' | 'warning' | string;
+  object: ObjectRef;
+  cluster?: string;
+  message: string;
+  since?: string;
+}
+
+/** GET /api/v1/clusters/{name} */
+export interface ClusterDetail {
+  summary: ClusterSummary;
+  conditions: List<Condition>;
+  /** condition changes, newest first */
+  history: List<Transition>;
+  nodes: List<Node>;
+  podIssues: List<PodIssue>;
+  workloads: List<ClusterWorkload>;
+  /** newest first */
+  events: List<Event>;
+  labels?: Record<string, string>;
+  apiServer?: string;
+}
+
+export interface Transition {
+  time: string;
+  type: string;
+  from: string;
+  to: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface Node {
+  name: string;
+  ready: boolean;
+  reason?: string;
+  unschedulable?: boolean;
+  /** allocatable millicores */
+  cpu: number;
+  /** allocatable bytes */
+  memory: number;
+  /** allocatable pod slots */
+  pods: number;
+}
+
+export interface PodIssue {
+  namespace: string;
+  name: string;
+  reason: string;
+  message?: string;
+}
+
+export interface ClusterWorkload {
+  ref: ObjectRef;
+  desired: number;
+  ready: number;
+  health: Health;
+  applied: boolean;
+  message?: string;
+}
+
+export interface Event {
+  type: 'Normal' | 'Warning' | string;
+  reason: string;
+  message: string;
+  object: ObjectRef;
+  count: number;
+  first?: string;
+  last?: string;
+  reporter?: string;
+}
+
+/** GET /api/v1/workloads?namespace=&fleet=&cluster=&health= */
+export interface WorkloadList {
+  items: List<WorkloadSummary>;
+  /** filter choices: every value among the workloads the user may see (before filtering) */
+  namespaces: List<string>;
+  clusters: List<string>;
+  fleets: List<string>;
+}
+
+/** Workload health, worst last. */
+export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Unscheduled' | 'Unknown';
+export const HEALTHS: readonly Health[] = ['Healthy', 'Progressing', 'Degraded', 'Unscheduled', 'Unknown'];
+
+export interface WorkloadSummary {
+  ref: ObjectRef;
+  binding: string;
+  policy?: ObjectRef;
+  fleet?: string;
+  /** replicas wanted over the fleet */
+  desired: number;
+  ready: number;
+  health: Health;
+  /** why not healthy */
+  message?: string;
+  /** the distribution, by name */
+  clusters: List<WorkloadCluster>;
+  scheduled?: Condition;
+  updated?: string;
+}
+
+export interface WorkloadCluster {
+  name: string;
+  replicas: number;
+  ready: number;
+  health: Health;
+  applied: boolean;
+  message?: string;
+  evicting?: boolean;
+}
+
+/** GET /api/v1/workloads/{namespace}/{binding} */
+export interface WorkloadDetail {
+  summary: WorkloadSummary;
+  placement: Placement;
+  /** one per target cluster */
+  overrides: List<ClusterRender>;
+  /** newest first */
+  failover: List<FailoverRecord>;
+  conditions: List<Condition>;
+  events: List<Event>;
+}
+
+export interface Placement {
+  chosen: List<ChosenCluster>;
+  excluded: List<ExcludedCluster>;
+  summary?: string;
+  affinityName?: string;
+  /** no placement fits */
+  error?: string;
+  /** the recomputed decision is not what the binding holds */
+  differs?: boolean;
+}
+
+export interface ChosenCluster {
+  name: string;
+  replicas: number;
+}
+
+export interface ExcludedCluster {
+  name: string;
+  reason: string;
+}
+
+export interface ClusterRender {
+  cluster: string;
+  overrides: List<ObjectRef>;
+  diff: List<DiffLine>;
+  /** lines added + removed */
+  changed: number;
+  error?: string;
+}
+
+export interface DiffLine {
+  /** " " same, "+" only in the rendered object, "-" only in the template */
+  op: ' ' | '+' | '-';
+  text: string;
+}
+
+export interface FailoverRecord {
+  time?: string;
+  cluster: string;
+  reason: string;
+  message?: string;
+  /** the eviction task is still on the binding */
+  active: boolean;
+}
+
+/** GET /api/v1/policies */
+export interface PolicyList {
+  items: List<PolicySummary>;
+}
+
+export interface PolicySummary {
+  /** Kind: PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy */
+  ref: ObjectRef;
+  ready?: Condition;
+  priority?: number;
+  /** resource selectors in words */
+  selectors: List<string>;
+  /** placement or overriders in words */
+  summary: string;
+  claimed: number;
+  /** the claimed resources, up to the hub's cap */
+  resources: List<ObjectRef>;
+}
+
+/** One server-sent event on GET /api/v1/watch (event name "change"). */
+export interface Change {
+  topics: List<Topic>;
+  version: number;
+}
+
+export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'events';
+
+/** The body of every non-2xx API answer. */
+export interface ErrorBody {
+  error: string;
+  hint?: string;
+}
