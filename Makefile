@@ -5,10 +5,22 @@ K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
 HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
 
-.PHONY: build k8s helm up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover generate verify
+.PHONY: build web web-test k8s helm up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover generate verify
 
-build: ## build the kurator CLI into ./bin
+build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The dashboard's frontend (web/, Vite + React) is built into web/dist, which
+# the kurator binary embeds. npm ci runs only when the lockfile changed.
+web: web/node_modules/.package-lock.json ## build the dashboard's web assets into web/dist
+	cd web && npm run build
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web-test: web/node_modules/.package-lock.json ## the frontend's unit tests (Vitest)
+	cd web && npm test
 
 k8s: ## build the pinned Kubernetes components once into the cache; link the pinned kubectl as bin/kubectl
 	hack/k8s/build.sh $(K8S_BIN)
@@ -41,12 +53,13 @@ verify: ## gofmt, vet and generated files up to date
 UNIT_PKGS = $$($(GO) list ./... | grep -v /test/e2e)
 E2E_FLAGS ?= -count=1 -timeout 40m -p 2 -shuffle on
 
-test: verify k8s helm build ## every test: unit, e2e on real local fleets, then a short fuzz run
+test: verify k8s helm build ## every test: unit (Go and the frontend's), e2e on real local fleets (the dashboard's in Chromium), then a short fuzz run
 	$(GO) test -count=1 -timeout 20m $(UNIT_PKGS)
+	$(MAKE) web-test
 	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 	$(MAKE) fuzz
 
-e2e: k8s helm ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
+e2e: k8s helm web ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
 	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 
 bench-e2e: k8s ## latency of the in-process controllers on local fleets, one package at a time: Work -> member, template -> Works

@@ -58,7 +58,10 @@ func (s ClusterSummary) ready() bool { return s.Ready.Status == string(metav1.Co
 
 // Overview is the fleet at a glance over what the user may see.
 func BuildOverview(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fleet, workloads []WorkloadSummary) Overview {
-	o := Overview{Fleets: []FleetSummary{}, Clusters: []ClusterSummary{}, Problems: []Problem{}}
+	o := Overview{Fleets: []FleetSummary{}, Clusters: []ClusterSummary{}}
+	// Problems by rank: clusters not Ready, invalid Fleets, failed pods,
+	// then workloads that need a person.
+	var down, invalid, pods, unhealthy []Problem
 	placed := map[string]int{}
 	for _, w := range workloads {
 		for _, c := range w.Clusters {
@@ -70,7 +73,7 @@ func BuildOverview(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1a
 			continue
 		}
 		if w.Health == HealthDegraded || w.Health == HealthUnscheduled {
-			o.Problems = append(o.Problems, Problem{Severity: "warning", Object: w.Ref, Message: fmt.Sprintf("%s: %s", w.Health, w.Message), Since: w.Updated})
+			unhealthy = append(unhealthy, Problem{Severity: "warning", Object: w.Ref, Message: fmt.Sprintf("%s: %s", w.Health, w.Message), Since: w.Updated})
 		}
 	}
 	for i := range clusters {
@@ -81,11 +84,11 @@ func BuildOverview(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1a
 		if s.ready() {
 			t.ReadyClusters++
 		} else {
-			o.Problems = append(o.Problems, Problem{Severity: "error", Object: ObjectRef{Kind: "AttachedCluster", Namespace: s.Namespace, Name: s.Name},
+			down = append(down, Problem{Severity: "error", Object: ObjectRef{Kind: "AttachedCluster", Namespace: s.Namespace, Name: s.Name},
 				Cluster: s.Name, Message: fmt.Sprintf("Ready %s (%s): %s", s.Ready.Status, s.Ready.Reason, s.Ready.Message), Since: s.Ready.Since})
 		}
 		if s.FailedPods > 0 {
-			o.Problems = append(o.Problems, Problem{Severity: "error", Object: ObjectRef{Kind: "AttachedCluster", Namespace: s.Namespace, Name: s.Name},
+			pods = append(pods, Problem{Severity: "error", Object: ObjectRef{Kind: "AttachedCluster", Namespace: s.Namespace, Name: s.Name},
 				Cluster: s.Name, Message: fmt.Sprintf("%d pods failed or cannot start", s.FailedPods)})
 		}
 		for _, u := range []struct{ into, add *Usage }{{&t.Nodes, &s.Nodes}, {&t.Pods, &s.Pods}, {&t.CPU, &s.CPU}, {&t.Memory, &s.Memory}} {
@@ -114,15 +117,13 @@ func BuildOverview(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1a
 				cc := conditionOf(c)
 				fs.Valid = &cc
 				if c.Status != metav1.ConditionTrue {
-					o.Problems = append(o.Problems, Problem{Severity: "error", Object: ObjectRef{Kind: "Fleet", Namespace: f.Namespace, Name: f.Name}, Message: c.Message, Since: c.LastTransitionTime.Time})
+					invalid = append(invalid, Problem{Severity: "error", Object: ObjectRef{Kind: "Fleet", Namespace: f.Namespace, Name: f.Name}, Message: c.Message, Since: c.LastTransitionTime.Time})
 				}
 			}
 		}
 		o.Fleets = append(o.Fleets, fs)
 	}
-	sort.SliceStable(o.Problems, func(i, j int) bool {
-		return o.Problems[i].Severity == "error" && o.Problems[j].Severity != "error"
-	})
+	o.Problems = append(append(append(append([]Problem{}, down...), invalid...), pods...), unhealthy...)
 	return o
 }
 

@@ -22,6 +22,16 @@ func BuildManager(dir string) (string, error) {
 	return bin, nil
 }
 
+// BuildKurator builds the kurator CLI (with the dashboard's embedded web
+// assets as they are in web/dist) into dir and returns its path.
+func BuildKurator(dir string) (string, error) {
+	bin := filepath.Join(dir, "kurator")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kurator-go/kurator/cmd/kurator").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build kurator: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
 // Start builds the manager and starts a fleet from cfg (its StateDir and
 // ManagerBinary are set here) in a temporary directory, tied to this
 // process. stop stops the fleet and removes the directory.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +16,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/join"
+	"github.com/kurator-go/kurator/pkg/dashboard"
 )
 
 func newDescribeCommand() *cobra.Command {
@@ -102,26 +102,18 @@ func (d describer) events(namespace, kind, name string) {
 		d.printf("  <none>\n")
 		return
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i]).Before(eventTime(evs[j])) })
+	sort.SliceStable(evs, func(i, j int) bool {
+		return dashboard.EventTime(&evs[i]).Time.Before(dashboard.EventTime(&evs[j]).Time)
+	})
 	if len(evs) > 20 {
 		evs = evs[len(evs)-20:]
 	}
 	tw := table(d.out)
 	fmt.Fprintln(tw, "  TYPE\tREASON\tAGE\tMESSAGE")
 	for _, e := range evs {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Type, e.Reason, age(eventTime(e)), e.Message)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Type, e.Reason, age(dashboard.EventTime(&e).Time), e.Message)
 	}
 	_ = tw.Flush()
-}
-
-func eventTime(e corev1.Event) time.Time {
-	switch {
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
-	case !e.EventTime.IsZero():
-		return e.EventTime.Time
-	}
-	return e.CreationTimestamp.Time
 }
 
 func (d describer) cluster(ns, name string) error {
@@ -230,7 +222,7 @@ func (d describer) binding(ns, name string) error {
 	fmt.Fprintln(tw, "  CLUSTER\tREPLICAS\tREADY\tAPPLIED\tHEALTH\tMESSAGE")
 	for _, t := range b.Spec.Clusters {
 		it := status[t.Name]
-		ready, _, ok := memberReplicas(it)
+		ready, _, ok := dashboard.MemberReplicas(it)
 		readyStr := "-"
 		if ok {
 			readyStr = fmt.Sprint(ready)

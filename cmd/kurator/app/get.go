@@ -21,6 +21,7 @@ import (
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/join"
+	"github.com/kurator-go/kurator/pkg/dashboard"
 )
 
 type getFlags struct {
@@ -250,20 +251,6 @@ func printFleets(w io.Writer, items []fleetv1alpha1.Fleet) error {
 }
 
 // memberReplicas reads readyReplicas and replicas from a member's reported status.
-func memberReplicas(item workv1alpha1.AggregatedStatusItem) (ready, replicas int64, ok bool) {
-	if item.Status == nil || len(item.Status.Raw) == 0 {
-		return 0, 0, false
-	}
-	var st struct {
-		Replicas      int64 `json:"replicas"`
-		ReadyReplicas int64 `json:"readyReplicas"`
-	}
-	if err := json.Unmarshal(item.Status.Raw, &st); err != nil {
-		return 0, 0, false
-	}
-	return st.ReadyReplicas, st.Replicas, true
-}
-
 func printWorkloads(w io.Writer, items []workv1alpha1.ResourceBinding, perCluster bool) error {
 	tw := table(w)
 	if perCluster {
@@ -281,7 +268,7 @@ func printWorkloads(w io.Writer, items []workv1alpha1.ResourceBinding, perCluste
 		var parts []string
 		for _, t := range b.Spec.Clusters {
 			it := status[t.Name]
-			ready, _, ok := memberReplicas(it)
+			ready, _, ok := dashboard.MemberReplicas(it)
 			readyTotal += ready
 			readyStr := "-"
 			if ok {

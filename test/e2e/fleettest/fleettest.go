@@ -28,6 +28,10 @@ import (
 	"github.com/kurator-go/kurator/test/fleetup"
 )
 
+// BuiltKurator, as Config.DashboardBinary, has Main build the kurator CLI
+// from this tree and start the dashboard with it, as `kurator up` does.
+const BuiltKurator = "<built by fleettest>"
+
 // Main starts a fleet from cfg (in a temporary state dir), calls setup, runs
 // the tests, and stops everything. It returns the exit code for os.Exit. With
 // withManager, the kurator-manager binary is built and started on the hub as
@@ -68,6 +72,12 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 	}()
 	if withManager {
 		if cfg.ManagerBinary, err = fleetup.BuildManager(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	if cfg.DashboardBinary == BuiltKurator {
+		if cfg.DashboardBinary, err = fleetup.BuildKurator(dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
