@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { BrowserRouter, Outlet, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { loginPath, setUnauthorizedHandler } from './api/client';
 import { Header } from './components/Header';
@@ -15,13 +15,14 @@ import { WorkloadsPage } from './pages/Workloads';
 function UnauthorizedRedirect() {
   const navigate = useNavigate();
   const location = useLocation();
+  const here = useRef('');
+  here.current = location.pathname + location.search;
   useEffect(() => {
     setUnauthorizedHandler(() => {
-      const here = window.location.pathname + window.location.search;
-      if (!window.location.pathname.startsWith('/login')) navigate(loginPath(here), { replace: true });
+      if (!here.current.startsWith('/login')) navigate(loginPath(here.current), { replace: true });
     });
     return () => setUnauthorizedHandler(null);
-  }, [navigate, location.key]);
+  }, [navigate]);
   return null;
 }
 
