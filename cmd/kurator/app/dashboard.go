@@ -46,7 +46,8 @@ fleet's CA) and prints its URL; "kurator status" prints it again.`,
 
   # a token for a user who may read only namespace team-a
   kubectl create serviceaccount viewer -n team-a
-  kubectl create rolebinding viewer -n team-a --clusterrole=view --serviceaccount=team-a:viewer
+  kubectl create role reader -n team-a --verb=get,list,watch --resource='*.*'
+  kubectl create rolebinding viewer -n team-a --role=reader --serviceaccount=team-a:viewer
   kubectl create token viewer -n team-a`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

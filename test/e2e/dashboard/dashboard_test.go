@@ -255,7 +255,9 @@ spec:
 }
 
 // viewerToken is a bearer token of ServiceAccount viewer in namespace,
-// bound there to the built-in "view" ClusterRole and nothing else.
+// bound there to a Role that reads everything in the namespace and nothing
+// else. (The built-in "view" ClusterRole is empty on a hub: its rules are
+// aggregated by kube-controller-manager, which a hub does not run.)
 func viewerToken(t *testing.T, namespace string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -263,8 +265,10 @@ func viewerToken(t *testing.T, namespace string) string {
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "viewer", Namespace: namespace}},
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "reader", Namespace: namespace},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}}}},
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "viewer", Namespace: namespace},
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "reader"},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "viewer", Namespace: namespace}}},
 	}
 	for _, o := range objs {

@@ -1,0 +1,69 @@
+package dashboard
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+func receive(t *testing.T, ch <-chan notice) notice {
+	t.Helper()
+	select {
+	case n := <-ch:
+		return n
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notice within 5s")
+		return notice{}
+	}
+}
+
+func TestBroadcasterMergesABurstIntoOneNotice(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := newBroadcaster(50 * time.Millisecond)
+	go b.run(ctx)
+	ch, done := b.subscribe()
+	defer done()
+	for range 500 {
+		b.publish(TopicWorkloads)
+	}
+	b.publish(TopicClusters)
+	n := receive(t, ch)
+	if !slices.Equal(n.topics, []string{TopicClusters, TopicWorkloads}) {
+		t.Fatalf("topics %v, want clusters and workloads in one notice", n.topics)
+	}
+	select {
+	case extra := <-ch:
+		t.Fatalf("a second notice %v for one burst", extra)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+func TestBroadcasterTellsASlowStreamEverything(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := newBroadcaster(time.Millisecond)
+	go b.run(ctx)
+	ch, done := b.subscribe()
+	defer done()
+	// Fill the stream's buffer without reading, then one more notice is
+	// dropped; the next one the stream can take names every topic.
+	for i := 0; i < cap(ch)+1; i++ {
+		b.publish(TopicEvents)
+		deadline := time.Now().Add(5 * time.Second)
+		for b.version.Load() < uint64(i+1) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for range cap(ch) {
+		<-ch
+	}
+	b.publish(TopicEvents)
+	if n := receive(t, ch); !slices.Equal(n.topics, allTopics) {
+		t.Fatalf("topics %v after a missed notice, want all %v", n.topics, allTopics)
+	}
+	if b.subscribers() != 1 {
+		t.Fatalf("subscribers %d", b.subscribers())
+	}
+}

@@ -1,0 +1,178 @@
+package dashboard
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kurator-go/kurator/pkg/dashboard"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
+)
+
+func httpClient(jar http.CookieJar) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Jar: jar,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// get fetches path as bearer (none: cookies only) and decodes a JSON answer.
+func get(t *testing.T, c *http.Client, base, path, bearer string, into any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if into != nil && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+			t.Fatalf("GET %s: decode: %v", path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func TestAPILogsInAndFiltersByRBAC(t *testing.T) {
+	l, err := urlParts(fleet.DashboardURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleettest.Kubectl(t, fleet, teamWorkloads(), "--context", "kurator-hub", "apply", "-f", "-")
+	anon := httpClient(nil)
+
+	var e dashboard.Error
+	if code := get(t, anon, l.base, "/api/v1/overview", "", &e); code != http.StatusUnauthorized || !strings.Contains(e.Hint, "kurator up") {
+		t.Fatalf("anonymous overview: %d %+v, want 401 with a hint naming kurator up", code, e)
+	}
+	resp, err := anon.Get(l.base + "/login?token=not-a-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?error=") {
+		t.Fatalf("bad token: %s to %q, want 303 to /login?error=", resp.Status, loc)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	owner := httpClient(jar)
+	resp, err = owner.Get(l.base + "/login?token=" + l.token + "&next=/workloads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/workloads" {
+		t.Fatalf("login: %s to %q, want 303 to /workloads", resp.Status, loc)
+	}
+	var who dashboard.Whoami
+	if get(t, owner, l.base, "/api/v1/whoami", "", &who); who.Mode != "kubeconfig" || who.User != "kurator-admin" {
+		t.Fatalf("owner whoami %+v, want kurator-admin by kubeconfig", who)
+	}
+	var all dashboard.WorkloadList
+	fleettest.Eventually(t, 30*time.Second, "the owner sees team-a's and team-b's workloads", func() error {
+		get(t, owner, l.base, "/api/v1/workloads", "", &all)
+		return hasNamespaces(all, "team-a", "team-b")
+	})
+
+	viewer := viewerToken(t, "team-a")
+	if get(t, anon, l.base, "/api/v1/whoami", viewer, &who); who.Mode != "token" || who.User != "system:serviceaccount:team-a:viewer" {
+		t.Fatalf("viewer whoami %+v", who)
+	}
+	var mine dashboard.WorkloadList
+	get(t, anon, l.base, "/api/v1/workloads", viewer, &mine)
+	if err := hasNamespaces(mine, "team-a"); err != nil || len(mine.Namespaces) != 1 {
+		t.Fatalf("viewer workloads in %v (%v), want team-a only", mine.Namespaces, err)
+	}
+	if code := get(t, anon, l.base, "/api/v1/workloads/team-b/team-b-web-deployment", viewer, &e); code != http.StatusNotFound {
+		t.Fatalf("viewer reading team-b's workload: %d, want 404", code)
+	}
+	var o dashboard.Overview
+	if get(t, anon, l.base, "/api/v1/overview", viewer, &o); len(o.Clusters) != 0 || !strings.Contains(strings.Join(o.Forbidden, ","), "clusters") {
+		t.Fatalf("viewer overview: %d clusters, forbidden %v; want none and clusters forbidden", len(o.Clusters), o.Forbidden)
+	}
+}
+
+func hasNamespaces(l dashboard.WorkloadList, want ...string) error {
+	for _, ns := range want {
+		found := false
+		for _, w := range l.Items {
+			found = found || w.Ref.Namespace == ns
+		}
+		if !found {
+			return &missing{ns}
+		}
+	}
+	return nil
+}
+
+type missing struct{ ns string }
+
+func (m *missing) Error() string { return "no workload in namespace " + m.ns }
+
+func TestWatchStreamsAHubChangeWithinTwoSeconds(t *testing.T) {
+	l, err := urlParts(fleet.DashboardURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, l.base+"/api/v1/watch", nil)
+	req.Header.Set("Authorization", "Bearer "+l.token)
+	stream := httpClient(nil)
+	stream.Timeout = 0
+	c := httpClient(nil)
+	resp, err := stream.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	changes := make(chan dashboard.Change, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ch dashboard.Change
+				if json.Unmarshal([]byte(data), &ch) == nil {
+					changes <- ch
+				}
+			}
+		}
+		close(changes)
+	}()
+	// A spec label the cluster page shows: the notice must come, and the
+	// page's data must hold the new value when it does.
+	value := strconv.FormatInt(time.Now().UnixNano(), 10)
+	fleettest.Kubectl(t, fleet, "", "--context", "kurator-hub", "patch", "attachedcluster", "-n", "kurator-system", "cluster-shanghai",
+		"--type=merge", "-p", `{"spec":{"labels":{"dashboard-test":"`+value+`"}}}`)
+	sent := time.Now()
+	deadline := time.After(2 * time.Second)
+	for {
+		select {
+		case ch, ok := <-changes:
+			if !ok {
+				t.Fatal("the stream closed")
+			}
+			if !slices.Contains(ch.Topics, "clusters") {
+				continue
+			}
+			var d dashboard.ClusterDetail
+			get(t, c, l.base, "/api/v1/clusters/cluster-shanghai", l.token, &d)
+			if d.Labels["dashboard-test"] == value {
+				t.Logf("the change reached the stream and the cluster page %v after the patch", time.Since(sent).Round(time.Millisecond))
+				return
+			}
+		case <-deadline:
+			t.Fatal("no clusters change on the stream within 2s of labelling a cluster")
+		}
+	}
+}
