@@ -74,7 +74,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	nginx := writeFile(t, dir, "nginx.yaml", nginxExample(t, root))
+	nginx := filepath.Join(root, "api", "testdata", "seeds", "001-nginx-deployment-and-pp.yaml") // the nginx 60/40 example
 	team := writeFile(t, dir, "team.yaml", teamWorkloads())
 	shots := os.Getenv("KURATOR_SCREENSHOTS")
 	if shots == "" {
@@ -200,25 +200,6 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// nginxExample is the nginx 60/40 example from examples/seed-001: the
-// Deployment nginx (10 replicas) and its PropagationPolicy.
-func nginxExample(t *testing.T, root string) string {
-	raw, err := os.ReadFile(filepath.Join(root, "examples", "seed-001", "seed-001.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []string
-	for _, doc := range strings.Split(string(raw), "\n---") {
-		if (strings.Contains(doc, "kind: Deployment") && strings.Contains(doc, "name: nginx\n")) || strings.Contains(doc, "name: nginx-propagation") {
-			keep = append(keep, doc)
-		}
-	}
-	if len(keep) != 2 {
-		t.Fatalf("found %d of the nginx example's 2 documents in seed-001.yaml", len(keep))
-	}
-	return strings.Join(keep, "\n---") + "\n"
 }
 
 // teamWorkloads: one Deployment in each of team-a and team-b, each on
