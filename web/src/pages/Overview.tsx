@@ -1,5 +1,5 @@
 import { CircleAlert, Server, TriangleAlert } from 'lucide-react';
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { Link } from 'react-router';
 import { api, clusterPath, list, objectPath, refName } from '../api/client';
 import type { ClusterSummary, FleetSummary, Overview as OverviewDoc, Problem } from '../api/types';
@@ -11,6 +11,8 @@ import { useResource } from '../live/useResource';
 import { plural } from '../format';
 
 const TOPICS = ['clusters', 'fleets', 'workloads'] as const;
+/** A performance mark set once per page load when the overview first shows its clusters. */
+export const RENDERED_MARK = 'kurator:overview-rendered';
 
 export interface ClusterGroup {
   key: string;
@@ -42,6 +44,11 @@ export function groupClusters(clusters: readonly ClusterSummary[]): ClusterGroup
 export function OverviewPage() {
   const load = useCallback((s: AbortSignal) => api.overview(s), []);
   const r = useResource<OverviewDoc>('overview', load, TOPICS);
+  const shown = !!r.data;
+  useEffect(() => {
+    // the first meaningful paint the e2e test measures: cluster cards are on the page
+    if (shown && typeof performance.getEntriesByName === 'function' && performance.getEntriesByName(RENDERED_MARK).length === 0) performance.mark(RENDERED_MARK);
+  }, [shown]);
   if (!r.data) {
     if (r.error) return <ErrorBox error={r.error} onRetry={r.reload} />;
     return <Loading what="the overview" />;
@@ -68,8 +75,9 @@ export function OverviewPage() {
             </Empty>
           )
         ) : (
-          groupClusters(clusters).map((g) => (
-            <div className="group" key={g.key}>
+          <div className="groups">
+          {groupClusters(clusters).map((g) => (
+            <div className={`group${g.clusters.length > 3 ? ' group-wide' : ''}`} key={g.key}>
               <h3 className="group-title">
                 <span>{g.region}</span>
                 <span className="muted">·</span>
@@ -82,7 +90,8 @@ export function OverviewPage() {
                 ))}
               </div>
             </div>
-          ))
+          ))}
+          </div>
         )}
       </Panel>
       <Fleets fleets={list(o.fleets)} forbidden={forbidden.has('fleets')} />
@@ -127,7 +136,7 @@ function Totals({ o }: { o: OverviewDoc }) {
           <span className="of">/{t.workloads}</span>
         </div>
         <div className="tile-note">
-          {unhealthy > 0 ? <Link to="/workloads?health=Degraded">{unhealthy} not healthy</Link> : t.workloads ? 'all healthy' : <Link to="/workloads">none yet</Link>}
+          {unhealthy > 0 ? <Link to="/workloads">{unhealthy} not healthy</Link> : t.workloads ? 'all healthy' : <Link to="/workloads">none yet</Link>}
         </div>
       </div>
       <div className="tile tile-wide">

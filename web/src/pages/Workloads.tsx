@@ -133,7 +133,7 @@ function WorkloadRow({ w }: { w: WorkloadSummary }) {
     <tr data-testid={`workload-${id}`} data-health={w.health} className={w.health === 'Degraded' || w.health === 'Unscheduled' ? 'row-error' : ''}>
       <td className="muted">{w.ref.kind}</td>
       <td className="strong">
-        <Link to={workloadPath(w.ref.namespace, w.binding)} data-testid="workload-link">
+        <Link to={workloadPath(w.ref.namespace, w.binding)}>
           <Ellipsis text={refName(w.ref)} />
         </Link>
         {w.message && w.health !== 'Healthy' && <div className="cell-msg ellipsis" title={w.message}>{w.message}</div>}

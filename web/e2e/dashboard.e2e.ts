@@ -1,0 +1,274 @@
+// The dashboard in a real browser against a real local fleet. The Go
+// harness (test/e2e/dashboard) starts the fleet and the dashboard and runs
+// `npm run e2e` with the environment below; the tests run in order and
+// share one browser. Each asserts what a person sees.
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ENV_HELP: Record<string, string> = {
+  DASHBOARD_URL: 'the dashboard base URL, e.g. https://127.0.0.1:40123',
+  LOGIN_TOKEN: 'the admin login token (the spec opens DASHBOARD_URL/login?token=LOGIN_TOKEN)',
+  TEAM_A_TOKEN: 'a hub bearer token of a user who may read only namespace team-a',
+  CONTROL_URL: "the harness's control server (POST /apply, /delete, /kill, /restart, /bulk)",
+  NGINX_YAML: 'the nginx 60/40 example (Deployment nginx 10 replicas + PropagationPolicy)',
+  TEAM_YAML: 'Deployments in namespaces team-a and team-b',
+  HEALTH_THRESHOLD_MS: "the fleet's failure threshold in ms (3000)",
+  SCREENSHOT_DIR: 'where to save the PNGs',
+};
+
+function env(name: keyof typeof ENV_HELP): string {
+  const v = process.env[name];
+  if (!v) {
+    throw new Error(
+      `environment variable ${name} is not set: ${ENV_HELP[name]}. This spec is run by the Go harness: go test ./test/e2e/dashboard (it starts a local fleet and sets ${Object.keys(ENV_HELP).join(', ')}).`,
+    );
+  }
+  return v;
+}
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 1440, height: 900 };
+const CLUSTERS = ['cluster-hangzhou', 'cluster-shanghai', 'cluster-frankfurt'];
+
+let base = '';
+let browser: Browser;
+let admin: BrowserContext;
+let page: Page;
+let shots = '';
+
+/** control calls the harness: POST CONTROL_URL + path with a body; it throws with the harness's output on a non-2xx. */
+async function control(path: string, body = ''): Promise<string> {
+  const res = await fetch(env('CONTROL_URL').replace(/\/$/, '') + path, { method: 'POST', body, headers: { 'Content-Type': 'application/yaml' } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path} to the harness answered ${res.status}: ${text}`);
+  return text;
+}
+
+async function newContext(colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
+  return browser.newContext({ viewport: VIEWPORT, ignoreHTTPSErrors: true, colorScheme });
+}
+
+/** logIn opens the login URL with token in a context; the server sets the session cookie and redirects. */
+async function logIn(ctx: BrowserContext, token: string): Promise<Page> {
+  const p = await ctx.newPage();
+  p.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await p.goto(`${base}/login?token=${encodeURIComponent(token)}`);
+  await p.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 }).catch(async () => {
+    const msg = await p.locator('[data-testid="login-error"]').textContent().catch(() => '');
+    throw new Error(`logging in did not leave /login (at ${p.url()}): ${msg || 'no error shown'}`);
+  });
+  return p;
+}
+
+const cardSel = (name: string) => `[data-testid="cluster-${name}"]`;
+
+async function shot(p: Page, name: string) {
+  await p.waitForTimeout(250); // let the bars' width transition finish
+  await p.screenshot({ path: join(shots, name) });
+}
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: Math.round(mid), min: Math.round(s[0]), max: Math.round(s[s.length - 1]), n: s.length };
+}
+
+function figure(name: string, xs: number[]) {
+  const st = stats(xs);
+  const line = `FIGURE ${name} ${st.median} ms (min ${st.min}, max ${st.max}, n=${st.n})`;
+  process.stdout.write(`${line}\n`);
+  appendFileSync(join(shots, 'figures.txt'), `${line}\n`);
+  return st;
+}
+
+/** deployments lists the (namespace, name) of each Deployment in a multi-document YAML. */
+function deployments(yaml: string): { namespace: string; name: string }[] {
+  return yaml
+    .split(/^---\s*$/m)
+    .filter((doc) => /^kind:\s*Deployment\s*$/m.test(doc))
+    .map((doc) => {
+      const meta = doc.slice(doc.search(/^metadata:/m));
+      return {
+        name: /^\s{2}name:\s*(\S+)/m.exec(meta)?.[1] ?? '',
+        namespace: /^\s{2}namespace:\s*(\S+)/m.exec(meta)?.[1] ?? 'default',
+      };
+    });
+}
+
+describe('Kurator Dashboard in a browser', () => {
+  beforeAll(async () => {
+    base = env('DASHBOARD_URL').replace(/\/$/, '');
+    for (const k of Object.keys(ENV_HELP)) env(k as keyof typeof ENV_HELP);
+    shots = env('SCREENSHOT_DIR');
+    mkdirSync(shots, { recursive: true });
+    writeFileSync(join(shots, 'figures.txt'), '');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    admin = await newContext();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a. the login URL opens the overview with 3 Ready clusters of 3/3 nodes', async () => {
+    page = await logIn(admin, env('LOGIN_TOKEN'));
+    expect(new URL(page.url()).pathname).toBe('/');
+    for (const name of CLUSTERS) {
+      const card = page.locator(cardSel(name));
+      // the fleet may still be probing its members: wait for Ready with a deadline
+      await page.waitForSelector(`${cardSel(name)}[data-ready="True"]`, { timeout: 60_000 });
+      await expect.poll(() => card.locator('[data-testid="nodes"]').textContent(), { timeout: 30_000 }).toBe('3/3');
+      expect(await card.getByText('Ready', { exact: true }).isVisible()).toBe(true);
+    }
+    expect(await page.locator('[data-testid^="cluster-"][data-ready]').count()).toBe(3);
+  });
+
+  it('b. nginx 60/40: the workload page shows 6 in hangzhou, 4 in shanghai, frankfurt excluded', async () => {
+    await control('/apply', env('NGINX_YAML'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workloads' }).click();
+    await page.waitForURL((u) => u.pathname === '/workloads');
+    const link = page.getByRole('link', { name: 'default/nginx', exact: true });
+    await link.waitFor({ timeout: 60_000 });
+    await link.click();
+    await page.waitForURL((u) => u.pathname === '/workloads/default/nginx-deployment');
+    const seg = (c: string) => page.locator(`[data-testid="dist-${c}"]`);
+    await expect.poll(() => seg('cluster-hangzhou').getAttribute('data-replicas').catch(() => null), { timeout: 60_000 }).toBe('6');
+    await expect.poll(() => seg('cluster-shanghai').getAttribute('data-replicas').catch(() => null), { timeout: 10_000 }).toBe('4');
+    expect(await seg('cluster-hangzhou').textContent()).toContain('6');
+    expect(await seg('cluster-shanghai').textContent()).toContain('4');
+    expect(await seg('cluster-frankfurt').count()).toBe(0);
+    const excluded = page.locator('[data-testid="excluded-cluster-frankfurt"]');
+    await excluded.waitFor({ timeout: 10_000 });
+    expect(await excluded.textContent()).toContain('not in clusterNames');
+    await shot(page, 'workload-nginx.png');
+  });
+
+  it('c. killing a member turns its card red with no reload; restarting turns it back', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+    await page.waitForSelector(`${cardSel('cluster-frankfurt')}[data-ready="True"]`, { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="live"][data-state="live"]', { timeout: 15_000 });
+    await page.evaluate(() => ((window as unknown as { __marker: string }).__marker = 'same page'));
+    const threshold = Number(env('HEALTH_THRESHOLD_MS'));
+
+    const killStart = Date.now();
+    await control('/kill?cluster=cluster-frankfurt');
+    const killed = Date.now();
+    const margin = 1000; // the probe's own request timeout and the page's debounce
+    await page.waitForSelector(`${cardSel('cluster-frankfurt')}[data-ready="False"]`, { timeout: threshold + 2000 + margin });
+    const red = Date.now();
+    console.log(`frankfurt NotReady on the page ${red - killed} ms after its kube-apiserver died (kill took ${killed - killStart} ms)`);
+    expect(await page.locator(cardSel('cluster-frankfurt')).getByText('NotReady', { exact: true }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { __marker?: string }).__marker)).toBe('same page');
+    expect(await page.locator('[data-testid="live"]').getAttribute('data-state')).toBe('live');
+    await shot(page, 'overview-notready.png');
+
+    await control('/restart?cluster=cluster-frankfurt');
+    const restarted = Date.now();
+    await page.waitForSelector(`${cardSel('cluster-frankfurt')}[data-ready="True"]`, { timeout: 30_000 });
+    console.log(`frankfurt Ready again on the page ${Date.now() - restarted} ms after its kube-apiserver answered /readyz`);
+    expect(await page.evaluate(() => (window as unknown as { __marker?: string }).__marker)).toBe('same page');
+    expect(await page.locator('[data-testid="live"]').getAttribute('data-state')).toBe('live');
+  });
+
+  it('d. a user who may read only team-a sees no other namespace', async () => {
+    const yaml = env('TEAM_YAML');
+    await control('/apply', yaml);
+    const teamA = deployments(yaml).filter((d) => d.namespace === 'team-a');
+    expect(teamA.length, 'TEAM_YAML has a Deployment in team-a').toBeGreaterThan(0);
+
+    const ctx = await newContext();
+    try {
+      const p = await logIn(ctx, env('TEAM_A_TOKEN'));
+      await p.goto(`${base}/workloads`);
+      for (const d of teamA) {
+        await p.getByRole('link', { name: `team-a/${d.name}`, exact: true }).waitFor({ timeout: 60_000 });
+      }
+      const rows = await p.locator('tr[data-testid^="workload-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid') ?? ''));
+      expect(rows.length).toBeGreaterThan(0);
+      const others = rows.filter((id) => !id.startsWith('workload-team-a/'));
+      expect(others, 'rows outside team-a on the team-a user\u2019s workload list').toEqual([]);
+
+      // the API answers the same from that page, with the user's session
+      const api = await p.evaluate(async () => {
+        const r = await fetch('/api/v1/workloads?namespace=team-b', { credentials: 'same-origin' });
+        const text = await r.text();
+        return { status: r.status, text };
+      });
+      if (api.status === 200) {
+        const doc = JSON.parse(api.text) as { items: { ref: { namespace?: string } }[] | null };
+        expect(doc.items ?? [], 'team-b workloads returned to the team-a user').toEqual([]);
+      } else {
+        expect(api.status, `GET /api/v1/workloads?namespace=team-b answered ${api.status}: ${api.text}`).toBe(403);
+      }
+      const all = await p.evaluate(async () => (await (await fetch('/api/v1/workloads')).json()) as { items: { ref: { namespace?: string } }[] | null });
+      expect([...new Set((all.items ?? []).map((w) => w.ref.namespace))]).toEqual(['team-a']);
+      await shot(p, 'workloads-team-a.png');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('e. screenshots of every page, light and dark', async () => {
+    const views: [string, string, string][] = [
+      ['overview', '/', `${cardSel('cluster-hangzhou')}`],
+      ['cluster', '/clusters/cluster-hangzhou', '[data-testid="nodes-table"]'],
+      ['workloads', '/workloads', '[data-testid="workloads-table"]'],
+      ['workload', '/workloads/default/nginx-deployment', '[data-testid="excluded-cluster-frankfurt"]'],
+      ['policies', '/policies', '[data-testid="policies"]'],
+    ];
+    for (const scheme of ['light', 'dark'] as const) {
+      const ctx = await newContext(scheme);
+      try {
+        const p = await logIn(ctx, env('LOGIN_TOKEN'));
+        for (const [name, path, ready] of views) {
+          await p.goto(base + path);
+          await p.waitForSelector(ready, { timeout: 30_000 });
+          expect(await p.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+          // no raw JSON on any page
+          expect(await p.locator('body').innerText()).not.toMatch(/[{[]\s*"\w+":/);
+          await shot(p, `${name}${scheme === 'dark' ? '-dark' : ''}.png`);
+        }
+      } finally {
+        await ctx.close();
+      }
+    }
+  });
+
+  it('f. figures with 500 workloads: overview API response and first meaningful paint', async () => {
+    await control('/bulk?n=500');
+    await page.goto(`${base}/`);
+    await page.waitForSelector(cardSel('cluster-hangzhou'));
+
+    const api: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      api.push(
+        await page.evaluate(async () => {
+          const t0 = performance.now();
+          const r = await fetch('/api/v1/overview', { cache: 'no-store' });
+          await r.json();
+          if (!r.ok) throw new Error(`GET /api/v1/overview answered ${r.status}`);
+          return performance.now() - t0;
+        }),
+      );
+    }
+    figure('overview_api', api);
+
+    const paint: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await page.goto(`${base}/`, { waitUntil: 'commit' });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid^="cluster-"][data-ready]').length >= 3, undefined, { timeout: 30_000 });
+      // the app marks the moment it first rendered the cluster cards (ms since navigation start)
+      const ms = await page.evaluate(() => {
+        const m = performance.getEntriesByName('kurator:overview-rendered')[0];
+        return m ? m.startTime : performance.now();
+      });
+      paint.push(ms);
+    }
+    figure('overview_first_paint', paint);
+
+    const workloads = await page.evaluate(async () => ((await (await fetch('/api/v1/workloads')).json()) as { items: unknown[] | null }).items?.length ?? 0);
+    expect(workloads).toBeGreaterThanOrEqual(500);
+  });
+});
