@@ -1,5 +1,5 @@
 // Screenshots of every page at 1440x900, light and dark, from a running
-// dashboard or the fixture server: node scripts/screenshots.mjs URL OUTDIR
+// dashboard or the fixture server: [LOGIN_TOKEN=admin] node scripts/screenshots.mjs URL OUTDIR
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
@@ -23,6 +23,7 @@ for (const scheme of ['light', 'dark']) {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: scheme, ignoreHTTPSErrors: true });
   const page = await ctx.newPage();
   page.on('console', (m) => m.type() === 'error' && console.log(`[${scheme}] console: ${m.text()}`));
+  await page.goto(`${base}/login?token=${encodeURIComponent(process.env.LOGIN_TOKEN ?? 'admin')}`);
   for (const [name, path, sel] of pages) {
     await page.goto(base + path);
     await page.waitForSelector(sel, { timeout: 10000 });
