@@ -109,8 +109,10 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 	}
 	code = m.Run()
 	stop()
-	if p, ok := (*fleet).Process(localfleet.HubName + "/kurator-manager"); ok && code != 0 {
-		fmt.Fprintf(os.Stderr, "--- last lines of the kurator-manager log %s ---\n%s\n", p.Log, lastLines(p.Log, 60))
+	for _, name := range []string{"kurator-manager", "dashboard"} {
+		if p, ok := (*fleet).Process(localfleet.HubName + "/" + name); ok && code != 0 {
+			fmt.Fprintf(os.Stderr, "--- last lines of the %s log %s ---\n%s\n", name, p.Log, lastLines(p.Log, 60))
+		}
 	}
 	return code
 }
