@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,6 +95,7 @@ func (s *Server) api(fn func(*http.Request, *identity) (any, error)) http.Handle
 				writeError(w, ae.status, ae.msg, ae.hint)
 				return
 			}
+			log.Printf("%s %s as %s: %v", r.Method, r.URL.Path, id.User, err)
 			writeError(w, http.StatusInternalServerError, err.Error(), "the dashboard could not read its caches of the hub; its log says more")
 			return
 		}
