@@ -2,18 +2,19 @@
 // harness (test/e2e/dashboard) starts the fleet and the dashboard and runs
 // `npm run e2e` with the environment below; the tests run in order and
 // share one browser. Each asserts what a person sees.
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployments } from './yaml';
 
 const ENV_HELP: Record<string, string> = {
   DASHBOARD_URL: 'the dashboard base URL, e.g. https://127.0.0.1:40123',
   LOGIN_TOKEN: 'the admin login token (the spec opens DASHBOARD_URL/login?token=LOGIN_TOKEN)',
   TEAM_A_TOKEN: 'a hub bearer token of a user who may read only namespace team-a',
   CONTROL_URL: "the harness's control server (POST /apply, /delete, /kill, /restart, /bulk)",
-  NGINX_YAML: 'the nginx 60/40 example (Deployment nginx 10 replicas + PropagationPolicy)',
-  TEAM_YAML: 'Deployments in namespaces team-a and team-b',
+  NGINX_YAML: 'the nginx 60/40 example (Deployment nginx 10 replicas + PropagationPolicy): a file path or the YAML itself',
+  TEAM_YAML: 'Deployments in namespaces team-a and team-b: a file path or the YAML itself',
   HEALTH_THRESHOLD_MS: "the fleet's failure threshold in ms (3000)",
   SCREENSHOT_DIR: 'where to save the PNGs',
 };
@@ -83,18 +84,11 @@ function figure(name: string, xs: number[]) {
   return st;
 }
 
-/** deployments lists the (namespace, name) of each Deployment in a multi-document YAML. */
-function deployments(yaml: string): { namespace: string; name: string }[] {
-  return yaml
-    .split(/^---\s*$/m)
-    .filter((doc) => /^kind:\s*Deployment\s*$/m.test(doc))
-    .map((doc) => {
-      const meta = doc.slice(doc.search(/^metadata:/m));
-      return {
-        name: /^\s{2}name:\s*(\S+)/m.exec(meta)?.[1] ?? '',
-        namespace: /^\s{2}namespace:\s*(\S+)/m.exec(meta)?.[1] ?? 'default',
-      };
-    });
+/** yamlFrom reads a YAML variable: the harness passes a file path, a person may pass the YAML itself. */
+function yamlFrom(name: 'NGINX_YAML' | 'TEAM_YAML'): string {
+  const v = env(name);
+  if (!v.includes('\n') && existsSync(v)) return readFileSync(v, 'utf8');
+  return v;
 }
 
 describe('Kurator Dashboard in a browser', () => {
@@ -126,7 +120,7 @@ describe('Kurator Dashboard in a browser', () => {
   });
 
   it('b. nginx 60/40: the workload page shows 6 in hangzhou, 4 in shanghai, frankfurt excluded', async () => {
-    await control('/apply', env('NGINX_YAML'));
+    await control('/apply', yamlFrom('NGINX_YAML'));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workloads' }).click();
     await page.waitForURL((u) => u.pathname === '/workloads');
     const link = page.getByRole('link', { name: 'default/nginx', exact: true });
@@ -173,7 +167,7 @@ describe('Kurator Dashboard in a browser', () => {
   });
 
   it('d. a user who may read only team-a sees no other namespace', async () => {
-    const yaml = env('TEAM_YAML');
+    const yaml = yamlFrom('TEAM_YAML');
     await control('/apply', yaml);
     const teamA = deployments(yaml).filter((d) => d.namespace === 'team-a');
     expect(teamA.length, 'TEAM_YAML has a Deployment in team-a').toBeGreaterThan(0);
