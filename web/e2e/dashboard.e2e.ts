@@ -247,7 +247,7 @@ describe('Kurator Dashboard in a browser', () => {
         }),
       );
     }
-    figure('overview_api', api);
+    figure('overview-api', api);
 
     const paint: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -260,7 +260,7 @@ describe('Kurator Dashboard in a browser', () => {
       });
       paint.push(ms);
     }
-    figure('overview_first_paint', paint);
+    figure('overview-first-paint', paint);
 
     const workloads = await page.evaluate(async () => ((await (await fetch('/api/v1/workloads')).json()) as { items: unknown[] | null }).items?.length ?? 0);
     expect(workloads).toBeGreaterThanOrEqual(500);

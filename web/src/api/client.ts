@@ -142,6 +142,13 @@ export const api = {
   workload: (namespace: string, binding: string, signal?: AbortSignal) =>
     apiGet<WorkloadDetail>(`/api/v1/workloads/${enc(namespace || '-')}/${enc(binding)}`, signal),
   policies: (signal?: AbortSignal) => apiGet<PolicyList>('/api/v1/policies', signal),
+  /** logout ends the session cookie's session (a bearer-token user has nothing to end). */
+  logout: async (): Promise<void> => {
+    const res = await fetch('/api/v1/logout', { method: 'POST', credentials: 'same-origin' }).catch((e: unknown) => {
+      throw describeError('/api/v1/logout', 0, e instanceof Error ? e.message : '');
+    });
+    if (!res.ok && res.status !== 401) throw describeError('/api/v1/logout', res.status, await res.text());
+  },
 };
 
 /** The watch stream's URL (server-sent events, event name "change"). */

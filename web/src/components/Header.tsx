@@ -1,4 +1,4 @@
-import { Boxes, LayoutDashboard, Moon, ShieldCheck, Sun, User } from 'lucide-react';
+import { Boxes, LayoutDashboard, LogOut, Moon, ShieldCheck, Sun, User } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, NavLink } from 'react-router';
 import { api } from '../api/client';
@@ -85,6 +85,20 @@ function WhoamiBadge() {
       <User size={15} aria-hidden="true" />
       <span className="ellipsis">{me.user}</span>
       <span className="mode">{me.mode}</span>
+      <button
+        type="button"
+        className="icon-btn small"
+        aria-label="Log out"
+        title="Log out: end this browser's session"
+        onClick={() => {
+          api.logout().then(
+            () => window.location.assign('/login'),
+            (e: Error) => window.alert(`Logging out failed: ${e.message}`),
+          );
+        }}
+      >
+        <LogOut size={14} aria-hidden="true" />
+      </button>
     </span>
   );
 }
