@@ -1,5 +1,5 @@
 import { ArrowLeft, CircleCheck, CircleX } from 'lucide-react';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, list, refName, workloadPathFor } from '../api/client';
 import type { ClusterDetail, Event, Transition } from '../api/types';
@@ -13,11 +13,14 @@ import { ConditionsTable } from './shared';
 import { EventsTable } from './shared';
 
 const TOPICS = ['clusters', 'workloads', 'events'] as const;
+/** Rows of the placed-workloads table before "Show all" (a cluster may hold hundreds). */
+export const WORKLOAD_ROWS = 25;
 
 export function ClusterPage() {
   const { name = '' } = useParams();
   const load = useCallback((s: AbortSignal) => api.cluster(name, s), [name]);
   const r = useResource<ClusterDetail>(`cluster/${name}`, load, TOPICS);
+  const [shownWorkloads, setShownWorkloads] = useState(WORKLOAD_ROWS);
   if (!r.data) {
     return (
       <div className="page">
@@ -94,61 +97,61 @@ export function ClusterPage() {
           <UsageBar label="Memory" unit="memory" usage={c.memory} />
         </Panel>
       </div>
+      <Panel title="Conditions" count={list(d.conditions).length}>
+        <ConditionsTable conditions={list(d.conditions)} />
+      </Panel>
       <div className="two-col">
-        <Panel title="Conditions" count={list(d.conditions).length}>
-          <ConditionsTable conditions={list(d.conditions)} />
-        </Panel>
         <Panel title="Condition history" count={list(d.history).length}>
           <History history={list(d.history)} />
         </Panel>
-      </div>
-      <div className="two-col">
-        <Panel title="Taints" count={c.taints?.length ?? 0}>
-          {(c.taints?.length ?? 0) === 0 ? (
-            <p className="muted">No taints: any workload may be scheduled here.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>Key</th>
-                  <th>Value</th>
-                  <th>Effect</th>
-                  <th>Added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.taints!.map((t) => (
-                  <tr key={`${t.key}:${t.effect}`}>
-                    <td className="mono">{t.key}</td>
-                    <td className="mono">{t.value || <span className="muted">–</span>}</td>
-                    <td>
-                      <Chip tone={t.effect === 'NoExecute' ? 'error' : 'warn'}>{t.effect}</Chip>
-                    </td>
-                    <td>
-                      <RelTime time={t.added} />
-                    </td>
+        <div className="stack">
+          <Panel title="Taints" count={c.taints?.length ?? 0}>
+            {(c.taints?.length ?? 0) === 0 ? (
+              <p className="muted">No taints: any workload may be scheduled here.</p>
+            ) : (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Key</th>
+                    <th>Value</th>
+                    <th>Effect</th>
+                    <th>Added</th>
                   </tr>
+                </thead>
+                <tbody>
+                  {c.taints!.map((t) => (
+                    <tr key={`${t.key}:${t.effect}`}>
+                      <td className="mono">{t.key}</td>
+                      <td className="mono">{t.value || <span className="muted">–</span>}</td>
+                      <td>
+                        <Chip tone={t.effect === 'NoExecute' ? 'error' : 'warn'}>{t.effect}</Chip>
+                      </td>
+                      <td>
+                        <RelTime time={t.added} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Panel>
+          <Panel title="Labels" count={labels.length}>
+            {labels.length === 0 ? (
+              <p className="muted">No labels.</p>
+            ) : (
+              <div className="chips">
+                {labels.map(([k, v]) => (
+                  <Chip key={k} title={`${k}=${v}`}>
+                    <span className="mono">
+                      {k}
+                      {v ? `=${v}` : ''}
+                    </span>
+                  </Chip>
                 ))}
-              </tbody>
-            </table>
-          )}
-        </Panel>
-        <Panel title="Labels" count={labels.length}>
-          {labels.length === 0 ? (
-            <p className="muted">No labels.</p>
-          ) : (
-            <div className="chips">
-              {labels.map(([k, v]) => (
-                <Chip key={k} title={`${k}=${v}`}>
-                  <span className="mono">
-                    {k}
-                    {v ? `=${v}` : ''}
-                  </span>
-                </Chip>
-              ))}
-            </div>
-          )}
-        </Panel>
+              </div>
+            )}
+          </Panel>
+        </div>
       </div>
       <Panel title="Nodes" count={nodes.length}>
         {nodes.length === 0 ? (
@@ -237,7 +240,7 @@ export function ClusterPage() {
               </tr>
             </thead>
             <tbody>
-              {workloads.map((w) => (
+              {workloads.slice(0, shownWorkloads).map((w) => (
                 <tr key={`${w.ref.kind}/${refName(w.ref)}`}>
                   <td className="muted">{w.ref.kind}</td>
                   <td className="strong">
@@ -257,6 +260,17 @@ export function ClusterPage() {
               ))}
             </tbody>
           </table>
+        )}
+        {workloads.length > shownWorkloads && (
+          <div className="more">
+            <span className="muted num">
+              {shownWorkloads} of {workloads.length} shown
+            </span>
+            <button type="button" className="btn" onClick={() => setShownWorkloads(workloads.length)}>
+              Show all {workloads.length}
+            </button>
+            <Link to={`/workloads?cluster=${encodeURIComponent(c.name)}`}>Filter the workload list by this cluster</Link>
+          </div>
         )}
       </Panel>
       <Panel title="Recent events" count={list(d.events).length}>
