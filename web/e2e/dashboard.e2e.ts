@@ -63,6 +63,33 @@ async function logIn(ctx: BrowserContext, token: string): Promise<Page> {
   return p;
 }
 
+/**
+ * explain describes what a page shows after a failed wait: its URL, the
+ * visible text and what the API answers it, with a screenshot, so a
+ * failure in CI says more than "timeout".
+ */
+async function explain(p: Page, name: string, err: unknown): Promise<Error> {
+  const file = join(shots, `failed-${name}.png`);
+  await p.screenshot({ path: file }).catch(() => {});
+  const text = ((await p.locator('body').innerText().catch(() => '')) || '').replace(/\s+/g, ' ').slice(0, 1200);
+  const apis = await p
+    .evaluate(async () => {
+      const out: string[] = [];
+      for (const path of ['/api/v1/whoami', '/api/v1/workloads']) {
+        try {
+          const r = await fetch(path, { credentials: 'same-origin' });
+          out.push(`${path} -> ${r.status} ${(await r.text()).slice(0, 400)}`);
+        } catch (e) {
+          out.push(`${path} -> ${String(e)}`);
+        }
+      }
+      return out.join('\n');
+    })
+    .catch((e: unknown) => `API calls failed: ${String(e)}`);
+  const msg = err instanceof Error ? err.message : String(err);
+  return new Error(`${msg}\n  page: ${p.url()} (screenshot ${file})\n  shows: ${text}\n  ${apis}`);
+}
+
 const cardSel = (name: string) => `[data-testid="cluster-${name}"]`;
 
 async function shot(p: Page, name: string) {
@@ -176,8 +203,12 @@ describe('Kurator Dashboard in a browser', () => {
     try {
       const p = await logIn(ctx, env('TEAM_A_TOKEN'));
       await p.goto(`${base}/workloads`);
-      for (const d of teamA) {
-        await p.getByRole('link', { name: `team-a/${d.name}`, exact: true }).waitFor({ timeout: 60_000 });
+      try {
+        for (const d of teamA) {
+          await p.getByRole('link', { name: `team-a/${d.name}`, exact: true }).waitFor({ timeout: 60_000 });
+        }
+      } catch (e) {
+        throw await explain(p, 'team-a', e);
       }
       const rows = await p.locator('tr[data-testid^="workload-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid') ?? ''));
       expect(rows.length).toBeGreaterThan(0);
