@@ -4,7 +4,7 @@ import { absoluteTime, formatBytes, formatCPU, percent, plural, relativeTime } f
 describe('formatCPU', () => {
   it.each([
     ['below a core reads in millicores', 250, '250m'],
-    ['zero reads 0m', 0, '0m'],
+    ['zero reads 0, with no unit to puzzle over', 0, '0'],
     ['exactly one core is singular', 1000, '1 core'],
     ['2500m reads as 2.5 cores', 2500, '2.5 cores'],
     ['whole cores have no decimal', 16000, '16 cores'],

@@ -7,9 +7,10 @@ function trim1(n: number): string {
   return Number.isInteger(r) ? String(r) : r.toFixed(1);
 }
 
-/** formatCPU: 500 -> "500m", 1000 -> "1 core", 2500 -> "2.5 cores". */
+/** formatCPU: 0 -> "0", 500 -> "500m", 1000 -> "1 core", 2500 -> "2.5 cores". */
 export function formatCPU(millicores: number): string {
   if (!Number.isFinite(millicores)) return '\u2013';
+  if (millicores === 0) return '0';
   if (Math.abs(millicores) < 1000) return `${Math.round(millicores)}m`;
   const cores = trim1(millicores / 1000);
   return `${cores} ${cores === '1' ? 'core' : 'cores'}`;

@@ -94,7 +94,6 @@ export function useResource<T>(
       ctrl?.abort();
     };
     // topics is a constant per view; joining it keeps the effect stable
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, subscribe, topics.join(','), keepOnKeyChange]);
 
   const reload = useCallback(() => run.current(), []);

@@ -169,12 +169,14 @@ function Problems({ problems }: { problems: Problem[] }) {
               ) : (
                 <span className="problem-obj">{name}</span>
               )}
-              {p.cluster && (
+              {p.cluster && p.cluster !== p.object.name && (
                 <Link to={clusterPath(p.cluster)} className="chip">
                   {p.cluster}
                 </Link>
               )}
-              <span className="problem-msg">{p.message}</span>
+              <span className="problem-msg" title={p.message}>
+                {p.message}
+              </span>
               <span className="problem-since muted">
                 <RelTime time={p.since} prefix="since " />
               </span>

@@ -1,6 +1,5 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { Link, useLocation } from 'react-router';
-import { useEffect } from 'react';
 import { api, list, policyAnchor, refName, workloadPathFor } from '../api/client';
 import type { PolicyList, PolicySummary } from '../api/types';
 import { Ellipsis, Empty, ErrorBox, Loading, Panel, RefreshError } from '../components/common';

@@ -52,7 +52,7 @@ export function WorkloadsPage() {
   const filters = useMemo(() => filtersFrom(params), [params]);
   const { q: _q, ...serverFilters } = filters;
   const serverKey = JSON.stringify(serverFilters);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // serverKey stands for serverFilters: a new function only when a server filter changes
   const load = useCallback((s: AbortSignal) => api.workloads(serverFilters, s), [serverKey]);
   const r = useResource<WorkloadList>(`workloads?${serverKey}`, load, TOPICS, { keepOnKeyChange: true });
   const set = (key: (typeof FILTER_KEYS)[number], value: string) => setParams(withFilter(params, key, value), { replace: key === 'q' });
