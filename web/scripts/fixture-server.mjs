@@ -194,7 +194,7 @@ function clusterDetail(name) {
       .filter((w) => (w.clusters ?? []).some((x) => x.name === name))
       .map((w) => {
         const x = w.clusters.find((y) => y.name === name);
-        return { ref: w.ref, desired: x.replicas, ready: x.ready, health: x.health, applied: x.applied, message: x.health !== 'Healthy' ? w.message : undefined };
+        return { ref: w.ref, binding: w.binding, desired: x.replicas, ready: x.ready, health: x.health, applied: x.applied, message: x.health !== 'Healthy' ? w.message : undefined };
       }),
     events: [
       { type: isDown ? 'Warning' : 'Normal', reason: isDown ? 'ClusterNotReady' : 'ClusterReady', message: isDown ? 'cluster is not reachable' : 'cluster is ready', object: { kind: 'AttachedCluster', namespace: 'kurator-system', name }, count: 1, last: ago(isDown ? 4 : 3 * 3600), reporter: 'cluster-controller' },

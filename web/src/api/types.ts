@@ -157,6 +157,8 @@ export interface PodIssue {
 
 export interface ClusterWorkload {
   ref: ObjectRef;
+  /** the binding's name, for the workload page link */
+  binding: string;
   desired: number;
   ready: number;
   health: Health;

@@ -1,7 +1,7 @@
 import { ArrowLeft, CircleCheck, CircleX } from 'lucide-react';
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, list, refName, workloadPathFor } from '../api/client';
+import { api, list, refName, workloadPath } from '../api/client';
 import type { ClusterDetail, Event, Transition } from '../api/types';
 import { Chip, Ellipsis, Empty, ErrorBox, Field, Loading, Panel, RefreshError } from '../components/common';
 import { ConditionBadge, HealthBadge, readyWords, type Tone } from '../components/status';
@@ -244,7 +244,7 @@ export function ClusterPage() {
                 <tr key={`${w.ref.kind}/${refName(w.ref)}`}>
                   <td className="muted">{w.ref.kind}</td>
                   <td className="strong">
-                    <Link to={workloadPathFor(w.ref)}>
+                    <Link to={workloadPath(w.ref.namespace, w.binding)}>
                       <Ellipsis text={refName(w.ref)} />
                     </Link>
                   </td>
