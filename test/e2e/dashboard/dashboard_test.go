@@ -98,7 +98,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		"TEAM_YAML="+team,
 		"HEALTH_THRESHOLD_MS=3000",
 		"SCREENSHOT_DIR="+shots,
-		"FORCE_COLOR=0",
+		"FORCE_COLOR=0", "NO_COLOR=1",
 	)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
