@@ -321,7 +321,7 @@ func (s *Server) workload(r *http.Request, id *identity) (any, error) {
 	in := dashboard.WorkloadInput{Binding: *b, FleetOf: v.fleetOf, Works: map[string]*workv1alpha1.Work{}}
 	if v.clustersForbidden {
 		in.DecisionErr = fmt.Errorf("%s may not list clusters, so the placement decision is not shown", id.User)
-	} else if snap, _, err := s.snapshot(ctx); err != nil {
+	} else if snap, _, err := s.snaps.Get(ctx); err != nil {
 		in.DecisionErr = err
 	} else {
 		in.Decision, in.DecisionErr = scheduler.Schedule(snap, scheduling.RequestOf(b.Spec, b.Status))

@@ -23,8 +23,6 @@ import (
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/snapshot"
-	"github.com/kurator-go/kurator/pkg/fleetview"
-	"github.com/kurator-go/kurator/pkg/scheduler"
 	"github.com/kurator-go/kurator/web"
 )
 
@@ -44,8 +42,6 @@ type Options struct {
 	ClusterNamespace string
 	// Out receives the start-up lines (the URL to open).
 	Out io.Writer
-	// Ready, when set, receives the listening URL once the caches synced.
-	Ready chan<- string
 }
 
 // Server is a running dashboard.
@@ -56,13 +52,9 @@ type Server struct {
 	hub    string
 	assets fs.FS
 	cost   *hubCost
-	snaps  *snapshot.Source
-}
-
-// snapshot is the scheduler's view of the fleet, rebuilt only after a
-// cluster or Fleet changed (the scheduling controller's own source).
-func (s *Server) snapshot(ctx context.Context) (*scheduler.Snapshot, *fleetview.View, error) {
-	return s.snaps.Get(ctx)
+	// snaps is the scheduler's view of the fleet, rebuilt only after a
+	// cluster or Fleet changed (the scheduling controller's own source).
+	snaps *snapshot.Source
 }
 
 // Run serves the dashboard until ctx ends.
@@ -132,9 +124,6 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintf(opts.Out, "open: %s\n", LoginURL(base, opts.LoginToken))
 	} else {
 		fmt.Fprintf(opts.Out, "open %s and log in with a bearer token of the hub\n", base)
-	}
-	if opts.Ready != nil {
-		opts.Ready <- base
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
