@@ -121,9 +121,9 @@ type ClusterDetail struct {
 	Nodes      []Node            `json:"nodes"`
 	PodIssues  []PodIssue        `json:"podIssues"` // failed or stuck pods, capped by the hub
 	Workloads  []ClusterWorkload `json:"workloads"`
-	Events     []Event           `json:"events"` // newest first
-	Labels     map[string]string `json:"labels,omitempty"`
-	APIServer  string            `json:"apiServer,omitempty"`
+	Events     []Event           `json:"events"`              // newest first
+	Labels     map[string]string `json:"labels,omitempty"`    // the labels placement selectors match
+	APIServer  string            `json:"apiServer,omitempty"` // spec.apiEndpoint, else where the hub reads it
 }
 
 // Transition is one change of a condition, read from the hub's events.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,17 +18,11 @@ import (
 func Cluster(ac *clusterv1alpha1.AttachedCluster, placed int) ClusterSummary {
 	s := ClusterSummary{
 		Name: ac.Name, Namespace: ac.Namespace,
-		Region: ac.Spec.Region, Zone: ac.Spec.Zone, Provider: ac.Spec.Provider,
+		Region: ac.RegionName(), Zone: strings.Join(ac.Zones(), ", "), Provider: ac.ProviderName(),
 		Fleet:             ac.Labels[fleetv1alpha1.FleetNameLabel],
 		KubernetesVersion: ac.Status.KubernetesVersion,
 		Ready:             Condition{Type: clusterv1alpha1.ConditionReady, Status: string(metav1.ConditionUnknown), Reason: "NotProbed", Message: "the hub has not probed this cluster yet", Since: ac.CreationTimestamp.Time},
 		Workloads:         placed,
-	}
-	if s.Region == "" {
-		s.Region = ac.Spec.Labels[clusterv1alpha1.LabelRegion]
-	}
-	if s.Provider == "" {
-		s.Provider = ac.Spec.Labels[clusterv1alpha1.LabelProvider]
 	}
 	if c := ac.ReadyCondition(); c != nil {
 		s.Ready = conditionOf(*c)
@@ -142,7 +137,7 @@ func BuildCluster(ac *clusterv1alpha1.AttachedCluster, workloads []WorkloadSumma
 		PodIssues:  []PodIssue{},
 		Workloads:  []ClusterWorkload{},
 		Events:     Events(events),
-		Labels:     ac.Spec.Labels,
+		Labels:     ac.SchedulingLabels(),
 		APIServer:  ac.Spec.APIEndpoint,
 	}
 	for _, w := range workloads {
@@ -158,6 +153,10 @@ func BuildCluster(ac *clusterv1alpha1.AttachedCluster, workloads []WorkloadSumma
 		}
 	}
 	d.Summary = Cluster(ac, len(d.Workloads))
+	if d.APIServer == "" {
+		ref := ac.KubeconfigSecretRef()
+		d.APIServer = "from kubeconfig Secret " + ref.Name
+	}
 	for _, n := range ac.Status.Nodes {
 		d.Nodes = append(d.Nodes, Node{Name: n.Name, Ready: n.Ready, Reason: n.Reason, Unschedulable: n.Unschedulable,
 			CPU: n.Allocatable.Cpu().MilliValue(), Memory: n.Allocatable.Memory().Value(), Pods: n.Allocatable.Pods().Value()})
