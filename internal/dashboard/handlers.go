@@ -24,6 +24,7 @@ import (
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/pkg/dashboard"
+	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 )
 
@@ -319,12 +320,20 @@ func (s *Server) workload(r *http.Request, id *identity) (any, error) {
 			"pick one from the workloads list; a workload shows to users who may get its template"}
 	}
 	in := dashboard.WorkloadInput{Binding: *b, FleetOf: v.fleetOf, Works: map[string]*workv1alpha1.Work{}}
-	if v.clustersForbidden {
-		in.DecisionErr = fmt.Errorf("%s may not list clusters, so the placement decision is not shown", id.User)
-	} else if snap, _, err := s.snaps.Get(ctx); err != nil {
+	snap, fv, err := s.snaps.Get(ctx)
+	switch {
+	case err != nil:
 		in.DecisionErr = err
-	} else {
+	case v.clustersForbidden:
+		in.DecisionErr = fmt.Errorf("%s may not list clusters, so the placement decision is not shown", id.User)
+	default:
 		in.Decision, in.DecisionErr = scheduler.Schedule(snap, scheduling.RequestOf(b.Spec, b.Status))
+	}
+	if fv != nil {
+		in.Clusters = fv.Info
+	}
+	if in.OverrideSpecs, err = s.overrideSpecs(ctx, b.Status.AppliedOverrides); err != nil {
+		return nil, err
 	}
 	res := b.Spec.Resource
 	tmpl := &unstructured.Unstructured{}
@@ -349,6 +358,31 @@ func (s *Server) workload(r *http.Request, id *identity) (any, error) {
 		})
 	}
 	return dashboard.BuildWorkload(in), nil
+}
+
+// overrideSpecs reads the override policies refs name from the cache.
+func (s *Server) overrideSpecs(ctx context.Context, refs []workv1alpha1.OverrideReference) (map[workv1alpha1.OverrideReference]*policyv1alpha1.OverrideSpec, error) {
+	out := map[workv1alpha1.OverrideReference]*policyv1alpha1.OverrideSpec{}
+	for _, ref := range refs {
+		key := types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}
+		var err error
+		switch ref.Kind {
+		case overrides.KindClusterOverridePolicy:
+			var p policyv1alpha1.ClusterOverridePolicy
+			if err = s.store.cache.Get(ctx, key, &p); err == nil {
+				out[ref] = &p.Spec
+			}
+		default:
+			var p policyv1alpha1.OverridePolicy
+			if err = s.store.cache.Get(ctx, key, &p); err == nil {
+				out[ref] = &p.Spec
+			}
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("read %s %s from the hub cache: %w", ref.Kind, key, err)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) policies(r *http.Request, id *identity) (any, error) {

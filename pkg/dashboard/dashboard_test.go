@@ -208,6 +208,13 @@ func TestWorkloadPageDiffsTemplateAgainstEachRendering(t *testing.T) {
 		Template: deployment(10, "nginx:1.25"),
 		Works:    map[string]*workv1alpha1.Work{"cluster-hangzhou": work(ns, deployment(6, "registry.cn/nginx:1.25"))},
 	}
+	op := &policyv1alpha1.OverrideSpec{OverrideRules: []policyv1alpha1.RuleWithCluster{{
+		TargetCluster: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"cluster-hangzhou"}},
+		Overriders:    policyv1alpha1.Overriders{ImageOverrider: []policyv1alpha1.ImageOverrider{{Component: "Registry", Operator: "replace", Value: "registry.cn"}}},
+	}}}
+	ref := workv1alpha1.OverrideReference{Kind: "OverridePolicy", Namespace: "default", Name: "cross-cloud-config"}
+	in.Binding.Status.AppliedOverrides = []workv1alpha1.OverrideReference{ref}
+	in.OverrideSpecs = map[workv1alpha1.OverrideReference]*policyv1alpha1.OverrideSpec{ref: op}
 	d := BuildWorkload(in)
 	if d.Placement.Differs || len(d.Placement.Excluded) != 1 || d.Placement.Excluded[0].Reason != "not in clusterNames" {
 		t.Fatalf("placement %+v", d.Placement)
@@ -230,6 +237,9 @@ func TestWorkloadPageDiffsTemplateAgainstEachRendering(t *testing.T) {
 	want := "-replicas: 10|+replicas: 6|-- image: nginx:1.25|+- image: registry.cn/nginx:1.25"
 	if hz.Error != "" || strings.Join(changed, "|") != want {
 		t.Fatalf("hangzhou diff %v (error %q), want %s: the Deployment, not the Namespace, without status and server metadata", changed, hz.Error, want)
+	}
+	if len(hz.Overrides) != 1 || hz.Overrides[0].Name != "cross-cloud-config" || len(sh.Overrides) != 0 {
+		t.Fatalf("override policies: hangzhou %+v, shanghai %+v; want cross-cloud-config only where its rule targets", hz.Overrides, sh.Overrides)
 	}
 	if sh.Error == "" || len(sh.Diff) != 0 {
 		t.Fatalf("shanghai has no Work: %+v", sh)

@@ -9,7 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 	"github.com/kurator-go/kurator/pkg/workload"
 )
@@ -27,6 +29,11 @@ type WorkloadInput struct {
 	// Works maps a target cluster to its Work; missing when not rendered.
 	Works  map[string]*workv1alpha1.Work
 	Events []corev1.Event
+	// Clusters is how override rules see each cluster (fleetview's Info).
+	Clusters map[string]overrides.ClusterInfo
+	// OverrideSpecs holds the override policies the binding records as
+	// selecting the workload, by reference; a deleted one is missing.
+	OverrideSpecs map[workv1alpha1.OverrideReference]*policyv1alpha1.OverrideSpec
 }
 
 // lastApplied is kubectl's copy of the applied object: the same on both
@@ -67,12 +74,20 @@ func BuildWorkload(in WorkloadInput) WorkloadDetail {
 		}
 		d.Overrides = append(d.Overrides, r)
 	}
-	// The binding records the overrides applied to the workload as a
-	// whole; each cluster shows those, and its diff shows what they did
-	// there.
+	// The binding records the override policies that select the workload;
+	// a cluster lists those with a rule that targets it, decided as the
+	// renderer decides (ClusterInfo.SelectedBy).
 	for i := range d.Overrides {
+		info, ok := in.Clusters[d.Overrides[i].Cluster]
+		if !ok {
+			info = overrides.ClusterInfo{Name: d.Overrides[i].Cluster}
+		}
 		for _, o := range b.Status.AppliedOverrides {
-			d.Overrides[i].Overrides = append(d.Overrides[i].Overrides, ObjectRef{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name})
+			spec := in.OverrideSpecs[o]
+			if spec == nil || !targets(spec, &info) {
+				continue
+			}
+			d.Overrides[i].Overrides = append(d.Overrides[i].Overrides, ObjectRef{APIVersion: policyv1alpha1.GroupVersion.String(), Kind: o.Kind, Namespace: o.Namespace, Name: o.Name})
 		}
 	}
 	for _, t := range b.Spec.GracefulEvictionTasks {
@@ -89,6 +104,16 @@ func BuildWorkload(in WorkloadInput) WorkloadDetail {
 	}
 	sort.SliceStable(d.Failover, func(i, j int) bool { return d.Failover[i].Time.After(d.Failover[j].Time) })
 	return d
+}
+
+// targets says whether a rule of spec targets the cluster.
+func targets(spec *policyv1alpha1.OverrideSpec, info *overrides.ClusterInfo) bool {
+	for _, r := range spec.Rules() {
+		if info.SelectedBy(r.TargetCluster) {
+			return true
+		}
+	}
+	return false
 }
 
 // manifestOf finds the template's rendering among a Work's manifests (a

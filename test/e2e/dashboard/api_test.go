@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -173,6 +176,91 @@ func TestWatchStreamsAHubChangeWithinTwoSeconds(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("no clusters change on the stream within 2s of labelling a cluster")
+		}
+	}
+}
+
+// seedDocs returns the documents of the seed example file that name one of
+// names, joined for kubectl.
+func seedDocs(t *testing.T, names ...string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "seed-001", "seed-001.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []string
+	for _, doc := range strings.Split(string(raw), "\n---") {
+		for _, n := range names {
+			if strings.Contains(doc, "\n  name: "+n+"\n") {
+				keep = append(keep, doc)
+			}
+		}
+	}
+	if len(keep) != len(names) {
+		t.Fatalf("found %d of %v in seed-001.yaml", len(keep), names)
+	}
+	return strings.Join(keep, "\n---") + "\n"
+}
+
+// The workload page diffs the template against what each member receives:
+// the cross-cloud override policy's registry and command in hangzhou and
+// frankfurt, only the replica share in shanghai.
+func TestWorkloadPageShowsEachClustersOverrides(t *testing.T) {
+	l, err := urlParts(fleet.DashboardURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleettest.Kubectl(t, fleet, seedDocs(t, "global-app", "global-app-propagation", "cross-cloud-config"), "--context", "kurator-hub", "apply", "-f", "-")
+	t.Cleanup(func() {
+		fleettest.Kubectl(t, fleet, seedDocs(t, "global-app", "global-app-propagation", "cross-cloud-config"), "--context", "kurator-hub", "delete", "--ignore-not-found", "-f", "-")
+	})
+	c := httpClient(nil)
+	added := func(r dashboard.ClusterRender) string {
+		var b strings.Builder
+		for _, d := range r.Diff {
+			if d.Op == "+" {
+				b.WriteString(strings.TrimSpace(d.Text) + "\n")
+			}
+		}
+		return b.String()
+	}
+	var d dashboard.WorkloadDetail
+	fleettest.Eventually(t, 60*time.Second, "global-app's page shows its rendering in all 3 clusters", func() error {
+		if code := get(t, c, l.base, "/api/v1/workloads/default/global-app-deployment", l.token, &d); code != http.StatusOK {
+			return fmt.Errorf("status %d", code)
+		}
+		if len(d.Overrides) != 3 {
+			return fmt.Errorf("%d clusters rendered", len(d.Overrides))
+		}
+		for _, r := range d.Overrides {
+			if r.Error != "" {
+				return fmt.Errorf("%s: %s", r.Cluster, r.Error)
+			}
+		}
+		return nil
+	})
+	for _, r := range d.Overrides {
+		plus := added(r)
+		switch r.Cluster {
+		case "cluster-hangzhou":
+			if !strings.Contains(plus, "registry.cn-hangzhou.aliyuncs.com/company/global-app:1.4.2") || !strings.Contains(plus, "--region=asia-east") {
+				t.Errorf("hangzhou's added lines lack the override's registry or command:\n%s", plus)
+			}
+		case "cluster-frankfurt":
+			if !strings.Contains(plus, "registry.eu-central.example.com/company/global-app:1.4.2") || !strings.Contains(plus, "--compliance=gdpr") {
+				t.Errorf("frankfurt's added lines lack the override's registry or command:\n%s", plus)
+			}
+		case "cluster-shanghai":
+			if strings.Contains(plus, "registry") || strings.Contains(plus, "--region") || !strings.HasPrefix(plus, "replicas: ") {
+				t.Errorf("shanghai should differ only in its replica share, added:\n%s", plus)
+			}
+		}
+		want := 1
+		if r.Cluster == "cluster-shanghai" {
+			want = 0 // no rule of cross-cloud-config targets it
+		}
+		if len(r.Overrides) != want || (want == 1 && r.Overrides[0].Name != "cross-cloud-config") {
+			t.Errorf("%s: override policies %+v, want %d (cross-cloud-config)", r.Cluster, r.Overrides, want)
 		}
 	}
 }
