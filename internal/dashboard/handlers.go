@@ -347,8 +347,12 @@ func (s *Server) workload(r *http.Request, id *identity) (any, error) {
 	key := types.NamespacedName{Namespace: b.Namespace, Name: b.Name}
 	for _, t := range b.Spec.Clusters {
 		var w workv1alpha1.Work
-		if err := s.store.cache.Get(ctx, types.NamespacedName{Namespace: workv1alpha1.ExecutionNamespace(t.Name), Name: workv1alpha1.WorkName(key)}, &w); err == nil {
+		wkey := types.NamespacedName{Namespace: workv1alpha1.ExecutionNamespace(t.Name), Name: workv1alpha1.WorkName(key)}
+		switch err := s.store.cache.Get(ctx, wkey, &w); {
+		case err == nil:
 			in.Works[t.Name] = &w
+		case !apierrors.IsNotFound(err):
+			return nil, fmt.Errorf("read Work %s from the hub cache: %w", wkey, err)
 		}
 	}
 	if b.Namespace != "" {

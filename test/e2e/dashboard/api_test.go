@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ func get(t *testing.T, c *http.Client, base, path, bearer string, into any) int 
 	}
 	defer resp.Body.Close()
 	if into != nil && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		// A fresh value each time: decoding into the last answer keeps the
+		// fields this one omits.
+		reflect.ValueOf(into).Elem().SetZero()
 		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
 			t.Fatalf("GET %s: decode: %v", path, err)
 		}
@@ -210,11 +214,32 @@ func TestWorkloadPageShowsEachClustersOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := httpClient(nil)
+	// global-app divides by free capacity: a cluster whose capacity the hub
+	// has not collected yet has room for none, so wait for all three.
+	fleettest.Eventually(t, 30*time.Second, "every cluster's capacity collected", func() error {
+		var o dashboard.Overview
+		get(t, c, l.base, "/api/v1/overview", l.token, &o)
+		for _, cl := range o.Clusters {
+			if cl.CPU.Total == 0 {
+				return fmt.Errorf("%s has no capacity yet", cl.Name)
+			}
+		}
+		if len(o.Clusters) != 3 {
+			return fmt.Errorf("%d clusters", len(o.Clusters))
+		}
+		return nil
+	})
 	fleettest.Kubectl(t, fleet, seedDocs(t, "global-app", "global-app-propagation", "cross-cloud-config"), "--context", "kurator-hub", "apply", "-f", "-")
 	t.Cleanup(func() {
 		fleettest.Kubectl(t, fleet, seedDocs(t, "global-app", "global-app-propagation", "cross-cloud-config"), "--context", "kurator-hub", "delete", "--ignore-not-found", "-f", "-")
 	})
-	c := httpClient(nil)
+	t.Cleanup(func() {
+		if t.Failed() { // what the hub holds, to tell a hub fault from a dashboard one
+			t.Log(fleettest.Kubectl(t, fleet, "", "--context", "kurator-hub", "get", "works", "-A", "-o", "wide"))
+			t.Log(fleettest.Kubectl(t, fleet, "", "--context", "kurator-hub", "get", "rb", "global-app-deployment", "-o", "yaml"))
+		}
+	})
 	added := func(r dashboard.ClusterRender) string {
 		var b strings.Builder
 		for _, d := range r.Diff {
@@ -236,6 +261,11 @@ func TestWorkloadPageShowsEachClustersOverrides(t *testing.T) {
 			if r.Error != "" {
 				return fmt.Errorf("%s: %s", r.Cluster, r.Error)
 			}
+		}
+		// The binding records the selected override policies in its
+		// status, which may land after the Works.
+		if len(d.Summary.Clusters) == 3 && len(d.Overrides[0].Overrides)+len(d.Overrides[1].Overrides)+len(d.Overrides[2].Overrides) == 0 {
+			return fmt.Errorf("no override policy listed yet")
 		}
 		return nil
 	})
