@@ -259,6 +259,21 @@ describe('Kurator Dashboard in a browser', () => {
         await ctx.close();
       }
     }
+    // The smallest supported screen: every page fits 1280 px without a
+    // horizontal scrollbar.
+    const small = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true });
+    try {
+      const p = await logIn(small, env('LOGIN_TOKEN'));
+      for (const [name, path, ready] of views) {
+        await p.goto(base + path);
+        await p.waitForSelector(ready, { timeout: 30_000 });
+        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} at 1280x800 scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
+        await shot(p, `${name}-1280.png`);
+      }
+    } finally {
+      await small.close();
+    }
   });
 
   it('f. figures with 500 workloads: overview API response and first meaningful paint', async () => {

@@ -217,12 +217,12 @@ func TestWorkloadPageShowsEachClustersOverrides(t *testing.T) {
 	c := httpClient(nil)
 	// global-app divides by free capacity: a cluster whose capacity the hub
 	// has not collected yet has room for none, so wait for all three.
-	fleettest.Eventually(t, 30*time.Second, "every cluster's capacity collected", func() error {
+	fleettest.Eventually(t, 30*time.Second, "every cluster Ready, untainted, its capacity collected", func() error {
 		var o dashboard.Overview
 		get(t, c, l.base, "/api/v1/overview", l.token, &o)
 		for _, cl := range o.Clusters {
-			if cl.CPU.Total == 0 {
-				return fmt.Errorf("%s has no capacity yet", cl.Name)
+			if cl.CPU.Total == 0 || cl.Ready.Status != "True" || len(cl.Taints) > 0 {
+				return fmt.Errorf("%s: capacity %d, Ready %s, %d taints", cl.Name, cl.CPU.Total, cl.Ready.Status, len(cl.Taints))
 			}
 		}
 		if len(o.Clusters) != 3 {
