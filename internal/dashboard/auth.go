@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"strings"
 	"sync"
@@ -182,8 +183,8 @@ func (q access) String() string {
 }
 
 // allowed asks the hub whether id may do q. The owner may do all the
-// dashboard reads (its caches hold only what it may read). A failed review
-// denies.
+// dashboard reads (its caches hold only what it may read). Answers are
+// cached for reviewTTL; a failed review denies once and is asked again.
 func (a *authenticator) allowed(ctx context.Context, id *identity, q access) bool {
 	if id.Owner {
 		return true
@@ -199,8 +200,18 @@ func (a *authenticator) allowed(ctx context.Context, id *identity, q access) boo
 		User: id.User, Groups: id.Groups, UID: id.UID, Extra: id.Extra,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: q.Verb, Group: q.Group, Resource: q.Resource, Namespace: q.Namespace},
 	}}
-	res, err := a.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
-	ok = err == nil && res.Status.Allowed
+	// The review outlives the request that asked: a page navigated away
+	// from mid-request must not cancel it.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	res, err := a.kube.AuthorizationV1().SubjectAccessReviews().Create(rctx, sar, metav1.CreateOptions{})
+	if err != nil {
+		// Denied for this request only: a failed review is not an answer,
+		// so it is not cached.
+		log.Printf("access review for %s to %s failed, denying this request: %v", id.User, q, err)
+		return false
+	}
+	ok = res.Status.Allowed
 	a.mu.Lock()
 	a.reviews[key] = cached{allowed: ok, expires: a.now().Add(reviewTTL)}
 	a.mu.Unlock()

@@ -5,15 +5,18 @@
 package dashboard
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -107,7 +110,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	scheme := "http"
-	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(quietHandshakes{os.Stderr}, "", log.LstdFlags)}
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(opts.TLSCertFile, opts.TLSKeyFile)
 		if err != nil {
@@ -136,6 +139,19 @@ func Run(ctx context.Context, opts Options) error {
 	case err := <-errc:
 		return err
 	}
+}
+
+// quietHandshakes drops the server's "TLS handshake error" lines: a
+// browser that does not trust the fleet's CA yet makes one per connection
+// until the user accepts the certificate, which says nothing about the
+// dashboard.
+type quietHandshakes struct{ w io.Writer }
+
+func (q quietHandshakes) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("TLS handshake error")) {
+		return len(p), nil
+	}
+	return q.w.Write(p)
 }
 
 // LoginURL is the URL that logs a browser in with token.

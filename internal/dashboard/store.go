@@ -97,6 +97,7 @@ func newStore(ctx context.Context, cfg *rest.Config) (*store, error) {
 func (s *store) start(ctx context.Context, syncTimeout time.Duration) error {
 	go func() { _ = s.cache.Start(ctx) }()
 	go s.hub.run(ctx)
+	go s.hub.resync(ctx, reviewTTL)
 	sctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
 	if !s.cache.WaitForCacheSync(sctx) {
@@ -179,6 +180,24 @@ func (b *broadcaster) run(ctx context.Context) {
 			}
 		}
 		b.mu.Unlock()
+	}
+}
+
+// resync names every topic once a period, so open pages refetch even when
+// nothing on the hub changed but what a user may read did (a new
+// RoleBinding shows once the cached access answers expire).
+func (b *broadcaster) resync(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, topic := range allTopics {
+				b.publish(topic)
+			}
+		}
 	}
 }
 
