@@ -145,6 +145,9 @@ func BuildCluster(ac *clusterv1alpha1.AttachedCluster, workloads []WorkloadSumma
 			if c.Name != ac.Name {
 				continue
 			}
+			// A resource without replicas (Workload counts one per
+			// cluster) is wanted once here; targets of 0 replicas are
+			// never listed for a resource with replicas.
 			desired := c.Replicas
 			if w.Desired == int32(len(w.Clusters)) && desired == 0 {
 				desired = 1
