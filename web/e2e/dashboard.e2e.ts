@@ -311,4 +311,25 @@ describe('Kurator Dashboard in a browser', () => {
     const workloads = await page.evaluate(async () => ((await (await fetch('/api/v1/workloads')).json()) as { items: unknown[] | null }).items?.length ?? 0);
     expect(workloads).toBeGreaterThanOrEqual(500);
   });
+
+  it('g. the keyboard alone reaches a cluster page: Tab to the link, Enter opens it', async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector(`${cardSel('cluster-shanghai')}[data-ready]`, { timeout: 30_000 });
+    await page.locator('body').focus();
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => {
+        const a = document.activeElement;
+        return a instanceof HTMLAnchorElement && a.getAttribute('href') === '/clusters/cluster-shanghai';
+      });
+    }
+    expect(reached, 'Tab never reached the cluster-shanghai link within 60 presses').toBe(true);
+    // the focused link shows a focus ring
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/clusters/cluster-shanghai', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="nodes-table"]', { timeout: 30_000 });
+  });
 });
