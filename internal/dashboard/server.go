@@ -118,7 +118,6 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("load the TLS key pair: %w", err)
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}
 	base := scheme + "://" + ln.Addr().String()
@@ -129,7 +128,15 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintf(opts.Out, "open %s and log in with a bearer token of the hub\n", base)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsOn {
+			// ServeTLS offers HTTP/2, so a browser's event streams and
+			// requests share one connection (HTTP/1.1 caps a host at six).
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
