@@ -211,30 +211,38 @@ export function ClusterCard({ c }: { c: ClusterSummary }) {
           {c.ready.message}
         </p>
       )}
-      <dl className="stats">
-        <div className={c.nodes.used < c.nodes.total ? 'stat-bad' : ''}>
-          <dt>Nodes</dt>
-          <dd className="num" data-testid="nodes">
-            {c.nodes.used}/{c.nodes.total}
-          </dd>
-        </div>
-        <div>
-          <dt>Pods</dt>
-          <dd className="num" data-testid="pods">
-            {c.pods.used}/{c.pods.total}
-          </dd>
-        </div>
-        <div className={c.failedPods > 0 ? 'stat-bad' : ''}>
-          <dt>Failed pods</dt>
-          <dd className="num">{c.failedPods}</dd>
-        </div>
-        <div>
-          <dt>Workloads</dt>
-          <dd className="num">{c.workloads}</dd>
-        </div>
-      </dl>
-      <UsageBar label="CPU" unit="cpu" usage={c.cpu} />
-      <UsageBar label="Memory" unit="memory" usage={c.memory} />
+      {/* A cluster the hub cannot read keeps the figures it last collected: say so. */}
+      <div className={status === 'True' ? '' : 'stale'} data-testid="figures" data-stale={status === 'True' ? undefined : 'true'}>
+        {status !== 'True' && (
+          <p className="stale-note" title="The hub collects these figures from the cluster while it is Ready">
+            Last collected <RelTime time={c.ready.since} />
+          </p>
+        )}
+        <dl className="stats">
+          <div className={c.nodes.used < c.nodes.total ? 'stat-bad' : ''}>
+            <dt>Nodes</dt>
+            <dd className="num" data-testid="nodes">
+              {c.nodes.used}/{c.nodes.total}
+            </dd>
+          </div>
+          <div>
+            <dt>Pods</dt>
+            <dd className="num" data-testid="pods">
+              {c.pods.used}/{c.pods.total}
+            </dd>
+          </div>
+          <div className={c.failedPods > 0 ? 'stat-bad' : ''}>
+            <dt>Failed pods</dt>
+            <dd className="num">{c.failedPods}</dd>
+          </div>
+          <div>
+            <dt>Workloads</dt>
+            <dd className="num">{c.workloads}</dd>
+          </div>
+        </dl>
+        <UsageBar label="CPU" unit="cpu" usage={c.cpu} />
+        <UsageBar label="Memory" unit="memory" usage={c.memory} />
+      </div>
       {(c.taints?.length ?? 0) > 0 && (
         <div className="chips">
           {c.taints!.map((t) => (

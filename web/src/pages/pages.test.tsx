@@ -105,6 +105,12 @@ describe('overview', () => {
     expect(card.className).toContain('card-error');
     expect(within(card).getByText('NotReady')).toBeTruthy();
     expect(within(card).getByTestId('ready-message').textContent).toContain('connection refused');
+    // its figures are the last collected, and say so; a Ready cluster's are not marked
+    expect(within(card).getByTestId('figures').getAttribute('data-stale')).toBe('true');
+    expect(within(card).getByText(/Last collected/)).toBeTruthy();
+    const up = await screen.findByTestId('cluster-cluster-hangzhou');
+    expect(within(up).getByTestId('figures').getAttribute('data-stale')).toBeNull();
+    expect(within(up).queryByText(/Last collected/)).toBeNull();
   });
 
   it('a change on the stream refetches once after the debounce, keeping the old page meanwhile', async () => {
