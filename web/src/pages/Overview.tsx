@@ -212,7 +212,7 @@ export function ClusterCard({ c }: { c: ClusterSummary }) {
         </p>
       )}
       {/* A cluster the hub cannot read keeps the figures it last collected: say so. */}
-      <div className={status === 'True' ? '' : 'stale'} data-testid="figures" data-stale={status === 'True' ? undefined : 'true'}>
+      <div className={status === 'True' ? 'figures' : 'figures stale'} data-testid="figures" data-stale={status === 'True' ? undefined : 'true'}>
         {status !== 'True' && (
           <p className="stale-note" title="The hub collects these figures from the cluster while it is Ready">
             Last collected <RelTime time={c.ready.since} />
