@@ -154,39 +154,19 @@ type view struct {
 	clusters          []clusterv1alpha1.AttachedCluster
 	fleets            []fleetv1alpha1.Fleet
 	bindings          []dashboard.Binding
+	fleetByCluster    map[string]string
 	clustersForbidden bool
 	fleetsForbidden   bool
 }
 
-func (v *view) fleetOf(cluster string) string {
-	for i := range v.clusters {
-		if v.clusters[i].Name == cluster {
-			return v.clusters[i].Labels[fleetv1alpha1.FleetNameLabel]
-		}
-	}
-	return ""
-}
+func (v *view) fleetOf(cluster string) string { return v.fleetByCluster[cluster] }
 
+// read is what a page of the whole fleet needs: the clusters and Fleets
+// the user may list, and the workloads they may read.
 func (s *Server) read(ctx context.Context, id *identity) (*view, error) {
-	ns := s.opts.ClusterNamespace
-	v := &view{}
-	if s.auth.allowed(ctx, id, access{"list", clusterv1alpha1.GroupVersion.Group, "attachedclusters", ns}) {
-		var l clusterv1alpha1.AttachedClusterList
-		if err := s.store.cache.List(ctx, &l, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-			return nil, err
-		}
-		v.clusters = l.Items
-	} else {
-		v.clustersForbidden = true
-	}
-	if s.auth.allowed(ctx, id, access{"list", fleetv1alpha1.GroupVersion.Group, "fleets", ns}) {
-		var l fleetv1alpha1.FleetList
-		if err := s.store.cache.List(ctx, &l, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-			return nil, err
-		}
-		v.fleets = l.Items
-	} else {
-		v.fleetsForbidden = true
+	v, err := s.readFleet(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	var rbs workv1alpha1.ResourceBindingList
 	if err := s.store.cache.List(ctx, &rbs, client.UnsafeDisableDeepCopy); err != nil {
@@ -207,6 +187,58 @@ func (s *Server) read(ctx context.Context, id *identity) (*view, error) {
 		}
 	}
 	return v, nil
+}
+
+// readFleet reads the clusters and Fleets the user may list.
+func (s *Server) readFleet(ctx context.Context, id *identity) (*view, error) {
+	ns := s.opts.ClusterNamespace
+	v := &view{fleetByCluster: map[string]string{}}
+	if s.auth.allowed(ctx, id, access{"list", clusterv1alpha1.GroupVersion.Group, "attachedclusters", ns}) {
+		var l clusterv1alpha1.AttachedClusterList
+		if err := s.store.cache.List(ctx, &l, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+			return nil, err
+		}
+		v.clusters = l.Items
+		for i := range v.clusters {
+			v.fleetByCluster[v.clusters[i].Name] = v.clusters[i].Labels[fleetv1alpha1.FleetNameLabel]
+		}
+	} else {
+		v.clustersForbidden = true
+	}
+	if s.auth.allowed(ctx, id, access{"list", fleetv1alpha1.GroupVersion.Group, "fleets", ns}) {
+		var l fleetv1alpha1.FleetList
+		if err := s.store.cache.List(ctx, &l, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+			return nil, err
+		}
+		v.fleets = l.Items
+	} else {
+		v.fleetsForbidden = true
+	}
+	return v, nil
+}
+
+// readBinding reads one binding ("" namespace: a ClusterResourceBinding),
+// nil when it is missing or the user may not read its template.
+func (s *Server) readBinding(ctx context.Context, id *identity, namespace, name string) (*dashboard.Binding, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	var b dashboard.Binding
+	if namespace == "" {
+		var crb workv1alpha1.ClusterResourceBinding
+		if err := s.store.cache.Get(ctx, key, &crb); err != nil {
+			return nil, client.IgnoreNotFound(err)
+		}
+		b = dashboard.ClusterBindingOf(&crb)
+	} else {
+		var rb workv1alpha1.ResourceBinding
+		if err := s.store.cache.Get(ctx, key, &rb); err != nil {
+			return nil, client.IgnoreNotFound(err)
+		}
+		b = dashboard.BindingOf(&rb)
+	}
+	if !s.mayRead(ctx, id, &b.Spec.Resource) {
+		return nil, nil
+	}
+	return &b, nil
 }
 
 // mayRead: a workload is shown to whoever may get its template.
@@ -303,15 +335,13 @@ func (s *Server) workload(r *http.Request, id *identity) (any, error) {
 	if ns == dashboard.ClusterScoped {
 		ns = ""
 	}
-	v, err := s.read(ctx, id)
+	v, err := s.readFleet(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	var b *dashboard.Binding
-	for i := range v.bindings {
-		if v.bindings[i].Namespace == ns && v.bindings[i].Name == name {
-			b = &v.bindings[i]
-		}
+	b, err := s.readBinding(ctx, id, ns, name)
+	if err != nil {
+		return nil, err
 	}
 	if b == nil {
 		// Not found and not allowed answer alike: a user learns nothing

@@ -2,8 +2,6 @@ package localfleet
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -19,6 +17,7 @@ import (
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/dashboard"
 	"github.com/kurator-go/kurator/internal/join"
 	"github.com/kurator-go/kurator/internal/member"
 )
@@ -135,12 +134,9 @@ func (l *launcher) startDashboard(ctx context.Context, sparePort int) error {
 	if err != nil {
 		return err
 	}
-	token := make([]byte, 24)
-	if _, err := rand.Read(token); err != nil {
-		return err
-	}
+	token := dashboard.NewLoginToken()
 	tokenFile := filepath.Join(l.cfg.StateDir, "pki", "dashboard.token")
-	if err := os.WriteFile(tokenFile, []byte(hex.EncodeToString(token)), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
 		return err
 	}
 	hub, _ := l.state.Cluster(HubName)
@@ -150,6 +146,6 @@ func (l *launcher) startDashboard(ctx context.Context, sparePort int) error {
 	if err := l.start(ctx, HubName+"/dashboard", l.cfg.DashboardBinary, args, atoi(portStr), base+"/healthz", 60*time.Second); err != nil {
 		return err
 	}
-	l.state.DashboardURL = base + "/login?token=" + hex.EncodeToString(token)
+	l.state.DashboardURL = dashboard.LoginURL(base, token)
 	return l.save()
 }

@@ -11,6 +11,7 @@ import (
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 	"github.com/kurator-go/kurator/pkg/workload"
@@ -99,7 +100,8 @@ func BuildWorkload(in WorkloadInput) WorkloadDetail {
 	}
 	for _, e := range d.Events {
 		if e.Reason == workv1alpha1.EvictionReasonTaintUntolerated || e.Reason == workv1alpha1.EvictionReasonApplicationFailure || e.Reason == "Evicted" {
-			d.Failover = append(d.Failover, FailoverRecord{Time: e.Last, Reason: e.Reason, Message: e.Message, Cluster: clusterNamed(e.Message, b.Spec.Clusters, b.Status.AggregatedStatus)})
+			cluster, _ := failover.EvictedCluster(e.Message)
+			d.Failover = append(d.Failover, FailoverRecord{Time: e.Last, Reason: e.Reason, Message: e.Message, Cluster: cluster})
 		}
 	}
 	sort.SliceStable(d.Failover, func(i, j int) bool { return d.Failover[i].Time.After(d.Failover[j].Time) })
@@ -129,41 +131,6 @@ func manifestOf(w *workv1alpha1.Work, template *unstructured.Unstructured) (*uns
 		}
 	}
 	return nil, fmt.Errorf("Work %s/%s holds no %s %s yet", w.Namespace, w.Name, template.GetKind(), template.GetName())
-}
-
-// clusterNamed finds which known cluster an event message names.
-func clusterNamed(msg string, targets []workv1alpha1.TargetCluster, items []workv1alpha1.AggregatedStatusItem) string {
-	var names []string
-	for _, t := range targets {
-		names = append(names, t.Name)
-	}
-	for _, it := range items {
-		names = append(names, it.ClusterName)
-	}
-	for _, n := range names {
-		if containsWord(msg, n) {
-			return n
-		}
-	}
-	return ""
-}
-
-func containsWord(s, w string) bool {
-	for i := 0; i+len(w) <= len(s); i++ {
-		if s[i:i+len(w)] != w {
-			continue
-		}
-		before := i == 0 || !nameChar(s[i-1])
-		after := i+len(w) == len(s) || !nameChar(s[i+len(w)])
-		if before && after {
-			return true
-		}
-	}
-	return false
-}
-
-func nameChar(c byte) bool {
-	return c == '-' || c == '.' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
 func placement(in WorkloadInput) Placement {

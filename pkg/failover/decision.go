@@ -149,7 +149,19 @@ type Decision struct {
 
 // EventMessage tells users what an eviction does (the Evicted event).
 func (e Eviction) EventMessage() string {
-	return fmt.Sprintf("evicted from %s: %s (purgeMode %s); its replicas are rescheduled", e.Cluster, e.Message, NormalizePurgeMode(e.PurgeMode))
+	return fmt.Sprintf("%s%s: %s (purgeMode %s); its replicas are rescheduled", evictedFrom, e.Cluster, e.Message, NormalizePurgeMode(e.PurgeMode))
+}
+
+const evictedFrom = "evicted from "
+
+// EvictedCluster reads the cluster back from an EventMessage.
+func EvictedCluster(message string) (string, bool) {
+	rest, ok := strings.CutPrefix(message, evictedFrom)
+	if !ok {
+		return "", false
+	}
+	cluster, _, ok := strings.Cut(rest, ":")
+	return cluster, ok
 }
 
 // Decide runs one failover round for one binding:

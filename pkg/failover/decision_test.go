@@ -841,3 +841,13 @@ func TestDecideRequeuesAtTheEarliestDeadline(t *testing.T) {
 		}
 	})
 }
+
+func TestEvictedClusterReadsTheEventMessageBack(t *testing.T) {
+	msg := Eviction{Cluster: "cluster-frankfurt", Message: "taint cluster.kurator.dev/not-ready:NoExecute not tolerated: a: b"}.EventMessage()
+	if c, ok := EvictedCluster(msg); !ok || c != "cluster-frankfurt" {
+		t.Fatalf("EvictedCluster(%q) = %q, %v; want cluster-frankfurt", msg, c, ok)
+	}
+	if _, ok := EvictedCluster("scheduled to cluster-hangzhou:6"); ok {
+		t.Fatal("another message read as an eviction")
+	}
+}
