@@ -8,14 +8,16 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
-// AddToScheme adds the Kubernetes built-in types and the policy, cluster,
-// fleet and work groups to s.
+// AddToScheme adds the Kubernetes built-in types and every Kurator group
+// to s.
 func AddToScheme(s *runtime.Scheme) error {
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		return err
@@ -24,13 +26,15 @@ func AddToScheme(s *runtime.Scheme) error {
 }
 
 // KuratorAddToScheme adds only the Kurator groups (policy, cluster, fleet,
-// work), for schemes that already hold the built-in types.
+// work, apps, networking), for schemes that already hold the built-in types.
 func KuratorAddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		policyv1alpha1.AddToScheme,
 		clusterv1alpha1.AddToScheme,
 		fleetv1alpha1.AddToScheme,
 		workv1alpha1.AddToScheme,
+		appsv1alpha1.AddToScheme,
+		networkingv1alpha1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err
