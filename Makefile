@@ -35,9 +35,10 @@ up: build k8s ## start the local fleet (hub + 3 members)
 down: build ## stop the local fleet and remove its state
 	$(BIN)/kurator down
 
-generate: ## regenerate deepcopy code and CRDs from api/
+generate: ## regenerate deepcopy code and CRDs from api/, and config/istio from the istio.io/api module
 	$(GO) tool controller-gen object paths=./api/...
-	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd
+	$(GO) tool controller-gen crd:allowDangerousTypes=true paths=./api/... output:crd:artifacts:config=config/crd
+	GO=$(GO) $(GO) run ./hack/istiocrds
 
 verify: ## gofmt, vet and generated files up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1)

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kurator-go/kurator/config/crd"
+	"github.com/kurator-go/kurator/config/istio"
 )
 
 // InstallCRDs creates or updates Kurator's CRDs on the cluster behind rc and
@@ -21,6 +22,22 @@ func InstallCRDs(ctx context.Context, rc *rest.Config) error {
 	if err != nil {
 		return err
 	}
+	return installCRDs(ctx, rc, crds)
+}
+
+// InstallIstioCRDs creates or updates the networking.istio.io CRDs
+// (VirtualService, DestinationRule, ...) on the cluster behind rc and waits
+// until each is Established. The hub holds them so Istio objects can be
+// propagated; every member holds them as an Istio control plane would.
+func InstallIstioCRDs(ctx context.Context, rc *rest.Config) error {
+	crds, err := istio.CRDs()
+	if err != nil {
+		return err
+	}
+	return installCRDs(ctx, rc, crds)
+}
+
+func installCRDs(ctx context.Context, rc *rest.Config, crds []apiextensionsv1.CustomResourceDefinition) error {
 	cs, err := apiextensionsclient.NewForConfig(rc)
 	if err != nil {
 		return err
@@ -40,7 +57,8 @@ func InstallCRDs(ctx context.Context, rc *rest.Config) error {
 			return fmt.Errorf("install CRD %s: %w", want.Name, err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	const wait = 60 * time.Second
+	deadline := time.Now().Add(wait)
 	for _, want := range crds {
 		for {
 			got, err := api.Get(ctx, want.Name, metav1.GetOptions{})
@@ -48,7 +66,7 @@ func InstallCRDs(ctx context.Context, rc *rest.Config) error {
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("CRD %s not Established after 30s (last error: %v)", want.Name, err)
+				return fmt.Errorf("CRD %s not Established after %s (last error: %v); see the kube-apiserver log", want.Name, wait, err)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}

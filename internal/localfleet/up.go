@@ -162,6 +162,9 @@ func (l *launcher) up(ctx context.Context) error {
 	if err := InstallCRDs(ctx, hubConfig); err != nil {
 		return fmt.Errorf("hub: %w", err)
 	}
+	if err := InstallIstioCRDs(ctx, hubConfig); err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
 	hubClient, err := kubernetes.NewForConfig(hubConfig)
 	if err != nil {
 		return err
@@ -170,7 +173,7 @@ func (l *launcher) up(ctx context.Context) error {
 	if _, err := hubClient.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("hub: create namespace %s: %w", SystemNamespace, err)
 	}
-	l.progress.step("%s: Kurator CRDs and namespace %s installed (%.1fs)", HubName, SystemNamespace, time.Since(begin).Seconds())
+	l.progress.step("%s: Kurator and Istio CRDs and namespace %s installed (%.1fs)", HubName, SystemNamespace, time.Since(begin).Seconds())
 
 	memberPorts := make(map[string][3]int, len(l.cfg.Members))
 	for _, m := range l.cfg.Members {
@@ -360,6 +363,11 @@ func (l *launcher) startMember(ctx context.Context, c Cluster, m Member, ports [
 	if err != nil {
 		return err
 	}
+	crdBegin := time.Now()
+	if err := InstallIstioCRDs(ctx, rc); err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+	l.progress.step("%s: Istio CRDs installed (%.1fs)", c.Name, time.Since(crdBegin).Seconds())
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return err
