@@ -25,6 +25,7 @@ func TestCRDsDecodesEveryGeneratedFile(t *testing.T) {
 		{"overridepolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "op", true},
 		{"propagationpolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "pp", true},
 		{"resourcebindings.work.kurator.dev", apiextensionsv1.NamespaceScoped, "rb", true},
+		{"rollouts.apps.kurator.dev", apiextensionsv1.NamespaceScoped, "ro", true},
 		{"trafficpolicies.networking.kurator.dev", apiextensionsv1.NamespaceScoped, "tp", true},
 		{"works.work.kurator.dev", apiextensionsv1.NamespaceScoped, "wk", true},
 	}
