@@ -236,6 +236,21 @@ func TestPrometheusBuiltinsAgainstARealPrometheus(t *testing.T) {
 		})
 	}
 
+	t.Run("Check renders, queries and judges in one call", func(t *testing.T) {
+		v, promql := Check(context.Background(), p, rate,
+			core.Vars{Cluster: "cluster-hangzhou", Namespace: "bookinfo", Target: "reviews", Interval: 10 * time.Second}, true, time.Time{})
+		if v.Reason != core.ReasonBelowMin || v.Message != "request-success-rate 80.00 < min 99 in cluster-hangzhou" {
+			t.Errorf("Check = %+v", v)
+		}
+		if !strings.Contains(promql, `destination_cluster="cluster-hangzhou"`) {
+			t.Errorf("Check ran %s", promql)
+		}
+		v, promql = Check(context.Background(), p, core.Metric{Name: "latency"}, core.Vars{Cluster: "c1"}, false, time.Time{})
+		if v.Reason != core.ReasonQueryFailed || promql != "" || !strings.Contains(v.Message, "set customMetric") {
+			t.Errorf("Check of a metric without a query = %+v, %q; want QueryFailed with the fix", v, promql)
+		}
+	})
+
 	t.Run("an unknown workload gives no data: WarmingUp, then NoData", func(t *testing.T) {
 		for _, name := range []string{core.RequestSuccessRate, core.RequestDuration} {
 			q := render(name, "cluster-hangzhou", "ratings")
