@@ -85,7 +85,7 @@ func (e *istioExporter) add() {
 //
 // This is a minimal runner for this package's tests; internal/prometheus
 // (another helper's) had not landed when it was written.
-func startPrometheus(t *testing.T, target string) string {
+func startPrometheus(t testing.TB, target string) string {
 	t.Helper()
 	bin := os.Getenv("PROMETHEUS")
 	if bin == "" {
@@ -138,7 +138,7 @@ func startPrometheus(t *testing.T, target string) string {
 	}
 }
 
-func freeAddress(t *testing.T) string {
+func freeAddress(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -149,7 +149,7 @@ func freeAddress(t *testing.T) string {
 }
 
 // waitForData polls until the query has data and returns its result.
-func waitForData(t *testing.T, p *Prometheus, promql string) core.Result {
+func waitForData(t testing.TB, p *Prometheus, promql string) core.Result {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
