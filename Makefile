@@ -29,7 +29,11 @@ k8s: ## build the pinned Kubernetes components once into the cache; link the pin
 helm: ## build the pinned Helm 4 once into the cache (test/e2e/helm installs charts into the hub with it)
 	hack/helm/build.sh $(HELM_BIN)
 
-up: build k8s ## start the local fleet (hub + 3 members)
+up: build k8s ## start the local fleet (hub + 3 members, Prometheus; apt-get installs prometheus when missing)
+	@command -v prometheus >/dev/null 2>&1 || test -x /usr/bin/prometheus || { \
+	  echo "make up: installing Prometheus (apt-get install prometheus); kurator up runs it next to the hub"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y --no-install-recommends prometheus; }
 	$(BIN)/kurator up
 
 down: build ## stop the local fleet and remove its state

@@ -37,6 +37,9 @@ type options struct {
 	failoverPauseShare   float64
 	failoverEvictionRate float64
 	gracefulEviction     time.Duration
+
+	// prometheusAddr is the Prometheus HTTP API that rollout analysis queries.
+	prometheusAddr string
 }
 
 func main() {
@@ -54,6 +57,7 @@ func main() {
 	flag.Float64Var(&o.failoverPauseShare, "failover-pause-share", 0.55, "evict nothing while more than this share of the clusters is not Ready (a fault that wide is likely on the hub's side); 1 never pauses")
 	flag.Float64Var(&o.failoverEvictionRate, "failover-eviction-rate", 0.1, "clusters per second whose workloads may start to be evicted, fleet-wide (the first one at once)")
 	flag.DurationVar(&o.gracefulEviction, "graceful-eviction-timeout", 10*time.Minute, "longest a cluster left with purgeMode Gracefully keeps its objects when the policy sets no gracePeriodSeconds")
+	flag.StringVar(&o.prometheusAddr, "prometheus-address", "", "base URL of the Prometheus HTTP API rollout analysis queries, e.g. http://127.0.0.1:9090 (kurator up passes its own)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -51,6 +51,18 @@ type Config struct {
 	// taken), with a serving certificate from the fleet's CA.
 	DashboardBinary string
 	DashboardAddr   string
+	// Prometheus runs a Prometheus server (Debian's prometheus) as process
+	// kurator-hub/prometheus, scraping the manager's /metrics and the
+	// traffic generator's, and passes its URL to the manager. Without the
+	// binary Up says how to install it and goes on without Prometheus.
+	// PrometheusBinary defaults to prometheus in PATH, then /usr/bin/prometheus.
+	Prometheus       bool
+	PrometheusBinary string
+	// TrafficGen runs the traffic generator (TrafficGenBinary, the
+	// kurator-trafficgen command) as process kurator-hub/trafficgen: it reads
+	// the members' VirtualServices and emits Istio request metrics.
+	TrafficGen       bool
+	TrafficGenBinary string
 	// StopWithParent kills every process of the fleet when the starting
 	// process dies (used by tests so a crashed test leaves nothing behind).
 	StopWithParent bool
@@ -137,6 +149,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("member name %q is used twice (or clashes with the hub's name)", m.Name)
 		}
 		seen[m.Name] = true
+	}
+	if c.TrafficGen && c.TrafficGenBinary == "" {
+		return fmt.Errorf("fleet %s: the traffic generator needs its binary; build it with `make build` (bin/kurator-trafficgen)", c.Name)
 	}
 	if c.NodesPerMember < 1 || c.NodesPerMember > 1000 {
 		return fmt.Errorf("--nodes-per-member %d: give a number from 1 to 1000", c.NodesPerMember)

@@ -69,6 +69,9 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 		"--failover-pause-share=0.5",
 		"--failover-eviction-rate=1",
 	}
+	if l.state.PrometheusURL != "" {
+		args = append(args, "--prometheus-address="+l.state.PrometheusURL)
+	}
 	return l.start(ctx, HubName+"/kurator-manager", l.cfg.ManagerBinary, args, metricsPort,
 		"http://127.0.0.1:"+strconv.Itoa(healthPort)+"/healthz", 60*time.Second)
 }

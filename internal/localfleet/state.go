@@ -25,6 +25,12 @@ type State struct {
 	// DashboardURL logs a browser in to the fleet's dashboard (it holds
 	// the login token; the state file is readable by its owner only).
 	DashboardURL string `json:"dashboardURL,omitempty"`
+	// PrometheusURL is the base URL of the fleet's Prometheus HTTP API
+	// (empty when it does not run).
+	PrometheusURL string `json:"prometheusURL,omitempty"`
+	// TrafficGenURL is the base URL of the traffic generator (/metrics,
+	// /faults, /routes), empty when it does not run.
+	TrafficGenURL string `json:"trafficGenURL,omitempty"`
 }
 
 // Cluster is one kube-apiserver of the fleet (the hub or a member).

@@ -120,7 +120,8 @@ func (l *launcher) up(ctx context.Context) error {
 	// One port per etcd listener, apiserver, controller-manager, scheduler and kwok.
 	// Plus two for the manager's metrics and health endpoints.
 	// Plus one for the dashboard when 127.0.0.1:8443 is taken.
-	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1)
+	// Plus one each for Prometheus and the traffic generator.
+	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1 + 2)
 	if err != nil {
 		return err
 	}
@@ -187,12 +188,29 @@ func (l *launcher) up(ctx context.Context) error {
 		return err
 	}
 
+	metricsPort, healthPort, dashboardPort := next(), next(), next()
+	promPort, trafficPort := next(), next()
+	var scrape []string
+	if l.cfg.TrafficGen {
+		if err := l.startTrafficGen(ctx, trafficPort); err != nil {
+			return err
+		}
+		scrape = append(scrape, "127.0.0.1:"+strconv.Itoa(trafficPort))
+	}
 	if l.cfg.ManagerBinary != "" {
-		if err := l.setupHub(ctx, next(), next()); err != nil {
+		scrape = append(scrape, "127.0.0.1:"+strconv.Itoa(metricsPort))
+	}
+	if l.cfg.Prometheus {
+		if err := l.startPrometheus(ctx, promPort, scrape); err != nil {
+			return err
+		}
+	}
+	if l.cfg.ManagerBinary != "" {
+		if err := l.setupHub(ctx, metricsPort, healthPort); err != nil {
 			return err
 		}
 		if l.cfg.DashboardBinary != "" {
-			if err := l.startDashboard(ctx, next()); err != nil {
+			if err := l.startDashboard(ctx, dashboardPort); err != nil {
 				return err
 			}
 		}

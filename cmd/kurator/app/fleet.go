@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -46,6 +47,9 @@ func newUpCommand() *cobra.Command {
 
 		noDashboard   bool
 		dashboardAddr string
+
+		noPrometheus bool
+		trafficDemo  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -59,13 +63,23 @@ the state dir. The contexts kurator-hub and one per member are added to your
 kubeconfig ($KUBECONFIG or ~/.kube/config). Running "up" on a running fleet does
 nothing; on a fleet whose processes died, it cleans up and starts again.
 
+Prometheus (Debian's package: apt-get install prometheus) runs next to the hub
+and scrapes the manager; with --traffic-demo the traffic generator sends
+simulated requests along the members' Istio VirtualServices, so a canary's
+weights show up as Istio request metrics in Prometheus.
+
 The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 		Example: `  # the three clusters of the seed Fleet example
   kurator up
   kubectl --context cluster-hangzhou get nodes
 
   # two small members
-  kurator up --name dev --members east,west --nodes-per-member 1`,
+  kurator up --name dev --members east,west --nodes-per-member 1
+
+  # with simulated Istio traffic; status shows the generator's URL, whose
+  # /routes says where requests go
+  kurator up --traffic-demo
+  kurator status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := localfleet.Config{
@@ -84,6 +98,11 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 					cfg.DashboardBinary = self
 				}
 				cfg.DashboardAddr = dashboardAddr
+			}
+			cfg.Prometheus = !noPrometheus
+			if trafficDemo {
+				cfg.TrafficGen = true
+				cfg.TrafficGenBinary = siblingBinary("kurator-trafficgen")
 			}
 			if len(members) > 0 {
 				cfg.Members = membersFromNames(members)
@@ -116,10 +135,13 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 			if st.DashboardURL != "" {
 				fmt.Fprintf(out, "dashboard: %s\n", st.DashboardURL)
 			}
+			printEndpoints(out, st)
 			return nil
 		},
 	}
 	ff.add(cmd)
+	cmd.Flags().BoolVar(&noPrometheus, "no-prometheus", false, "do not start Prometheus (started by default when the prometheus binary exists: apt-get install prometheus)")
+	cmd.Flags().BoolVar(&trafficDemo, "traffic-demo", false, "start the traffic generator: Istio request metrics from the members' VirtualServices, scraped by Prometheus")
 	cmd.Flags().StringSliceVar(&members, "members", nil, "member cluster names (default cluster-hangzhou,cluster-shanghai,cluster-frankfurt)")
 	cmd.Flags().IntVar(&nodes, "nodes-per-member", 3, "fake nodes per member (8 CPU, 32Gi, 110 pods each)")
 	cmd.Flags().StringVar(&binDir, "bin-dir", "", "directory of the pinned Kubernetes binaries (default ~/.cache/kurator/k8s-v1.37.2/bin)")
@@ -234,7 +256,18 @@ func printStatus(cmd *cobra.Command, st *localfleet.State, procs []localfleet.Pr
 	if st.DashboardURL != "" {
 		fmt.Fprintf(out, "dashboard: %s\n", st.DashboardURL)
 	}
+	printEndpoints(out, st)
 	return nil
+}
+
+// printEndpoints shows where the fleet's Prometheus and traffic generator answer.
+func printEndpoints(out io.Writer, st *localfleet.State) {
+	if st.PrometheusURL != "" {
+		fmt.Fprintf(out, "prometheus: %s\n", st.PrometheusURL)
+	}
+	if st.TrafficGenURL != "" {
+		fmt.Fprintf(out, "traffic generator: %s (/routes, /faults, /metrics)\n", st.TrafficGenURL)
+	}
 }
 
 func truncate(s string, n int) string {

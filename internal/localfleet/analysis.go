@@ -1,0 +1,49 @@
+package localfleet
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/kurator-go/kurator/internal/prometheus"
+)
+
+// startPrometheus runs Prometheus as kurator-hub/prometheus on port,
+// scraping targets every second, with its configuration and TSDB in the
+// state dir. Without the binary it says how to install it and returns nil:
+// the fleet runs without metrics.
+func (l *launcher) startPrometheus(ctx context.Context, port int, targets []string) error {
+	bin, err := prometheus.FindBinary(l.cfg.PrometheusBinary)
+	if err != nil {
+		l.progress.step("no Prometheus: %v; the fleet runs without it (rollout analysis has no data)", err)
+		return nil
+	}
+	configFile, dataDir, err := prometheus.Prepare(filepath.Join(l.cfg.StateDir, "prometheus"), time.Second, targets)
+	if err != nil {
+		return fmt.Errorf("prepare Prometheus: %w", err)
+	}
+	listen := "127.0.0.1:" + strconv.Itoa(port)
+	url := "http://" + listen
+	l.progress.step("starting %s/prometheus", HubName)
+	if err := l.start(ctx, HubName+"/prometheus", bin, prometheus.Args(configFile, dataDir, listen), port, url+"/-/ready", 90*time.Second); err != nil {
+		return err
+	}
+	l.state.PrometheusURL = url
+	return l.save()
+}
+
+// startTrafficGen runs the traffic generator as kurator-hub/trafficgen on
+// port; it finds the members through the state file.
+func (l *launcher) startTrafficGen(ctx context.Context, port int) error {
+	listen := "127.0.0.1:" + strconv.Itoa(port)
+	url := "http://" + listen
+	args := []string{"--state-dir=" + l.cfg.StateDir, "--listen=" + listen}
+	l.progress.step("starting %s/trafficgen", HubName)
+	if err := l.start(ctx, HubName+"/trafficgen", l.cfg.TrafficGenBinary, args, port, url+"/healthz", 60*time.Second); err != nil {
+		return err
+	}
+	l.state.TrafficGenURL = url
+	return l.save()
+}
