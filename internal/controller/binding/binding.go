@@ -14,7 +14,6 @@ package binding
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,7 +26,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -46,6 +44,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/bindings"
+	"github.com/kurator-go/kurator/internal/controller/works"
 	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/overrides"
@@ -303,77 +302,11 @@ func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster str
 	if err := r.ensureNamespace(ctx, ns); err != nil {
 		return err
 	}
-	raws := make([]runtime.RawExtension, len(manifests))
-	for i, m := range manifests {
-		raw, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		raws[i] = runtime.RawExtension{Raw: raw}
+	err := works.Apply(ctx, r.client, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(key)}, workv1alpha1.WorkLabels(key, cluster), manifests)
+	if ce := (*works.ConflictError)(nil); errors.As(err, &ce) {
+		return fmt.Errorf("Work %s belongs to another binding (%s=%s); rename the binding", ce.Work, ce.Label, ce.Value)
 	}
-	labels := workv1alpha1.WorkLabels(key, cluster)
-	var work workv1alpha1.Work
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(key)}, &work)
-	if apierrors.IsNotFound(err) {
-		work = workv1alpha1.Work{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: workv1alpha1.WorkName(key), Labels: labels, Finalizers: []string{workv1alpha1.ExecutionFinalizer}},
-			Spec:       workv1alpha1.WorkSpec{Workload: workv1alpha1.WorkloadTemplate{Manifests: raws}},
-		}
-		if err := r.client.Create(ctx, &work); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create Work %s/%s: %w", ns, work.Name, err)
-		}
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for k, v := range labels {
-		if have, ok := work.Labels[k]; ok && have != v {
-			return fmt.Errorf("Work %s/%s belongs to another binding (%s=%s); rename the binding", ns, work.Name, k, have)
-		}
-	}
-	if !work.DeletionTimestamp.IsZero() {
-		// Being deleted (cluster untargeted a moment ago); retry after.
-		return fmt.Errorf("Work %s/%s is being deleted; retrying", ns, work.Name)
-	}
-	if sameManifests(work.Spec.Workload.Manifests, raws) && hasLabels(work.Labels, labels) {
-		return nil
-	}
-	if work.Labels == nil {
-		work.Labels = map[string]string{}
-	}
-	for k, v := range labels {
-		work.Labels[k] = v
-	}
-	work.Spec.Workload.Manifests = raws
-	return r.client.Update(ctx, &work)
-}
-
-// sameManifests compares manifests by meaning, not bytes (the apiserver may
-// reorder keys).
-func sameManifests(have, want []runtime.RawExtension) bool {
-	if len(have) != len(want) {
-		return false
-	}
-	for i := range have {
-		var a, b any
-		if json.Unmarshal(have[i].Raw, &a) != nil || json.Unmarshal(want[i].Raw, &b) != nil {
-			return false
-		}
-		if !equality.Semantic.DeepEqual(a, b) {
-			return false
-		}
-	}
-	return true
-}
-
-func hasLabels(have, want map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
+	return err
 }
 
 // ensureNamespace creates an execution namespace on the hub once.

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -67,17 +66,5 @@ func TestManifestsFor(t *testing.T) {
 	cr := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "r"}}}
 	if got := manifestsFor(cr, cr); len(got) != 1 {
 		t.Errorf("cluster-scoped object: manifests %v, want only the object", got)
-	}
-}
-
-func TestSameManifests(t *testing.T) {
-	a := []runtime.RawExtension{{Raw: []byte(`{"kind":"ConfigMap","data":{"a":"1","b":"2"}}`)}}
-	b := []runtime.RawExtension{{Raw: []byte(`{"data":{"b":"2","a":"1"},"kind":"ConfigMap"}`)}}
-	c := []runtime.RawExtension{{Raw: []byte(`{"data":{"b":"3","a":"1"},"kind":"ConfigMap"}`)}}
-	if !sameManifests(a, b) {
-		t.Error("key order counted as a change")
-	}
-	if sameManifests(a, c) || sameManifests(a, nil) {
-		t.Error("a changed value or count not noticed")
 	}
 }
