@@ -3,7 +3,6 @@ package analysis
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log"
 	"math"
@@ -13,8 +12,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	promserver "github.com/kurator-go/kurator/internal/prometheus"
 	core "github.com/kurator-go/kurator/pkg/analysis"
 )
 
@@ -79,63 +77,43 @@ func (e *istioExporter) add() {
 	}
 }
 
-// startPrometheus runs Debian's Prometheus (/usr/bin/prometheus, or
-// $PROMETHEUS) scraping target every second, and returns its URL once it
-// is ready. It is stopped when the test ends.
-//
-// This is a minimal runner for this package's tests; internal/prometheus
-// (another helper's) had not landed when it was written.
+// startPrometheus runs Debian's Prometheus (internal/prometheus) scraping
+// target every second, and returns its URL once it is ready. It is stopped
+// when the test ends, and its log shown if the test failed.
 func startPrometheus(t testing.TB, target string) string {
 	t.Helper()
-	bin := os.Getenv("PROMETHEUS")
-	if bin == "" {
-		bin = "/usr/bin/prometheus"
+	var logs syncBuffer
+	srv, err := promserver.Start(context.Background(), promserver.Options{
+		Binary: os.Getenv("PROMETHEUS"), Dir: t.TempDir(), Targets: []string{target}, Log: &logs})
+	if err != nil {
+		t.Fatalf("start prometheus: %v\n%s", err, logs.String())
 	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("prometheus binary %s: %v (install it: apt-get install prometheus, or set $PROMETHEUS)", bin, err)
-	}
-	dir := t.TempDir()
-	config := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n- job_name: istio\n  static_configs:\n  - targets: [%q]\n", target)
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddress(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
+		_ = srv.Stop()
 		if t.Failed() {
 			t.Logf("prometheus log:\n%s", logs.String())
 		}
 	})
-	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("prometheus exited before it was ready: %v", err)
-		default:
-		}
-		if resp, err := http.Get(base + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus at %s not ready within 30s", base)
-		}
-		time.Sleep(100 * time.Millisecond) // poll interval, not synchronisation
-	}
+	return srv.URL
+}
+
+// syncBuffer is a bytes.Buffer the process's output can be written to
+// while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func freeAddress(t testing.TB) string {

@@ -87,6 +87,9 @@ func (w *Webhooks) Call(ctx context.Context, h Hook, p core.Payload) (int, error
 	if timeout <= 0 {
 		timeout = DefaultHookTimeout
 	}
+	if h.Type == "" {
+		h.Type = core.Rollout
+	}
 	wait := w.backoff
 	for attempt := 0; ; attempt++ {
 		status, answer, err := w.post(ctx, h.URL, body, timeout)
