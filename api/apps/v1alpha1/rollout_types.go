@@ -545,6 +545,11 @@ type ClusterRollout struct {
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`
 
+	// TrafficStartTime is when the canary first got traffic (the metric
+	// warm-up counts from it).
+	// +optional
+	TrafficStartTime *metav1.Time `json:"trafficStartTime,omitempty"`
+
 	// LastCheckTime is the last check; the next is due one interval later.
 	// +optional
 	LastCheckTime *metav1.Time `json:"lastCheckTime,omitempty"`
@@ -568,10 +573,7 @@ const (
 	// ClusterPromoting: the primary is being given the canary revision;
 	// traffic moves back to it once it is ready.
 	ClusterPromoting ClusterPhase = "Promoting"
-	// ClusterFinalising: all traffic is on the new primary; the canary is
-	// scaled down.
-	ClusterFinalising ClusterPhase = "Finalising"
-	ClusterSucceeded  ClusterPhase = "Succeeded"
+	ClusterSucceeded ClusterPhase = "Succeeded"
 	ClusterFailed     ClusterPhase = "Failed"
 	// ClusterRollingBack: the primary is being put back to the previous
 	// revision.

@@ -61,6 +61,10 @@ func (in *ClusterRollout) DeepCopyInto(out *ClusterRollout) {
 		in, out := &in.StartTime, &out.StartTime
 		*out = (*in).DeepCopy()
 	}
+	if in.TrafficStartTime != nil {
+		in, out := &in.TrafficStartTime, &out.TrafficStartTime
+		*out = (*in).DeepCopy()
+	}
 	if in.LastCheckTime != nil {
 		in, out := &in.LastCheckTime, &out.LastCheckTime
 		*out = (*in).DeepCopy()
