@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	istioapi "istio.io/api/networking/v1"
 	istionet "istio.io/client-go/pkg/apis/networking/v1"
-	"google.golang.org/protobuf/types/known/durationpb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -16,8 +16,8 @@ import (
 
 // Names of the objects a Rollout adds next to the workload in a member.
 func PrimaryName(workload string) string { return workload + "-primary" }
-func PrimaryService(svc string) string  { return svc + "-primary" }
-func CanaryService(svc string) string   { return svc + "-canary" }
+func PrimaryService(svc string) string   { return svc + "-primary" }
+func CanaryService(svc string) string    { return svc + "-canary" }
 
 // primarySuffix marks the primary's selector label values, so the
 // workload's own selector (the canary's) does not match primary pods.
@@ -248,4 +248,3 @@ func stringMatch(m appsv1alpha1.StringMatch) *istioapi.StringMatch {
 	}
 	return &istioapi.StringMatch{}
 }
-

@@ -2,7 +2,7 @@ package rollout
 
 import (
 	"encoding/json"
-		"slices"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,7 +149,7 @@ func TestCanaryOverTwoStagesPromotes(t *testing.T) {
 		}
 	}
 	sh, hz := Find(&w.st, "cluster-shanghai"), Find(&w.st, "cluster-hangzhou")
-	if !sh.LastTransitionTime.Add(20 * time.Second).Before(hz.StartTime.Time) && !sh.LastTransitionTime.Add(20*time.Second).Equal(hz.StartTime.Time) {
+	if !sh.LastTransitionTime.Add(20*time.Second).Before(hz.StartTime.Time) && !sh.LastTransitionTime.Add(20*time.Second).Equal(hz.StartTime.Time) {
 		t.Errorf("hangzhou started at %s, before shanghai's bake ended (%s + 20s)", hz.StartTime, sh.LastTransitionTime)
 	}
 	if n := len(w.st.History); n != 1 || w.st.History[0].Phase != appsv1alpha1.PhaseSucceeded {
@@ -385,4 +385,3 @@ func TestMaxConcurrency(t *testing.T) {
 		t.Fatalf("phase %s, want Succeeded", w.st.Phase)
 	}
 }
-

@@ -574,7 +574,7 @@ const (
 	// traffic moves back to it once it is ready.
 	ClusterPromoting ClusterPhase = "Promoting"
 	ClusterSucceeded ClusterPhase = "Succeeded"
-	ClusterFailed     ClusterPhase = "Failed"
+	ClusterFailed    ClusterPhase = "Failed"
 	// ClusterRollingBack: the primary is being put back to the previous
 	// revision.
 	ClusterRollingBack ClusterPhase = "RollingBack"
