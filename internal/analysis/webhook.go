@@ -150,3 +150,15 @@ func (w *Webhooks) post(ctx context.Context, target string, body []byte, timeout
 func retriable(status int) bool {
 	return status == 0 || status == http.StatusTooManyRequests || (status >= 500 && status != http.StatusNotImplemented)
 }
+
+// LoadTestHooks turns Kurator's webhooks.command list into rollout hooks
+// for a Flagger load tester at url, as Kurator renders them: one hook per
+// command, named generated-testload-<i>, with metadata {type: cmd, cmd}.
+func LoadTestHooks(url string, commands []string, timeout time.Duration) []Hook {
+	hooks := make([]Hook, 0, len(commands))
+	for i, cmd := range commands {
+		hooks = append(hooks, Hook{Name: fmt.Sprintf("generated-testload-%d", i), URL: url, Type: core.Rollout,
+			Timeout: timeout, Metadata: map[string]string{"type": "cmd", "cmd": cmd}})
+	}
+	return hooks
+}

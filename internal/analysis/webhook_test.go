@@ -219,3 +219,26 @@ func TestRollbackHookPassMeansRollBack(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadTestHooksSendKuratorsCommandsToTheLoadTester(t *testing.T) {
+	srv := &hookServer{statuses: []int{200}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	hooks := LoadTestHooks(ts.URL+"/", []string{"hey -z 1m -q 10 http://reviews.bookinfo:9080/", "curl -s http://reviews.bookinfo:9080/health"}, 15*time.Second)
+	if len(hooks) != 2 || hooks[1].Name != "generated-testload-1" || hooks[0].Type != core.Rollout || hooks[0].Timeout != 15*time.Second {
+		t.Fatalf("hooks = %+v", hooks)
+	}
+	w := NewWebhooks()
+	for _, h := range hooks {
+		if _, err := w.Call(context.Background(), h, core.Payload{Name: "reviews", Namespace: "bookinfo", Phase: "Progressing"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got struct{ Metadata map[string]string }
+	if err := json.Unmarshal([]byte(srv.bodies[1]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Metadata["type"] != "cmd" || got.Metadata["cmd"] != "curl -s http://reviews.bookinfo:9080/health" {
+		t.Errorf("second call's metadata = %v, want {type: cmd, cmd: the second command}", got.Metadata)
+	}
+}
