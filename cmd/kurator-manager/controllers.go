@@ -15,6 +15,7 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/policystatus"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/controller/status"
+	"github.com/kurator-go/kurator/internal/controller/traffic"
 	"github.com/kurator-go/kurator/internal/member"
 	"github.com/kurator-go/kurator/internal/memberwatch"
 	"github.com/kurator-go/kurator/pkg/scheduler"
@@ -78,6 +79,9 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 		}},
 		{"status", func() error {
 			return status.SetupWithManager(mgr, status.Options{Clients: clients, Watcher: watcher})
+		}},
+		{"traffic", func() error {
+			return traffic.SetupWithManager(mgr, traffic.Options{PrometheusAddress: o.prometheusAddr})
 		}},
 		{"failover", func() error {
 			if !o.failover {
