@@ -15,6 +15,7 @@
 package traffic
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -388,3 +389,17 @@ func WeightsOf(clusters []networkingv1alpha1.ClusterTraffic) []networkingv1alpha
 // minIntervalSeconds is the shortest recovery interval (the CRD refuses
 // less; objects written before that rule still get at least this).
 const minIntervalSeconds = 10
+
+// FormatWeights is "a 50 b 50", with a "*" after clusters that cannot take
+// traffic when marked.
+func FormatWeights(clusters []networkingv1alpha1.ClusterTraffic, mark bool) string {
+	parts := make([]string, 0, len(clusters))
+	for _, c := range clusters {
+		p := fmt.Sprintf("%s %d", c.Name, c.Weight)
+		if mark && !c.Healthy {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " ")
+}

@@ -45,6 +45,8 @@ func newDescribeCommand() *cobra.Command {
 				return d.policy(orDefault(namespace, "default"), name)
 			case "resourcebinding", "rb":
 				return d.binding(orDefault(namespace, "default"), name)
+			case "trafficpolicy", "trafficpolicies", "tp":
+				return d.trafficPolicy(orDefault(namespace, "default"), name)
 			}
 			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy or resourcebinding", args[0])
 		},

@@ -19,6 +19,7 @@ import (
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/join"
 	"github.com/kurator-go/kurator/pkg/dashboard"
@@ -97,6 +98,9 @@ func (f *getFlags) run(cmd *cobra.Command, kind, name string) error {
 	case "resourcebinding", "resourcebindings", "rb":
 		l := &workv1alpha1.ResourceBindingList{}
 		list, print = l, func(w io.Writer, wide bool) error { return printBindings(w, l.Items, wide) }
+	case "trafficpolicy", "trafficpolicies", "tp":
+		l := &networkingv1alpha1.TrafficPolicyList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printTrafficPolicies(w, l.Items, wide) }
 	case "work", "works":
 		l := &workv1alpha1.WorkList{}
 		list, print = l, func(w io.Writer, _ bool) error { return printWorks(w, l.Items) }

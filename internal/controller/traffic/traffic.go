@@ -254,13 +254,13 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, tp *networkingv1alpha1
 		if res.NoHealthyCluster || res.Cause != networkingv1alpha1.ClusterRecovering && res.Cause != "TargetChanged" {
 			typ = corev1.EventTypeWarning
 		}
-		r.recorder.Eventf(tp, nil, typ, "WeightsChanged", "Route", "weights %s (%s)", FormatWeights(res.Clusters, false), res.Cause)
+		r.recorder.Eventf(tp, nil, typ, "WeightsChanged", "Route", "weights %s (%s)", traffic.FormatWeights(res.Clusters, false), res.Cause)
 	}
 	if res.NoHealthyCluster {
 		setReady(tp, metav1.ConditionFalse, networkingv1alpha1.ReasonNoHealthyCluster,
-			fmt.Sprintf("no cluster can take traffic (%s); the members keep the last weights %s until one recovers", reasons(res.Clusters), FormatWeights(res.Clusters, false)))
+			fmt.Sprintf("no cluster can take traffic (%s); the members keep the last weights %s until one recovers", reasons(res.Clusters), traffic.FormatWeights(res.Clusters, false)))
 	} else {
-		msg := fmt.Sprintf("weights %s written to %d clusters", FormatWeights(res.Clusters, false), len(holders))
+		msg := fmt.Sprintf("weights %s written to %d clusters", traffic.FormatWeights(res.Clusters, false), len(holders))
 		if ramp := recovering(res.Clusters); ramp != "" {
 			msg += "; " + ramp
 		}
@@ -533,20 +533,6 @@ func (r *Reconciler) deleteWorks(ctx context.Context, policy types.NamespacedNam
 
 func setReady(tp *networkingv1alpha1.TrafficPolicy, s metav1.ConditionStatus, reason, msg string) {
 	meta.SetStatusCondition(&tp.Status.Conditions, metav1.Condition{Type: networkingv1alpha1.ConditionReady, Status: s, Reason: reason, Message: msg, ObservedGeneration: tp.Generation})
-}
-
-// FormatWeights is "a 50 b 50", with a "*" after clusters that cannot take
-// traffic when marked.
-func FormatWeights(clusters []networkingv1alpha1.ClusterTraffic, mark bool) string {
-	parts := make([]string, 0, len(clusters))
-	for _, c := range clusters {
-		p := fmt.Sprintf("%s %d", c.Name, c.Weight)
-		if mark && !c.Healthy {
-			p += "*"
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, " ")
 }
 
 // reasons lists why clusters cannot take traffic: "a: ClusterNotReady, ...".

@@ -5,6 +5,7 @@ import (
 
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/traffic"
 )
 
 func TestReadyReplicas(t *testing.T) {
@@ -47,10 +48,10 @@ func TestFormatWeights(t *testing.T) {
 		{Name: "hangzhou", Weight: 50, Healthy: true},
 		{Name: "beijing", Weight: 0, Healthy: false, Reason: networkingv1alpha1.ClusterNotReady},
 	}
-	if got, want := FormatWeights(cs, true), "shanghai 50 hangzhou 50 beijing 0*"; got != want {
+	if got, want := traffic.FormatWeights(cs, true), "shanghai 50 hangzhou 50 beijing 0*"; got != want {
 		t.Errorf("marked: %q, want %q", got, want)
 	}
-	if got, want := FormatWeights(cs, false), "shanghai 50 hangzhou 50 beijing 0"; got != want {
+	if got, want := traffic.FormatWeights(cs, false), "shanghai 50 hangzhou 50 beijing 0"; got != want {
 		t.Errorf("unmarked: %q, want %q", got, want)
 	}
 	if got, want := reasons(cs), "beijing: ClusterNotReady"; got != want {
