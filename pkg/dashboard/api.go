@@ -231,6 +231,9 @@ type WorkloadDetail struct {
 	Failover   []FailoverRecord `json:"failover"`  // newest first
 	Conditions []Condition      `json:"conditions"`
 	Events     []Event          `json:"events"`
+	// Rollout is the Rollout that delivers the workload's new revisions,
+	// if any (and the user may read it).
+	Rollout *ObjectRef `json:"rollout,omitempty"`
 }
 
 // Placement is the scheduler's decision for the workload, recomputed from
@@ -301,10 +304,176 @@ type PolicySummary struct {
 	Resources []ObjectRef `json:"resources"` // the claimed resources, up to the hub's cap
 }
 
+// RolloutList is GET /api/v1/rollouts?namespace=.
+type RolloutList struct {
+	Items []RolloutSummary `json:"items"`
+	// Namespaces are the filter choices: every namespace among the Rollouts
+	// the user may see (before filtering).
+	Namespaces []string `json:"namespaces"`
+	// Unavailable says why there are no Rollouts to show at all (the hub
+	// has no Rollout CRD), so the UI need not guess.
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// Rollout strategies, as RolloutSummary.Strategy names them.
+const (
+	StrategyCanary    = "canary"
+	StrategyABTest    = "ab"
+	StrategyBlueGreen = "bluegreen"
+)
+
+// RolloutSummary is one Rollout as the list shows it.
+type RolloutSummary struct {
+	Namespace string    `json:"namespace"`
+	Name      string    `json:"name"`
+	Workload  ObjectRef `json:"workload"`
+	// Binding names the workload page of the target ("" when the workload
+	// is not propagated or the user may not read it).
+	Binding  string `json:"binding,omitempty"`
+	Strategy string `json:"strategy"` // StrategyCanary, StrategyABTest or StrategyBlueGreen
+	// Phase is status.phase; "Pending" before the controller wrote any.
+	Phase  string   `json:"phase"`
+	Paused bool     `json:"paused,omitempty"` // spec.rolloutPolicy.suspend
+	Stage  StageRef `json:"stage"`
+	Stable string   `json:"stable,omitempty"`
+	Canary string   `json:"canary,omitempty"`
+	Failed string   `json:"failed,omitempty"` // the last revision that failed
+	// Weights are the canary's share per cluster, by stage then name.
+	Weights []ClusterWeight `json:"weights"`
+	// Message says what needs a person: the spec or target is unusable
+	// (Ready False), or the newest failed gate of a failing run.
+	Message string    `json:"message,omitempty"`
+	Started time.Time `json:"started,omitzero"` // status.startTime of the current run
+}
+
+// StageRef is the stage in progress: Index (0-based) of Total, by name.
+type StageRef struct {
+	Index int    `json:"index"`
+	Name  string `json:"name,omitempty"`
+	Total int    `json:"total"`
+}
+
+// ClusterWeight is a cluster's canary weight.
+type ClusterWeight struct {
+	Cluster string `json:"cluster"`
+	Stage   int    `json:"stage"`
+	Phase   string `json:"phase"`
+	Weight  int    `json:"weight"`
+}
+
+// RolloutDetail is GET /api/v1/rollouts/{namespace}/{name}.
+type RolloutDetail struct {
+	Summary RolloutSummary  `json:"summary"`
+	Spec    RolloutSpecView `json:"spec"`
+	// Stages are the waves in order, each with the clusters status puts
+	// in it and whether it is done, current, pending, failed or rolled back.
+	Stages   []RolloutStageView `json:"stages"`
+	Clusters []RolloutCluster   `json:"clusters"` // by stage then name
+	Gates    []GateVerdict      `json:"gates"`    // newest first
+	History  []RolloutRunView   `json:"history"`  // newest first
+	// LastAction is the last promote/abort the controller consumed.
+	LastAction string      `json:"lastAction,omitempty"`
+	Conditions []Condition `json:"conditions"`
+	Events     []Event     `json:"events"` // newest first
+}
+
+// RolloutSpecView is the spec in words.
+type RolloutSpecView struct {
+	Service string `json:"service"` // "reviews:9080"
+	// Strategy in one sentence ("canary: 10% -> 20% -> 50% of traffic, then
+	// promotion").
+	Strategy string `json:"strategy"`
+	// Steps are the canary weights in order (canary only).
+	Steps []int `json:"steps"`
+	// Analysis in one sentence: interval, tolerance, warm-up.
+	Analysis string          `json:"analysis"`
+	Metrics  []RolloutMetric `json:"metrics"`
+	Webhooks []RolloutHook   `json:"webhooks"`
+	// Routing: timeout, retries, gateways and hosts in words ("" if none).
+	Routing string `json:"routing,omitempty"`
+	// Timeout in words ("a canary not ready within 600 s fails the run").
+	Timeout string `json:"timeout"`
+}
+
+// RolloutMetric is one metric check.
+type RolloutMetric struct {
+	Name     string `json:"name"`
+	BuiltIn  bool   `json:"builtIn"`
+	Range    string `json:"range"`    // "≥ 99", "≤ 500", "90 – 100", "any value"
+	Interval string `json:"interval"` // the query window, "1m"
+	Query    string `json:"query,omitempty"`
+}
+
+// RolloutHook is one webhook.
+type RolloutHook struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+// Stage states, as RolloutStageView.State names them.
+const (
+	StageDone       = "done"
+	StageCurrent    = "current"
+	StagePending    = "pending"
+	StageFailed     = "failed"
+	StageRolledBack = "rolledback"
+)
+
+// RolloutStageView is one wave of clusters.
+type RolloutStageView struct {
+	Index    int      `json:"index"`
+	Name     string   `json:"name"`
+	Selects  string   `json:"selects"`  // the selector in words
+	Clusters []string `json:"clusters"` // as status places them
+	// Rules in words: concurrency, bake time, tolerated failures.
+	Rules string `json:"rules"`
+	State string `json:"state"`
+}
+
+// RolloutCluster is one cluster's state in the run.
+type RolloutCluster struct {
+	Name            string    `json:"name"`
+	Stage           int       `json:"stage"`
+	StageName       string    `json:"stageName"`
+	Phase           string    `json:"phase"`
+	CanaryWeight    int       `json:"canaryWeight"`
+	MatchedToCanary bool      `json:"matchedToCanary,omitempty"`
+	Iterations      int       `json:"iterations"`
+	FailedChecks    int       `json:"failedChecks"`
+	PrimaryRevision string    `json:"primaryRevision,omitempty"`
+	LastCheck       time.Time `json:"lastCheck,omitzero"`
+	Since           time.Time `json:"since,omitzero"` // lastTransitionTime
+	Message         string    `json:"message,omitempty"`
+}
+
+// GateVerdict is one gate's verdict.
+type GateVerdict struct {
+	Time    time.Time `json:"time"`
+	Cluster string    `json:"cluster,omitempty"` // "" for the whole rollout
+	Gate    string    `json:"gate"`
+	Kind    string    `json:"kind"` // metric, webhook, readiness, deadline or action
+	Passed  bool      `json:"passed"`
+	Value   string    `json:"value,omitempty"`
+	Reason  string    `json:"reason"`
+	Message string    `json:"message,omitempty"`
+}
+
+// RolloutRunView is one finished run.
+type RolloutRunView struct {
+	Revision string    `json:"revision"`
+	From     string    `json:"from,omitempty"`
+	Phase    string    `json:"phase"`
+	Start    time.Time `json:"start,omitzero"`
+	End      time.Time `json:"end,omitzero"`
+	Seconds  int64     `json:"seconds,omitempty"` // end - start, when both are known
+	Message  string    `json:"message,omitempty"`
+}
+
 // Change is one server-sent event on GET /api/v1/watch (event name
 // "change"): which views may have changed. The UI refetches what it shows.
 type Change struct {
-	Topics  []string `json:"topics"` // "clusters", "fleets", "workloads", "policies", "events"
+	Topics  []string `json:"topics"` // "clusters", "fleets", "workloads", "policies", "rollouts", "events"
 	Version uint64   `json:"version"`
 }
 

@@ -35,6 +35,8 @@ type WorkloadInput struct {
 	// OverrideSpecs holds the override policies the binding records as
 	// selecting the workload, by reference; a deleted one is missing.
 	OverrideSpecs map[workv1alpha1.OverrideReference]*policyv1alpha1.OverrideSpec
+	// Rollout is the Rollout targeting the workload (RolloutFor), if any.
+	Rollout *ObjectRef
 }
 
 // lastApplied is kubectl's copy of the applied object: the same on both
@@ -51,6 +53,7 @@ func BuildWorkload(in WorkloadInput) WorkloadDetail {
 		Failover:   []FailoverRecord{},
 		Conditions: conditionsOf(b.Status.Conditions),
 		Events:     Events(in.Events),
+		Rollout:    in.Rollout,
 	}
 	var template string
 	if in.Template != nil {

@@ -6,12 +6,14 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -25,11 +27,12 @@ func newDescribeCommand() *cobra.Command {
 		namespace string
 	)
 	cmd := &cobra.Command{
-		Use:   "describe (cluster|propagationpolicy|resourcebinding) NAME",
+		Use:   "describe (cluster|propagationpolicy|resourcebinding|rollout) NAME",
 		Short: "Show one object's conditions, decisions and recent events",
 		Example: `  kurator describe cluster cluster-frankfurt
   kurator describe propagationpolicy nginx-propagation
-  kurator describe resourcebinding nginx-deployment`,
+  kurator describe resourcebinding nginx-deployment
+  kurator describe rollout reviews -n bookinfo`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := hub.client()
@@ -47,8 +50,10 @@ func newDescribeCommand() *cobra.Command {
 				return d.binding(orDefault(namespace, "default"), name)
 			case "trafficpolicy", "trafficpolicies", "tp":
 				return d.trafficPolicy(orDefault(namespace, "default"), name)
+			case "rollout", "rollouts", "ro":
+				return d.rollout(orDefault(namespace, "default"), name)
 			}
-			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy or resourcebinding", args[0])
+			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy, resourcebinding or rollout", args[0])
 		},
 	}
 	hub.add(cmd)
@@ -260,6 +265,74 @@ func (d describer) binding(ns, name string) error {
 	d.conditions(b.Status.Conditions)
 	d.events(ns, "ResourceBinding", name)
 	return nil
+}
+
+func (d describer) rollout(ns, name string) error {
+	var ro appsv1alpha1.Rollout
+	if err := d.hub.Get(d.ctx, client.ObjectKey{Namespace: ns, Name: name}, &ro); err != nil {
+		return rolloutReadError(ns, name, err)
+	}
+	describeRollout(d.out, &ro, time.Now())
+	d.conditions(ro.Status.Conditions)
+	d.events(ns, "Rollout", name)
+	return nil
+}
+
+// describeRollout prints the spec in words, the stages, every cluster, the
+// last ten gate verdicts and the history.
+func describeRollout(w io.Writer, ro *appsv1alpha1.Rollout, now time.Time) {
+	det := dashboard.BuildRollout(ro, "", nil)
+	s, sp := det.Summary, det.Spec
+	fmt.Fprintf(w, "Name:        %s\nNamespace:   %s\nWorkload:    %s %s (Service %s)\n", ro.Name, ro.Namespace, s.Workload.Kind, s.Workload.Name, sp.Service)
+	fmt.Fprintf(w, "Strategy:    %s\nAnalysis:    %s\nTimeout:     %s\n", sp.Strategy, sp.Analysis, sp.Timeout)
+	if sp.Routing != "" {
+		fmt.Fprintf(w, "Routing:     %s\n", sp.Routing)
+	}
+	if len(sp.Metrics) > 0 {
+		fmt.Fprintf(w, "Metrics:\n")
+		for _, m := range sp.Metrics {
+			line := fmt.Sprintf("  %s: %s over %s", m.Name, m.Range, m.Interval)
+			if m.Query != "" {
+				line += ", query " + m.Query
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if len(sp.Webhooks) > 0 {
+		fmt.Fprintf(w, "Webhooks:\n")
+		for _, h := range sp.Webhooks {
+			fmt.Fprintf(w, "  %s (%s): %s\n", h.Name, h.Type, h.URL)
+		}
+	}
+	fmt.Fprintf(w, "Stages:\n")
+	for _, st := range det.Stages {
+		fmt.Fprintf(w, "  %d %s [%s]: selects %s; %s; holds %s\n", st.Index+1, st.Name, st.State, st.Selects, st.Rules, orDash(strings.Join(st.Clusters, ", ")))
+	}
+	phase := s.Phase
+	if s.Paused {
+		phase += " (paused)"
+	}
+	fmt.Fprintf(w, "Phase:       %s\nStage:       %s\nStable:      %s\nCanary:      %s\n", phase, stageText(s.Stage), orDash(s.Stable), orDash(s.Canary))
+	if s.Failed != "" {
+		fmt.Fprintf(w, "Failed:      %s\n", s.Failed)
+	}
+	if det.LastAction != "" {
+		fmt.Fprintf(w, "Last action: %s\n", det.LastAction)
+	}
+	if s.Message != "" {
+		fmt.Fprintf(w, "Message:     %s\n", s.Message)
+	}
+	fmt.Fprintf(w, "Clusters:\n")
+	printRolloutClusters(w, "  ", det.Clusters)
+	printGates(w, "", det.Gates, 10, now)
+	fmt.Fprintf(w, "History:\n")
+	var b strings.Builder
+	printRolloutHistory(&b, ro.Status.History)
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if line != "" {
+			fmt.Fprint(w, "  "+line)
+		}
+	}
 }
 
 func labelString(m map[string]string) string {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
@@ -36,7 +37,7 @@ type getFlags struct {
 func newGetCommand() *cobra.Command {
 	var f getFlags
 	cmd := &cobra.Command{
-		Use:   "get (clusters|fleets|workloads|resourcebindings|works) [NAME]",
+		Use:   "get (clusters|fleets|workloads|resourcebindings|works|rollouts) [NAME]",
 		Short: "List what the hub knows: clusters, fleets, workloads and their placement",
 		Long: `List the hub's objects in tables made for fleets:
 
@@ -44,11 +45,13 @@ func newGetCommand() *cobra.Command {
   fleets            fleets with their ready and not-ready members
   workloads         propagated resources with per-cluster replicas and readiness
   resourcebindings  scheduling decisions (rb)
-  works             what is sent to each member cluster`,
+  works             what is sent to each member cluster
+  rollouts          progressive rollouts with phase, stage, revisions and canary weights (ro)`,
 		Example: `  kurator get clusters
   kurator get workload --all-clusters
   kurator get resourcebindings -A -o wide
-  kurator get clusters cluster-hangzhou -o yaml`,
+  kurator get clusters cluster-hangzhou -o yaml
+  kurator get rollouts -A`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
@@ -105,8 +108,11 @@ func (f *getFlags) run(cmd *cobra.Command, kind, name string) error {
 		l := &workv1alpha1.WorkList{}
 		list, print = l, func(w io.Writer, _ bool) error { return printWorks(w, l.Items) }
 		f.allNamespaces = f.allNamespaces || ns == ""
+	case "rollout", "rollouts", "ro":
+		l := &appsv1alpha1.RolloutList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printRollouts(w, l.Items, wide) }
 	default:
-		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings or works", kind)
+		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings, works or rollouts", kind)
 	}
 	if ns == "" {
 		ns = "default"
@@ -340,4 +346,30 @@ func condStatus(conds []metav1.Condition, t string) string {
 		return string(c.Status)
 	}
 	return "-"
+}
+
+// printRollouts prints one row per Rollout, with the canary weight of
+// every cluster ("cluster-shanghai 30 cluster-hangzhou 0").
+func printRollouts(w io.Writer, items []appsv1alpha1.Rollout, wide bool) error {
+	tw := table(w)
+	head := "NAMESPACE\tNAME\tWORKLOAD\tPHASE\tSTAGE\tSTABLE\tCANARY\tWEIGHTS\tAGE"
+	if wide {
+		head += "\tSTRATEGY\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for i := range items {
+		ro := &items[i]
+		s := dashboard.RolloutOf(ro, "")
+		phase := s.Phase
+		if s.Paused {
+			phase += " (paused)"
+		}
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", ro.Namespace, ro.Name, s.Workload.Kind+"/"+s.Workload.Name, phase,
+			stageText(s.Stage), orDash(s.Stable), orDash(s.Canary), orDash(dashboard.WeightsText(s.Weights)), age(ro.CreationTimestamp.Time))
+		if wide {
+			row += fmt.Sprintf("\t%s\t%s", strategyName(s.Strategy), orDash(truncate(s.Message, 80)))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
 }
