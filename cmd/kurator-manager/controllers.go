@@ -13,6 +13,7 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/execution"
 	"github.com/kurator-go/kurator/internal/controller/fleet"
 	"github.com/kurator-go/kurator/internal/controller/policystatus"
+	"github.com/kurator-go/kurator/internal/controller/rollout"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/controller/status"
 	"github.com/kurator-go/kurator/internal/controller/traffic"
@@ -82,6 +83,9 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 		}},
 		{"traffic", func() error {
 			return traffic.SetupWithManager(mgr, traffic.Options{PrometheusAddress: o.prometheusAddr})
+		}},
+		{"rollout", func() error {
+			return rollout.SetupWithManager(mgr, rollout.Options{PrometheusAddress: o.prometheusAddr})
 		}},
 		{"failover", func() error {
 			if !o.failover {

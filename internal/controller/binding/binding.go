@@ -39,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
@@ -48,6 +49,7 @@ import (
 	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/overrides"
+	"github.com/kurator-go/kurator/pkg/rollout"
 	"github.com/kurator-go/kurator/pkg/selector"
 	"github.com/kurator-go/kurator/pkg/workload"
 )
@@ -100,6 +102,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// Override rules match cluster labels, provider, region, zones.
 		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsTargetingCluster),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		// A Rollout's status sets its workload's replicas per cluster.
+		Watches(&appsv1alpha1.Rollout{}, handler.EnqueueRequestsFromMapFunc(bindingOfRollout)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -234,27 +238,86 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 	return reconcile.Result{}, nil
 }
 
-// render produces each target's object.
+// render produces each target's object, the workload of a Rollout with
+// the replicas its canary gets in each cluster.
 // It also names the override policies applied, for the binding's status.
 func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
+	rendered, applied, err := Render(ctx, r.client, r.opts.ClusterNamespace, spec, tmpl)
+	if err != nil {
+		return rendered, applied, err
+	}
+	return rendered, applied, r.applyRollout(ctx, spec, tmpl, rendered)
+}
+
+// applyRollout gives the workload of a Rollout, in each cluster, the
+// replicas its canary gets there and the revision annotation the rollout
+// controller judges status by.
+func (r *Reconciler) applyRollout(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured, rendered map[string]*unstructured.Unstructured) error {
+	ro, err := rolloutOf(ctx, r.client, tmpl)
+	if err != nil || ro == nil {
+		return err
+	}
+	podTemplate, _, _ := unstructured.NestedMap(tmpl.Object, "spec", "template")
+	rev := rollout.Revision(podTemplate)
+	for _, c := range spec.Clusters {
+		obj := rendered[c.Name]
+		if obj == nil {
+			continue
+		}
+		ann := obj.GetAnnotations()
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[appsv1alpha1.RevisionAnnotation] = rev
+		obj.SetAnnotations(ann)
+		if err := unstructured.SetNestedField(obj.Object, int64(rollout.CanaryReplicas(&ro.Status, c.Name, c.Replicas)), "spec", "replicas"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rolloutOf is the Rollout whose workload tmpl is (nil if none).
+func rolloutOf(ctx context.Context, c client.Reader, tmpl *unstructured.Unstructured) (*appsv1alpha1.Rollout, error) {
+	if tmpl.GetNamespace() == "" || tmpl.GetKind() != "Deployment" {
+		return nil, nil
+	}
+	var list appsv1alpha1.RolloutList
+	if err := c.List(ctx, &list, client.InNamespace(tmpl.GetNamespace())); err != nil {
+		return nil, err
+	}
+	for i := range list.Items {
+		if list.Items[i].Spec.Workload.Name == tmpl.GetName() {
+			return &list.Items[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// Render produces each target's object as the binding controller writes
+// it into Works: the template with the cluster's share of the replicas
+// and the override policies that select the cluster applied. It also names
+// the override policies applied, for the binding's status. The rollout
+// controller renders primaries of earlier revisions with it.
+func Render(ctx context.Context, c client.Reader, clusterNamespace string, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
 	var clusters clusterv1alpha1.AttachedClusterList
-	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+	if err := c.List(ctx, &clusters, client.InNamespace(clusterNamespace)); err != nil {
 		return nil, nil, err
 	}
 	var fleets fleetv1alpha1.FleetList
-	if err := r.client.List(ctx, &fleets, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+	if err := c.List(ctx, &fleets, client.InNamespace(clusterNamespace)); err != nil {
 		return nil, nil, err
 	}
 	// A misconfigured Fleet is left out of the view (its condition says so).
 	info := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}).Info
 	var ops policyv1alpha1.OverridePolicyList
 	if tmpl.GetNamespace() != "" {
-		if err := r.client.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace())); err != nil {
+		if err := c.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace())); err != nil {
 			return nil, nil, err
 		}
 	}
 	var cops policyv1alpha1.ClusterOverridePolicyList
-	if err := r.client.List(ctx, &cops); err != nil {
+	if err := c.List(ctx, &cops); err != nil {
 		return nil, nil, err
 	}
 	policies := overrides.Select(selector.KeyOf(tmpl), cops.Items, ops.Items)
@@ -275,10 +338,10 @@ func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBind
 	// template's by one detector round; render what was scheduled.
 	d.Replicas = spec.Replicas
 	targets := make([]workload.Target, 0, len(spec.Clusters))
-	for _, c := range spec.Clusters {
-		targets = append(targets, workload.Target{Cluster: c.Name, Replicas: c.Replicas})
-		if _, ok := info[c.Name]; !ok {
-			info[c.Name] = overrides.ClusterInfo{Name: c.Name}
+	for _, tc := range spec.Clusters {
+		targets = append(targets, workload.Target{Cluster: tc.Name, Replicas: tc.Replicas})
+		if _, ok := info[tc.Name]; !ok {
+			info[tc.Name] = overrides.ClusterInfo{Name: tc.Name}
 		}
 	}
 	rendered, err := workload.Render(tmpl, d, targets, info, policies)
@@ -380,6 +443,18 @@ func bindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
 // kind one of its selectors names (labels are not checked: the binding does
 // not carry the template's labels, and re-rendering an unaffected binding
 // changes nothing). No selectors select every resource in the namespace.
+func bindingOfRollout(_ context.Context, obj client.Object) []reconcile.Request {
+	ro, ok := obj.(*appsv1alpha1.Rollout)
+	if !ok {
+		return nil
+	}
+	kind := ro.Spec.Workload.Kind
+	if kind == "" {
+		kind = "Deployment"
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: workv1alpha1.BindingName(ro.Spec.Workload.Name, kind)}}}
+}
+
 func (r *Reconciler) bindingsOfOverridePolicy(ctx context.Context, obj client.Object) []reconcile.Request {
 	op := obj.(*policyv1alpha1.OverridePolicy)
 	var rbs workv1alpha1.ResourceBindingList

@@ -1,0 +1,563 @@
+// Package rollout is the thin shell around pkg/rollout: it observes a
+// Rollout's workload in every member through the Works' status, runs the
+// gates the state machine asks for (webhooks, Prometheus checks), writes
+// the state back to status and, per cluster, a Work with the primary, the
+// -primary and -canary Services, the VirtualService and DestinationRules.
+// The binding controller gives the workload itself (the canary) its
+// replicas from the same status (rollout.CanaryReplicas).
+//
+// Revisions: each pod template seen is stored once as a ControllerRevision
+// "<rollout>-<revision>" holding the hub template, so a primary can be
+// rendered (with the cluster's overrides) at any earlier revision, and a
+// restarted manager rolls back to exactly what ran before.
+package rollout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/analysis"
+	"github.com/kurator-go/kurator/internal/controller/binding"
+	"github.com/kurator-go/kurator/internal/controller/status"
+	"github.com/kurator-go/kurator/internal/controller/works"
+	"github.com/kurator-go/kurator/pkg/rollout"
+	"github.com/kurator-go/kurator/pkg/traffic"
+)
+
+// Finalizer holds a Rollout until its Works are gone.
+const Finalizer = "apps.kurator.dev/rollout"
+
+// ConditionReady is True when the Rollout's workload, Service and binding
+// exist and its stages select clusters.
+const ConditionReady = "Ready"
+
+// Options configure the rollout controller.
+type Options struct {
+	// PrometheusAddress is the Prometheus HTTP API of the fleet (metrics
+	// may name their own).
+	PrometheusAddress string
+	// ClusterNamespace holds AttachedClusters (default kurator-system).
+	ClusterNamespace string
+}
+
+// Reconciler drives Rollouts.
+type Reconciler struct {
+	client   client.Client
+	opts     Options
+	recorder events.EventRecorder
+	hooks    *analysis.Webhooks
+
+	mu    sync.Mutex
+	proms map[string]*analysis.Prometheus
+}
+
+// SetupWithManager registers the controller.
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	if opts.ClusterNamespace == "" {
+		opts.ClusterNamespace = workv1alpha1.SystemNamespace
+	}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-rollout"), hooks: analysis.NewWebhooks(), proms: map[string]*analysis.Prometheus{}}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("rollout").
+		// Spec changes, and the action annotation of kurator rollout.
+		For(&appsv1alpha1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		// The status of the primaries (our Works) and canaries (the
+		// binding's Works) decides every step.
+		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfWork)).
+		// A new pod template starts a run.
+		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfWorkload), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Cluster health and labels (stages select by label).
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts)).
+		Complete(r)
+}
+
+// Reconcile takes one step of one Rollout.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	var ro appsv1alpha1.Rollout
+	if err := r.client.Get(ctx, req.NamespacedName, &ro); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ro.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, &ro)
+	}
+	if controllerutil.AddFinalizer(&ro, Finalizer) {
+		if err := r.client.Update(ctx, &ro); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	before := ro.Status.DeepCopy()
+	res, err := r.reconcileNormal(ctx, &ro)
+	if !equality.Semantic.DeepEqual(before, &ro.Status) {
+		// Update (not patch): the resourceVersion makes a second writer's
+		// step fail instead of being applied twice.
+		if uerr := r.client.Status().Update(ctx, &ro); uerr != nil {
+			if apierrors.IsConflict(uerr) {
+				return reconcile.Result{RequeueAfter: time.Second}, nil
+			}
+			return reconcile.Result{}, uerr
+		}
+	}
+	return res, err
+}
+
+// world is what one reconcile reads.
+type world struct {
+	tmpl    *unstructured.Unstructured
+	svc     *unstructured.Unstructured
+	binding *workv1alpha1.ResourceBinding
+	cfg     rollout.Config
+	in      rollout.Input
+	// replicas scheduled per cluster.
+	replicas map[string]int32
+}
+
+func (r *Reconciler) reconcileNormal(ctx context.Context, ro *appsv1alpha1.Rollout) (reconcile.Result, error) {
+	w, msg, err := r.read(ctx, ro)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	if msg != "" {
+		setReady(ro, metav1.ConditionFalse, "NotReady", msg)
+		return reconcile.Result{RequeueAfter: 30 * time.Second}, nil
+	}
+	if err := r.saveRevision(ctx, ro, w.in.Revision, w.tmpl); err != nil {
+		return reconcile.Result{}, err
+	}
+	// Step until no new gate is asked for; each gate runs once.
+	outcomes := map[rollout.Request]rollout.Outcome{}
+	var out rollout.Output
+	for range 5 {
+		out = rollout.Step(w.cfg, &ro.Status, w.in, outcomes)
+		if len(out.Requests) == 0 {
+			break
+		}
+		for _, req := range out.Requests {
+			outcomes[req] = r.runGate(ctx, ro, w, req)
+		}
+	}
+	ro.Status = out.Status
+	ro.Status.ObservedGeneration = ro.Generation
+	setReady(ro, metav1.ConditionTrue, "Ready", readyMessage(ro))
+	for _, e := range out.Events {
+		typ := corev1.EventTypeNormal
+		if strings.HasPrefix(e, "RollingBack") || strings.HasPrefix(e, "Failed") {
+			typ = corev1.EventTypeWarning
+		}
+		reason, _, _ := strings.Cut(e, ":")
+		r.recorder.Eventf(ro, nil, typ, reason, "Step", "%s", e)
+	}
+	if out.Finished != "" {
+		r.postRollout(ctx, ro, out.Finished)
+	}
+	if err := r.writeWorks(ctx, ro, w); err != nil {
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{RequeueAfter: out.RequeueAfter}, nil
+}
+
+func readyMessage(ro *appsv1alpha1.Rollout) string {
+	if ro.Spec.RolloutPolicy.Suspend {
+		return "suspended (spec.rolloutPolicy.suspend); kurator rollout resume " + ro.Name + " goes on"
+	}
+	return fmt.Sprintf("phase %s, stable revision %s", ro.Status.Phase, ro.Status.StableRevision)
+}
+
+// read gathers the template, Service, binding, clusters and the members'
+// status. A non-empty message says what is missing.
+func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world, string, error) {
+	w := &world{replicas: map[string]int32{}}
+	if ns := ro.Spec.Workload.Namespace; ns != "" && ns != ro.Namespace {
+		return nil, fmt.Sprintf("spec.workload.namespace %s differs from the Rollout's namespace %s; create the Rollout in %s", ns, ro.Namespace, ns), nil
+	}
+	get := func(kind, name string) (*unstructured.Unstructured, error) {
+		u := &unstructured.Unstructured{}
+		api := "apps/v1"
+		if kind == "Service" {
+			api = "v1"
+		}
+		u.SetAPIVersion(api)
+		u.SetKind(kind)
+		err := r.client.Get(ctx, types.NamespacedName{Namespace: ro.Namespace, Name: name}, u)
+		return u, err
+	}
+	var err error
+	if w.tmpl, err = get("Deployment", ro.Spec.Workload.Name); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Sprintf("Deployment %s/%s not found on the hub; create it (and a PropagationPolicy for it)", ro.Namespace, ro.Spec.Workload.Name), nil
+		}
+		return nil, "", err
+	}
+	if w.svc, err = get("Service", ro.Spec.ServiceName); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Sprintf("Service %s/%s (spec.serviceName) not found on the hub; create it and propagate it with the workload", ro.Namespace, ro.Spec.ServiceName), nil
+		}
+		return nil, "", err
+	}
+	w.binding = &workv1alpha1.ResourceBinding{}
+	if err := r.client.Get(ctx, types.NamespacedName{Namespace: ro.Namespace, Name: workv1alpha1.BindingName(ro.Spec.Workload.Name, "Deployment")}, w.binding); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Sprintf("Deployment %s is not propagated (no ResourceBinding); add a PropagationPolicy that selects it", ro.Spec.Workload.Name), nil
+		}
+		return nil, "", err
+	}
+	if len(w.binding.Spec.Clusters) == 0 {
+		return nil, fmt.Sprintf("Deployment %s is not scheduled to any cluster yet; see its ResourceBinding's Scheduled condition", ro.Spec.Workload.Name), nil
+	}
+	var clusters clusterv1alpha1.AttachedClusterList
+	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+		return nil, "", err
+	}
+	byName := map[string]*clusterv1alpha1.AttachedCluster{}
+	for i := range clusters.Items {
+		byName[clusters.Items[i].Name] = &clusters.Items[i]
+	}
+	var selErr error
+	w.cfg = rollout.ConfigOf(&ro.Spec, func(s appsv1alpha1.RolloutStage) func(string, map[string]string) bool {
+		var sel labels.Selector
+		if s.ClusterSelector != nil {
+			var err error
+			if sel, err = metav1.LabelSelectorAsSelector(s.ClusterSelector); err != nil {
+				selErr = fmt.Errorf("stage %s: clusterSelector: %w", s.Name, err)
+			}
+		}
+		return func(name string, l map[string]string) bool {
+			return slices.Contains(s.ClusterNames, name) || sel != nil && !sel.Empty() && sel.Matches(labels.Set(l))
+		}
+	})
+	if selErr != nil {
+		return nil, selErr.Error() + "; fix spec.stages", nil
+	}
+	podTemplate, _, _ := unstructured.NestedMap(w.tmpl.Object, "spec", "template")
+	w.in = rollout.Input{Revision: rollout.Revision(podTemplate), Action: ro.Annotations[appsv1alpha1.ActionAnnotation], Now: time.Now()}
+	bindingKey := client.ObjectKeyFromObject(w.binding)
+	for _, tc := range w.binding.Spec.Clusters {
+		w.replicas[tc.Name] = tc.Replicas
+		o := rollout.Observed{Name: tc.Name}
+		if ac := byName[tc.Name]; ac != nil {
+			o.Labels = ac.Labels
+			o.Ready = meta.IsStatusConditionTrue(ac.Status.Conditions, clusterv1alpha1.ConditionReady)
+		}
+		ns := workv1alpha1.ExecutionNamespace(tc.Name)
+		if o.Primary, err = r.observe(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(ro)}, rollout.PrimaryName(ro.Spec.Workload.Name)); err != nil {
+			return nil, "", err
+		}
+		if o.Canary, err = r.observe(ctx, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(bindingKey)}, ro.Spec.Workload.Name); err != nil {
+			return nil, "", err
+		}
+		w.in.Clusters = append(w.in.Clusters, o)
+	}
+	for _, s := range ro.Spec.Stages {
+		if !slices.ContainsFunc(w.in.Clusters, func(o rollout.Observed) bool { return w.cfg.StageOf(o.Name, o.Labels) == slices.IndexFunc(w.cfg.Stages, func(st rollout.Stage) bool { return st.Name == s.Name }) }) {
+			r.recorder.Eventf(ro, nil, corev1.EventTypeWarning, "StageEmpty", "Step", "stage %s selects none of the clusters holding %s; its selector may be wrong", s.Name, ro.Spec.Workload.Name)
+		}
+	}
+	return w, "", nil
+}
+
+// observe reads one Deployment of a Work: its revision annotation and
+// whether the status collected for the Work's current generation is
+// healthy. Status of an older generation is stale and counts as not ready.
+func (r *Reconciler) observe(ctx context.Context, key types.NamespacedName, name string) (rollout.Workload, error) {
+	var work workv1alpha1.Work
+	if err := r.client.Get(ctx, key, &work); err != nil {
+		return rollout.Workload{}, client.IgnoreNotFound(err)
+	}
+	var out rollout.Workload
+	for i, raw := range work.Spec.Workload.Manifests {
+		var m struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name        string            `json:"name"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+		}
+		if json.Unmarshal(raw.Raw, &m) != nil || m.Kind != "Deployment" || m.Metadata.Name != name {
+			continue
+		}
+		out.Revision = m.Metadata.Annotations[appsv1alpha1.RevisionAnnotation]
+		for _, ms := range work.Status.ManifestStatuses {
+			if ms.Ordinal != i || ms.Health != workv1alpha1.ResourceHealthy || ms.Status == nil {
+				continue
+			}
+			var st map[string]any
+			if json.Unmarshal(ms.Status.Raw, &st) != nil {
+				continue
+			}
+			if g, ok := st[status.AppliedGenerationKey].(float64); ok && int64(g) == work.Generation {
+				out.Ready = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// WorkName is the Rollout's Work in every execution namespace.
+func WorkName(ro *appsv1alpha1.Rollout) string {
+	name := "rollout-" + ro.Namespace + "-" + ro.Name
+	if len(name) <= 63 {
+		return name
+	}
+	h := fnv.New32a()
+	h.Write([]byte(ro.Namespace + "/" + ro.Name))
+	return fmt.Sprintf("%s-%08x", name[:54], h.Sum32())
+}
+
+func workLabels(ro *appsv1alpha1.Rollout, cluster string) map[string]string {
+	return map[string]string{appsv1alpha1.RolloutLabel: ro.Namespace + "." + ro.Name, workv1alpha1.ClusterLabel: cluster}
+}
+
+// revisionName is the ControllerRevision of one revision.
+func revisionName(ro *appsv1alpha1.Rollout, rev string) string {
+	return ro.Name + "-" + rev
+}
+
+// saveRevision stores the template of a revision once.
+func (r *Reconciler) saveRevision(ctx context.Context, ro *appsv1alpha1.Rollout, rev string, tmpl *unstructured.Unstructured) error {
+	var cr appsv1.ControllerRevision
+	key := types.NamespacedName{Namespace: ro.Namespace, Name: revisionName(ro, rev)}
+	if err := r.client.Get(ctx, key, &cr); err == nil || !apierrors.IsNotFound(err) {
+		return err
+	}
+	t := tmpl.DeepCopy()
+	unstructured.RemoveNestedField(t.Object, "status")
+	unstructured.RemoveNestedField(t.Object, "metadata", "managedFields")
+	unstructured.RemoveNestedField(t.Object, "metadata", "resourceVersion")
+	unstructured.RemoveNestedField(t.Object, "metadata", "uid")
+	raw, err := json.Marshal(t.Object)
+	if err != nil {
+		return err
+	}
+	cr = appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: map[string]string{appsv1alpha1.RolloutLabel: ro.Namespace + "." + ro.Name}},
+		Data:       runtime.RawExtension{Raw: raw},
+		Revision:   time.Now().UnixNano(),
+	}
+	if err := controllerutil.SetOwnerReference(ro, &cr, r.client.Scheme()); err != nil {
+		return err
+	}
+	if err := r.client.Create(ctx, &cr); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("save revision %s of Rollout %s/%s: %w", rev, ro.Namespace, ro.Name, err)
+	}
+	return nil
+}
+
+func (r *Reconciler) loadRevision(ctx context.Context, ro *appsv1alpha1.Rollout, rev string) (*unstructured.Unstructured, error) {
+	var cr appsv1.ControllerRevision
+	if err := r.client.Get(ctx, types.NamespacedName{Namespace: ro.Namespace, Name: revisionName(ro, rev)}, &cr); err != nil {
+		return nil, fmt.Errorf("revision %s of Rollout %s/%s: %w", rev, ro.Namespace, ro.Name, err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := json.Unmarshal(cr.Data.Raw, &u.Object); err != nil {
+		return nil, fmt.Errorf("revision %s of Rollout %s/%s is corrupt: %w", rev, ro.Namespace, ro.Name, err)
+	}
+	return u, nil
+}
+
+// writeWorks writes each cluster's primary, Services and routes, and
+// deletes the Works of clusters that no longer hold the workload.
+func (r *Reconciler) writeWorks(ctx context.Context, ro *appsv1alpha1.Rollout, w *world) error {
+	// Render the primaries of every revision in use once.
+	rendered := map[string]map[string]*unstructured.Unstructured{}
+	for _, c := range ro.Status.Clusters {
+		rev := c.PrimaryRevision
+		if _, ok := rendered[rev]; ok || rev == "" {
+			continue
+		}
+		tmpl, err := r.loadRevision(ctx, ro, rev)
+		if err != nil {
+			return err
+		}
+		objs, _, err := binding.Render(ctx, r.client, r.opts.ClusterNamespace, &w.binding.Spec, tmpl)
+		if err != nil {
+			return fmt.Errorf("render the primary of revision %s: %w", rev, err)
+		}
+		rendered[rev] = objs
+	}
+	sel, _, _ := unstructured.NestedStringMap(w.tmpl.Object, "spec", "selector", "matchLabels")
+	psvc, csvc, err := rollout.Services(w.svc, sel)
+	if err != nil {
+		return err
+	}
+	mirror := w.cfg.Strategy == rollout.BlueGreen
+	var errs []error
+	for _, c := range ro.Status.Clusters {
+		obj := rendered[c.PrimaryRevision][c.Name]
+		if obj == nil {
+			continue
+		}
+		primary, err := rollout.Primary(obj, c.PrimaryRevision, w.replicas[c.Name])
+		if err != nil {
+			return err
+		}
+		weight, matched := rollout.CanaryWeight(&ro.Status, c.Name)
+		vs, drs, err := rollout.Routes(&ro.Spec, ro.Namespace, c.Name, weight, matched, mirror && c.Phase == appsv1alpha1.ClusterProgressing && weight == 0)
+		if err != nil {
+			return err
+		}
+		manifests := []map[string]any{
+			{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ro.Namespace}},
+			primary.Object, psvc, csvc,
+		}
+		for _, o := range append([]any{vs}, anySlice(drs)...) {
+			m, err := traffic.Manifest(o)
+			if err != nil {
+				return err
+			}
+			manifests = append(manifests, m)
+		}
+		key := types.NamespacedName{Namespace: workv1alpha1.ExecutionNamespace(c.Name), Name: WorkName(ro)}
+		if err := works.Apply(ctx, r.client, key, workLabels(ro, c.Name), manifests); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return r.deleteWorks(ctx, ro, func(cluster string) bool { return rollout.Find(&ro.Status, cluster) != nil })
+}
+
+func anySlice[T any](in []T) []any {
+	out := make([]any, len(in))
+	for i := range in {
+		out[i] = in[i]
+	}
+	return out
+}
+
+func (r *Reconciler) deleteWorks(ctx context.Context, ro *appsv1alpha1.Rollout, keep func(cluster string) bool) error {
+	var list workv1alpha1.WorkList
+	if err := r.client.List(ctx, &list, client.MatchingLabels{appsv1alpha1.RolloutLabel: ro.Namespace + "." + ro.Name}); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		wk := &list.Items[i]
+		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(wk.Namespace)
+		if keep(cluster) || !wk.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if err := r.client.Delete(ctx, wk); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete Work %s/%s: %w", wk.Namespace, wk.Name, err)
+		}
+	}
+	return nil
+}
+
+// reconcileDelete gives the workload its replicas and traffic back: the
+// clusters are marked not initialized (the binding controller renders the
+// workload's full replicas), and with revertOnDeletion the primaries stay
+// until the workload is ready again everywhere; then the Works go.
+func (r *Reconciler) reconcileDelete(ctx context.Context, ro *appsv1alpha1.Rollout) (reconcile.Result, error) {
+	changed := false
+	for i := range ro.Status.Clusters {
+		if ro.Status.Clusters[i].Initialized {
+			ro.Status.Clusters[i].Initialized = false
+			changed = true
+		}
+	}
+	if changed {
+		return reconcile.Result{}, r.client.Status().Update(ctx, ro)
+	}
+	if ro.Spec.RolloutPolicy.RevertOnDeletion && ro.DeletionTimestamp.Add(2*time.Minute).After(time.Now()) {
+		w, msg, err := r.read(ctx, ro)
+		if err != nil {
+			return reconcile.Result{}, err
+		}
+		if msg == "" {
+			for _, o := range w.in.Clusters {
+				if o.Ready && !o.Canary.Ready {
+					return reconcile.Result{RequeueAfter: 2 * time.Second}, nil
+				}
+			}
+		}
+	}
+	if err := r.deleteWorks(ctx, ro, func(string) bool { return false }); err != nil {
+		return reconcile.Result{}, err
+	}
+	if controllerutil.RemoveFinalizer(ro, Finalizer) {
+		return reconcile.Result{}, client.IgnoreNotFound(r.client.Update(ctx, ro))
+	}
+	return reconcile.Result{}, nil
+}
+
+func setReady(ro *appsv1alpha1.Rollout, s metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&ro.Status.Conditions, metav1.Condition{Type: ConditionReady, Status: s, Reason: reason, Message: msg, ObservedGeneration: ro.Generation})
+}
+
+func (r *Reconciler) rolloutsOfWork(ctx context.Context, obj client.Object) []reconcile.Request {
+	l := obj.GetLabels()
+	if v, ok := l[appsv1alpha1.RolloutLabel]; ok {
+		ns, name, _ := strings.Cut(v, ".")
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	}
+	ns, name := l[workv1alpha1.BindingNamespaceLabel], l[workv1alpha1.BindingNameLabel]
+	if ns == "" {
+		return nil
+	}
+	var list appsv1alpha1.RolloutList
+	if err := r.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for _, ro := range list.Items {
+		if workv1alpha1.BindingName(ro.Spec.Workload.Name, "Deployment") == name {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
+		}
+	}
+	return out
+}
+
+func (r *Reconciler) rolloutsOfWorkload(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list appsv1alpha1.RolloutList
+	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for _, ro := range list.Items {
+		if ro.Spec.Workload.Name == obj.GetName() {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
+		}
+	}
+	return out
+}
+
+func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list appsv1alpha1.RolloutList
+	if err := r.client.List(ctx, &list); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, ro := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
+	}
+	return out
+}
+
