@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
@@ -39,10 +40,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/workloads", s.api(s.workloads))
 	mux.HandleFunc("GET /api/v1/workloads/{namespace}/{binding}", s.api(s.workload))
 	mux.HandleFunc("GET /api/v1/policies", s.api(s.policies))
+	mux.HandleFunc("GET /api/v1/rollouts", s.api(s.rollouts))
+	mux.HandleFunc("GET /api/v1/rollouts/{namespace}/{name}", s.api(s.rollout))
 	mux.HandleFunc("GET /api/v1/hubcost", s.api(s.hubCost))
 	mux.HandleFunc("GET /api/v1/watch", s.watch)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, "no such API", "the dashboard's API is under /api/v1: overview, clusters/NAME, workloads, workloads/NAMESPACE/BINDING, policies, watch")
+		writeError(w, http.StatusNotFound, "no such API", "the dashboard's API is under /api/v1: overview, clusters/NAME, workloads, workloads/NAMESPACE/BINDING, policies, rollouts, rollouts/NAMESPACE/NAME, watch")
 	})
 	mux.HandleFunc("/", s.serveAssets)
 	return securityHeaders(mux)
@@ -391,6 +394,12 @@ func (s *Server) workload(r *http.Request, id *identity) (any, error) {
 			return (o.Kind == "ResourceBinding" && o.Name == b.Name) || (o.Kind == res.Kind && o.Name == res.Name)
 		})
 	}
+	if b.Namespace != "" {
+		ref := dashboard.ObjectRef{Kind: res.Kind, Namespace: res.Namespace, Name: res.Name}
+		if in.Rollout, err = s.rolloutFor(ctx, id, ref); err != nil {
+			return nil, err
+		}
+	}
 	return dashboard.BuildWorkload(in), nil
 }
 
@@ -443,6 +452,98 @@ func (s *Server) policies(r *http.Request, id *identity) (any, error) {
 		cops.Items = nil
 	}
 	return dashboard.Policies(pps.Items, cpps.Items, ops.Items, cops.Items), nil
+}
+
+// rolloutsGroup and rolloutsResource name Rollouts in access reviews.
+var rolloutsGroup = appsv1alpha1.GroupVersion.Group
+
+const rolloutsResource = "rollouts"
+
+// rollouts lists the Rollouts in the namespaces where the user may list
+// them, each linked to its workload's page when the user may read it.
+func (s *Server) rollouts(r *http.Request, id *identity) (any, error) {
+	ctx := r.Context()
+	if ok, why := s.store.served(&appsv1alpha1.Rollout{}); !ok {
+		return dashboard.RolloutList{Items: []dashboard.RolloutSummary{}, Namespaces: []string{}, Unavailable: why}, nil
+	}
+	var l appsv1alpha1.RolloutList
+	if err := s.store.cache.List(ctx, &l, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	l.Items = keep(l.Items, func(ro *appsv1alpha1.Rollout) bool {
+		return s.auth.allowed(ctx, id, access{"list", rolloutsGroup, rolloutsResource, ro.Namespace})
+	})
+	bindingOf, err := s.bindingNames(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return dashboard.Rollouts(l.Items, bindingOf, r.URL.Query().Get("namespace")), nil
+}
+
+// rollout is one Rollout's page, for users who may get it.
+func (s *Server) rollout(r *http.Request, id *identity) (any, error) {
+	ctx := r.Context()
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	if ok, why := s.store.served(&appsv1alpha1.Rollout{}); !ok {
+		return nil, &apiError{http.StatusNotFound, why, "install the Rollout CRD on the hub, then restart the dashboard"}
+	}
+	notFound := &apiError{http.StatusNotFound, fmt.Sprintf("no Rollout %s/%s that %s may read", ns, name, id.User),
+		"pick one from the Rollouts list; `kubectl get rollouts -n " + ns + "` lists them, and a Rollout shows to users who may get rollouts.apps.kurator.dev in its namespace"}
+	if !s.auth.allowed(ctx, id, access{"get", rolloutsGroup, rolloutsResource, ns}) {
+		return nil, notFound // like a missing one: nothing is learnt of what one may not read
+	}
+	var ro appsv1alpha1.Rollout
+	if err := s.store.cache.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &ro); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, notFound
+		}
+		return nil, fmt.Errorf("read Rollout %s/%s from the hub cache: %w", ns, name, err)
+	}
+	bindingOf, err := s.bindingNames(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	summary := dashboard.RolloutOf(&ro, "")
+	events := s.events(ctx, id, ns, func(e *corev1.Event) bool {
+		return e.InvolvedObject.Kind == "Rollout" && e.InvolvedObject.Name == name
+	})
+	return dashboard.BuildRollout(&ro, bindingOf(summary.Workload), events), nil
+}
+
+// bindingNames finds the ResourceBinding of a namespaced workload, for the
+// link to its page: "" when there is none or the user may not read the
+// workload.
+func (s *Server) bindingNames(ctx context.Context, id *identity) (func(dashboard.ObjectRef) string, error) {
+	var rbs workv1alpha1.ResourceBindingList
+	if err := s.store.cache.List(ctx, &rbs, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	type key struct{ kind, namespace, name string }
+	byWorkload := map[key]*workv1alpha1.ResourceBinding{}
+	for i := range rbs.Items {
+		r := rbs.Items[i].Spec.Resource
+		byWorkload[key{r.Kind, r.Namespace, r.Name}] = &rbs.Items[i]
+	}
+	return func(ref dashboard.ObjectRef) string {
+		b := byWorkload[key{ref.Kind, ref.Namespace, ref.Name}]
+		if b == nil || !s.mayRead(ctx, id, &b.Spec.Resource) {
+			return ""
+		}
+		return b.Name
+	}, nil
+}
+
+// rolloutFor is the Rollout that targets a workload, if the hub serves
+// Rollouts and the user may list them in the workload's namespace.
+func (s *Server) rolloutFor(ctx context.Context, id *identity, ref dashboard.ObjectRef) (*dashboard.ObjectRef, error) {
+	if ok, _ := s.store.served(&appsv1alpha1.Rollout{}); !ok || !s.auth.allowed(ctx, id, access{"list", rolloutsGroup, rolloutsResource, ref.Namespace}) {
+		return nil, nil
+	}
+	var l appsv1alpha1.RolloutList
+	if err := s.store.cache.List(ctx, &l, client.InNamespace(ref.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("list Rollouts in %s from the hub cache: %w", ref.Namespace, err)
+	}
+	return dashboard.RolloutFor(l.Items, ref), nil
 }
 
 func keep[T any](items []T, ok func(*T) bool) []T {

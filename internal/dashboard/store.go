@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
@@ -29,28 +30,35 @@ const (
 	TopicFleets    = "fleets"
 	TopicWorkloads = "workloads"
 	TopicPolicies  = "policies"
+	TopicRollouts  = "rollouts"
 	TopicEvents    = "events"
 )
 
-var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicEvents}
+var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicRollouts, TopicEvents}
 
 // watched are the kinds the dashboard caches, with the topic a change of
 // each touches. Templates (Deployments, ...) are cached lazily, on the first
 // workload page that needs their kind.
+//
+// An optional kind is skipped when the hub does not serve it (a hub
+// without the Rollout CRD still gets a dashboard; the Rollouts page says
+// why it is empty).
 var watched = []struct {
-	obj   client.Object
-	topic string
+	obj      client.Object
+	topic    string
+	optional bool
 }{
-	{&clusterv1alpha1.AttachedCluster{}, TopicClusters},
-	{&fleetv1alpha1.Fleet{}, TopicFleets},
-	{&workv1alpha1.ResourceBinding{}, TopicWorkloads},
-	{&workv1alpha1.ClusterResourceBinding{}, TopicWorkloads},
-	{&workv1alpha1.Work{}, TopicWorkloads},
-	{&policyv1alpha1.PropagationPolicy{}, TopicPolicies},
-	{&policyv1alpha1.ClusterPropagationPolicy{}, TopicPolicies},
-	{&policyv1alpha1.OverridePolicy{}, TopicPolicies},
-	{&policyv1alpha1.ClusterOverridePolicy{}, TopicPolicies},
-	{&corev1.Event{}, TopicEvents},
+	{&clusterv1alpha1.AttachedCluster{}, TopicClusters, false},
+	{&fleetv1alpha1.Fleet{}, TopicFleets, false},
+	{&workv1alpha1.ResourceBinding{}, TopicWorkloads, false},
+	{&workv1alpha1.ClusterResourceBinding{}, TopicWorkloads, false},
+	{&workv1alpha1.Work{}, TopicWorkloads, false},
+	{&policyv1alpha1.PropagationPolicy{}, TopicPolicies, false},
+	{&policyv1alpha1.ClusterPropagationPolicy{}, TopicPolicies, false},
+	{&policyv1alpha1.OverridePolicy{}, TopicPolicies, false},
+	{&policyv1alpha1.ClusterOverridePolicy{}, TopicPolicies, false},
+	{&appsv1alpha1.Rollout{}, TopicRollouts, true},
+	{&corev1.Event{}, TopicEvents, false},
 }
 
 // store is the dashboard's read side: informer caches of the hub, and a
@@ -60,6 +68,9 @@ type store struct {
 	cache  cache.Cache
 	mapper meta.RESTMapper
 	hub    *broadcaster
+	// unserved says why an optional kind is not cached, by its Go type
+	// (e.g. *v1alpha1.Rollout: the hub has no Rollout CRD).
+	unserved map[string]string
 }
 
 func newStore(ctx context.Context, cfg *rest.Config) (*store, error) {
@@ -75,8 +86,14 @@ func newStore(ctx context.Context, cfg *rest.Config) (*store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &store{cache: c, mapper: mapper, hub: newBroadcaster(100 * time.Millisecond)}
+	s := &store{cache: c, mapper: mapper, hub: newBroadcaster(100 * time.Millisecond), unserved: map[string]string{}}
 	for _, w := range watched {
+		if w.optional {
+			if why := unservedReason(mapper, w.obj); why != "" {
+				s.unserved[fmt.Sprintf("%T", w.obj)] = why
+				continue
+			}
+		}
 		inf, err := c.GetInformer(ctx, w.obj)
 		if err != nil {
 			return nil, fmt.Errorf("watch %T on the hub: %w", w.obj, err)
@@ -91,6 +108,26 @@ func newStore(ctx context.Context, cfg *rest.Config) (*store, error) {
 		}
 	}
 	return s, nil
+}
+
+// unservedReason says why the hub does not serve obj's kind ("" when it
+// does, or when discovery failed for another reason: then the informer
+// reports it).
+func unservedReason(mapper meta.RESTMapper, obj client.Object) string {
+	gvk, err := apiutil.GVKForObject(obj, scheme.Scheme)
+	if err != nil {
+		return err.Error()
+	}
+	if _, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version); meta.IsNoMatchError(err) {
+		return fmt.Sprintf("the hub does not serve %s %s: install Kurator's CRDs on it (config/crd; `kurator up` does for a local fleet) and restart the dashboard", gvk.GroupVersion(), gvk.Kind)
+	}
+	return ""
+}
+
+// served says whether obj's kind is cached, and if not why.
+func (s *store) served(obj client.Object) (bool, string) {
+	why, missing := s.unserved[fmt.Sprintf("%T", obj)]
+	return !missing, why
 }
 
 // start runs the caches until ctx ends and waits for the first sync.

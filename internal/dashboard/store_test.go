@@ -3,8 +3,13 @@ package dashboard
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 )
 
 func receive(t *testing.T, ch <-chan notice) notice {
@@ -65,5 +70,25 @@ func TestBroadcasterTellsASlowStreamEverything(t *testing.T) {
 	}
 	if b.subscribers() != 1 {
 		t.Fatalf("subscribers %d", b.subscribers())
+	}
+}
+
+func TestUnservedReasonNamesAMissingCRDAndTheFix(t *testing.T) {
+	gvk := appsv1alpha1.GroupVersion.WithKind("Rollout")
+	without := meta.NewDefaultRESTMapper(nil)
+	why := unservedReason(without, &appsv1alpha1.Rollout{})
+	if !strings.Contains(why, "does not serve apps.kurator.dev/v1alpha1 Rollout") || !strings.Contains(why, "install Kurator's CRDs") {
+		t.Fatalf("reason %q", why)
+	}
+	with := meta.NewDefaultRESTMapper(nil)
+	with.Add(gvk, meta.RESTScopeNamespace)
+	if why := unservedReason(with, &appsv1alpha1.Rollout{}); why != "" {
+		t.Fatalf("a served kind is reported unserved: %q", why)
+	}
+}
+
+func TestEveryTopicIncludesRollouts(t *testing.T) {
+	if !slices.Contains(allTopics, TopicRollouts) {
+		t.Fatalf("topics %v lack %q: a slow stream would miss Rollout changes", allTopics, TopicRollouts)
 	}
 }
