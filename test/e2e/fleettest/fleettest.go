@@ -25,6 +25,7 @@ import (
 	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/cmd/kurator/app"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/internal/prometheus"
 	"github.com/kurator-go/kurator/test/fleetup"
 )
 
@@ -36,6 +37,11 @@ const BuiltKurator = "<built by fleettest>"
 // the tests, and stops everything. It returns the exit code for os.Exit. With
 // withManager, the kurator-manager binary is built and started on the hub as
 // `kurator up` does. setup may be nil; its stop func runs after the tests.
+//
+// With cfg.TrafficGen and no TrafficGenBinary, the traffic generator is
+// built from this tree too; with cfg.Prometheus the fleet's Prometheus runs
+// (st.PrometheusURL), and a missing prometheus binary is handled like a
+// missing Kubernetes binary.
 //
 // Without the pinned Kubernetes binaries the package's tests are skipped
 // with a message saying how to build them, unless CI=true or
@@ -76,6 +82,17 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 			return 1
 		}
 	}
+	if cfg.TrafficGen && cfg.TrafficGenBinary == "" {
+		if cfg.TrafficGenBinary, err = buildTrafficGen(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	if cfg.Prometheus {
+		if _, err := prometheus.FindBinary(cfg.PrometheusBinary); err != nil {
+			return withoutBinaries(m, err)
+		}
+	}
 	if cfg.DashboardBinary == BuiltKurator {
 		if cfg.DashboardBinary, err = fleetup.BuildKurator(dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -109,12 +126,22 @@ func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfl
 	}
 	code = m.Run()
 	stop()
-	for _, name := range []string{"kurator-manager", "dashboard"} {
+	for _, name := range []string{"kurator-manager", "dashboard", "trafficgen", "prometheus"} {
 		if p, ok := (*fleet).Process(localfleet.HubName + "/" + name); ok && code != 0 {
 			fmt.Fprintf(os.Stderr, "--- last lines of the %s log %s ---\n%s\n", name, p.Log, lastLines(p.Log, 60))
 		}
 	}
 	return code
+}
+
+// buildTrafficGen builds cmd/kurator-trafficgen into dir, for a fleet with
+// Config.TrafficGen and no binary given.
+func buildTrafficGen(dir string) (string, error) {
+	bin := filepath.Join(dir, "kurator-trafficgen")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kurator-go/kurator/cmd/kurator-trafficgen").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build kurator-trafficgen: %v\n%s", err, out)
+	}
+	return bin, nil
 }
 
 // withoutBinaries handles a machine without the pinned Kubernetes
