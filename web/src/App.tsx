@@ -8,6 +8,8 @@ import { LoginPage } from './pages/Login';
 import { NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
 import { PoliciesPage } from './pages/Policies';
+import { RolloutPage } from './pages/Rollout';
+import { RolloutsPage } from './pages/Rollouts';
 import { WorkloadPage } from './pages/Workload';
 import { WorkloadsPage } from './pages/Workloads';
 
@@ -54,6 +56,8 @@ export function AppRoutes({ factory }: { factory?: EventSourceFactory }) {
           <Route path="workloads" element={<WorkloadsPage />} />
           <Route path="workloads/:namespace/:binding" element={<WorkloadPage />} />
           <Route path="policies" element={<PoliciesPage />} />
+          <Route path="rollouts" element={<RolloutsPage />} />
+          <Route path="rollouts/:namespace/:name" element={<RolloutPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

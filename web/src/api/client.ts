@@ -9,6 +9,8 @@ import type {
   ObjectRef,
   Overview,
   PolicyList,
+  RolloutDetail,
+  RolloutList,
   Whoami,
   WorkloadDetail,
   WorkloadList,
@@ -142,6 +144,9 @@ export const api = {
   workload: (namespace: string, binding: string, signal?: AbortSignal) =>
     apiGet<WorkloadDetail>(`/api/v1/workloads/${enc(namespace || '-')}/${enc(binding)}`, signal),
   policies: (signal?: AbortSignal) => apiGet<PolicyList>('/api/v1/policies', signal),
+  rollouts: (namespace: string | undefined, signal?: AbortSignal) =>
+    apiGet<RolloutList>(`/api/v1/rollouts${namespace ? `?namespace=${enc(namespace)}` : ''}`, signal),
+  rollout: (namespace: string, name: string, signal?: AbortSignal) => apiGet<RolloutDetail>(`/api/v1/rollouts/${enc(namespace)}/${enc(name)}`, signal),
   /** logout ends the session cookie's session (a bearer-token user has nothing to end). */
   logout: async (): Promise<void> => {
     const res = await fetch('/api/v1/logout', { method: 'POST', credentials: 'same-origin' }).catch((e: unknown) => {
@@ -175,6 +180,11 @@ export function workloadPathFor(ref: ObjectRef): string {
   return workloadPath(ref.namespace, bindingName(ref));
 }
 
+/** rolloutPath is a rollout's page. */
+export function rolloutPath(namespace: string, name: string): string {
+  return `/rollouts/${enc(namespace)}/${enc(name)}`;
+}
+
 export function loginPath(next?: string): string {
   return next && next !== '/' && !next.startsWith('/login') ? `/login?next=${enc(next)}` : '/login';
 }
@@ -200,6 +210,8 @@ export function objectPath(ref: ObjectRef): string | undefined {
     case 'OverridePolicy':
     case 'ClusterOverridePolicy':
       return `/policies#${policyAnchor(ref)}`;
+    case 'Rollout':
+      return rolloutPath(ref.namespace ?? 'default', ref.name);
     default:
       return WORKLOAD_KINDS.has(ref.kind) ? workloadPathFor(ref) : undefined;
   }

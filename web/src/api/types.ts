@@ -227,6 +227,8 @@ export interface WorkloadDetail {
   failover: List<FailoverRecord>;
   conditions: List<Condition>;
   events: List<Event>;
+  /** the Rollout that delivers the workload's new revisions, if any */
+  rollout?: ObjectRef;
 }
 
 export interface Placement {
@@ -293,13 +295,158 @@ export interface PolicySummary {
   resources: List<ObjectRef>;
 }
 
+/** GET /api/v1/rollouts?namespace= */
+export interface RolloutList {
+  items: List<RolloutSummary>;
+  /** every namespace among the Rollouts the user may see (before filtering) */
+  namespaces: List<string>;
+  /** why there are no Rollouts at all (the hub has no Rollout CRD) */
+  unavailable?: string;
+}
+
+export type RolloutStrategy = 'canary' | 'ab' | 'bluegreen';
+
+/** Rollout phases; "Pending" before the controller wrote a status. */
+export type RolloutPhase = 'Pending' | 'Initializing' | 'Initialized' | 'Waiting' | 'Progressing' | 'RollingBack' | 'Succeeded' | 'Failed';
+
+export interface RolloutSummary {
+  namespace: string;
+  name: string;
+  workload: ObjectRef;
+  /** the target's workload page, when it is propagated and readable */
+  binding?: string;
+  strategy: RolloutStrategy;
+  phase: RolloutPhase | string;
+  paused?: boolean;
+  stage: StageRef;
+  stable?: string;
+  canary?: string;
+  /** the last revision that failed */
+  failed?: string;
+  /** the canary's share per cluster, by stage then name */
+  weights: List<ClusterWeight>;
+  /** what needs a person */
+  message?: string;
+  started?: string;
+}
+
+/** The stage in progress: index (0-based) of total. */
+export interface StageRef {
+  index: number;
+  name?: string;
+  total: number;
+}
+
+export interface ClusterWeight {
+  cluster: string;
+  stage: number;
+  phase: string;
+  weight: number;
+}
+
+/** GET /api/v1/rollouts/{namespace}/{name} */
+export interface RolloutDetail {
+  summary: RolloutSummary;
+  spec: RolloutSpecView;
+  stages: List<RolloutStageView>;
+  /** by stage then name */
+  clusters: List<RolloutCluster>;
+  /** newest first */
+  gates: List<GateVerdict>;
+  /** newest first */
+  history: List<RolloutRunView>;
+  lastAction?: string;
+  conditions: List<Condition>;
+  events: List<Event>;
+}
+
+/** The spec in words. */
+export interface RolloutSpecView {
+  service: string;
+  strategy: string;
+  /** canary weights in order (canary only) */
+  steps: List<number>;
+  analysis: string;
+  metrics: List<RolloutMetric>;
+  webhooks: List<RolloutHook>;
+  routing?: string;
+  timeout: string;
+}
+
+export interface RolloutMetric {
+  name: string;
+  builtIn: boolean;
+  /** "≥ 99 %", "≤ 500 ms", "any value" */
+  range: string;
+  interval: string;
+  query?: string;
+}
+
+export interface RolloutHook {
+  name: string;
+  type: string;
+  url: string;
+}
+
+export type StageState = 'done' | 'current' | 'pending' | 'failed' | 'rolledback';
+
+export interface RolloutStageView {
+  index: number;
+  name: string;
+  /** the selector in words */
+  selects: string;
+  clusters: List<string>;
+  /** concurrency, bake time, tolerated failures in words */
+  rules: string;
+  state: StageState;
+}
+
+export interface RolloutCluster {
+  name: string;
+  stage: number;
+  stageName: string;
+  phase: string;
+  canaryWeight: number;
+  matchedToCanary?: boolean;
+  iterations: number;
+  failedChecks: number;
+  primaryRevision?: string;
+  lastCheck?: string;
+  since?: string;
+  message?: string;
+}
+
+export interface GateVerdict {
+  time: string;
+  /** absent for the whole rollout */
+  cluster?: string;
+  gate: string;
+  /** metric, webhook, readiness, deadline or action */
+  kind: string;
+  passed: boolean;
+  value?: string;
+  reason: string;
+  message?: string;
+}
+
+export interface RolloutRunView {
+  revision: string;
+  from?: string;
+  phase: string;
+  start?: string;
+  end?: string;
+  /** end - start, when both are known */
+  seconds?: number;
+  message?: string;
+}
+
 /** One server-sent event on GET /api/v1/watch (event name "change"). */
 export interface Change {
   topics: List<Topic>;
   version: number;
 }
 
-export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'events';
+export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'rollouts' | 'events';
 
 /** The body of every non-2xx API answer. */
 export interface ErrorBody {

@@ -1,4 +1,4 @@
-import { Boxes, LayoutDashboard, LogOut, Moon, ShieldCheck, Sun, User } from 'lucide-react';
+import { Boxes, LayoutDashboard, LogOut, Moon, Rocket, ShieldCheck, Sun, User } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, NavLink } from 'react-router';
 import { api } from '../api/client';
@@ -120,6 +120,9 @@ export function Header() {
         </NavLink>
         <NavLink to="/policies" className={cls}>
           <ShieldCheck size={16} aria-hidden="true" /> Policies
+        </NavLink>
+        <NavLink to="/rollouts" className={cls}>
+          <Rocket size={16} aria-hidden="true" /> Rollouts
         </NavLink>
       </nav>
       <div className="topbar-right">

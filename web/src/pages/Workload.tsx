@@ -1,7 +1,7 @@
 import { ArrowLeft, CircleAlert, CircleCheck, CircleSlash, TriangleAlert } from 'lucide-react';
 import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, clusterPath, list, objectPath, refName } from '../api/client';
+import { api, clusterPath, list, objectPath, refName, rolloutPath } from '../api/client';
 import type { ClusterRender, FailoverRecord, Placement, WorkloadDetail } from '../api/types';
 import { DiffView } from '../components/DiffView';
 import { DistributionBar } from '../components/DistributionBar';
@@ -12,7 +12,7 @@ import { plural } from '../format';
 import { useResource } from '../live/useResource';
 import { ConditionsTable, EventsTable } from './shared';
 
-const TOPICS = ['workloads', 'clusters', 'policies', 'events'] as const;
+const TOPICS = ['workloads', 'clusters', 'policies', 'rollouts', 'events'] as const;
 
 export function WorkloadPage() {
   const { namespace = '-', binding = '' } = useParams();
@@ -68,6 +68,13 @@ export function WorkloadPage() {
                 ))}
             </Field>
             <Field label="Fleet">{w.fleet}</Field>
+            {d.rollout && (
+              <Field label="Rollout">
+                <Link to={rolloutPath(d.rollout.namespace ?? w.ref.namespace ?? 'default', d.rollout.name)} data-testid="workload-rollout">
+                  {refName(d.rollout)}
+                </Link>
+              </Field>
+            )}
             <Field label="Ready">
               <span className="num" data-testid="ready-count">
                 {w.ready}/{w.desired}
