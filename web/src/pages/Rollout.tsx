@@ -97,19 +97,23 @@ export function RolloutPage() {
           </dl>
         </Panel>
         <Panel title="How it rolls out">
-          <p className="wrap" data-testid="rollout-strategy">
-            {sp.strategy}
-          </p>
-          <p className="wrap muted" data-testid="rollout-analysis">
-            {sp.analysis}. {sp.timeout}.{sp.routing && <> Routing: {sp.routing}.</>}
-          </p>
-          {list(sp.steps).length > 0 && (
-            <div className="chips" aria-label="Canary weight steps">
-              {list(sp.steps).map((w, i) => (
-                <Chip key={i}>{w}%</Chip>
-              ))}
-            </div>
-          )}
+          <div className="rollout-words">
+            <p className="wrap" data-testid="rollout-strategy">
+              {sp.strategy}
+            </p>
+            {list(sp.steps).length > 0 && (
+              <div className="chips" aria-label="Canary weight steps">
+                {list(sp.steps).map((w, i) => (
+                  <Chip key={i}>{w}%</Chip>
+                ))}
+              </div>
+            )}
+            <p className="wrap muted" data-testid="rollout-analysis">
+              {sp.analysis}.
+            </p>
+            <p className="wrap muted">{sp.timeout}.</p>
+            {sp.routing && <p className="wrap muted">Routing: {sp.routing}.</p>}
+          </div>
         </Panel>
       </div>
       <Panel title="Progress" id="progress">
@@ -166,55 +170,53 @@ export function RolloutPage() {
       <Panel title="Gate verdicts" count={list(d.gates).length}>
         <Gates gates={list(d.gates)} />
       </Panel>
-      <div className="two-col">
-        <Panel title="Metrics and webhooks" count={list(sp.metrics).length + list(sp.webhooks).length}>
-          {list(sp.metrics).length === 0 && list(sp.webhooks).length === 0 ? (
-            <p className="muted">No metric or webhook: each step waits only for readiness.</p>
-          ) : (
-            <table className="table compact" data-testid="rollout-metrics">
-              <thead>
-                <tr>
-                  <th>Check</th>
-                  <th>Passes when</th>
-                  <th>Over</th>
+      <Panel title="Metrics and webhooks" count={list(sp.metrics).length + list(sp.webhooks).length}>
+        {list(sp.metrics).length === 0 && list(sp.webhooks).length === 0 ? (
+          <p className="muted">No metric or webhook: each step waits only for readiness.</p>
+        ) : (
+          <table className="table compact" data-testid="rollout-metrics">
+            <thead>
+              <tr>
+                <th>Check</th>
+                <th>Passes when</th>
+                <th>Over</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list(sp.metrics).map((m) => (
+                <tr key={`m-${m.name}`}>
+                  <td className="strong" title={m.query ?? 'built-in Istio metric'}>
+                    {m.name}
+                    {m.query && <code className="query mono small">{m.query}</code>}
+                  </td>
+                  <td className="num">{m.range}</td>
+                  <td className="num">{m.interval}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {list(sp.metrics).map((m) => (
-                  <tr key={`m-${m.name}`}>
-                    <td className="strong" title={m.query ?? 'built-in Istio metric'}>
-                      {m.name}
-                      {m.query && <div className="mono small ellipsis">{m.query}</div>}
-                    </td>
-                    <td className="num">{m.range}</td>
-                    <td className="num">{m.interval}</td>
-                  </tr>
-                ))}
-                {list(sp.webhooks).map((h) => (
-                  <tr key={`h-${h.name}`}>
-                    <td className="strong">{h.name}</td>
-                    <td>{h.type} webhook</td>
-                    <td className="mono ellipsis" title={h.url}>
-                      {h.url}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </Panel>
+              ))}
+              {list(sp.webhooks).map((h) => (
+                <tr key={`h-${h.name}`}>
+                  <td className="strong">{h.name}</td>
+                  <td>{h.type} webhook</td>
+                  <td className="mono ellipsis" title={h.url}>
+                    {h.url}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Panel>
+      <div className="two-col">
         <Panel title="History" count={list(d.history).length}>
           <History runs={list(d.history)} />
         </Panel>
-      </div>
-      <div className="two-col">
         <Panel title="Conditions" count={list(d.conditions).length}>
           <ConditionsTable conditions={list(d.conditions)} />
         </Panel>
-        <Panel title="Events" count={list(d.events).length}>
-          <EventsTable events={list(d.events)} showObject={false} />
-        </Panel>
       </div>
+      <Panel title="Events" count={list(d.events).length}>
+        <EventsTable events={list(d.events)} showObject={false} />
+      </Panel>
     </div>
   );
 }
