@@ -251,12 +251,10 @@ spec:
 `)
 	waitPhase(t, ns, name, appsv1alpha1.PhaseInitialized, 2*time.Minute)
 	setImage(t, ns, name, "nginx:1.26")
-	var at int
 	fleettest.Eventually(t, 3*time.Minute, "weight 40 reached", func() error {
 		ro := getRollout(t, ns, name)
 		for _, c := range ro.Status.Clusters {
 			if c.CanaryWeight == 40 {
-				at = 40
 				return nil
 			}
 		}
@@ -275,12 +273,12 @@ spec:
 	if err := fleet.Restart(context.Background(), manager, true); err != nil {
 		t.Fatal(err)
 	}
-	var after []int
+	after := map[string][]int{}
 	fleettest.Eventually(t, 3*time.Minute, "promoted after the restart", func() error {
 		ro := getRollout(t, ns, name)
 		for _, c := range ro.Status.Clusters {
-			if ro.Status.Phase == appsv1alpha1.PhaseProgressing && !slices.Contains(after, c.CanaryWeight) {
-				after = append(after, c.CanaryWeight)
+			if ro.Status.Phase == appsv1alpha1.PhaseProgressing && !slices.Contains(after[c.Name], c.CanaryWeight) {
+				after[c.Name] = append(after[c.Name], c.CanaryWeight)
 			}
 		}
 		if ro.Status.Phase == appsv1alpha1.PhaseSucceeded {
@@ -288,11 +286,14 @@ spec:
 		}
 		return fmt.Errorf("phase %s %s", ro.Status.Phase, clusters(ro))
 	})
-	for _, w := range after {
-		if w != 0 && w < at {
-			t.Errorf("weights after the restart %v: went back below %d (killed at %s)", after, at, clusters(killed))
+	for _, c := range killed.Status.Clusters {
+		for _, w := range after[c.Name] {
+			if w != 0 && w < c.CanaryWeight {
+				t.Errorf("%s weights after the restart %v: went back below %d, its weight when the manager was killed", c.Name, after[c.Name], c.CanaryWeight)
+			}
 		}
 	}
+	t.Logf("killed at %s; weights after the restart: %v", clusters(killed), after)
 	ro := getRollout(t, ns, name)
 	runs := 0
 	for _, h := range ro.Status.History {
@@ -303,7 +304,6 @@ spec:
 	if runs != 1 {
 		t.Errorf("history %s: want exactly one Succeeded run (no double promotion)", mustJSON(ro.Status.History))
 	}
-	t.Logf("weights after the restart: %v (killed at %d)", after, at)
 }
 
 func findCluster(ro *appsv1alpha1.Rollout, name string) *appsv1alpha1.ClusterRollout {
