@@ -56,9 +56,13 @@ import (
 // Finalizer holds a Rollout until its Works are gone.
 const Finalizer = "apps.kurator.dev/rollout"
 
-// ConditionReady is True when the Rollout's workload, Service and binding
-// exist and its stages select clusters.
-const ConditionReady = "Ready"
+// Conditions of a Rollout: Ready is True when its workload, Service and
+// binding exist; StagesSelectClusters is False while a stage selects none
+// of the clusters holding the workload (checked again as clusters change).
+const (
+	ConditionReady                = "Ready"
+	ConditionStagesSelectClusters = "StagesSelectClusters"
+)
 
 // Options configure the rollout controller.
 type Options struct {
@@ -138,6 +142,25 @@ type world struct {
 	in      rollout.Input
 	// replicas scheduled per cluster.
 	replicas map[string]int32
+	// emptyStages name the stages of the spec that select none of the
+	// clusters holding the workload.
+	emptyStages []string
+}
+
+// emptyStages are the spec's stages (the first n of cfg.Stages) that
+// select none of the clusters.
+func emptyStages(cfg rollout.Config, clusters []rollout.Observed, n int) []string {
+	used := map[int]bool{}
+	for _, o := range clusters {
+		used[cfg.StageOf(o.Name, o.Labels)] = true
+	}
+	var out []string
+	for i := 0; i < n; i++ {
+		if !used[i] {
+			out = append(out, cfg.Stages[i].Name)
+		}
+	}
+	return out
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, ro *appsv1alpha1.Rollout) (reconcile.Result, error) {
@@ -167,6 +190,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ro *appsv1alpha1.Rollo
 	ro.Status = out.Status
 	ro.Status.ObservedGeneration = ro.Generation
 	setReady(ro, metav1.ConditionTrue, "Ready", readyMessage(ro))
+	if len(w.emptyStages) > 0 {
+		setCondition(ro, ConditionStagesSelectClusters, metav1.ConditionFalse, "StageEmpty", fmt.Sprintf("stages %s select none of the clusters holding %s (%d clusters); fix their clusterSelector or clusterNames, or the workload's placement", strings.Join(w.emptyStages, ", "), ro.Spec.Workload.Name, len(w.in.Clusters)))
+	} else {
+		setCondition(ro, ConditionStagesSelectClusters, metav1.ConditionTrue, "Selected", "every stage selects at least one cluster")
+	}
 	for _, e := range out.Events {
 		typ := corev1.EventTypeNormal
 		if strings.HasPrefix(e, "RollingBack") || strings.HasPrefix(e, "Failed") {
@@ -275,11 +303,7 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 		}
 		w.in.Clusters = append(w.in.Clusters, o)
 	}
-	for _, s := range ro.Spec.Stages {
-		if !slices.ContainsFunc(w.in.Clusters, func(o rollout.Observed) bool { return w.cfg.StageOf(o.Name, o.Labels) == slices.IndexFunc(w.cfg.Stages, func(st rollout.Stage) bool { return st.Name == s.Name }) }) {
-			r.recorder.Eventf(ro, nil, corev1.EventTypeWarning, "StageEmpty", "Step", "stage %s selects none of the clusters holding %s; its selector may be wrong", s.Name, ro.Spec.Workload.Name)
-		}
-	}
+	w.emptyStages = emptyStages(w.cfg, w.in.Clusters, len(ro.Spec.Stages))
 	return w, "", nil
 }
 
@@ -509,7 +533,11 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, ro *appsv1alpha1.Rollo
 }
 
 func setReady(ro *appsv1alpha1.Rollout, s metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&ro.Status.Conditions, metav1.Condition{Type: ConditionReady, Status: s, Reason: reason, Message: msg, ObservedGeneration: ro.Generation})
+	setCondition(ro, ConditionReady, s, reason, msg)
+}
+
+func setCondition(ro *appsv1alpha1.Rollout, typ string, s metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&ro.Status.Conditions, metav1.Condition{Type: typ, Status: s, Reason: reason, Message: msg, ObservedGeneration: ro.Generation})
 }
 
 func (r *Reconciler) rolloutsOfWork(ctx context.Context, obj client.Object) []reconcile.Request {
