@@ -57,8 +57,10 @@ type Flow struct {
 	// VirtualService is namespace/name.
 	VirtualService string `json:"virtualService"`
 	// Route is the HTTP route's name, else its index as "http[i]".
-	Route       string      `json:"route"`
-	Match       bool        `json:"match,omitempty"`
+	Route string `json:"route"`
+	Match bool   `json:"match,omitempty"`
+	// Mirror: a copy of the route's requests sent to its mirror.
+	Mirror      bool        `json:"mirror,omitempty"`
 	Destination Destination `json:"destination"`
 	// Weight is the destination's weight in its route.
 	Weight int32 `json:"weight"`
@@ -172,6 +174,25 @@ func resolveVirtualService(src string, vs *networkingv1.VirtualService, clusters
 			}
 			for _, f := range resolveDestination(base, vs.Namespace, clusters) {
 				f.Share *= share
+				f.RPS = f.Share * opts.RPS
+				out = append(out, f)
+			}
+		}
+		// A mirrored route also sends (a percentage of) its requests to the
+		// mirror; Envoy does not wait for those answers, but the mirror's
+		// sidecar reports them like any request.
+		if m := r.GetMirror(); m != nil {
+			pct := 100.0
+			if p := r.GetMirrorPercentage(); p != nil {
+				pct = p.GetValue()
+			}
+			base := Flow{
+				SourceCluster: src, VirtualService: vs.Namespace + "/" + vs.Name, Route: name + "/mirror",
+				Match: len(r.GetMatch()) > 0, Destination: Destination{Host: m.GetHost(), Subset: m.GetSubset()},
+			}
+			for _, f := range resolveDestination(base, vs.Namespace, clusters) {
+				f.Mirror = true
+				f.Share *= shares[i] * pct / 100
 				f.RPS = f.Share * opts.RPS
 				out = append(out, f)
 			}

@@ -111,6 +111,25 @@ func TestResolve(t *testing.T) {
 			want:     []string{"a->default/reviews-v1@a 0.900", "a->default/reviews-v2@a 0.100"},
 		},
 		{
+			name: "a mirrored route also sends 100% of its requests to the mirror (blue/green's canary)",
+			clusters: []Cluster{withVS(reviews("a", 2, 1), func() *networkingv1.VirtualService {
+				vs := virtualService("default", "reviews", route{dests: []dest{{"reviews", "v1", 100}, {"reviews", "v2", 0}}})
+				vs.Spec.Http[0].Mirror = &networkingv1alpha3.Destination{Host: "reviews", Subset: "v2"}
+				return vs
+			}())},
+			want: []string{"a->default/reviews-v1@a 1.000", "a->default/reviews-v2@a 1.000"},
+		},
+		{
+			name: "mirrorPercentage scales the mirrored share",
+			clusters: []Cluster{withVS(reviews("a", 2, 1), func() *networkingv1.VirtualService {
+				vs := virtualService("default", "reviews", route{dests: []dest{{"reviews", "v1", 100}}})
+				vs.Spec.Http[0].Mirror = &networkingv1alpha3.Destination{Host: "reviews", Subset: "v2"}
+				vs.Spec.Http[0].MirrorPercentage = &networkingv1alpha3.Percent{Value: 25}
+				return vs
+			}())},
+			want: []string{"a->default/reviews-v1@a 1.000", "a->default/reviews-v2@a 0.250"},
+		},
+		{
 			name: "short, namespaced and FQDN hosts name the same Service",
 			clusters: []Cluster{withVS(reviews("a", 1, 1),
 				split("reviews.default", "reviews.default.svc.cluster.local"))},
@@ -208,7 +227,7 @@ func TestResolve(t *testing.T) {
 			reason := ""
 			for _, f := range flows {
 				got = append(got, summary(f))
-				if f.SourceCluster == flows[0].SourceCluster && f.VirtualService == flows[0].VirtualService {
+				if f.SourceCluster == flows[0].SourceCluster && f.VirtualService == flows[0].VirtualService && !f.Mirror {
 					total += f.Share
 				}
 				if math.Abs(f.RPS-20*f.Share) > 1e-9 {
@@ -222,7 +241,7 @@ func TestResolve(t *testing.T) {
 				t.Errorf("flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 			if len(flows) > 0 && math.Abs(total-1) > 1e-9 {
-				t.Errorf("shares of %s sum to %v, want 1", flows[0].VirtualService, total)
+				t.Errorf("shares of %s (mirrors aside) sum to %v, want 1", flows[0].VirtualService, total)
 			}
 			if tt.reason != "" && !strings.Contains(reason, tt.reason) {
 				t.Errorf("reason %q, want it to contain %q", reason, tt.reason)
