@@ -176,23 +176,6 @@ func setFaults(t *testing.T, faults string) {
 	})
 }
 
-// stepLatency is how late, beyond the check interval, each analysis
-// check of a cluster came after the previous one (from the gate times).
-func stepLatency(ro *appsv1alpha1.Rollout, interval time.Duration) []time.Duration {
-	last := map[string]time.Time{}
-	var out []time.Duration
-	for _, g := range ro.Status.Gates {
-		if g.Kind != "metric" {
-			continue
-		}
-		if prev, ok := last[g.Cluster]; ok && g.Time.Time.After(prev) {
-			out = append(out, g.Time.Time.Sub(prev)-interval)
-		}
-		last[g.Cluster] = g.Time.Time
-	}
-	return out
-}
-
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
