@@ -49,9 +49,8 @@ func TestMain(m *testing.M) {
 
 // app is a Deployment of replicas divided hangzhou:shanghai as weights
 // (tolerating a not-ready member for an hour, so failover leaves it in
-// place), its Service (to both members) and a TrafficPolicy with the given
-// spec lines after `service:`.
-func app(name string, replicas, hzWeight, shWeight int, policy string) string {
+// place) and its Service (to both members).
+func app(name string, replicas, hzWeight, shWeight int) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: %[1]s, namespace: default}
@@ -92,13 +91,37 @@ spec:
         staticWeightList:
         - {targetCluster: {clusterNames: [cluster-hangzhou]}, weight: %[3]d}
         - {targetCluster: {clusterNames: [cluster-shanghai]}, weight: %[4]d}
----
-apiVersion: networking.kurator.dev/v1alpha1
+`, name, replicas, hzWeight, shWeight)
+}
+
+// trafficPolicy is the TrafficPolicy of app name with the given spec lines
+// after `service:`.
+func trafficPolicy(name, spec string) string {
+	return fmt.Sprintf(`apiVersion: networking.kurator.dev/v1alpha1
 kind: TrafficPolicy
 metadata: {name: %[1]s, namespace: default}
 spec:
   service: %[1]s
-%[5]s`, name, replicas, hzWeight, shWeight, policy)
+%[2]s`, name, spec)
+}
+
+// deploy applies app and waits until the hub shows all its replicas ready
+// (the binding's per-cluster status is in). A TrafficPolicy created before
+// would see clusters whose pods are not ready yet, and ramp them in as they
+// become ready, like recovered ones.
+func deploy(t *testing.T, name string, replicas, hzWeight, shWeight int) {
+	t.Helper()
+	apply(t, name, app(name, replicas, hzWeight, shWeight))
+	fleettest.Eventually(t, 120*time.Second, fmt.Sprintf("%s: %d replicas ready on the hub", name, replicas), func() error {
+		d, err := fleettest.Client(t, fleet, localfleet.HubName).AppsV1().Deployments("default").Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if d.Status.ReadyReplicas != int32(replicas) {
+			return fmt.Errorf("%d/%d ready", d.Status.ReadyReplicas, replicas)
+		}
+		return nil
+	})
 }
 
 // apply applies YAML to the hub; when the test ends it deletes it again and

@@ -18,9 +18,10 @@ import (
 // weighting routes 75/25 in both members; switched to explicit weights
 // 40/60 the routes follow at once (no ramp: nobody recovered).
 func TestWeightsFollowReadyReplicasThenExplicit(t *testing.T) {
-	apply(t, "web", app("web", 4, 3, 1, "  weighting: {type: ReadyReplicas}\n"))
+	deploy(t, "web", 4, 3, 1)
+	apply(t, "web", trafficPolicy("web", "  weighting: {type: ReadyReplicas}\n"))
 	begin := time.Now()
-	waitWeights(t, 120*time.Second, "web", "cluster-hangzhou=75 cluster-shanghai=25", hangzhou, shanghai)
+	waitWeights(t, 30*time.Second, "web", "cluster-hangzhou=75 cluster-shanghai=25", hangzhou, shanghai)
 	t.Logf("ReadyReplicas 3:1 routed 75/25 in both members %s after apply", time.Since(begin).Round(time.Millisecond))
 
 	out := fleettest.Kurator(t, fleet, "get", "trafficpolicies")
@@ -48,12 +49,13 @@ func TestWeightsFollowReadyReplicasThenExplicit(t *testing.T) {
 // steps of 20 every 10 s (20, 40, 50), never at once, and both members
 // route 50/50 again.
 func TestKilledMemberLosesItsShareAndRampsBack(t *testing.T) {
-	apply(t, "pay", app("pay", 2, 1, 1, `  weighting:
+	deploy(t, "pay", 2, 1, 1)
+	apply(t, "pay", trafficPolicy("pay", `  weighting:
     type: Explicit
     weights: [{cluster: cluster-hangzhou, weight: 50}, {cluster: cluster-shanghai, weight: 50}]
   recovery: {stepWeight: 20, intervalSeconds: 10}
 `))
-	waitWeights(t, 120*time.Second, "pay", "cluster-hangzhou=50 cluster-shanghai=50", hangzhou, shanghai)
+	waitWeights(t, 30*time.Second, "pay", "cluster-hangzhou=50 cluster-shanghai=50", hangzhou, shanghai)
 
 	down := fleettest.Kill(t, fleet, shanghai+"/kube-apiserver", func(t *testing.T) { waitReady(t, shanghai, true) })
 	waitWeights(t, 30*time.Second, "pay", "cluster-hangzhou=100 cluster-shanghai=0", hangzhou)
