@@ -21,8 +21,10 @@ import (
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -30,13 +32,17 @@ import (
 	"github.com/kurator-go/kurator/pkg/workload"
 )
 
-// ourGroups are decoded strictly into their Go types; anything else is a
-// resource template kept as unstructured.
+// ourGroups are decoded strictly into their Go types and admitted as the
+// hub would (rollouts and traffic policies are checked, then left out of
+// the placement plan); anything else is a resource template kept as
+// unstructured.
 var ourGroups = map[string]bool{
-	policyv1alpha1.GroupVersion.Group:  true,
-	clusterv1alpha1.GroupVersion.Group: true,
-	fleetv1alpha1.GroupVersion.Group:   true,
-	workv1alpha1.GroupVersion.Group:    true,
+	policyv1alpha1.GroupVersion.Group:     true,
+	clusterv1alpha1.GroupVersion.Group:    true,
+	fleetv1alpha1.GroupVersion.Group:      true,
+	workv1alpha1.GroupVersion.Group:       true,
+	appsv1alpha1.GroupVersion.Group:       true,
+	networkingv1alpha1.GroupVersion.Group: true,
 }
 
 // Parse reads a multi-document YAML (or JSON) stream. name is used in error

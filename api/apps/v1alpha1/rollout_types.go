@@ -345,8 +345,8 @@ type CanaryThresholdRange struct {
 // {{ namespace }}, {{ target }}, {{ service }}, {{ interval }},
 // {{ variables.NAME }}.
 type CustomMetric struct {
-	// Query is the PromQL template; the first sample of its result is the
-	// value.
+	// Query is the PromQL template; its result is the value (with several
+	// series, the last one, as Flagger takes it).
 	// +kubebuilder:validation:MinLength=1
 	Query string `json:"query"`
 

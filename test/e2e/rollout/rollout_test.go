@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -21,29 +22,12 @@ import (
 // shanghai, already promoted, returns to the previous revision.
 func TestCanaryOverStagesPromotesThenRollsBackEverywhere(t *testing.T) {
 	const ns, name = "prod", "reviews"
-	apply(t, app(ns, name, "nginx:1.25"))
-	apply(t, `apiVersion: apps.kurator.dev/v1alpha1
-kind: Rollout
-metadata: {name: reviews, namespace: prod}
-spec:
-  workload: {apiVersion: apps/v1, kind: Deployment, name: reviews}
-  serviceName: reviews
-  port: 9080
-  rolloutPolicy:
-    trafficRouting:
-      timeoutSeconds: 2
-      canaryStrategy: {maxWeight: 50, stepWeight: 10}
-    trafficAnalysis:
-      checkIntervalSeconds: 10
-      checkFailedTimes: 2
-      metrics:
-      - name: request-success-rate
-        intervalSeconds: 15
-        thresholdRange: {min: 99}
-  stages:
-  - {name: shanghai, clusterNames: [cluster-shanghai], bakeSeconds: 10}
-  - {name: hangzhou, clusterNames: [cluster-hangzhou]}
-`)
+	// The example users run, as it is in the repository.
+	example, err := os.ReadFile("../../../examples/rollout/reviews-canary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, string(example))
 	waitPhase(t, ns, name, appsv1alpha1.PhaseInitialized, 2*time.Minute)
 	for _, c := range []string{shanghai, hangzhou} {
 		fleettest.Eventually(t, time.Minute, c+" canary at 0 replicas, primary serving", func() error {
