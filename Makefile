@@ -5,7 +5,7 @@ K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
 HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
 
-.PHONY: build web web-test k8s helm up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover generate verify
+.PHONY: build web web-test k8s helm up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-rollout generate verify
 
 build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -91,3 +91,6 @@ bench-propagation: k8s ## propagation latency on a local fleet: 20 single, then 
 
 bench-failover: k8s ## failover timings on a local fleet: 5 runs of killing a member
 	$(GO) run ./test/bench/failover -runs 5
+
+bench-rollout: k8s ## rollout figures on a local fleet with Prometheus: one canary alone, then 100 at once
+	$(GO) run ./test/bench/rollout -n 100
