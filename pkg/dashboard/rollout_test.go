@@ -14,6 +14,11 @@ import (
 
 var t0 = time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 
+func micro(minutes int) *metav1.MicroTime {
+	t := metav1.NewMicroTime(t0.Add(time.Duration(minutes) * time.Minute))
+	return &t
+}
+
 func mt(minutes int) *metav1.Time {
 	t := metav1.NewTime(t0.Add(time.Duration(minutes) * time.Minute))
 	return &t
@@ -52,7 +57,7 @@ func canaryRollout() *appsv1alpha1.Rollout {
 			CurrentStage: "shanghai", StartTime: mt(0),
 			Clusters: []appsv1alpha1.ClusterRollout{
 				{Name: "cluster-hangzhou", Stage: 1, Phase: appsv1alpha1.ClusterPending},
-				{Name: "cluster-shanghai", Stage: 0, Phase: appsv1alpha1.ClusterProgressing, CanaryWeight: 30, LastCheckTime: mt(3)},
+				{Name: "cluster-shanghai", Stage: 0, Phase: appsv1alpha1.ClusterProgressing, CanaryWeight: 30, LastCheckTime: micro(3)},
 			},
 			Gates: []appsv1alpha1.GateResult{
 				{Time: *mt(1), Cluster: "cluster-shanghai", Gate: "request-success-rate", Kind: "metric", Passed: true, Value: "99.9", Reason: "InRange"},

@@ -433,7 +433,7 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 	if !ok {
 		return
 	}
-	c.LastCheckTime = &s.now
+	c.LastCheckTime = s.micro()
 	s.requeue(s.cfg.Interval)
 	if out.Rollback {
 		s.fail(c, "", "")
@@ -547,7 +547,7 @@ func (s *stepper) advancePromotion(c *appsv1alpha1.ClusterRollout, o Observed) {
 			s.requeue(wait)
 			return
 		}
-		c.LastCheckTime = &s.now
+		c.LastCheckTime = s.micro()
 		c.CanaryWeight -= step
 		c.Message = fmt.Sprintf("promoting: canary weight %d", c.CanaryWeight)
 		s.requeue(s.cfg.Interval)
@@ -686,6 +686,11 @@ func (s *stepper) lastGate(cluster string) *appsv1alpha1.GateResult {
 		}
 	}
 	return nil
+}
+
+func (s *stepper) micro() *metav1.MicroTime {
+	t := metav1.NewMicroTime(s.now.Time)
+	return &t
 }
 
 func (s *stepper) requeue(d time.Duration) {

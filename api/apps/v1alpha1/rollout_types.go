@@ -550,9 +550,10 @@ type ClusterRollout struct {
 	// +optional
 	TrafficStartTime *metav1.Time `json:"trafficStartTime,omitempty"`
 
-	// LastCheckTime is the last check; the next is due one interval later.
+	// LastCheckTime is the last check; the next is due one interval later
+	// (in microseconds: whole seconds would make steps up to 1 s early).
 	// +optional
-	LastCheckTime *metav1.Time `json:"lastCheckTime,omitempty"`
+	LastCheckTime *metav1.MicroTime `json:"lastCheckTime,omitempty"`
 
 	// LastTransitionTime is when Phase last changed.
 	// +optional
