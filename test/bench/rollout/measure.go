@@ -126,8 +126,25 @@ func (c cost) perSecond() (writes, queries float64, managerCPU time.Duration) {
 	return c.totalWrites / s, c.queries / s, time.Duration(float64(c.cpu[managerProcess]) / s)
 }
 
-// printWrites lists the hub writes by resource, most first, per step.
-func (c cost) printWrites(steps int) {
+// background is what the quiet fleet bg spends in c's wall time: lease
+// renewals, cluster status, the manager's own periodic work.
+func (c cost) background(bg cost) (writes map[string]float64, total float64, managerCPU time.Duration) {
+	writes = map[string]float64{}
+	if bg.wall <= 0 {
+		return writes, 0, 0
+	}
+	scale := c.wall.Seconds() / bg.wall.Seconds()
+	for what, n := range bg.writes {
+		writes[what] = n * scale
+		total += n * scale
+	}
+	return writes, total, time.Duration(float64(bg.cpu[managerProcess]) * scale)
+}
+
+// printWrites lists the hub writes by resource, most first, per step,
+// and per step less the background bg would have written meanwhile.
+func (c cost) printWrites(steps int, bg cost) {
+	base, _, _ := c.background(bg)
 	type count struct {
 		what string
 		n    float64
@@ -143,7 +160,7 @@ func (c cost) printWrites(steps int) {
 		return strings.Compare(a.what, b.what)
 	})
 	for _, x := range counts {
-		fmt.Printf("    %-36s %7.0f  %6.2f per step\n", x.what, x.n, x.n/float64(steps))
+		fmt.Printf("    %-36s %7.0f  %6.2f per step  %6.2f less background\n", x.what, x.n, x.n/float64(steps), (x.n-base[x.what])/float64(steps))
 	}
 }
 

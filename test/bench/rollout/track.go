@@ -38,6 +38,9 @@ type state struct {
 type change struct {
 	at time.Time
 	state
+	// lastCheck is the cluster's status.lastCheckTime with the change:
+	// the next check is due one interval after it.
+	lastCheck time.Time
 }
 
 func newTracker() *tracker { return &tracker{tracks: map[string]*track{}} }
@@ -65,7 +68,11 @@ func (t *tracker) observe(ro *appsv1alpha1.Rollout, now time.Time) {
 		s := state{c.CanaryWeight, c.Phase}
 		if prev, ok := tr.last[c.Name]; !ok || prev != s {
 			tr.last[c.Name] = s
-			tr.changes[c.Name] = append(tr.changes[c.Name], change{now, s})
+			ch := change{at: now, state: s}
+			if c.LastCheckTime != nil {
+				ch.lastCheck = c.LastCheckTime.Time
+			}
+			tr.changes[c.Name] = append(tr.changes[c.Name], ch)
 		}
 	}
 	switch ro.Status.Phase {
@@ -107,9 +114,10 @@ func (t *tracker) count(keys []string) (initialized, done, failed int, failure s
 
 // result is what the runs of keys took.
 type result struct {
-	// latencies are, per gated step, how long after the previous step
-	// beyond the check interval it was seen.
-	latencies []time.Duration
+	// gaps are, per gated step, how long after the previous step beyond
+	// the check interval it was seen; latencies how long after its check
+	// was due (the previous check's lastCheckTime plus the interval).
+	gaps, latencies []time.Duration
 	// toFirst is from the image update to each cluster's first weight;
 	// promotion from Promoting to Succeeded in each cluster.
 	toFirst, promotion []time.Duration
@@ -140,10 +148,13 @@ func (t *tracker) result(keys []string, interval time.Duration) result {
 			steps, promoting, succeeded := decisions(changes)
 			r.steps += len(steps)
 			if len(steps) > 0 {
-				r.toFirst = append(r.toFirst, steps[0].Sub(tr.start))
+				r.toFirst = append(r.toFirst, steps[0].at.Sub(tr.start))
 			}
 			for i := 1; i < len(steps); i++ {
-				r.latencies = append(r.latencies, steps[i].Sub(steps[i-1])-interval)
+				r.gaps = append(r.gaps, steps[i].at.Sub(steps[i-1].at)-interval)
+				if due := steps[i-1].lastCheck; !due.IsZero() {
+					r.latencies = append(r.latencies, steps[i].at.Sub(due.Add(interval)))
+				}
 			}
 			if !promoting.IsZero() && !succeeded.IsZero() {
 				r.promotion = append(r.promotion, succeeded.Sub(promoting))
@@ -157,15 +168,17 @@ func (t *tracker) result(keys []string, interval time.Duration) result {
 // increase while Progressing, and the switch to Promoting (the decision
 // after the last weight). Every step after the first waits for one check
 // interval, so what it takes beyond it is the decision latency.
-func decisions(changes []change) (steps []time.Time, promoting, succeeded time.Time) {
+// (status.lastCheckTime is kept to the second, so a check falls due up to
+// a second less than an interval after the previous step was seen.)
+func decisions(changes []change) (steps []change, promoting, succeeded time.Time) {
 	weight := 0
 	var phase appsv1alpha1.ClusterPhase
 	for _, c := range changes {
 		switch {
 		case c.phase == appsv1alpha1.ClusterProgressing && c.weight > weight:
-			steps = append(steps, c.at)
+			steps = append(steps, c)
 		case c.phase == appsv1alpha1.ClusterPromoting && phase != appsv1alpha1.ClusterPromoting:
-			steps = append(steps, c.at)
+			steps = append(steps, c)
 			promoting = c.at
 		case c.phase == appsv1alpha1.ClusterSucceeded && succeeded.IsZero():
 			succeeded = c.at
