@@ -119,10 +119,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 	}
 	before := ro.Status.DeepCopy()
-	res, err := r.reconcileNormal(ctx, &ro)
+	w, out, err := r.step(ctx, &ro)
+	if err != nil || w == nil {
+		if !equality.Semantic.DeepEqual(before, &ro.Status) {
+			if uerr := r.client.Status().Update(ctx, &ro); uerr != nil && err == nil {
+				err = uerr
+			}
+		}
+		return reconcile.Result{RequeueAfter: 30 * time.Second}, client.IgnoreNotFound(err)
+	}
+	// The step is recorded first and acted on only once recorded: Update
+	// (not patch) carries the resourceVersion, so a step decided on a
+	// stale copy of the Rollout fails here instead of being applied twice
+	// (no double promotion, no hook run twice for one transition).
 	if !equality.Semantic.DeepEqual(before, &ro.Status) {
-		// Update (not patch): the resourceVersion makes a second writer's
-		// step fail instead of being applied twice.
 		if uerr := r.client.Status().Update(ctx, &ro); uerr != nil {
 			if apierrors.IsConflict(uerr) {
 				return reconcile.Result{RequeueAfter: time.Second}, nil
@@ -130,7 +140,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			return reconcile.Result{}, uerr
 		}
 	}
-	return res, err
+	r.record(ctx, &ro, out)
+	if err := r.writeWorks(ctx, &ro, w); err != nil {
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{RequeueAfter: out.RequeueAfter}, nil
 }
 
 // world is what one reconcile reads.
@@ -163,17 +177,19 @@ func emptyStages(cfg rollout.Config, clusters []rollout.Observed, n int) []strin
 	return out
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, ro *appsv1alpha1.Rollout) (reconcile.Result, error) {
+// step reads the world and runs the state machine on ro's status. A nil
+// world means the Rollout cannot act yet (its Ready condition says why).
+func (r *Reconciler) step(ctx context.Context, ro *appsv1alpha1.Rollout) (*world, rollout.Output, error) {
 	w, msg, err := r.read(ctx, ro)
 	if err != nil {
-		return reconcile.Result{}, err
+		return nil, rollout.Output{}, err
 	}
 	if msg != "" {
 		setReady(ro, metav1.ConditionFalse, "NotReady", msg)
-		return reconcile.Result{RequeueAfter: 30 * time.Second}, nil
+		return nil, rollout.Output{}, nil
 	}
 	if err := r.saveRevision(ctx, ro, w.in.Revision, w.tmpl); err != nil {
-		return reconcile.Result{}, err
+		return nil, rollout.Output{}, err
 	}
 	// Step until no new gate is asked for; each gate runs once.
 	outcomes := map[rollout.Request]rollout.Outcome{}
@@ -195,6 +211,12 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ro *appsv1alpha1.Rollo
 	} else {
 		setCondition(ro, ConditionStagesSelectClusters, metav1.ConditionTrue, "Selected", "every stage selects at least one cluster")
 	}
+	return w, out, nil
+}
+
+// record publishes a recorded step: its events, and the post-rollout hooks
+// when the run ended.
+func (r *Reconciler) record(ctx context.Context, ro *appsv1alpha1.Rollout, out rollout.Output) {
 	for _, e := range out.Events {
 		typ := corev1.EventTypeNormal
 		if strings.HasPrefix(e, "RollingBack") || strings.HasPrefix(e, "Failed") {
@@ -206,10 +228,6 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ro *appsv1alpha1.Rollo
 	if out.Finished != "" {
 		r.postRollout(ctx, ro, out.Finished)
 	}
-	if err := r.writeWorks(ctx, ro, w); err != nil {
-		return reconcile.Result{}, err
-	}
-	return reconcile.Result{RequeueAfter: out.RequeueAfter}, nil
 }
 
 func readyMessage(ro *appsv1alpha1.Rollout) string {
@@ -508,7 +526,8 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, ro *appsv1alpha1.Rollo
 		}
 	}
 	if changed {
-		return reconcile.Result{}, r.client.Status().Update(ctx, ro)
+		// Status writes do not trigger this controller: come back.
+		return reconcile.Result{RequeueAfter: time.Second}, r.client.Status().Update(ctx, ro)
 	}
 	if ro.Spec.RolloutPolicy.RevertOnDeletion && ro.DeletionTimestamp.Add(2*time.Minute).After(time.Now()) {
 		w, msg, err := r.read(ctx, ro)
