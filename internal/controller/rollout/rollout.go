@@ -607,4 +607,3 @@ func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconci
 	}
 	return out
 }
-
