@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"github.com/kurator-go/kurator/config/crd/validation"
 	"github.com/kurator-go/kurator/config/crd/validation/admissioncases"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
 // TestHubRefusesEveryInvalidObject sends each case of the shared table to
@@ -85,6 +87,11 @@ func TestHubAcceptsSeedsAndExamples(t *testing.T) {
 		for i, doc := range ourDocuments(t, data) {
 			checked++
 			t.Run(filepath.Base(f)+"/"+doc.name, func(t *testing.T) {
+				// An example's own namespace (prod) exists on the hub
+				// once the example is applied; create it for the dry run.
+				if doc.namespace != "" {
+					fleettest.Kubectl(t, fleet, fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n", doc.namespace), "apply", "-f", "-")
+				}
 				if hubErr := dryRunApply(t, doc.yaml); hubErr != "" {
 					t.Errorf("document %d: the hub refused it:\n%s", i+1, hubErr)
 				}
@@ -152,15 +159,18 @@ func newValidator(t *testing.T) func(*testing.T, string) string {
 
 // ourGroups are the API groups the hub's CRDs serve.
 var ourGroups = map[string]bool{
-	"policy.karmada.io":   true,
-	"cluster.kurator.dev": true,
-	"fleet.kurator.dev":   true,
-	"work.kurator.dev":    true,
+	"policy.karmada.io":      true,
+	"cluster.kurator.dev":    true,
+	"fleet.kurator.dev":      true,
+	"work.kurator.dev":       true,
+	"apps.kurator.dev":       true,
+	"networking.kurator.dev": true,
 }
 
 type document struct {
-	name string // Kind/name
-	yaml string
+	name      string // Kind/name
+	namespace string
+	yaml      string
 }
 
 // ourDocuments splits a YAML stream and keeps the documents of our groups
@@ -181,7 +191,8 @@ func ourDocuments(t *testing.T, data []byte) []document {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
 			Metadata   struct {
-				Name string `json:"name"`
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
 			} `json:"metadata"`
 		}
 		if err := yaml.Unmarshal(doc, &head); err != nil {
@@ -189,7 +200,7 @@ func ourDocuments(t *testing.T, data []byte) []document {
 		}
 		group, _, _ := strings.Cut(head.APIVersion, "/")
 		if ourGroups[group] {
-			out = append(out, document{name: head.Kind + "/" + head.Metadata.Name, yaml: string(doc)})
+			out = append(out, document{name: head.Kind + "/" + head.Metadata.Name, namespace: head.Metadata.Namespace, yaml: string(doc)})
 		}
 	}
 }
