@@ -336,7 +336,14 @@ func report(f figures) {
 		mgr.Seconds(), mgr.Seconds()/float64(f.rollouts), mgr.Seconds()*1000/float64(steps),
 		bgCPU.Seconds(), net.Seconds()/float64(f.rollouts), net.Seconds()*1000/float64(steps))
 	if c.reconciles > 0 {
-		fmt.Printf("  rollout reconciles %.0f (%.1f per step), mean %.1f ms\n", c.reconciles, c.reconciles/float64(steps), c.reconcileSeconds*1000/c.reconciles)
+		fmt.Printf("  rollout reconciles %.0f (%.1f per step), mean %.1f ms; busy %.0f%% of the wall time (one worker)\n",
+			c.reconciles, c.reconciles/float64(steps), c.reconcileSeconds*1000/c.reconciles, 100*c.reconcileSeconds/c.wall.Seconds())
+	}
+	if c.queueWaits > 0 {
+		fmt.Printf("  rollout work queue: mean wait %.0f ms over %.0f items\n", c.queueSeconds*1000/c.queueWaits, c.queueWaits)
+	}
+	if c.queryCount > 0 {
+		fmt.Printf("  Prometheus answers a query in %.1f ms on average\n", c.querySeconds*1000/c.queryCount)
 	}
 	fmt.Printf("  Prometheus /api/v1/query requests %.0f: %.2f per step\n", c.queries, c.queries/float64(steps))
 	fmt.Printf("  hub writes %.0f: %.2f per step; less background (%.0f): %.2f per step; by resource:\n",

@@ -33,6 +33,13 @@ type usage struct {
 	// reconciles are the manager's controller_runtime_reconcile_total of
 	// the rollout controller, and reconcileSeconds their summed time.
 	reconciles, reconcileSeconds float64
+	// queueWaits and queueSeconds are the rollout work queue's
+	// workqueue_queue_duration_seconds count and sum: how long a Rollout
+	// waited for the controller's worker.
+	queueWaits, queueSeconds float64
+	// queryCount and querySeconds are Prometheus's own
+	// prometheus_http_request_duration_seconds of /api/v1/query.
+	queryCount, querySeconds float64
 }
 
 const (
@@ -71,13 +78,28 @@ func (m meter) measure(ctx context.Context) usage {
 				u.queries += v
 			}
 		})
-	}
-	if p, ok := m.fleet.Process(managerProcess); ok && p.Port > 0 {
-		scrape(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port), "controller_runtime_reconcile", func(line string, v float64) {
-			if labelValue(line, "controller") != "rollout" {
+		scrape(m.fleet.PrometheusURL+"/metrics", "prometheus_http_request_duration_seconds_", func(line string, v float64) {
+			if labelValue(line, "handler") != "/api/v1/query" {
 				return
 			}
 			switch {
+			case strings.HasPrefix(line, "prometheus_http_request_duration_seconds_count{"):
+				u.queryCount += v
+			case strings.HasPrefix(line, "prometheus_http_request_duration_seconds_sum{"):
+				u.querySeconds += v
+			}
+		})
+	}
+	if p, ok := m.fleet.Process(managerProcess); ok && p.Port > 0 {
+		scrape(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port), "", func(line string, v float64) {
+			if labelValue(line, "controller") != "rollout" && labelValue(line, "name") != "rollout" {
+				return
+			}
+			switch {
+			case strings.HasPrefix(line, "workqueue_queue_duration_seconds_count{"):
+				u.queueWaits += v
+			case strings.HasPrefix(line, "workqueue_queue_duration_seconds_sum{"):
+				u.queueSeconds += v
 			case strings.HasPrefix(line, "controller_runtime_reconcile_total{"):
 				u.reconciles += v
 			case strings.HasPrefix(line, "controller_runtime_reconcile_time_seconds_sum{"):
@@ -96,6 +118,8 @@ type cost struct {
 	totalWrites                  float64
 	queries                      float64
 	reconciles, reconcileSeconds float64
+	queueWaits, queueSeconds     float64
+	queryCount, querySeconds     float64
 }
 
 func costOf(from, to usage) cost {
@@ -103,6 +127,8 @@ func costOf(from, to usage) cost {
 		wall: to.at.Sub(from.at), cpu: map[string]time.Duration{}, writes: map[string]float64{},
 		queries: to.queries - from.queries, reconciles: to.reconciles - from.reconciles,
 		reconcileSeconds: to.reconcileSeconds - from.reconcileSeconds,
+		queueWaits:       to.queueWaits - from.queueWaits, queueSeconds: to.queueSeconds - from.queueSeconds,
+		queryCount: to.queryCount - from.queryCount, querySeconds: to.querySeconds - from.querySeconds,
 	}
 	for name, d := range to.cpu {
 		c.cpu[name] = d - from.cpu[name]
