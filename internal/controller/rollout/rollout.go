@@ -44,6 +44,7 @@ import (
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/analysis"
 	"github.com/kurator-go/kurator/internal/controller/binding"
@@ -99,6 +100,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfWork)).
 		// A new pod template starts a run.
 		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfWorkload), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A TrafficPolicy on the same Service blocks the Rollout.
+		Watches(&networkingv1alpha1.TrafficPolicy{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfNamespace)).
 		// Cluster health and labels (stages select by label).
 		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts)).
 		Complete(r)
@@ -267,6 +270,16 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 			return nil, fmt.Sprintf("Service %s/%s (spec.serviceName) not found on the hub; create it and propagate it with the workload", ro.Namespace, ro.Spec.ServiceName), nil
 		}
 		return nil, "", err
+	}
+	// Both would write the VirtualService "<service>" in every member.
+	var tps networkingv1alpha1.TrafficPolicyList
+	if err := r.client.List(ctx, &tps, client.InNamespace(ro.Namespace)); err != nil && !meta.IsNoMatchError(err) {
+		return nil, "", err
+	}
+	for _, tp := range tps.Items {
+		if tp.Spec.Service == ro.Spec.ServiceName {
+			return nil, fmt.Sprintf("TrafficPolicy %s also routes Service %s: both would write the VirtualService %s in every member; delete the TrafficPolicy while the Rollout exists, or roll out behind another Service", tp.Name, ro.Spec.ServiceName, ro.Spec.ServiceName), nil
+		}
 	}
 	w.binding = &workv1alpha1.ResourceBinding{}
 	if err := r.client.Get(ctx, types.NamespacedName{Namespace: ro.Namespace, Name: workv1alpha1.BindingName(ro.Spec.Workload.Name, "Deployment")}, w.binding); err != nil {
@@ -592,6 +605,18 @@ func (r *Reconciler) rolloutsOfWorkload(ctx context.Context, obj client.Object) 
 		if ro.Spec.Workload.Name == obj.GetName() {
 			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
 		}
+	}
+	return out
+}
+
+func (r *Reconciler) rolloutsOfNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list appsv1alpha1.RolloutList
+	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, ro := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
 	}
 	return out
 }
