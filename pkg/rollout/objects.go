@@ -35,11 +35,12 @@ func Find(st *appsv1alpha1.RolloutStatus, cluster string) *appsv1alpha1.ClusterR
 
 // CanaryReplicas is how many replicas the workload itself gets in a
 // cluster: all it was scheduled until the cluster's primary took over,
-// all of them while its canary is being tested or promoted, and none
-// otherwise. The binding controller renders the workload with it.
+// all of them while its canary is being tested or promoted or has
+// traffic, and none otherwise. The binding controller renders the
+// workload with it.
 func CanaryReplicas(st *appsv1alpha1.RolloutStatus, cluster string, scheduled int32) int32 {
 	c := Find(st, cluster)
-	if c == nil || !c.Initialized {
+	if c == nil || !c.Initialized || c.CanaryWeight > 0 || c.MatchedToCanary {
 		return scheduled
 	}
 	if st.Phase == appsv1alpha1.PhaseProgressing && (c.Phase == appsv1alpha1.ClusterProgressing || c.Phase == appsv1alpha1.ClusterPromoting) {

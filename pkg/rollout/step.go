@@ -562,8 +562,7 @@ func (s *stepper) fail(c *appsv1alpha1.ClusterRollout, gate, msg string) {
 	if gate != "" {
 		s.gate(c.Name, gate, gate, false, "ProgressDeadlineExceeded", msg, "")
 	}
-	c.CanaryWeight = 0
-	c.MatchedToCanary = false
+	s.trafficToPrimary(c)
 	s.setPhase(c, appsv1alpha1.ClusterFailed, fmt.Sprintf("failed after %d failed checks", c.FailedChecks))
 }
 
@@ -573,10 +572,6 @@ func (s *stepper) startRollBack(why string) {
 	s.st.Phase = appsv1alpha1.PhaseRollingBack
 	s.event("RollingBack: %s", why)
 	s.appendHistory(appsv1alpha1.PhaseFailed, why)
-	for i := range s.st.Clusters {
-		c := &s.st.Clusters[i]
-		c.CanaryWeight, c.MatchedToCanary = 0, false
-	}
 	s.rollBack()
 }
 
@@ -585,10 +580,10 @@ func (s *stepper) startRollBack(why string) {
 // be ready; then the rollout is Failed.
 func (s *stepper) rollBack() {
 	stable := s.st.StableRevision
+	s.trafficToPrimaries()
 	var pending []*appsv1alpha1.ClusterRollout
 	for i := range s.st.Clusters {
 		c := &s.st.Clusters[i]
-		c.CanaryWeight, c.MatchedToCanary = 0, false
 		switch {
 		case c.Phase == appsv1alpha1.ClusterRollingBack:
 			o := s.obs[c.Name]
@@ -620,6 +615,31 @@ func (s *stepper) rollBack() {
 	s.st.CurrentStage = ""
 	s.out.Finished = appsv1alpha1.PhaseFailed
 	s.event("Failed: every cluster is back on revision %s", stable)
+}
+
+// trafficToPrimaries sends every cluster's traffic back to its primary
+// (see trafficToPrimary).
+func (s *stepper) trafficToPrimaries() {
+	for i := range s.st.Clusters {
+		s.trafficToPrimary(&s.st.Clusters[i])
+	}
+}
+
+// trafficToPrimary sends a cluster's traffic back to its primary, unless
+// the primary is not ready (a promotion that failed half way): then the
+// ready canary keeps all of it until the primary, back on the stable
+// revision, is ready. Traffic never goes to an unready primary.
+func (s *stepper) trafficToPrimary(c *appsv1alpha1.ClusterRollout) {
+	o := s.obs[c.Name]
+	primaryReady := o.Primary.Ready && o.Primary.Revision == c.PrimaryRevision
+	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision
+	c.MatchedToCanary = false
+	if !primaryReady && canaryReady && c.CanaryWeight > 0 {
+		c.CanaryWeight = 100
+		s.requeue(5 * time.Second)
+		return
+	}
+	c.CanaryWeight = 0
 }
 
 func timeOf(t *metav1.Time) time.Time {

@@ -28,6 +28,8 @@ type world struct {
 	weights map[string][]int
 	primary map[string]string
 	calls   []Request
+	// brokenPrimary is a revision no primary becomes ready with.
+	brokenPrimary string
 }
 
 func newWorld(t *testing.T, spec appsv1alpha1.RolloutSpec, clusters ...string) *world {
@@ -45,7 +47,7 @@ func (w *world) observe() Input {
 	for _, name := range w.clusters {
 		o := Observed{Name: name, Ready: !w.down[name], Labels: w.labels[name]}
 		if rev, ok := w.primary[name]; ok {
-			o.Primary = Workload{Revision: rev, Ready: true}
+			o.Primary = Workload{Revision: rev, Ready: rev != w.brokenPrimary}
 		}
 		if CanaryReplicas(&w.st, name, 3) > 0 {
 			o.Canary = Workload{Revision: w.rev, Ready: true}
@@ -383,5 +385,47 @@ func TestMaxConcurrency(t *testing.T) {
 	}
 	if w.st.Phase != appsv1alpha1.PhaseSucceeded {
 		t.Fatalf("phase %s, want Succeeded", w.st.Phase)
+	}
+}
+
+// A primary that cannot become ready with the new revision fails the
+// promotion; during the rollback its cluster's traffic stays on the ready
+// canary until the primary is back on the stable revision and ready, and
+// only then goes to it (never to an unready primary).
+func TestFailedPromotionKeepsTrafficOffTheUnreadyPrimary(t *testing.T) {
+	spec := canarySpec()
+	timeout := int32(30)
+	spec.RolloutPolicy.RolloutTimeoutSeconds = &timeout
+	w := newWorld(t, spec, "a")
+	w.runUntil(appsv1alpha1.PhaseInitialized, 3)
+	w.rev, w.brokenPrimary = "v2", "v2"
+	var sawPromoting, sawCanaryAll bool
+	for i := 0; i < 40 && w.st.Phase != appsv1alpha1.PhaseFailed; i++ {
+		w.step()
+		c := Find(&w.st, "a")
+		if c.Phase == appsv1alpha1.ClusterPromoting {
+			sawPromoting = true
+		}
+		if w.st.Phase == appsv1alpha1.PhaseRollingBack {
+			// The primary was unready on v2 when the rollback began and
+			// has not been seen ready on v1 yet.
+			if weight, _ := CanaryWeight(&w.st, "a"); weight != 100 {
+				t.Fatalf("rolling back before the primary is ready again: canary weight %d, want 100", weight)
+			}
+			if CanaryReplicas(&w.st, "a", 3) == 0 {
+				t.Fatalf("the canary serving all traffic was scaled to 0")
+			}
+			sawCanaryAll = true
+		}
+		w.now = w.now.Add(w.cfg.Interval)
+	}
+	if !sawPromoting || w.st.Phase != appsv1alpha1.PhaseFailed {
+		t.Fatalf("promoting seen %v, phase %s: want a failed promotion", sawPromoting, w.st.Phase)
+	}
+	if !sawCanaryAll {
+		t.Errorf("never saw the canary keep the traffic while the primary was unready")
+	}
+	if weight, _ := CanaryWeight(&w.st, "a"); weight != 0 || w.primary["a"] != "v1" {
+		t.Errorf("after the rollback: weight %d, primary %s; want 0 and v1", weight, w.primary["a"])
 	}
 }
