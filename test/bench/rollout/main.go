@@ -321,8 +321,8 @@ func report(f figures) {
 	mgr := c.cpu[managerProcess]
 	bw, bq, bcpu := f.background.perSecond()
 	fmt.Printf("  load average %s before, %s after\n", f.loadBefore, f.loadEnd)
-	fmt.Printf("  background (quiet fleet, %s): %.1f hub writes/s, %.2f Prometheus queries/s, manager cpu %.0f ms/s\n",
-		f.background.wall.Round(100*time.Millisecond), bw, bq, float64(bcpu.Milliseconds()))
+	fmt.Printf("  background (quiet fleet, %s): %.1f hub writes/s, %.2f Prometheus queries/s, manager cpu %.0f ms/s, %.1f rollout reconciles/s\n",
+		f.background.wall.Round(100*time.Millisecond), bw, bq, float64(bcpu.Milliseconds()), f.background.reconciles/max(f.background.wall.Seconds(), 1))
 	fmt.Printf("  %d rollouts, %d steps (%.1f per rollout), %d gated steps measured\n", f.rollouts, f.steps, float64(f.steps)/float64(f.rollouts), len(r.latencies))
 	fmt.Printf("  decision latency, step seen after its check fell due (previous lastCheckTime + %d s): p50 %s  p99 %s  max %s\n", interval, ms(pct(r.latencies, 50)), ms(pct(r.latencies, 99)), ms(pct(r.latencies, 100)))
 	fmt.Printf("  time between two steps seen, beyond the %d s interval: p50 %s  p99 %s  max %s\n", interval, ms(pct(r.gaps, 50)), ms(pct(r.gaps, 99)), ms(pct(r.gaps, 100)))
