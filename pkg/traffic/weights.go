@@ -139,8 +139,9 @@ func Weights(in Input) Result {
 
 	step, interval := recovery(in.Spec)
 	// A cluster ramps when it was not healthy (or not there) at the last
-	// decision, or was ramping then. The first decision has nobody to take
-	// the rest, so everyone starts at the target.
+	// decision, or was ramping then, or its share was cut for latency then
+	// and its target is now above its weight. The first decision has nobody
+	// to take the rest, so everyone starts at the target.
 	recovering := make([]bool, len(out))
 	steadyShare := int32(0)
 	for i := range out {
@@ -149,7 +150,7 @@ func Weights(in Input) Result {
 			continue
 		}
 		p := prev[c.Name]
-		if len(in.Previous) > 0 && (p == nil || !p.Healthy || p.Reason == networkingv1alpha1.ClusterRecovering) {
+		if len(in.Previous) > 0 && (p == nil || !p.Healthy || p.Reason == networkingv1alpha1.ClusterRecovering || regainsLatencyShare(in.Spec, p, c)) {
 			recovering[i] = true
 		} else {
 			steadyShare += c.TargetWeight
@@ -233,6 +234,17 @@ func healthReason(o Observed) string {
 		return networkingv1alpha1.ClusterNoReadyReplicas
 	}
 	return networkingv1alpha1.ClusterHealthy
+}
+
+// regainsLatencyShare says whether a cluster that stayed healthy had its
+// share cut for latency at the last decision (p99 above the target) and now
+// has a target above the weight it had: it gets the share back in steps,
+// like a recovered cluster, instead of at once. A p99 that is back under
+// the target says little about how the cluster copes with its full share.
+func regainsLatencyShare(spec *networkingv1alpha1.TrafficPolicySpec, p, c *networkingv1alpha1.ClusterTraffic) bool {
+	l := spec.Weighting.Latency
+	return spec.Weighting.Type == networkingv1alpha1.WeightingLatency && l != nil &&
+		p.P99Milliseconds != nil && *p.P99Milliseconds > int64(l.TargetMilliseconds) && p.Weight < c.TargetWeight
 }
 
 // latencyScale keeps the latency factor's precision in integer bases.

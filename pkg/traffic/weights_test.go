@@ -411,3 +411,45 @@ func BenchmarkWeights100Clusters(b *testing.B) {
 		}
 	}
 }
+
+// A cluster whose p99 was above the target lost share at once; when its
+// latency is back under the target it regains the share in steps of
+// stepWeight per interval, as a recovered cluster does, never at once. The
+// drop itself is immediate, and health changes elsewhere are unaffected.
+func TestLatencyRecoveryRamps(t *testing.T) {
+	spec := byLatency(100)
+	spec.Recovery = &networkingv1alpha1.Recovery{StepWeight: 10, IntervalSeconds: 10}
+	fast := func(name string) Observed { return withP99(healthy(name, 1), 25) }
+	now := t0
+	res := Weights(Input{Spec: spec, Clusters: []Observed{fast("a"), fast("b")}, Now: now})
+	if w := weightsOf(res); w != "a=50 b=50" {
+		t.Fatalf("both fast: %s, want a=50 b=50", w)
+	}
+	now = now.Add(10 * time.Second)
+	res = Weights(Input{Spec: spec, Clusters: []Observed{fast("a"), withP99(healthy("b", 1), 497.5)}, Previous: res.Clusters, Now: now})
+	if w := weightsOf(res); w != "a=83 b=17" {
+		t.Fatalf("b at 497.5 ms: %s, want a=83 b=17 at once", w)
+	}
+	var seen []string
+	for i := 0; i < 20; i++ {
+		now = now.Add(10 * time.Second)
+		before := res.Clusters
+		res = Weights(Input{Spec: spec, Clusters: []Observed{fast("a"), fast("b")}, Previous: before, Now: now})
+		if res.Changed {
+			seen = append(seen, weightsOf(res)+" "+res.Cause)
+		}
+		if d := res.Clusters[1].Weight - before[1].Weight; d > 10 {
+			t.Fatalf("b gained %d points in one decision at %s", d, now.Sub(t0))
+		}
+		if res.RequeueAfter == 0 {
+			break
+		}
+	}
+	want := []string{"a=73 b=27 Recovering", "a=63 b=37 Recovering", "a=53 b=47 Recovering", "a=50 b=50 Recovering"}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("ramp %v, want %v", seen, want)
+	}
+	if res.Clusters[1].Reason != networkingv1alpha1.ClusterHealthy || res.RequeueAfter != 0 {
+		t.Errorf("after the ramp: reason %s, requeue %s; want Healthy, 0", res.Clusters[1].Reason, res.RequeueAfter)
+	}
+}
