@@ -76,8 +76,7 @@ type Reconciler struct {
 	opts     Options
 	recorder events.EventRecorder
 
-	mu         sync.Mutex
-	namespaces map[string]bool // execution namespaces known to exist
+	namespaces works.Namespaces
 }
 
 // SetupWithManager registers the binding controller with mgr.
@@ -88,7 +87,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
 	}
-	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-binding"), namespaces: map[string]bool{}}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-binding")}
 	specChanged := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("binding").
@@ -359,10 +358,19 @@ func manifestsFor(tmpl, obj *unstructured.Unstructured) []map[string]any {
 }
 
 // applyWork creates or updates one cluster's Work.
+// deleteWorks deletes the binding's Works except those of keep clusters.
+func (r *Reconciler) deleteWorks(ctx context.Context, binding types.NamespacedName, keep []string) error {
+	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: binding.Name}
+	if binding.Namespace != "" {
+		sel = client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: binding.Namespace, workv1alpha1.BindingNameLabel: binding.Name}
+	}
+	return works.DeleteExcept(ctx, r.client, sel, keep)
+}
+
 func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster string, manifests []map[string]any) error {
 	key := client.ObjectKeyFromObject(b)
 	ns := workv1alpha1.ExecutionNamespace(cluster)
-	if err := r.ensureNamespace(ctx, ns); err != nil {
+	if err := r.namespaces.Ensure(ctx, r.client, ns); err != nil {
 		return err
 	}
 	err := works.Apply(ctx, r.client, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(key)}, workv1alpha1.WorkLabels(key, cluster), manifests)
@@ -370,47 +378,6 @@ func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster str
 		return fmt.Errorf("Work %s belongs to another binding (%s=%s); rename the binding", ce.Work, ce.Label, ce.Value)
 	}
 	return err
-}
-
-// ensureNamespace creates an execution namespace on the hub once.
-func (r *Reconciler) ensureNamespace(ctx context.Context, name string) error {
-	r.mu.Lock()
-	known := r.namespaces[name]
-	r.mu.Unlock()
-	if known {
-		return nil
-	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := r.client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create execution namespace %s: %w", name, err)
-	}
-	r.mu.Lock()
-	r.namespaces[name] = true
-	r.mu.Unlock()
-	return nil
-}
-
-// deleteWorks deletes the binding's Works except those of keep clusters.
-func (r *Reconciler) deleteWorks(ctx context.Context, binding types.NamespacedName, keep []string) error {
-	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: binding.Name}
-	if binding.Namespace != "" {
-		sel = client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: binding.Namespace, workv1alpha1.BindingNameLabel: binding.Name}
-	}
-	var works workv1alpha1.WorkList
-	if err := r.client.List(ctx, &works, sel); err != nil {
-		return err
-	}
-	for i := range works.Items {
-		w := &works.Items[i]
-		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(w.Namespace)
-		if slices.Contains(keep, cluster) || !w.DeletionTimestamp.IsZero() {
-			continue
-		}
-		if err := r.client.Delete(ctx, w); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete Work %s/%s: %w", w.Namespace, w.Name, err)
-		}
-	}
-	return nil
 }
 
 func setRendered(status *workv1alpha1.ResourceBindingStatus, b client.Object, s metav1.ConditionStatus, reason, msg string) {

@@ -497,7 +497,11 @@ func (r *Reconciler) writeWorks(ctx context.Context, ro *appsv1alpha1.Rollout, w
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return r.deleteWorks(ctx, ro, func(cluster string) bool { return rollout.Find(&ro.Status, cluster) != nil })
+	keep := make([]string, 0, len(ro.Status.Clusters))
+	for _, c := range ro.Status.Clusters {
+		keep = append(keep, c.Name)
+	}
+	return r.deleteWorks(ctx, ro, keep)
 }
 
 func anySlice[T any](in []T) []any {
@@ -508,22 +512,8 @@ func anySlice[T any](in []T) []any {
 	return out
 }
 
-func (r *Reconciler) deleteWorks(ctx context.Context, ro *appsv1alpha1.Rollout, keep func(cluster string) bool) error {
-	var list workv1alpha1.WorkList
-	if err := r.client.List(ctx, &list, client.MatchingLabels{appsv1alpha1.RolloutLabel: ro.Namespace + "." + ro.Name}); err != nil {
-		return err
-	}
-	for i := range list.Items {
-		wk := &list.Items[i]
-		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(wk.Namespace)
-		if keep(cluster) || !wk.DeletionTimestamp.IsZero() {
-			continue
-		}
-		if err := r.client.Delete(ctx, wk); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete Work %s/%s: %w", wk.Namespace, wk.Name, err)
-		}
-	}
-	return nil
+func (r *Reconciler) deleteWorks(ctx context.Context, ro *appsv1alpha1.Rollout, keep []string) error {
+	return works.DeleteExcept(ctx, r.client, client.MatchingLabels{appsv1alpha1.RolloutLabel: ro.Namespace + "." + ro.Name}, keep)
 }
 
 // reconcileDelete gives the workload its replicas and traffic back: the
@@ -555,7 +545,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, ro *appsv1alpha1.Rollo
 			}
 		}
 	}
-	if err := r.deleteWorks(ctx, ro, func(string) bool { return false }); err != nil {
+	if err := r.deleteWorks(ctx, ro, nil); err != nil {
 		return reconcile.Result{}, err
 	}
 	if controllerutil.RemoveFinalizer(ro, Finalizer) {

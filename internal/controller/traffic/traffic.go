@@ -77,8 +77,7 @@ type Reconciler struct {
 	opts     Options
 	recorder events.EventRecorder
 
-	mu         sync.Mutex
-	namespaces map[string]bool // execution namespaces known to exist
+	namespaces works.Namespaces
 }
 
 // SetupWithManager registers the traffic controller with mgr.
@@ -92,7 +91,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.Latency == nil {
 		opts.Latency = &prometheusLatency{}
 	}
-	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-traffic"), namespaces: map[string]bool{}}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-traffic")}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("traffic").
 		For(&networkingv1alpha1.TrafficPolicy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))).
@@ -462,7 +461,7 @@ func readyReplicas(raw []byte) int32 {
 // applyWork writes one cluster's Work.
 func (r *Reconciler) applyWork(ctx context.Context, tp *networkingv1alpha1.TrafficPolicy, cluster string, manifests []map[string]any) error {
 	ns := workv1alpha1.ExecutionNamespace(cluster)
-	if err := r.ensureNamespace(ctx, ns); err != nil {
+	if err := r.namespaces.Ensure(ctx, r.client, ns); err != nil {
 		return err
 	}
 	key := types.NamespacedName{Namespace: ns, Name: networkingv1alpha1.WorkName(tp.Namespace, tp.Name)}
@@ -494,41 +493,9 @@ func workLabels(tp *networkingv1alpha1.TrafficPolicy, cluster string) map[string
 	}
 }
 
-// ensureNamespace creates an execution namespace on the hub once.
-func (r *Reconciler) ensureNamespace(ctx context.Context, name string) error {
-	r.mu.Lock()
-	known := r.namespaces[name]
-	r.mu.Unlock()
-	if known {
-		return nil
-	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := r.client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create execution namespace %s: %w", name, err)
-	}
-	r.mu.Lock()
-	r.namespaces[name] = true
-	r.mu.Unlock()
-	return nil
-}
-
 // deleteWorks deletes the policy's Works except those of keep clusters.
 func (r *Reconciler) deleteWorks(ctx context.Context, policy types.NamespacedName, keep []string) error {
-	var list workv1alpha1.WorkList
-	if err := r.client.List(ctx, &list, client.MatchingLabels{networkingv1alpha1.PolicyLabel: networkingv1alpha1.PolicyLabelValue(policy.Namespace, policy.Name)}); err != nil {
-		return err
-	}
-	for i := range list.Items {
-		w := &list.Items[i]
-		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(w.Namespace)
-		if slices.Contains(keep, cluster) || !w.DeletionTimestamp.IsZero() {
-			continue
-		}
-		if err := r.client.Delete(ctx, w); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete Work %s/%s: %w", w.Namespace, w.Name, err)
-		}
-	}
-	return nil
+	return works.DeleteExcept(ctx, r.client, client.MatchingLabels{networkingv1alpha1.PolicyLabel: networkingv1alpha1.PolicyLabelValue(policy.Namespace, policy.Name)}, keep)
 }
 
 func setReady(tp *networkingv1alpha1.TrafficPolicy, s metav1.ConditionStatus, reason, msg string) {

@@ -1,6 +1,7 @@
 // Package works writes Works on the hub for the controllers that produce
 // them (the binding controller for templates, the traffic controller for
-// Istio routes), so both create, label and guard a Work the same way: a new
+// Istio routes, the rollout controller for primaries and their routes), so
+// all create, label, guard and delete a Work the same way: a new
 // Work carries the execution finalizer (saving the execution controller a
 // write), an existing one is updated only when its manifests or labels
 // differ, and a Work whose owner labels name another owner is never taken
@@ -11,7 +12,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -117,4 +121,53 @@ func hasLabels(have, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// Namespaces creates execution namespaces on the hub, each once per
+// process (a namespace is never deleted while the hub runs). The zero
+// value is ready to use and safe for concurrent use.
+type Namespaces struct {
+	mu    sync.Mutex
+	known map[string]bool
+}
+
+// Ensure creates the namespace name unless it is known to exist.
+func (n *Namespaces) Ensure(ctx context.Context, c client.Client, name string) error {
+	n.mu.Lock()
+	known := n.known[name]
+	n.mu.Unlock()
+	if known {
+		return nil
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create execution namespace %s: %w", name, err)
+	}
+	n.mu.Lock()
+	if n.known == nil {
+		n.known = map[string]bool{}
+	}
+	n.known[name] = true
+	n.mu.Unlock()
+	return nil
+}
+
+// DeleteExcept deletes an owner's Works (those with the owner's labels)
+// in every execution namespace except the clusters keep names.
+func DeleteExcept(ctx context.Context, c client.Client, owner client.MatchingLabels, keep []string) error {
+	var list workv1alpha1.WorkList
+	if err := c.List(ctx, &list, owner); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		w := &list.Items[i]
+		cluster, _ := workv1alpha1.ClusterOfExecutionNamespace(w.Namespace)
+		if slices.Contains(keep, cluster) || !w.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if err := c.Delete(ctx, w); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete Work %s/%s: %w", w.Namespace, w.Name, err)
+		}
+	}
+	return nil
 }
