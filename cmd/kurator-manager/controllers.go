@@ -85,7 +85,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			return traffic.SetupWithManager(mgr, traffic.Options{PrometheusAddress: o.prometheusAddr})
 		}},
 		{"rollout", func() error {
-			return rollout.SetupWithManager(mgr, rollout.Options{PrometheusAddress: o.prometheusAddr})
+			return rollout.SetupWithManager(mgr, rollout.Options{PrometheusAddress: o.prometheusAddr, MaxConcurrentReconciles: o.workConcurrency})
 		}},
 		{"failover", func() error {
 			if !o.failover {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +38,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -72,6 +75,10 @@ type Options struct {
 	PrometheusAddress string
 	// ClusterNamespace holds AttachedClusters (default kurator-system).
 	ClusterNamespace string
+	// MaxConcurrentReconciles is how many Rollouts step at once (default
+	// 4): one worker makes 100 concurrent rollouts wait their turn for
+	// tens of seconds.
+	MaxConcurrentReconciles int
 }
 
 // Reconciler drives Rollouts.
@@ -90,6 +97,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.ClusterNamespace == "" {
 		opts.ClusterNamespace = workv1alpha1.SystemNamespace
 	}
+	if opts.MaxConcurrentReconciles <= 0 {
+		opts.MaxConcurrentReconciles = 4
+	}
 	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-rollout"), hooks: analysis.NewWebhooks(), proms: map[string]*analysis.Prometheus{}}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("rollout").
@@ -102,8 +112,10 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfWorkload), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A TrafficPolicy on the same Service blocks the Rollout.
 		Watches(&networkingv1alpha1.TrafficPolicy{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfNamespace)).
-		// Cluster health and labels (stages select by label).
-		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts)).
+		// Cluster readiness and labels (stages select by label); not the
+		// status heartbeats, which would wake every Rollout each probe.
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts), builder.WithPredicates(readinessOrLabelsChanged{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
 }
 
@@ -609,6 +621,20 @@ func (r *Reconciler) rolloutsOfNamespace(ctx context.Context, obj client.Object)
 		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
 	}
 	return out
+}
+
+// readinessOrLabelsChanged passes AttachedCluster updates that change its
+// Ready condition's status or its labels.
+type readinessOrLabelsChanged struct{ predicate.Funcs }
+
+func (readinessOrLabelsChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
+	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
+	if !ok1 || !ok2 {
+		return true
+	}
+	oc, nc := o.ReadyCondition(), n.ReadyCondition()
+	return (oc == nil) != (nc == nil) || oc != nil && oc.Status != nc.Status || !maps.Equal(o.Labels, n.Labels)
 }
 
 func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
