@@ -281,13 +281,15 @@ func rolloutOf(ctx context.Context, c client.Reader, tmpl *unstructured.Unstruct
 	if tmpl.GetNamespace() == "" || tmpl.GetKind() != "Deployment" {
 		return nil, nil
 	}
+	// Every binding of the namespace renders through here, and a Rollout's
+	// status is large: scan the cache without copying, copy the match.
 	var list appsv1alpha1.RolloutList
-	if err := c.List(ctx, &list, client.InNamespace(tmpl.GetNamespace())); err != nil {
+	if err := c.List(ctx, &list, client.InNamespace(tmpl.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	for i := range list.Items {
 		if list.Items[i].Spec.Workload.Name == tmpl.GetName() {
-			return &list.Items[i], nil
+			return list.Items[i].DeepCopy(), nil
 		}
 	}
 	return nil, nil

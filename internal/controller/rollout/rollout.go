@@ -285,7 +285,7 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 	}
 	// Both would write the VirtualService "<service>" in every member.
 	var tps networkingv1alpha1.TrafficPolicyList
-	if err := r.client.List(ctx, &tps, client.InNamespace(ro.Namespace)); err != nil && !meta.IsNoMatchError(err) {
+	if err := r.client.List(ctx, &tps, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil && !meta.IsNoMatchError(err) {
 		return nil, "", err
 	}
 	for _, tp := range tps.Items {
@@ -304,7 +304,8 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 		return nil, fmt.Sprintf("Deployment %s is not scheduled to any cluster yet; see its ResourceBinding's Scheduled condition", ro.Spec.Workload.Name), nil
 	}
 	var clusters clusterv1alpha1.AttachedClusterList
-	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+	// Read-only: the clusters' status is large.
+	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, "", err
 	}
 	byName := map[string]*clusterv1alpha1.AttachedCluster{}
@@ -334,7 +335,7 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 		w.replicas[tc.Name] = tc.Replicas
 		o := rollout.Observed{Name: tc.Name}
 		if ac := byName[tc.Name]; ac != nil {
-			o.Labels = ac.Labels
+			o.Labels = maps.Clone(ac.Labels)
 			o.Ready = meta.IsStatusConditionTrue(ac.Status.Conditions, clusterv1alpha1.ConditionReady)
 		}
 		ns := workv1alpha1.ExecutionNamespace(tc.Name)
@@ -585,7 +586,7 @@ func (r *Reconciler) rolloutsOfWork(ctx context.Context, obj client.Object) []re
 		return nil
 	}
 	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+	if err := r.client.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request
@@ -599,7 +600,7 @@ func (r *Reconciler) rolloutsOfWork(ctx context.Context, obj client.Object) []re
 
 func (r *Reconciler) rolloutsOfWorkload(ctx context.Context, obj client.Object) []reconcile.Request {
 	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request
@@ -613,7 +614,7 @@ func (r *Reconciler) rolloutsOfWorkload(ctx context.Context, obj client.Object) 
 
 func (r *Reconciler) rolloutsOfNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
 	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))
@@ -639,7 +640,7 @@ func (readinessOrLabelsChanged) Update(e event.UpdateEvent) bool {
 
 func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
 	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list); err != nil {
+	if err := r.client.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))
