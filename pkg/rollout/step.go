@@ -318,6 +318,7 @@ func (s *stepper) progress() {
 			}
 			if c.Phase == appsv1alpha1.ClusterFailed {
 				failed++
+				s.trafficToPrimary(c) // again, until its primary is ready
 			}
 		}
 		if failed > stage.MaxFailures {
@@ -352,6 +353,9 @@ func (s *stepper) progress() {
 			s.event("Stage %s succeeded", stage.Name)
 		}
 		s.st.StageIndex++
+	}
+	if !s.trafficSettled() {
+		return
 	}
 	s.finish(appsv1alpha1.PhaseSucceeded, fmt.Sprintf("revision %s is stable in every cluster", s.st.CanaryRevision))
 	s.st.StableRevision = s.st.CanaryRevision
@@ -610,6 +614,9 @@ func (s *stepper) rollBack() {
 		s.requeue(5 * time.Second)
 		return
 	}
+	if !s.trafficSettled() {
+		return
+	}
 	s.st.Phase = appsv1alpha1.PhaseFailed
 	s.st.FailedRevision = s.st.CanaryRevision
 	s.st.CurrentStage = ""
@@ -640,6 +647,18 @@ func (s *stepper) trafficToPrimary(c *appsv1alpha1.ClusterRollout) {
 		return
 	}
 	c.CanaryWeight = 0
+}
+
+// trafficSettled is true when no canary has traffic any more: a run ends
+// only then, since nothing steps a finished run's weights.
+func (s *stepper) trafficSettled() bool {
+	for _, c := range s.st.Clusters {
+		if c.CanaryWeight > 0 || c.MatchedToCanary {
+			s.requeue(5 * time.Second)
+			return false
+		}
+	}
+	return true
 }
 
 func timeOf(t *metav1.Time) time.Time {

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +31,12 @@ type world struct {
 	calls   []Request
 	// brokenPrimary is a revision no primary becomes ready with.
 	brokenPrimary string
+	// slowPrimary: a primary given a new revision, or whose cluster's
+	// weights changed, is seen ready only two reconciles later (its Work's
+	// status is collected well after the apply, as on a loaded hub).
+	slowPrimary bool
+	changedAt   map[string]int
+	steps       int
 }
 
 func newWorld(t *testing.T, spec appsv1alpha1.RolloutSpec, clusters ...string) *world {
@@ -47,7 +54,7 @@ func (w *world) observe() Input {
 	for _, name := range w.clusters {
 		o := Observed{Name: name, Ready: !w.down[name], Labels: w.labels[name]}
 		if rev, ok := w.primary[name]; ok {
-			o.Primary = Workload{Revision: rev, Ready: rev != w.brokenPrimary}
+			o.Primary = Workload{Revision: rev, Ready: rev != w.brokenPrimary && !(w.slowPrimary && w.changedAt[name]+1 >= w.steps)}
 		}
 		if CanaryReplicas(&w.st, name, 3) > 0 {
 			o.Canary = Workload{Revision: w.rev, Ready: true}
@@ -74,9 +81,16 @@ func (w *world) step() Output {
 		}
 	}
 	w.st = out.Status
+	w.steps++
+	if w.changedAt == nil {
+		w.changedAt = map[string]int{}
+	}
 	for _, c := range w.st.Clusters {
-		w.primary[c.Name] = c.PrimaryRevision
 		weight, _ := CanaryWeight(&w.st, c.Name)
+		if n := len(w.weights[c.Name]); w.primary[c.Name] != c.PrimaryRevision || n > 0 && w.weights[c.Name][n-1] != weight {
+			w.changedAt[c.Name] = w.steps
+		}
+		w.primary[c.Name] = c.PrimaryRevision
 		if n := len(w.weights[c.Name]); n == 0 || w.weights[c.Name][n-1] != weight {
 			w.weights[c.Name] = append(w.weights[c.Name], weight)
 		}
@@ -427,5 +441,38 @@ func TestFailedPromotionKeepsTrafficOffTheUnreadyPrimary(t *testing.T) {
 	}
 	if weight, _ := CanaryWeight(&w.st, "a"); weight != 0 || w.primary["a"] != "v1" {
 		t.Errorf("after the rollback: weight %d, primary %s; want 0 and v1", weight, w.primary["a"])
+	}
+}
+
+// With primaries seen ready only a reconcile after each change, a run
+// still ends with every canary's traffic at 0, whether it succeeds or
+// rolls back: a finished run's weights are never left on a canary.
+func TestRunsEndWithTrafficOnThePrimaries(t *testing.T) {
+	for _, tc := range []struct {
+		fail   bool
+		stages []appsv1alpha1.RolloutStage
+	}{{false, shanghaiThenHangzhou}, {true, shanghaiThenHangzhou}, {false, nil}, {true, nil}} {
+		fail := tc.fail
+		t.Run(fmt.Sprintf("failing %v, %d stages", fail, len(tc.stages)), func(t *testing.T) {
+			w := newWorld(t, canarySpec(tc.stages...), "cluster-hangzhou", "cluster-shanghai")
+			w.slowPrimary = true
+			w.runUntil(appsv1alpha1.PhaseInitialized, 5)
+			if fail {
+				w.gate = func(r Request) Outcome {
+					return Outcome{Passed: !(r.Kind == GateAnalysis && r.Cluster == "cluster-hangzhou" && !r.First)}
+				}
+			}
+			w.rev = "v2"
+			want := appsv1alpha1.PhaseSucceeded
+			if fail {
+				want = appsv1alpha1.PhaseFailed
+			}
+			w.runUntil(want, 60)
+			for _, c := range w.st.Clusters {
+				if weight, matched := CanaryWeight(&w.st, c.Name); weight != 0 || matched {
+					t.Errorf("%s: %s with canary weight %d (matched %v), want 0", c.Name, w.st.Phase, weight, matched)
+				}
+			}
+		})
 	}
 }

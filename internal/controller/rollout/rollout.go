@@ -1,8 +1,9 @@
 // Package rollout is the thin shell around pkg/rollout: it observes a
 // Rollout's workload in every member through the Works' status, runs the
 // gates the state machine asks for (webhooks, Prometheus checks), writes
-// the state back to status and, per cluster, a Work with the primary, the
-// -primary and -canary Services, the VirtualService and DestinationRules.
+// the state back to status and, per cluster, a Work with the primary and
+// the -primary and -canary Services and one with the VirtualService and
+// DestinationRules.
 // The binding controller gives the workload itself (the canary) its
 // replicas from the same status (rollout.CanaryReplicas).
 //
@@ -339,7 +340,7 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 			o.Ready = meta.IsStatusConditionTrue(ac.Status.Conditions, clusterv1alpha1.ConditionReady)
 		}
 		ns := workv1alpha1.ExecutionNamespace(tc.Name)
-		if o.Primary, err = r.observe(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(ro)}, rollout.PrimaryName(ro.Spec.Workload.Name)); err != nil {
+		if o.Primary, err = r.observe(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(ro, "")}, rollout.PrimaryName(ro.Spec.Workload.Name)); err != nil {
 			return nil, "", err
 		}
 		if o.Canary, err = r.observe(ctx, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(bindingKey)}, ro.Spec.Workload.Name); err != nil {
@@ -388,15 +389,21 @@ func (r *Reconciler) observe(ctx context.Context, key types.NamespacedName, name
 	return out, nil
 }
 
-// WorkName is the Rollout's Work in every execution namespace.
-func WorkName(ro *appsv1alpha1.Rollout) string {
+// RoutesSuffix ends the name of the Work holding a Rollout's routes.
+const RoutesSuffix = "-routes"
+
+// WorkName is a Rollout's Work in every execution namespace:
+// "rollout-<ns>-<name><suffix>" (suffix "" for the primary and its
+// Services, RoutesSuffix for the VirtualService and DestinationRules), cut
+// to 63 characters with a hash when longer.
+func WorkName(ro *appsv1alpha1.Rollout, suffix string) string {
 	name := "rollout-" + ro.Namespace + "-" + ro.Name
-	if len(name) <= 63 {
-		return name
+	if len(name)+len(suffix) <= 63 {
+		return name + suffix
 	}
 	h := fnv.New32a()
 	h.Write([]byte(ro.Namespace + "/" + ro.Name))
-	return fmt.Sprintf("%s-%08x", name[:54], h.Sum32())
+	return fmt.Sprintf("%s-%08x%s", name[:54-len(suffix)], h.Sum32(), suffix)
 }
 
 func workLabels(ro *appsv1alpha1.Rollout, cluster string) map[string]string {
@@ -491,20 +498,28 @@ func (r *Reconciler) writeWorks(ctx context.Context, ro *appsv1alpha1.Rollout, w
 		if err != nil {
 			return err
 		}
-		manifests := []map[string]any{
-			{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ro.Namespace}},
-			primary.Object, psvc, csvc,
-		}
+		ns := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ro.Namespace}}
+		// Two Works: the routes change at every step, and the primary's
+		// status must not turn stale (a new Work generation) with them.
+		routes := []map[string]any{ns}
 		for _, o := range append([]any{vs}, anySlice(drs)...) {
 			m, err := traffic.Manifest(o)
 			if err != nil {
 				return err
 			}
-			manifests = append(manifests, m)
+			routes = append(routes, m)
 		}
-		key := types.NamespacedName{Namespace: workv1alpha1.ExecutionNamespace(c.Name), Name: WorkName(ro)}
-		if err := works.Apply(ctx, r.client, key, workLabels(ro, c.Name), manifests); err != nil {
-			errs = append(errs, err)
+		execNS := workv1alpha1.ExecutionNamespace(c.Name)
+		for _, wk := range []struct {
+			name      string
+			manifests []map[string]any
+		}{
+			{WorkName(ro, ""), []map[string]any{ns, primary.Object, psvc, csvc}},
+			{WorkName(ro, RoutesSuffix), routes},
+		} {
+			if err := works.Apply(ctx, r.client, types.NamespacedName{Namespace: execNS, Name: wk.name}, workLabels(ro, c.Name), wk.manifests); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
