@@ -196,6 +196,12 @@ func describe(ro *appsv1alpha1.Rollout) string {
 	if n := len(ro.Status.History); n > 0 {
 		s += " last run: " + ro.Status.History[n-1].Message
 	}
+	for i := len(ro.Status.Gates) - 1; i >= 0; i-- {
+		if g := ro.Status.Gates[i]; !g.Passed {
+			s += fmt.Sprintf("; failed gate %s in %s: %s %s", g.Gate, g.Cluster, g.Reason, g.Message)
+			break
+		}
+	}
 	return s
 }
 
