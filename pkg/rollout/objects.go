@@ -144,6 +144,14 @@ func Services(svc *unstructured.Unstructured, workloadSelector map[string]string
 	return make(PrimaryService(svc.GetName()), psel), make(CanaryService(svc.GetName()), sel), nil
 }
 
+// Names of the VirtualService's HTTP routes: the main route splits by
+// weight, the match route (A/B tests) sends the requests it matches to
+// the canary. In both the canary is the second destination.
+const (
+	MainRoute  = "primary"
+	MatchRoute = "canary-match"
+)
+
 // Routes are the VirtualService "<svc>" and the DestinationRules of the
 // primary and canary hosts in one cluster. Each host gets the subset
 // "<cluster>" on topology.istio.io/cluster: in a multi-primary mesh the
@@ -163,14 +171,14 @@ func Routes(spec *appsv1alpha1.RolloutSpec, namespace, cluster string, weight in
 	}
 	r := spec.RolloutPolicy.TrafficRouting
 	main := route(weight)
-	main.Name = "primary"
+	main.Name = MainRoute
 	var http []*istioapi.HTTPRoute
 	if r != nil && len(r.Match) > 0 {
 		ab := route(0)
 		if matched {
 			ab = route(100)
 		}
-		ab.Name = "canary-match"
+		ab.Name = MatchRoute
 		for _, m := range r.Match {
 			ab.Match = append(ab.Match, matchRequest(m))
 		}

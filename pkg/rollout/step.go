@@ -21,6 +21,19 @@ type Observed struct {
 	// Primary is "<workload>-primary" in the member, Canary the workload
 	// itself.
 	Primary, Canary Workload
+	// Split is what the member's routes carry, once applied.
+	Split Split
+}
+
+// Split is the traffic split in effect in a member: what the last
+// applied routes say (InEffect false while the latest ones are not
+// applied yet).
+type Split struct {
+	InEffect bool
+	// Weight is the canary's weight in the main route; Matched is true
+	// when matched requests go to the canary.
+	Weight  int
+	Matched bool
 }
 
 // Workload is a member workload as its Work's status reports it.
@@ -427,6 +440,17 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 		s.requeue(s.cfg.Interval)
 		return
 	}
+	// A split is judged only once it is in effect in the member (on a
+	// loaded hub the routes may take seconds to arrive), and the metric
+	// warm-up counts from the moment the canary really got traffic.
+	if r := o.Split; !r.InEffect || r.Weight != c.CanaryWeight || r.Matched != c.MatchedToCanary {
+		c.Message = fmt.Sprintf("waiting for canary weight %d to reach the cluster", c.CanaryWeight)
+		s.requeue(2 * time.Second)
+		return
+	}
+	if c.TrafficStartTime == nil && (c.CanaryWeight > 0 || c.MatchedToCanary || s.cfg.Strategy == BlueGreen) {
+		c.TrafficStartTime = &s.now
+	}
 	if wait := s.untilDue(c); wait > 0 {
 		s.requeue(wait)
 		return
@@ -486,9 +510,6 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 			s.confirmPromotion(c)
 			return
 		}
-	}
-	if c.TrafficStartTime == nil {
-		c.TrafficStartTime = &s.now
 	}
 }
 

@@ -37,6 +37,11 @@ type world struct {
 	slowPrimary bool
 	changedAt   map[string]int
 	steps       int
+	// routesLag: a new split is in effect in a member this many
+	// reconciles after it was decided.
+	routesLag  int
+	splitSince map[string]int
+	inEffect   map[string]bool
 }
 
 func newWorld(t *testing.T, spec appsv1alpha1.RolloutSpec, clusters ...string) *world {
@@ -59,6 +64,12 @@ func (w *world) observe() Input {
 		if CanaryReplicas(&w.st, name, 3) > 0 {
 			o.Canary = Workload{Revision: w.rev, Ready: true}
 		}
+		weight, matched := CanaryWeight(&w.st, name)
+		if w.inEffect == nil {
+			w.inEffect = map[string]bool{}
+		}
+		w.inEffect[name] = w.steps-w.splitSince[name] >= w.routesLag
+		o.Split = Split{InEffect: w.inEffect[name], Weight: weight, Matched: matched}
 		in.Clusters = append(in.Clusters, o)
 	}
 	return in
@@ -89,6 +100,12 @@ func (w *world) step() Output {
 		weight, _ := CanaryWeight(&w.st, c.Name)
 		if n := len(w.weights[c.Name]); w.primary[c.Name] != c.PrimaryRevision || n > 0 && w.weights[c.Name][n-1] != weight {
 			w.changedAt[c.Name] = w.steps
+		}
+		if n := len(w.weights[c.Name]); n > 0 && w.weights[c.Name][n-1] != weight {
+			if w.splitSince == nil {
+				w.splitSince = map[string]int{}
+			}
+			w.splitSince[c.Name] = w.steps
 		}
 		w.primary[c.Name] = c.PrimaryRevision
 		if n := len(w.weights[c.Name]); n == 0 || w.weights[c.Name][n-1] != weight {
@@ -475,4 +492,28 @@ func TestRunsEndWithTrafficOnThePrimaries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Routes that reach the members late: no check runs while a cluster's
+// split is not in effect, and warm-up counts from when it is, so the
+// rollout still succeeds where checks on the decided (not applied) split
+// would have found no data.
+func TestChecksWaitForTheSplitToBeInEffect(t *testing.T) {
+	spec := canarySpec()
+	w := newWorld(t, spec, "a")
+	w.runUntil(appsv1alpha1.PhaseInitialized, 3)
+	w.routesLag = 2
+	w.gate = func(r Request) Outcome {
+		if r.Kind == GateAnalysis {
+			if !w.inEffect[r.Cluster] {
+				t.Errorf("a check of %s ran while its split was not in effect", r.Cluster)
+			}
+			if !r.First && !r.WarmupDone {
+				return Outcome{WarmingUp: true}
+			}
+		}
+		return Outcome{Passed: true}
+	}
+	w.rev = "v2"
+	w.runUntil(appsv1alpha1.PhaseSucceeded, 80)
 }

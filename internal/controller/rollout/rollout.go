@@ -346,6 +346,9 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 		if o.Canary, err = r.observe(ctx, types.NamespacedName{Namespace: ns, Name: workv1alpha1.WorkName(bindingKey)}, ro.Spec.Workload.Name); err != nil {
 			return nil, "", err
 		}
+		if o.Split, err = r.observeSplit(ctx, types.NamespacedName{Namespace: ns, Name: WorkName(ro, RoutesSuffix)}, ro.Spec.ServiceName); err != nil {
+			return nil, "", err
+		}
 		w.in.Clusters = append(w.in.Clusters, o)
 	}
 	w.emptyStages = emptyStages(w.cfg, w.in.Clusters, len(ro.Spec.Stages))
@@ -391,6 +394,48 @@ func (r *Reconciler) observe(ctx context.Context, key types.NamespacedName, name
 
 // RoutesSuffix ends the name of the Work holding a Rollout's routes.
 const RoutesSuffix = "-routes"
+
+// observeSplit reads the split the routes Work carries and whether the
+// member has it: the Work is Applied at its current generation.
+func (r *Reconciler) observeSplit(ctx context.Context, key types.NamespacedName, svc string) (rollout.Split, error) {
+	var work workv1alpha1.Work
+	if err := r.client.Get(ctx, key, &work); err != nil {
+		return rollout.Split{}, client.IgnoreNotFound(err)
+	}
+	c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied)
+	out := rollout.Split{InEffect: c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == work.Generation}
+	for _, raw := range work.Spec.Workload.Manifests {
+		var vs struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+			Spec struct {
+				HTTP []struct {
+					Name  string `json:"name"`
+					Route []struct {
+						Weight int `json:"weight"`
+					} `json:"route"`
+				} `json:"http"`
+			} `json:"spec"`
+		}
+		if json.Unmarshal(raw.Raw, &vs) != nil || vs.Kind != "VirtualService" || vs.Metadata.Name != svc {
+			continue
+		}
+		for _, h := range vs.Spec.HTTP {
+			if len(h.Route) < 2 {
+				continue
+			}
+			switch h.Name {
+			case rollout.MainRoute:
+				out.Weight = h.Route[1].Weight
+			case rollout.MatchRoute:
+				out.Matched = h.Route[1].Weight == 100
+			}
+		}
+	}
+	return out, nil
+}
 
 // WorkName is a Rollout's Work in every execution namespace:
 // "rollout-<ns>-<name><suffix>" (suffix "" for the primary and its
