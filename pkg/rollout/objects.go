@@ -36,11 +36,16 @@ func Find(st *appsv1alpha1.RolloutStatus, cluster string) *appsv1alpha1.ClusterR
 // CanaryReplicas is how many replicas the workload itself gets in a
 // cluster: all it was scheduled until the cluster's primary took over,
 // all of them while its canary is being tested or promoted or has
-// traffic, and none otherwise. The binding controller renders the
+// traffic (decided, or still applied in the member), and none otherwise. The binding controller renders the
 // workload with it.
 func CanaryReplicas(st *appsv1alpha1.RolloutStatus, cluster string, scheduled int32) int32 {
 	c := Find(st, cluster)
 	if c == nil || !c.Initialized || c.CanaryWeight > 0 || c.MatchedToCanary {
+		return scheduled
+	}
+	// Routes and replicas reach the member separately: scale down only
+	// once the member's routes send the canary nothing.
+	if c.AppliedWeight == nil || *c.AppliedWeight > 0 || c.AppliedMatched {
 		return scheduled
 	}
 	if st.Phase == appsv1alpha1.PhaseProgressing && (c.Phase == appsv1alpha1.ClusterProgressing || c.Phase == appsv1alpha1.ClusterPromoting) {

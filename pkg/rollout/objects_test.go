@@ -147,10 +147,11 @@ func mustJSONString(t *testing.T, v any) string {
 func TestCanaryReplicasAndWeight(t *testing.T) {
 	st := &appsv1alpha1.RolloutStatus{Phase: appsv1alpha1.PhaseProgressing, Clusters: []appsv1alpha1.ClusterRollout{
 		{Name: "new"},
-		{Name: "idle", Initialized: true, Phase: appsv1alpha1.ClusterPending},
+		{Name: "idle", Initialized: true, Phase: appsv1alpha1.ClusterPending, AppliedWeight: intp(0)},
+		{Name: "draining", Initialized: true, Phase: appsv1alpha1.ClusterSucceeded, AppliedWeight: intp(30)},
 		{Name: "testing", Initialized: true, Phase: appsv1alpha1.ClusterProgressing, CanaryWeight: 20},
 		{Name: "promoting", Initialized: true, Phase: appsv1alpha1.ClusterPromoting, CanaryWeight: 50},
-		{Name: "done", Initialized: true, Phase: appsv1alpha1.ClusterSucceeded},
+		{Name: "done", Initialized: true, Phase: appsv1alpha1.ClusterSucceeded, AppliedWeight: intp(0)},
 	}}
 	for _, tc := range []struct {
 		cluster  string
@@ -158,6 +159,8 @@ func TestCanaryReplicasAndWeight(t *testing.T) {
 		weight   int
 	}{
 		{"unknown", 4, 100}, {"new", 4, 100}, {"idle", 0, 0}, {"testing", 4, 20}, {"promoting", 4, 50}, {"done", 0, 0},
+		// The member still sends it 30%: the canary stays until that changes.
+		{"draining", 4, 0},
 	} {
 		if got := CanaryReplicas(st, tc.cluster, 4); got != tc.replicas {
 			t.Errorf("%s: canary replicas %d, want %d", tc.cluster, got, tc.replicas)

@@ -172,6 +172,10 @@ func (s *stepper) syncClusters() {
 			c = appsv1alpha1.ClusterRollout{Name: o.Name, Phase: appsv1alpha1.ClusterPending}
 		}
 		c.Stage = int32(s.cfg.StageOf(o.Name, o.Labels))
+		if o.Split.InEffect {
+			w := o.Split.Weight
+			c.AppliedWeight, c.AppliedMatched = &w, o.Split.Matched
+		}
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -284,7 +288,8 @@ func (s *stepper) maybeStart() {
 func (s *stepper) resetClusters() {
 	for i := range s.st.Clusters {
 		c := &s.st.Clusters[i]
-		*c = appsv1alpha1.ClusterRollout{Name: c.Name, Stage: c.Stage, Phase: appsv1alpha1.ClusterPending, Initialized: c.Initialized, PrimaryRevision: c.PrimaryRevision, LastTransitionTime: &s.now}
+		*c = appsv1alpha1.ClusterRollout{Name: c.Name, Stage: c.Stage, Phase: appsv1alpha1.ClusterPending, Initialized: c.Initialized, PrimaryRevision: c.PrimaryRevision,
+			AppliedWeight: c.AppliedWeight, AppliedMatched: c.AppliedMatched, LastTransitionTime: &s.now}
 	}
 }
 

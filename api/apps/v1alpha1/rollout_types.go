@@ -534,6 +534,14 @@ type ClusterRollout struct {
 	// +optional
 	MatchedToCanary bool `json:"matchedToCanary,omitempty"`
 
+	// AppliedWeight and AppliedMatched are the split the member last
+	// applied (nil until seen): the canary keeps its replicas until no
+	// applied route sends it traffic, so traffic moves before pods go.
+	// +optional
+	AppliedWeight *int `json:"appliedWeight,omitempty"`
+	// +optional
+	AppliedMatched bool `json:"appliedMatched,omitempty"`
+
 	// Iterations are the passing checks of an A/B or blue/green run.
 	Iterations int `json:"iterations"`
 
