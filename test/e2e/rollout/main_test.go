@@ -180,4 +180,5 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
 var metav1Get = metav1.GetOptions{}
