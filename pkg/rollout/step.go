@@ -44,6 +44,9 @@ type Workload struct {
 	// Ready: that object's controller observed its spec and every wanted
 	// replica is updated and available.
 	Ready bool
+	// Replicas the Work asks for: a canary still at 0 is trivially
+	// "ready", and must not get traffic.
+	Replicas int32
 }
 
 // Input is the world at one reconcile.
@@ -429,7 +432,7 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 		s.advancePromotion(c, o)
 		return
 	}
-	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision
+	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision && o.Canary.Replicas > 0
 	if !canaryReady {
 		if c.StartTime != nil && s.now.Sub(c.StartTime.Time) > s.cfg.Timeout {
 			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", fmt.Sprintf("the canary did not become ready with revision %s within %s", s.st.CanaryRevision, s.cfg.Timeout), "")
@@ -665,7 +668,7 @@ func (s *stepper) trafficToPrimaries() {
 func (s *stepper) trafficToPrimary(c *appsv1alpha1.ClusterRollout) {
 	o := s.obs[c.Name]
 	primaryReady := o.Primary.Ready && o.Primary.Revision == c.PrimaryRevision
-	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision
+	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision && o.Canary.Replicas > 0
 	c.MatchedToCanary = false
 	if !primaryReady && canaryReady && c.CanaryWeight > 0 {
 		c.CanaryWeight = 100

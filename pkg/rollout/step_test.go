@@ -42,6 +42,11 @@ type world struct {
 	routesLag  int
 	splitSince map[string]int
 	inEffect   map[string]bool
+	// lagCanary: the canary's replicas reach its Work one reconcile
+	// after the status asked for them (the binding controller renders
+	// it separately).
+	lagCanary      bool
+	canaryReplicas map[string]int32
 }
 
 func newWorld(t *testing.T, spec appsv1alpha1.RolloutSpec, clusters ...string) *world {
@@ -61,8 +66,11 @@ func (w *world) observe() Input {
 		if rev, ok := w.primary[name]; ok {
 			o.Primary = Workload{Revision: rev, Ready: rev != w.brokenPrimary && !(w.slowPrimary && w.changedAt[name]+1 >= w.steps)}
 		}
-		if CanaryReplicas(&w.st, name, 3) > 0 {
-			o.Canary = Workload{Revision: w.rev, Ready: true}
+		// A canary at 0 replicas is ready too (nothing to wait for), as
+		// a Work's status says.
+		o.Canary = Workload{Revision: w.rev, Ready: true, Replicas: CanaryReplicas(&w.st, name, 3)}
+		if w.lagCanary {
+			o.Canary.Replicas = w.canaryReplicas[name]
 		}
 		weight, matched := CanaryWeight(&w.st, name)
 		if w.inEffect == nil {
@@ -93,6 +101,12 @@ func (w *world) step() Output {
 	}
 	w.st = out.Status
 	w.steps++
+	if w.canaryReplicas == nil {
+		w.canaryReplicas = map[string]int32{}
+	}
+	for _, name := range w.clusters {
+		w.canaryReplicas[name] = CanaryReplicas(&w.st, name, 3)
+	}
 	if w.changedAt == nil {
 		w.changedAt = map[string]int{}
 	}
@@ -516,4 +530,36 @@ func TestChecksWaitForTheSplitToBeInEffect(t *testing.T) {
 	}
 	w.rev = "v2"
 	w.runUntil(appsv1alpha1.PhaseSucceeded, 80)
+}
+
+// The canary's replicas reach its Work after the status that asked for
+// them: a canary still at 0 replicas (trivially ready) gets no traffic and
+// no check.
+func TestACanaryAtZeroReplicasGetsNoTraffic(t *testing.T) {
+	w := newWorld(t, canarySpec(), "a")
+	w.runUntil(appsv1alpha1.PhaseInitialized, 3)
+	w.step() // the weight-0 split is applied: the canary scales to 0
+	w.step()
+	if w.canaryReplicas["a"] != 0 {
+		t.Fatalf("canary replicas %d once initialized, want 0", w.canaryReplicas["a"])
+	}
+	w.lagCanary = true
+	w.gate = func(r Request) Outcome {
+		if r.Kind == GateAnalysis && w.canaryReplicas[r.Cluster] == 0 {
+			t.Errorf("a check of %s ran while its canary had 0 replicas", r.Cluster)
+		}
+		return Outcome{Passed: true}
+	}
+	w.rev = "v2"
+	for i := 0; i < 30 && w.st.Phase != appsv1alpha1.PhaseSucceeded; i++ {
+		before := w.canaryReplicas["a"]
+		w.step()
+		if weight, _ := CanaryWeight(&w.st, "a"); weight > 0 && before == 0 && Find(&w.st, "a").Phase == appsv1alpha1.ClusterProgressing {
+			t.Fatalf("weight %d given to a canary whose Work still had 0 replicas", weight)
+		}
+		w.now = w.now.Add(w.cfg.Interval)
+	}
+	if w.st.Phase != appsv1alpha1.PhaseSucceeded {
+		t.Fatalf("phase %s, want Succeeded", w.st.Phase)
+	}
 }

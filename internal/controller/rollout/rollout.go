@@ -371,11 +371,18 @@ func (r *Reconciler) observe(ctx context.Context, key types.NamespacedName, name
 				Name        string            `json:"name"`
 				Annotations map[string]string `json:"annotations"`
 			} `json:"metadata"`
+			Spec struct {
+				Replicas *int32 `json:"replicas"`
+			} `json:"spec"`
 		}
 		if json.Unmarshal(raw.Raw, &m) != nil || m.Kind != "Deployment" || m.Metadata.Name != name {
 			continue
 		}
 		out.Revision = m.Metadata.Annotations[appsv1alpha1.RevisionAnnotation]
+		out.Replicas = 1 // the API default
+		if m.Spec.Replicas != nil {
+			out.Replicas = *m.Spec.Replicas
+		}
 		for _, ms := range work.Status.ManifestStatuses {
 			if ms.Ordinal != i || ms.Health != workv1alpha1.ResourceHealthy || ms.Status == nil {
 				continue
