@@ -24,10 +24,15 @@ func TestWeightsFollowReadyReplicasThenExplicit(t *testing.T) {
 	waitWeights(t, 30*time.Second, "web", "cluster-hangzhou=75 cluster-shanghai=25", hangzhou, shanghai)
 	t.Logf("ReadyReplicas 3:1 routed 75/25 in both members %s after apply", time.Since(begin).Round(time.Millisecond))
 
-	out := fleettest.Kurator(t, fleet, "get", "trafficpolicies")
-	if !regexp.MustCompile(`web\s+web\s+ReadyReplicas\s+cluster-hangzhou 75 cluster-shanghai 25\s+True`).MatchString(out) {
-		t.Errorf("kurator get trafficpolicies:\n%s", out)
-	}
+	// The routes can reach the members before the policy's status is
+	// written (Works first, then status): wait for the status too.
+	fleettest.Eventually(t, 15*time.Second, "kurator get trafficpolicies shows the weights", func() error {
+		out := fleettest.Kurator(t, fleet, "get", "trafficpolicies")
+		if !regexp.MustCompile(`web\s+web\s+ReadyReplicas\s+cluster-hangzhou 75 cluster-shanghai 25\s+True`).MatchString(out) {
+			return fmt.Errorf("kurator get trafficpolicies:\n%s", out)
+		}
+		return nil
+	})
 
 	fleettest.Kubectl(t, fleet, "", "--context", localfleet.HubName, "patch", "trafficpolicy", "web", "-n", "default", "--type=merge",
 		"-p", `{"spec":{"weighting":{"type":"Explicit","weights":[{"cluster":"cluster-hangzhou","weight":40},{"cluster":"cluster-shanghai","weight":60}]}}}`)
@@ -35,12 +40,15 @@ func TestWeightsFollowReadyReplicasThenExplicit(t *testing.T) {
 	waitWeights(t, 60*time.Second, "web", "cluster-hangzhou=40 cluster-shanghai=60", hangzhou, shanghai)
 	t.Logf("explicit 40/60 in both members %s after the patch", time.Since(begin).Round(time.Millisecond))
 
-	desc := fleettest.Kurator(t, fleet, "describe", "trafficpolicy", "web")
-	for _, want := range []string{"Weighting:   Explicit", "cluster-shanghai 60", "WeightsApplied"} {
-		if !strings.Contains(desc, want) {
-			t.Errorf("kurator describe trafficpolicy web lacks %q:\n%s", want, desc)
+	fleettest.Eventually(t, 15*time.Second, "kurator describe trafficpolicy web shows the explicit weights", func() error {
+		desc := fleettest.Kurator(t, fleet, "describe", "trafficpolicy", "web")
+		for _, want := range []string{"Weighting:   Explicit", "cluster-shanghai 60", "WeightsApplied"} {
+			if !strings.Contains(desc, want) {
+				return fmt.Errorf("kurator describe trafficpolicy web lacks %q:\n%s", want, desc)
+			}
 		}
-	}
+		return nil
+	})
 }
 
 // Shanghai's kube-apiserver is killed: within the cluster failure threshold
@@ -95,21 +103,25 @@ func TestKilledMemberLosesItsShareAndRampsBack(t *testing.T) {
 	if strings.Join(seen, "|") != strings.Join(want, "|") {
 		t.Errorf("Hangzhou's route went %v, want %v (steps of 20, never at once)", seen, want)
 	}
-	// The status history shows the same steps.
-	var hist []string
-	for _, h := range policy(t, "pay").Status.History {
-		var parts []string
-		for _, w := range h.Weights {
-			parts = append(parts, fmt.Sprintf("%s=%d", w.Cluster, w.Weight))
+	// The status history shows the same steps (written right after the
+	// Works, so it may trail the routes by a moment).
+	fleettest.Eventually(t, 15*time.Second, "status.history shows the ramp", func() error {
+		var hist []string
+		for _, h := range policy(t, "pay").Status.History {
+			var parts []string
+			for _, w := range h.Weights {
+				parts = append(parts, fmt.Sprintf("%s=%d", w.Cluster, w.Weight))
+			}
+			hist = append(hist, strings.Join(parts, " ")+" "+h.Reason)
 		}
-		hist = append(hist, strings.Join(parts, " ")+" "+h.Reason)
-	}
-	joined := strings.Join(hist, "|")
-	for _, w := range []string{"cluster-hangzhou=100 cluster-shanghai=0 ClusterNotReady", "cluster-hangzhou=80 cluster-shanghai=20 Recovering", "cluster-hangzhou=60 cluster-shanghai=40 Recovering", "cluster-hangzhou=50 cluster-shanghai=50 Recovering"} {
-		if !strings.Contains(joined, w) {
-			t.Errorf("status.history lacks %q: %v", w, hist)
+		joined := strings.Join(hist, "|")
+		for _, w := range []string{"cluster-hangzhou=100 cluster-shanghai=0 ClusterNotReady", "cluster-hangzhou=80 cluster-shanghai=20 Recovering", "cluster-hangzhou=60 cluster-shanghai=40 Recovering", "cluster-hangzhou=50 cluster-shanghai=50 Recovering"} {
+			if !strings.Contains(joined, w) {
+				return fmt.Errorf("status.history lacks %q: %v", w, hist)
+			}
 		}
-	}
+		return nil
+	})
 	waitWeights(t, 30*time.Second, "pay", "cluster-hangzhou=50 cluster-shanghai=50", shanghai)
 }
 
