@@ -402,7 +402,9 @@ func (s *stepper) startClusters(stage Stage, clusters []*appsv1alpha1.ClusterRol
 		}
 		if !s.obs[c.Name].Ready {
 			if s.st.StartTime != nil && s.now.Sub(s.stageStart(c).Time) > s.cfg.Timeout {
-				s.fail(c, "deadline", fmt.Sprintf("the cluster was not Ready for %s", s.cfg.Timeout))
+				msg := fmt.Sprintf("the cluster was not Ready for %s", s.cfg.Timeout)
+				s.gate(c.Name, "deadline", "deadline", false, "ProgressDeadlineExceeded", msg, "")
+				s.fail(c, msg)
 				continue
 			}
 			c.Message = "waiting for the cluster to be Ready"
@@ -435,8 +437,9 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision && o.Canary.Replicas > 0
 	if !canaryReady {
 		if c.StartTime != nil && s.now.Sub(c.StartTime.Time) > s.cfg.Timeout {
-			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", fmt.Sprintf("the canary did not become ready with revision %s within %s", s.st.CanaryRevision, s.cfg.Timeout), "")
-			s.fail(c, "", "")
+			msg := fmt.Sprintf("the canary did not become ready with revision %s within %s", s.st.CanaryRevision, s.cfg.Timeout)
+			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", msg, "")
+			s.fail(c, msg)
 			return
 		}
 		c.Message = "waiting for the canary to be ready with revision " + s.st.CanaryRevision
@@ -472,7 +475,7 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 	c.LastCheckTime = s.micro()
 	s.requeue(s.cfg.Interval)
 	if out.Rollback {
-		s.fail(c, "", "")
+		s.fail(c, "a rollback hook asked to roll back")
 		s.startRollBack(fmt.Sprintf("a rollback hook asked to roll back (cluster %s)", c.Name))
 		return
 	}
@@ -484,7 +487,7 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 		c.FailedChecks++
 		c.Message = fmt.Sprintf("check failed (%d of %d allowed)", c.FailedChecks, s.cfg.Threshold)
 		if c.FailedChecks >= s.cfg.Threshold {
-			s.fail(c, "", "")
+			s.fail(c, fmt.Sprintf("failed after %d failed checks", c.FailedChecks))
 		}
 		return
 	}
@@ -567,8 +570,9 @@ func (s *stepper) promote(c *appsv1alpha1.ClusterRollout) {
 func (s *stepper) advancePromotion(c *appsv1alpha1.ClusterRollout, o Observed) {
 	if !(o.Primary.Ready && o.Primary.Revision == c.PrimaryRevision) {
 		if s.now.Sub(s.stageStart(c).Time) > s.cfg.Timeout {
-			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", fmt.Sprintf("the primary did not become ready with revision %s within %s", c.PrimaryRevision, s.cfg.Timeout), "")
-			s.fail(c, "", "")
+			msg := fmt.Sprintf("the primary did not become ready with revision %s within %s", c.PrimaryRevision, s.cfg.Timeout)
+			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", msg, "")
+			s.fail(c, msg)
 			return
 		}
 		c.Message = "promoting: waiting for the primary to be ready with revision " + c.PrimaryRevision
@@ -591,12 +595,10 @@ func (s *stepper) advancePromotion(c *appsv1alpha1.ClusterRollout, o Observed) {
 	s.setPhase(c, appsv1alpha1.ClusterSucceeded, "the primary serves revision "+c.PrimaryRevision)
 }
 
-func (s *stepper) fail(c *appsv1alpha1.ClusterRollout, gate, msg string) {
-	if gate != "" {
-		s.gate(c.Name, gate, gate, false, "ProgressDeadlineExceeded", msg, "")
-	}
+// fail ends a cluster's part of the run, saying why.
+func (s *stepper) fail(c *appsv1alpha1.ClusterRollout, why string) {
 	s.trafficToPrimary(c)
-	s.setPhase(c, appsv1alpha1.ClusterFailed, fmt.Sprintf("failed after %d failed checks", c.FailedChecks))
+	s.setPhase(c, appsv1alpha1.ClusterFailed, why)
 }
 
 // startRollBack sends all traffic to the primaries and queues the clusters

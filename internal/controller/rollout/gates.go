@@ -139,18 +139,6 @@ func (r *Reconciler) prometheus(address string) (*analysis.Prometheus, error) {
 	return p, nil
 }
 
-// QueryCount is how many Prometheus queries rollout analysis made (for
-// the README's per-step figure).
-func (r *Reconciler) QueryCount() int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var n int64
-	for _, p := range r.proms {
-		n += p.Stats().Queries
-	}
-	return n
-}
-
 func (r *Reconciler) hooksOf(ro *appsv1alpha1.Rollout, typ core.HookType) []analysis.Hook {
 	a := ro.Spec.RolloutPolicy.TrafficAnalysis
 	if a == nil {
