@@ -642,6 +642,26 @@ func setCondition(ro *appsv1alpha1.Rollout, typ string, s metav1.ConditionStatus
 	meta.SetStatusCondition(&ro.Status.Conditions, metav1.Condition{Type: typ, Status: s, Reason: reason, Message: msg, ObservedGeneration: ro.Generation})
 }
 
+// rollouts are the Rollouts of a namespace ("" for all) that match, as
+// requests.
+func (r *Reconciler) rollouts(ctx context.Context, namespace string, match func(*appsv1alpha1.Rollout) bool) []reconcile.Request {
+	var list appsv1alpha1.RolloutList
+	if err := r.client.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range list.Items {
+		if match(&list.Items[i]) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return out
+}
+
+func everyRollout(*appsv1alpha1.Rollout) bool { return true }
+
+// rolloutsOfWork maps a Work to its Rollout: its own Works by label, the
+// workload's binding Works by the binding's name.
 func (r *Reconciler) rolloutsOfWork(ctx context.Context, obj client.Object) []reconcile.Request {
 	l := obj.GetLabels()
 	if v, ok := l[appsv1alpha1.RolloutLabel]; ok {
@@ -652,43 +672,17 @@ func (r *Reconciler) rolloutsOfWork(ctx context.Context, obj client.Object) []re
 	if ns == "" {
 		return nil
 	}
-	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-		return nil
-	}
-	var out []reconcile.Request
-	for _, ro := range list.Items {
-		if workv1alpha1.BindingName(ro.Spec.Workload.Name, "Deployment") == name {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
-		}
-	}
-	return out
+	return r.rollouts(ctx, ns, func(ro *appsv1alpha1.Rollout) bool {
+		return workv1alpha1.BindingName(ro.Spec.Workload.Name, "Deployment") == name
+	})
 }
 
 func (r *Reconciler) rolloutsOfWorkload(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
-		return nil
-	}
-	var out []reconcile.Request
-	for _, ro := range list.Items {
-		if ro.Spec.Workload.Name == obj.GetName() {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
-		}
-	}
-	return out
+	return r.rollouts(ctx, obj.GetNamespace(), func(ro *appsv1alpha1.Rollout) bool { return ro.Spec.Workload.Name == obj.GetName() })
 }
 
 func (r *Reconciler) rolloutsOfNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, ro := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
-	}
-	return out
+	return r.rollouts(ctx, obj.GetNamespace(), everyRollout)
 }
 
 // readinessOrLabelsChanged passes AttachedCluster updates that change its
@@ -706,13 +700,5 @@ func (readinessOrLabelsChanged) Update(e event.UpdateEvent) bool {
 }
 
 func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
-	var list appsv1alpha1.RolloutList
-	if err := r.client.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, ro := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
-	}
-	return out
+	return r.rollouts(ctx, "", everyRollout)
 }
