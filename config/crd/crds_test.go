@@ -17,6 +17,8 @@ func TestCRDsDecodesEveryGeneratedFile(t *testing.T) {
 		shortName string
 		status    bool
 	}{
+		{"applications.apps.kurator.dev", apiextensionsv1.NamespaceScoped, "app", true},
+		{"appversions.apps.kurator.dev", apiextensionsv1.NamespaceScoped, "appver", false},
 		{"attachedclusters.cluster.kurator.dev", apiextensionsv1.NamespaceScoped, "ac", true},
 		{"clusteroverridepolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cop", true},
 		{"clusterpropagationpolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cpp", true},
@@ -26,6 +28,7 @@ func TestCRDsDecodesEveryGeneratedFile(t *testing.T) {
 		{"propagationpolicies.policy.karmada.io", apiextensionsv1.NamespaceScoped, "pp", true},
 		{"resourcebindings.work.kurator.dev", apiextensionsv1.NamespaceScoped, "rb", true},
 		{"rollouts.apps.kurator.dev", apiextensionsv1.NamespaceScoped, "ro", true},
+		{"storageadaptations.apps.kurator.dev", apiextensionsv1.ClusterScoped, "stad", false},
 		{"trafficpolicies.networking.kurator.dev", apiextensionsv1.NamespaceScoped, "tp", true},
 		{"works.work.kurator.dev", apiextensionsv1.NamespaceScoped, "wk", true},
 	}

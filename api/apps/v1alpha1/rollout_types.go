@@ -133,6 +133,12 @@ type RolloutStage struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	MaxFailures int32 `json:"maxFailures,omitempty"`
+
+	// RequireApproval holds the stage until a person approves it
+	// (kurator rollout promote, kurator app promote) once the stages
+	// before it succeeded and baked.
+	// +optional
+	RequireApproval bool `json:"requireApproval,omitempty"`
 }
 
 // RolloutPolicy is Kurator's rollout policy.

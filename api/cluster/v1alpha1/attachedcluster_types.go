@@ -57,6 +57,13 @@ type AttachedClusterSpec struct {
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 
+	// Registry is the cluster's private image registry: an Application
+	// copies its images there before a release and the cluster's objects
+	// reference them there, by digest. Empty: the fleet's registry, else
+	// images are left as the objects name them.
+	// +optional
+	Registry *Registry `json:"registry,omitempty"`
+
 	// Provider is the cloud provider of the cluster (for example alibaba, aws).
 	// Empty means the value of the "provider" label in Labels.
 	// +optional
@@ -312,3 +319,21 @@ const (
 	LabelRegion   = "region"
 	LabelZone     = "zone"
 )
+
+// Registry is an OCI registry clusters pull from.
+type Registry struct {
+	// Host of the registry, host[:port], optionally with a path prefix
+	// under which repositories are copied (registry.example.com/plant-1).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$`
+	Host string `json:"host"`
+
+	// Insecure: the registry speaks plain HTTP (a loopback registry).
+	// +optional
+	Insecure bool `json:"insecure,omitempty"`
+
+	// SecretRef names a Secret (in the cluster's namespace) with the
+	// username and password to push with.
+	// +optional
+	SecretRef string `json:"secretRef,omitempty"`
+}

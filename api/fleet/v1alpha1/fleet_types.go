@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 )
 
@@ -54,6 +55,11 @@ type FleetSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.map(c, c.name).distinct().size() == self.size()",message="spec.clusters[].name must be unique; merge the duplicate entries into one"
 	// +optional
 	Clusters []FleetCluster `json:"clusters,omitempty"`
+
+	// Registry is the image registry of the fleet's clusters that name
+	// none of their own (see AttachedCluster spec.registry).
+	// +optional
+	Registry *clusterv1alpha1.Registry `json:"registry,omitempty"`
 
 	// Placement holds preferences applied to workloads whose candidate
 	// clusters all belong to this fleet.

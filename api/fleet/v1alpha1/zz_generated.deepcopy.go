@@ -5,6 +5,7 @@
 package v1alpha1
 
 import (
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -150,6 +151,11 @@ func (in *FleetSpec) DeepCopyInto(out *FleetSpec) {
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
+	}
+	if in.Registry != nil {
+		in, out := &in.Registry, &out.Registry
+		*out = new(clusterv1alpha1.Registry)
+		**out = **in
 	}
 	if in.Placement != nil {
 		in, out := &in.Placement, &out.Placement
