@@ -34,6 +34,12 @@ const (
 	Canary    Strategy = "Canary"
 	ABTest    Strategy = "ABTest"
 	BlueGreen Strategy = "BlueGreen"
+	// Update replaces what a cluster runs in place (an Application's
+	// objects): the cluster's primary takes the new revision, must become
+	// healthy with it, then passes Iterations checks. There is no canary
+	// and no traffic split, and the stable revision may be "" (nothing
+	// installed yet: rolling back removes the objects).
+	Update Strategy = "Update"
 )
 
 // Config is a Rollout's spec with every default filled in.
@@ -59,7 +65,10 @@ type Stage struct {
 	MaxConcurrency int // 0 = all
 	Bake           time.Duration
 	MaxFailures    int
-	Selects        func(name string, labels map[string]string) bool
+	// RequireApproval: the stage waits for a promote action once the
+	// stages before it are done.
+	RequireApproval bool
+	Selects         func(name string, labels map[string]string) bool
 }
 
 // ConfigOf reads a spec. selects builds a stage's cluster test (the
@@ -106,7 +115,7 @@ func ConfigOf(spec *appsv1alpha1.RolloutSpec, selects func(appsv1alpha1.RolloutS
 		}
 	}
 	for _, s := range spec.Stages {
-		st := Stage{Name: s.Name, Bake: time.Duration(s.BakeSeconds) * time.Second, MaxFailures: int(s.MaxFailures), Selects: selects(s)}
+		st := Stage{Name: s.Name, Bake: time.Duration(s.BakeSeconds) * time.Second, MaxFailures: int(s.MaxFailures), RequireApproval: s.RequireApproval, Selects: selects(s)}
 		if s.MaxConcurrency != nil {
 			st.MaxConcurrency = int(*s.MaxConcurrency)
 		}
@@ -118,6 +127,26 @@ func ConfigOf(spec *appsv1alpha1.RolloutSpec, selects func(appsv1alpha1.RolloutS
 		rest.Name = "all"
 	}
 	c.Stages = append(c.Stages, rest)
+	return c
+}
+
+// DeliveryConfig reads an Application's delivery (nil: one stage, no
+// analysis) as an Update rollout: stages, timeout, suspend and the
+// analysis mean what they mean for a Rollout; a cluster needs
+// analysisTimes passing checks (default 1 when there is an analysis).
+func DeliveryConfig(d *appsv1alpha1.Delivery, selects func(appsv1alpha1.RolloutStage) func(string, map[string]string) bool) Config {
+	if d == nil {
+		d = &appsv1alpha1.Delivery{}
+	}
+	spec := appsv1alpha1.RolloutSpec{
+		RolloutPolicy: appsv1alpha1.RolloutPolicy{TrafficAnalysis: d.Analysis, RolloutTimeoutSeconds: d.TimeoutSeconds, Suspend: d.Suspend},
+		Stages:        d.Stages,
+	}
+	c := ConfigOf(&spec, selects)
+	c.Strategy, c.Steps = Update, nil
+	if d.Analysis != nil {
+		c.Iterations = max(d.AnalysisTimes, 1)
+	}
 	return c
 }
 

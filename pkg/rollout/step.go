@@ -132,7 +132,7 @@ type stepper struct {
 
 func (s *stepper) run() {
 	s.syncClusters()
-	if s.st.StableRevision == "" {
+	if s.st.StableRevision == "" && s.cfg.Strategy != Update {
 		s.st.StableRevision = s.in.Revision
 	}
 	s.initialize()
@@ -236,6 +236,11 @@ func (s *stepper) takeAction() {
 		if s.st.Phase != appsv1alpha1.PhaseProgressing {
 			return
 		}
+		if st := s.currentStage(); st != nil && s.awaitsApproval(*st) {
+			s.st.ApprovedStage = st.Name
+			s.gate("", "approval", "approval", true, "Approved", "stage "+st.Name+" approved (promote)", "")
+			return
+		}
 		s.gate("", "action", "action", true, "Promoted", "the current stage's clusters skip their remaining analysis (kurator rollout promote)", "")
 		for i := range s.st.Clusters {
 			c := &s.st.Clusters[i]
@@ -282,6 +287,7 @@ func (s *stepper) maybeStart() {
 	s.st.Phase = appsv1alpha1.PhaseProgressing
 	s.st.CanaryRevision = rev
 	s.st.StageIndex = 0
+	s.st.ApprovedStage = ""
 	s.st.StartTime = &s.now
 	s.resetClusters()
 	s.event("Progressing: rolling out revision %s (stable %s) over %d stages", rev, s.st.StableRevision, s.stageCount())
@@ -325,12 +331,23 @@ func (s *stepper) progress() {
 		s.event("Restarted: revision %s replaced %s during the rollout", s.in.Revision, s.st.CanaryRevision)
 		s.st.CanaryRevision = s.in.Revision
 		s.st.StageIndex = 0
+		s.st.ApprovedStage = ""
 		s.resetClusters()
 	}
 	for int(s.st.StageIndex) < len(s.cfg.Stages) {
 		stage := s.cfg.Stages[s.st.StageIndex]
 		s.st.CurrentStage = stage.Name
 		clusters := s.stageClusters(int(s.st.StageIndex))
+		if s.awaitsApproval(stage) {
+			msg := "waiting for approval of stage " + stage.Name + " (promote)"
+			if clusters[0].Message != msg {
+				s.event("WaitingApproval: stage %s waits for approval", stage.Name)
+			}
+			for _, c := range clusters {
+				c.Message = msg
+			}
+			return
+		}
 		s.startClusters(stage, clusters)
 		failed := 0
 		for _, c := range clusters {
@@ -411,9 +428,13 @@ func (s *stepper) startClusters(stage Stage, clusters []*appsv1alpha1.ClusterRol
 			s.requeue(s.cfg.Interval)
 			continue
 		}
-		s.setPhase(c, appsv1alpha1.ClusterProgressing, "scaling the canary up")
-		c.StartTime = &s.now
 		inFlight++
+		c.StartTime = &s.now
+		if s.cfg.Strategy == Update {
+			s.promote(c)
+			continue
+		}
+		s.setPhase(c, appsv1alpha1.ClusterProgressing, "scaling the canary up")
 		if s.cfg.SkipAnalysis {
 			s.promote(c)
 		}
@@ -432,6 +453,10 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 	o := s.obs[c.Name]
 	if c.Phase == appsv1alpha1.ClusterPromoting {
 		s.advancePromotion(c, o)
+		return
+	}
+	if s.cfg.Strategy == Update {
+		s.verify(c, o)
 		return
 	}
 	canaryReady := o.Canary.Ready && o.Canary.Revision == s.st.CanaryRevision && o.Canary.Replicas > 0
@@ -579,6 +604,15 @@ func (s *stepper) advancePromotion(c *appsv1alpha1.ClusterRollout, o Observed) {
 		s.requeue(5 * time.Second)
 		return
 	}
+	if s.cfg.Strategy == Update {
+		if s.cfg.Iterations > 0 && !s.cfg.SkipAnalysis {
+			s.setPhase(c, appsv1alpha1.ClusterProgressing, fmt.Sprintf("healthy with revision %s; verifying (%d checks)", c.PrimaryRevision, s.cfg.Iterations))
+			s.verify(c, o)
+			return
+		}
+		s.setPhase(c, appsv1alpha1.ClusterSucceeded, "healthy with revision "+c.PrimaryRevision)
+		return
+	}
 	if step := s.cfg.StepWeightPromotion; step > 0 && c.CanaryWeight > step {
 		if wait := s.untilDue(c); wait > 0 {
 			s.requeue(wait)
@@ -593,6 +627,82 @@ func (s *stepper) advancePromotion(c *appsv1alpha1.ClusterRollout, o Observed) {
 	c.CanaryWeight = 0
 	c.MatchedToCanary = false
 	s.setPhase(c, appsv1alpha1.ClusterSucceeded, "the primary serves revision "+c.PrimaryRevision)
+}
+
+// verify checks an updated cluster (Update strategy) until it passed
+// Iterations checks; a cluster whose objects stop being healthy, or that
+// fails Threshold checks, fails.
+func (s *stepper) verify(c *appsv1alpha1.ClusterRollout, o Observed) {
+	if !(o.Primary.Ready && o.Primary.Revision == c.PrimaryRevision) {
+		if s.now.Sub(s.stageStart(c).Time) > s.cfg.Timeout {
+			msg := fmt.Sprintf("revision %s stopped being healthy and did not recover within %s", c.PrimaryRevision, s.cfg.Timeout)
+			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", msg, "")
+			s.fail(c, msg)
+			return
+		}
+		c.Message = "verifying: waiting for every object to be healthy again with revision " + c.PrimaryRevision
+		s.requeue(5 * time.Second)
+		return
+	}
+	if !o.Ready {
+		c.Message = "the cluster is not Ready; its checks wait"
+		s.requeue(s.cfg.Interval)
+		return
+	}
+	if c.TrafficStartTime == nil {
+		c.TrafficStartTime = &s.now // the warm-up counts from healthy
+	}
+	if wait := s.untilDue(c); wait > 0 {
+		s.requeue(wait)
+		return
+	}
+	out, ok := s.outcome(Request{Kind: GateAnalysis, Cluster: c.Name, WarmupDone: s.now.Sub(c.TrafficStartTime.Time) >= s.cfg.Warmup})
+	if !ok {
+		return
+	}
+	c.LastCheckTime = s.micro()
+	s.requeue(s.cfg.Interval)
+	switch {
+	case out.Rollback:
+		s.fail(c, "a rollback hook asked to roll back")
+		s.startRollBack(fmt.Sprintf("a rollback hook asked to roll back (cluster %s)", c.Name))
+	case out.WarmingUp:
+		c.Message = "warming up: metrics have no data yet"
+	case !out.Passed:
+		c.FailedChecks++
+		c.Message = fmt.Sprintf("check failed (%d of %d allowed)", c.FailedChecks, s.cfg.Threshold)
+		if c.FailedChecks >= s.cfg.Threshold {
+			s.fail(c, fmt.Sprintf("failed after %d failed checks", c.FailedChecks))
+		}
+	default:
+		c.Iterations++
+		c.Message = fmt.Sprintf("check %d of %d passed", c.Iterations, s.cfg.Iterations)
+		if c.Iterations >= s.cfg.Iterations {
+			s.setPhase(c, appsv1alpha1.ClusterSucceeded, fmt.Sprintf("healthy with revision %s; %d checks passed", c.PrimaryRevision, c.Iterations))
+		}
+	}
+}
+
+// currentStage is the stage in progress (nil past the last).
+func (s *stepper) currentStage() *Stage {
+	if i := int(s.st.StageIndex); i < len(s.cfg.Stages) {
+		return &s.cfg.Stages[i]
+	}
+	return nil
+}
+
+// awaitsApproval: the stage needs approval, has clusters not yet started
+// and nobody approved it in this run.
+func (s *stepper) awaitsApproval(stage Stage) bool {
+	if !stage.RequireApproval || s.st.ApprovedStage == stage.Name {
+		return false
+	}
+	for _, c := range s.stageClusters(int(s.st.StageIndex)) {
+		if c.Phase == appsv1alpha1.ClusterPending {
+			return true
+		}
+	}
+	return false
 }
 
 // fail ends a cluster's part of the run, saying why.
@@ -631,13 +741,20 @@ func (s *stepper) rollBack() {
 			return // one at a time
 		case c.PrimaryRevision != stable:
 			pending = append(pending, c)
+		case c.Phase == appsv1alpha1.ClusterPending && s.cfg.Strategy == Update:
+			s.setPhase(c, appsv1alpha1.ClusterRolledBack, "not updated; stays on revision "+stable)
 		case c.Phase == appsv1alpha1.ClusterProgressing || c.Phase == appsv1alpha1.ClusterPending:
 			s.setPhase(c, appsv1alpha1.ClusterRolledBack, "traffic back on the primary; canary scaled down")
 		}
 	}
 	if len(pending) > 0 {
+		// Newest first; a later stage first on a tie (a stage and the
+		// next one may move in the same reconcile).
 		slices.SortStableFunc(pending, func(a, b *appsv1alpha1.ClusterRollout) int {
-			return timeOf(b.LastTransitionTime).Compare(timeOf(a.LastTransitionTime))
+			if c := timeOf(b.LastTransitionTime).Compare(timeOf(a.LastTransitionTime)); c != 0 {
+				return c
+			}
+			return int(b.Stage) - int(a.Stage)
 		})
 		c := pending[0]
 		c.PrimaryRevision = stable

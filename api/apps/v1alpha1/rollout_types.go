@@ -461,6 +461,11 @@ type RolloutStatus struct {
 	// +optional
 	StageIndex int32 `json:"stageIndex,omitempty"`
 
+	// ApprovedStage is the stage of this run a person approved last
+	// (stages with requireApproval wait for it).
+	// +optional
+	ApprovedStage string `json:"approvedStage,omitempty"`
+
 	// StartTime of the current run.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,8 +16,26 @@ import (
 	"github.com/kurator-go/kurator/pkg/rollout"
 )
 
-// runGate runs what the state machine asked for and says how it went.
-func (r *Reconciler) runGate(ctx context.Context, ro *appsv1alpha1.Rollout, w *world, req rollout.Request) rollout.Outcome {
+// Gates runs the gates the rollout engine asks for: webhooks by Flagger
+// type and Prometheus checks, per cluster. The Application controller
+// runs its deliveries' gates with it too, describing the delivery as a
+// Rollout (name, namespace, target workload, analysis, status).
+type Gates struct {
+	// PrometheusAddress is asked when a metric names no address.
+	PrometheusAddress string
+
+	hooks *analysis.Webhooks
+	mu    sync.Mutex
+	proms map[string]*analysis.Prometheus
+}
+
+// NewGates makes a gate runner.
+func NewGates(prometheusAddress string) *Gates {
+	return &Gates{PrometheusAddress: prometheusAddress, hooks: analysis.NewWebhooks(), proms: map[string]*analysis.Prometheus{}}
+}
+
+// Run runs what the state machine asked for and says how it went.
+func (r *Gates) Run(ctx context.Context, ro *appsv1alpha1.Rollout, req rollout.Request) rollout.Outcome {
 	now := metav1.Now()
 	out := rollout.Outcome{Passed: true}
 	record := func(g appsv1alpha1.GateResult) {
@@ -73,7 +92,7 @@ func (r *Reconciler) runGate(ctx context.Context, ro *appsv1alpha1.Rollout, w *w
 
 // checkMetrics judges every metric of the analysis in the request's
 // cluster; any failure fails the check, a metric still warming up holds it.
-func (r *Reconciler) checkMetrics(ctx context.Context, ro *appsv1alpha1.Rollout, req rollout.Request, out *rollout.Outcome, record func(appsv1alpha1.GateResult)) {
+func (r *Gates) checkMetrics(ctx context.Context, ro *appsv1alpha1.Rollout, req rollout.Request, out *rollout.Outcome, record func(appsv1alpha1.GateResult)) {
 	a := ro.Spec.RolloutPolicy.TrafficAnalysis
 	if a == nil {
 		return
@@ -81,7 +100,7 @@ func (r *Reconciler) checkMetrics(ctx context.Context, ro *appsv1alpha1.Rollout,
 	for _, m := range a.Metrics {
 		cm := core.Metric{Name: m.Name}
 		vars := core.Vars{Name: ro.Name, Cluster: req.Cluster, Namespace: ro.Namespace, Target: ro.Spec.Workload.Name, Service: ro.Spec.ServiceName}
-		address := r.opts.PrometheusAddress
+		address := r.PrometheusAddress
 		if m.IntervalSeconds != nil {
 			cm.Interval = time.Duration(*m.IntervalSeconds) * time.Second
 		}
@@ -122,7 +141,7 @@ func (r *Reconciler) checkMetrics(ctx context.Context, ro *appsv1alpha1.Rollout,
 }
 
 // prometheus is one client per address, kept for the manager's life.
-func (r *Reconciler) prometheus(address string) (*analysis.Prometheus, error) {
+func (r *Gates) prometheus(address string) (*analysis.Prometheus, error) {
 	if address == "" {
 		return nil, fmt.Errorf("no Prometheus to ask: start the manager with --prometheus-address or set the metric's customMetric.address")
 	}
@@ -139,7 +158,7 @@ func (r *Reconciler) prometheus(address string) (*analysis.Prometheus, error) {
 	return p, nil
 }
 
-func (r *Reconciler) hooksOf(ro *appsv1alpha1.Rollout, typ core.HookType) []analysis.Hook {
+func (r *Gates) hooksOf(ro *appsv1alpha1.Rollout, typ core.HookType) []analysis.Hook {
 	a := ro.Spec.RolloutPolicy.TrafficAnalysis
 	if a == nil {
 		return nil
@@ -166,13 +185,13 @@ func (r *Reconciler) hooksOf(ro *appsv1alpha1.Rollout, typ core.HookType) []anal
 	return out
 }
 
-func (r *Reconciler) payload(ro *appsv1alpha1.Rollout, cluster string) core.Payload {
+func (r *Gates) payload(ro *appsv1alpha1.Rollout, cluster string) core.Payload {
 	md := map[string]string{"cluster": cluster, "revision": ro.Status.CanaryRevision, "stage": ro.Status.CurrentStage}
 	return core.Payload{Name: ro.Name, Namespace: ro.Namespace, Phase: string(ro.Status.Phase), Checksum: ro.Status.CanaryRevision, Metadata: md}
 }
 
-// postRollout calls the post-rollout hooks; their answer changes nothing.
-func (r *Reconciler) postRollout(ctx context.Context, ro *appsv1alpha1.Rollout, phase appsv1alpha1.RolloutPhase) {
+// PostRollout calls the post-rollout hooks; their answer changes nothing.
+func (r *Gates) PostRollout(ctx context.Context, ro *appsv1alpha1.Rollout, phase appsv1alpha1.RolloutPhase) {
 	for _, h := range r.hooksOf(ro, core.PostRollout) {
 		p := r.payload(ro, "")
 		p.Phase = string(phase)

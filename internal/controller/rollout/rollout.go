@@ -22,7 +22,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -50,7 +49,6 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
-	"github.com/kurator-go/kurator/internal/analysis"
 	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/internal/controller/status"
 	"github.com/kurator-go/kurator/internal/controller/works"
@@ -87,10 +85,7 @@ type Reconciler struct {
 	client   client.Client
 	opts     Options
 	recorder events.EventRecorder
-	hooks    *analysis.Webhooks
-
-	mu    sync.Mutex
-	proms map[string]*analysis.Prometheus
+	gates    *Gates
 }
 
 // SetupWithManager registers the controller.
@@ -101,7 +96,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
 	}
-	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-rollout"), hooks: analysis.NewWebhooks(), proms: map[string]*analysis.Prometheus{}}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-rollout"), gates: NewGates(opts.PrometheusAddress)}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("rollout").
 		// Spec changes, and the action annotation of kurator rollout.
@@ -216,7 +211,7 @@ func (r *Reconciler) step(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 			break
 		}
 		for _, req := range out.Requests {
-			outcomes[req] = r.runGate(ctx, ro, w, req)
+			outcomes[req] = r.gates.Run(ctx, ro, req)
 		}
 	}
 	ro.Status = out.Status
@@ -242,7 +237,7 @@ func (r *Reconciler) record(ctx context.Context, ro *appsv1alpha1.Rollout, out r
 		r.recorder.Eventf(ro, nil, typ, reason, "Step", "%s", e)
 	}
 	if out.Finished != "" {
-		r.postRollout(ctx, ro, out.Finished)
+		r.gates.PostRollout(ctx, ro, out.Finished)
 	}
 }
 
