@@ -4,8 +4,10 @@ BIN := $(CURDIR)/bin
 K8S_BIN ?= $(HOME)/.cache/kurator/k8s-v1.37.2/bin
 export KURATOR_K8S_BIN := $(K8S_BIN)
 HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
+REGISTRY_BIN ?= $(HOME)/.cache/kurator/registry-v3.1.2/bin
+export KURATOR_REGISTRY_BIN := $(REGISTRY_BIN)
 
-.PHONY: build web web-test k8s helm up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-rollout generate verify
+.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-rollout generate verify
 
 build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -28,6 +30,9 @@ k8s: ## build the pinned Kubernetes components once into the cache; link the pin
 
 helm: ## build the pinned Helm 4 once into the cache (test/e2e/helm installs charts into the hub with it)
 	hack/helm/build.sh $(HELM_BIN)
+
+registry: ## build the pinned CNCF distribution registry once into the cache (image sync, AppHub, `kurator up --registries`)
+	hack/registry/build.sh $(REGISTRY_BIN)
 
 up: build k8s ## start the local fleet (hub + 3 members, Prometheus; apt-get installs prometheus when missing)
 	@command -v prometheus >/dev/null 2>&1 || test -x /usr/bin/prometheus || { \
@@ -58,13 +63,13 @@ verify: ## gofmt, vet and generated files up to date
 UNIT_PKGS = $$($(GO) list ./... | grep -v /test/e2e)
 E2E_FLAGS ?= -count=1 -timeout 40m -p 2 -shuffle on
 
-test: verify k8s helm build ## every test: unit (Go and the frontend's), e2e on real local fleets (the dashboard's in Chromium), then a short fuzz run
+test: verify k8s helm registry build ## every test: unit (Go and the frontend's), e2e on real local fleets (the dashboard's in Chromium), then a short fuzz run
 	$(GO) test -count=1 -timeout 20m $(UNIT_PKGS)
 	$(MAKE) web-test
 	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 	$(MAKE) fuzz
 
-e2e: k8s helm web ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
+e2e: k8s helm registry web ## the end-to-end tests only (E2E_FLAGS='... -run NAME' for one)
 	$(GO) test $(E2E_FLAGS) ./test/e2e/...
 
 bench-e2e: k8s ## latency of the in-process controllers on local fleets, one package at a time: Work -> member, template -> Works
