@@ -1,7 +1,8 @@
 // Package binding turns a scheduled (Cluster)ResourceBinding into Works: for
 // every target cluster it copies the template, sets the cluster's share of
-// the replicas, applies the override policies that select it (pkg/workload
-// and pkg/overrides, as `kurator plan --render` does) and writes a Work in
+// the replicas, applies the override policies that select it and then the
+// StorageAdaptations (pkg/workload, pkg/overrides and pkg/storageadapt, as
+// `kurator plan --render` does) and writes a Work in
 // the cluster's execution namespace on the hub. Works of clusters no longer
 // targeted (and not being left gracefully, see spec.gracefulEvictionTasks),
 // and of bindings that are gone, are deleted.
@@ -51,6 +52,7 @@ import (
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/rollout"
 	"github.com/kurator-go/kurator/pkg/selector"
+	"github.com/kurator-go/kurator/pkg/storageadapt"
 	"github.com/kurator-go/kurator/pkg/workload"
 )
 
@@ -98,6 +100,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// Override policies change what clusters receive.
 		Watches(&policyv1alpha1.OverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfOverridePolicy)).
 		Watches(&policyv1alpha1.ClusterOverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfClusterOverridePolicy)).
+		// Storage adaptations set the claims' classes per cluster.
+		Watches(&appsv1alpha1.StorageAdaptation{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfClaims)).
 		// Override rules match cluster labels, provider, region, zones.
 		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsTargetingCluster),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
@@ -297,8 +301,9 @@ func rolloutOf(ctx context.Context, c client.Reader, tmpl *unstructured.Unstruct
 
 // Render produces each target's object as the binding controller writes
 // it into Works: the template with the cluster's share of the replicas
-// and the override policies that select the cluster applied. It also names
-// the override policies applied, for the binding's status. The rollout
+// and the override policies that select the cluster applied, then the
+// StorageAdaptations. It also names the override policies and adaptations
+// applied, for the binding's status. The rollout
 // controller renders primaries of earlier revisions with it.
 func Render(ctx context.Context, c client.Reader, clusterNamespace string, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
 	var clusters clusterv1alpha1.AttachedClusterList
@@ -322,10 +327,17 @@ func Render(ctx context.Context, c client.Reader, clusterNamespace string, spec 
 		return nil, nil, err
 	}
 	policies := overrides.Select(selector.KeyOf(tmpl), cops.Items, ops.Items)
+	// Storage adaptations come after the override policies: the class a
+	// cluster's storage plugin needs has the last word.
+	adaptations, err := storageAdaptationsFor(ctx, c, tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	policies = append(policies, adaptations...)
 	var applied []workv1alpha1.OverrideReference
 	for _, p := range policies {
 		ref := workv1alpha1.OverrideReference{Kind: p.Kind, Name: p.Name}
-		if p.Kind != overrides.KindClusterOverridePolicy {
+		if p.Kind == overrides.KindOverridePolicy {
 			ref.Namespace = tmpl.GetNamespace()
 		}
 		applied = append(applied, ref)
@@ -347,6 +359,23 @@ func Render(ctx context.Context, c client.Reader, clusterNamespace string, spec 
 	}
 	rendered, err := workload.Render(tmpl, d, targets, info, policies)
 	return rendered, applied, err
+}
+
+// storageAdaptationsFor returns the StorageAdaptations' rules for tmpl
+// (nil for objects without claims). A hub without the StorageAdaptation
+// CRD has none.
+func storageAdaptationsFor(ctx context.Context, c client.Reader, tmpl *unstructured.Unstructured) ([]overrides.Selected, error) {
+	if !storageadapt.Concerns(tmpl.GetAPIVersion(), tmpl.GetKind()) {
+		return nil, nil
+	}
+	var sas appsv1alpha1.StorageAdaptationList
+	if err := c.List(ctx, &sas); err != nil {
+		if meta.IsNoMatchError(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return storageadapt.Select(sas.Items, tmpl), nil
 }
 
 // manifestsFor is a Work's manifests: the Namespace of a namespaced object
@@ -444,6 +473,16 @@ func (r *Reconciler) bindingsOfClusterOverridePolicy(ctx context.Context, obj cl
 	cop := obj.(*policyv1alpha1.ClusterOverridePolicy)
 	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus) bool {
 		return namesKind(cop.Spec.ResourceSelectors, &spec.Resource)
+	})
+}
+
+// bindingsOfClaims: bindings of PersistentVolumeClaims and StatefulSets,
+// the objects a StorageAdaptation can change. Its namespaces are not
+// checked: an update may have just dropped a namespace, whose claims then
+// need rendering without it, and an unaffected binding renders the same.
+func (r *Reconciler) bindingsOfClaims(ctx context.Context, _ client.Object) []reconcile.Request {
+	return bindings.Matching(ctx, r.client, func(spec *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus) bool {
+		return storageadapt.Concerns(spec.Resource.APIVersion, spec.Resource.Kind)
 	})
 }
 
