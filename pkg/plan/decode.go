@@ -219,6 +219,9 @@ func (in *Input) file(obj runtime.Object, gvk schema.GroupVersionKind, where str
 	case *policyv1alpha1.ClusterOverridePolicy:
 		in.ClusterOverridePolicies = append(in.ClusterOverridePolicies, *o)
 		name = o.Name
+	case *appsv1alpha1.StorageAdaptation:
+		in.StorageAdaptations = append(in.StorageAdaptations, *o)
+		name = o.Name
 	case *workv1alpha1.ResourceBinding:
 		defaultNamespace(&o.ObjectMeta)
 		if o.Spec.Resource.Namespace == "" {

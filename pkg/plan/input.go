@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
@@ -21,6 +22,9 @@ type Input struct {
 	ClusterPropagationPolicies []policyv1alpha1.ClusterPropagationPolicy
 	OverridePolicies           []policyv1alpha1.OverridePolicy
 	ClusterOverridePolicies    []policyv1alpha1.ClusterOverridePolicy
+	// StorageAdaptations set claims' storage classes per cluster trait,
+	// after the override policies.
+	StorageAdaptations []appsv1alpha1.StorageAdaptation
 	// ResourceBindings are previous results; one whose spec.resource names a
 	// template puts that template's schedule in steady mode.
 	ResourceBindings        []workv1alpha1.ResourceBinding
@@ -48,6 +52,7 @@ func (in *Input) Merge(other *Input) error {
 	in.ClusterPropagationPolicies = append(in.ClusterPropagationPolicies, other.ClusterPropagationPolicies...)
 	in.OverridePolicies = append(in.OverridePolicies, other.OverridePolicies...)
 	in.ClusterOverridePolicies = append(in.ClusterOverridePolicies, other.ClusterOverridePolicies...)
+	in.StorageAdaptations = append(in.StorageAdaptations, other.StorageAdaptations...)
 	in.ResourceBindings = append(in.ResourceBindings, other.ResourceBindings...)
 	in.ClusterResourceBindings = append(in.ClusterResourceBindings, other.ClusterResourceBindings...)
 	in.Resources = append(in.Resources, other.Resources...)

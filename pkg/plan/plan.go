@@ -2,11 +2,11 @@
 // clusters, fleets, policies, previous results and resource templates from
 // YAML, and says for every template which policy claims it, where it goes
 // with how many replicas, why other clusters are left out, and (optionally)
-// what each cluster would receive after overrides.
+// what each cluster would receive after overrides and storage adaptations.
 //
 // It calls the same pure cores as the hub (pkg/selector, pkg/scheduler,
-// pkg/overrides), so a plan reproduces the hub's decision. Parse and Plan do
-// no I/O; Load reads files.
+// pkg/overrides, pkg/storageadapt), so a plan reproduces the hub's
+// decision. Parse and Plan do no I/O; Load reads files.
 package plan
 
 import (
@@ -23,13 +23,15 @@ import (
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/scheduler"
 	"github.com/kurator-go/kurator/pkg/selector"
+	"github.com/kurator-go/kurator/pkg/storageadapt"
 	"github.com/kurator-go/kurator/pkg/workload"
 )
 
 // Options change what Plan computes.
 type Options struct {
 	// Render fills Workload.Manifests with each target's object: the
-	// template with its replicas for that cluster and overrides applied.
+	// template with its replicas for that cluster, overrides and then
+	// storage adaptations applied.
 	Render bool
 }
 
@@ -124,6 +126,7 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, previous ma
 	}
 	if opts.Render {
 		policies := overrides.Select(key, in.ClusterOverridePolicies, in.OverridePolicies)
+		policies = append(policies, storageadapt.Select(in.StorageAdaptations, obj)...)
 		targets := make([]workload.Target, len(w.Targets))
 		for i, t := range w.Targets {
 			targets[i] = workload.Target{Cluster: t.Cluster, Replicas: t.Replicas}

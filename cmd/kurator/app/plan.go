@@ -38,6 +38,8 @@ Input, in any order and any number of files (multi-document YAML or JSON):
                         A member without an AttachedCluster is a cluster known
                         by the Fleet's labels alone.
   PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy
+  StorageAdaptation     storage classes for PersistentVolumeClaims and StatefulSet
+                        claim templates per cluster storage label, after overrides.
   ResourceBinding       a previous result: the template is scaled from it
                         (steady mode) instead of placed afresh.
   anything else         a resource template to place (Deployment, Service, ...).
@@ -51,6 +53,9 @@ See docs/plan.md for the JSON shape.`,
 
   # Every file of a directory, with the manifests each cluster would get
   kurator plan -f examples/seed-001 --render
+
+  # The storage class each MES plant's claims would get
+  kurator plan --render -f examples/apphub/storage-adaptation.yaml -f examples/apphub/storage-plan.yaml
 
   # Machine-readable output
   kurator plan -f examples/seed-001 -o json | jq '.workloads[] | {name: .resource.name, targets}'
