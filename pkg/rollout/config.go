@@ -12,7 +12,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 )
@@ -192,4 +197,20 @@ func Revision(podTemplate any) string {
 	data, _ := json.Marshal(podTemplate)
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])[:10]
+}
+
+// StageSelector is a stage's cluster test: listed by name, or matching a
+// non-empty clusterSelector. Controllers pass it to ConfigOf and
+// DeliveryConfig; the error names the stage.
+func StageSelector(s appsv1alpha1.RolloutStage) (func(name string, l map[string]string) bool, error) {
+	var sel labels.Selector
+	if s.ClusterSelector != nil {
+		var err error
+		if sel, err = metav1.LabelSelectorAsSelector(s.ClusterSelector); err != nil {
+			return func(string, map[string]string) bool { return false }, fmt.Errorf("stage %s: clusterSelector: %w", s.Name, err)
+		}
+	}
+	return func(name string, l map[string]string) bool {
+		return slices.Contains(s.ClusterNames, name) || sel != nil && !sel.Empty() && sel.Matches(labels.Set(l))
+	}, nil
 }

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +30,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -310,16 +308,9 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 	}
 	var selErr error
 	w.cfg = rollout.ConfigOf(&ro.Spec, func(s appsv1alpha1.RolloutStage) func(string, map[string]string) bool {
-		var sel labels.Selector
-		if s.ClusterSelector != nil {
-			var err error
-			if sel, err = metav1.LabelSelectorAsSelector(s.ClusterSelector); err != nil {
-				selErr = fmt.Errorf("stage %s: clusterSelector: %w", s.Name, err)
-			}
-		}
-		return func(name string, l map[string]string) bool {
-			return slices.Contains(s.ClusterNames, name) || sel != nil && !sel.Empty() && sel.Matches(labels.Set(l))
-		}
+		f, err := rollout.StageSelector(s)
+		selErr = errors.Join(selErr, err)
+		return f
 	})
 	if selErr != nil {
 		return nil, selErr.Error() + "; fix spec.stages", nil
