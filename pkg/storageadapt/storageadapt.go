@@ -119,11 +119,12 @@ func claimsOf(obj *unstructured.Unstructured) []claim {
 	if obj.GetKind() == "PersistentVolumeClaim" {
 		return []claim{readClaim("", obj.Object)}
 	}
-	templates, ok, _ := unstructured.NestedSlice(obj.Object, "spec", "volumeClaimTemplates")
-	if !ok {
+	// Read in place: claims only read obj, and Select runs on every render.
+	raw, _, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "volumeClaimTemplates")
+	templates, _ := raw.([]any)
+	if len(templates) == 0 {
 		return nil
 	}
-	// NestedSlice copies; the claims only read, so reading the copy is fine.
 	out := make([]claim, 0, len(templates))
 	for i, t := range templates {
 		m, ok := t.(map[string]any)
