@@ -27,12 +27,14 @@ func newDescribeCommand() *cobra.Command {
 		namespace string
 	)
 	cmd := &cobra.Command{
-		Use:   "describe (cluster|propagationpolicy|resourcebinding|rollout) NAME",
+		Use:   "describe (cluster|propagationpolicy|resourcebinding|rollout|application|appversion) NAME",
 		Short: "Show one object's conditions, decisions and recent events",
 		Example: `  kurator describe cluster cluster-frankfurt
   kurator describe propagationpolicy nginx-propagation
   kurator describe resourcebinding nginx-deployment
-  kurator describe rollout reviews -n bookinfo`,
+  kurator describe rollout reviews -n bookinfo
+  kurator describe application mes
+  kurator describe appversion mes:v1.2`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := hub.client()
@@ -52,8 +54,12 @@ func newDescribeCommand() *cobra.Command {
 				return d.trafficPolicy(orDefault(namespace, "default"), name)
 			case "rollout", "rollouts", "ro":
 				return d.rollout(orDefault(namespace, "default"), name)
+			case "application", "applications", "app":
+				return d.application(orDefault(namespace, "default"), name)
+			case "appversion", "appversions", "appver":
+				return d.appVersion(orDefault(namespace, "default"), name)
 			}
-			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy, resourcebinding or rollout", args[0])
+			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy, resourcebinding, rollout, application or appversion", args[0])
 		},
 	}
 	hub.add(cmd)
@@ -363,4 +369,192 @@ func resourceString(l corev1.ResourceList) string {
 		parts[i] = k + "=" + q.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+func (d describer) application(ns, name string) error {
+	app, err := getApp(d.ctx, d.hub, ns, name)
+	if err != nil {
+		return err
+	}
+	describeApplication(d.out, app, time.Now())
+	d.conditions(app.Status.Conditions)
+	d.events(ns, "Application", name)
+	return nil
+}
+
+// describeApplication prints the spec in words, the stages, every
+// cluster, the images being copied, the last ten gate verdicts and the
+// history.
+func describeApplication(w io.Writer, app *appsv1alpha1.Application, now time.Time) {
+	det := dashboard.BuildApplication(app, nil)
+	s := det.Summary
+	fmt.Fprintf(w, "Name:        %s\nNamespace:   %s\nSource:      %s\n", app.Name, app.Namespace, s.Source)
+	fmt.Fprintf(w, "Sync policies:\n")
+	for i, p := range app.Spec.SyncPolicies {
+		fmt.Fprintf(w, "  %s\n", syncPolicyText(i, p))
+	}
+	dl := app.Spec.Delivery
+	if dl == nil {
+		dl = &appsv1alpha1.Delivery{}
+	}
+	timeout := int32(600)
+	if dl.TimeoutSeconds != nil {
+		timeout = *dl.TimeoutSeconds
+	}
+	fmt.Fprintf(w, "Delivery:    a cluster not healthy on a new revision within %d s fails the release\n", timeout)
+	if a := dl.Analysis; a != nil {
+		fmt.Fprintf(w, "Analysis:    %d metrics, %d webhooks; %d passing checks per cluster\n", len(a.Metrics), len(a.Webhooks.Hooks), max(dl.AnalysisTimes, 1))
+	}
+	fmt.Fprintf(w, "Stages:\n")
+	for _, st := range det.Stages {
+		fmt.Fprintf(w, "  %d %s [%s]: selects %s; %s; holds %s\n", st.Index+1, st.Name, st.State, st.Selects, st.Rules, orDash(strings.Join(st.Clusters, ", ")))
+	}
+	rev := orDash(s.Revision)
+	if s.Digest != "" {
+		rev += " (" + s.Digest + ")"
+	}
+	phase := s.Phase
+	if s.Paused {
+		phase += " (paused)"
+	}
+	fmt.Fprintf(w, "Revision:    %s\nPhase:       %s\nStage:       %s\n", rev, phase, stageText(s.Stage))
+	if st := app.Status.Delivery; st.StableRevision != "" || st.CanaryRevision != "" {
+		fmt.Fprintf(w, "Previous:    %s\nReleasing:   %s\n", orDash(st.StableRevision), orDash(st.CanaryRevision))
+	}
+	consistent := s.Consistent
+	if s.ConsistentMessage != "" {
+		consistent += ": " + s.ConsistentMessage
+	}
+	fmt.Fprintf(w, "Consistent:  %s\n", consistent)
+	if det.LastAction != "" {
+		fmt.Fprintf(w, "Last action: %s\n", det.LastAction)
+	}
+	if s.Message != "" {
+		fmt.Fprintf(w, "Message:     %s\n", s.Message)
+	}
+	fmt.Fprintf(w, "Clusters:\n")
+	printAppClusters(w, "  ", det.Clusters)
+	printImageProgress(w, "  ", det.Clusters)
+	printGates(w, "", det.Gates, 10, now)
+	fmt.Fprintf(w, "History:\n")
+	var b strings.Builder
+	printRolloutHistory(&b, app.Status.Delivery.History)
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if line != "" {
+			fmt.Fprint(w, "  "+line)
+		}
+	}
+}
+
+// syncPolicyText is one sync policy in words.
+func syncPolicyText(i int, p appsv1alpha1.ApplicationSyncPolicy) string {
+	name := p.Name
+	if name == "" {
+		name = fmt.Sprintf("policy-%d", i)
+	}
+	text := name + ": Fleet " + p.Destination.Fleet
+	if s := p.Destination.ClusterSelector; s != nil && len(s.MatchLabels) > 0 {
+		text += ", clusters labelled " + labelString(s.MatchLabels)
+	}
+	if k := p.Kustomization; k != nil {
+		var parts []string
+		if k.Path != "" {
+			parts = append(parts, "path "+k.Path)
+		}
+		if k.TargetNamespace != "" {
+			parts = append(parts, "into namespace "+k.TargetNamespace)
+		}
+		if k.Prune != nil && !*k.Prune {
+			parts = append(parts, "no pruning")
+		}
+		if len(parts) > 0 {
+			text += "; " + strings.Join(parts, ", ")
+		}
+	}
+	if h := p.Helm; h != nil {
+		var parts []string
+		if h.Chart != "" {
+			c := "chart " + h.Chart
+			if h.Version != "" {
+				c += "@" + h.Version
+			}
+			parts = append(parts, c)
+		}
+		if h.ReleaseName != "" {
+			parts = append(parts, "release "+h.ReleaseName)
+		}
+		if h.TargetNamespace != "" {
+			parts = append(parts, "into namespace "+h.TargetNamespace)
+		}
+		if h.Values != nil && len(h.Values.Raw) > 0 {
+			parts = append(parts, "with values")
+		}
+		if len(parts) > 0 {
+			text += "; helm " + strings.Join(parts, ", ")
+		}
+	}
+	return text
+}
+
+// appVersion describes an AppVersion named by its object name or as
+// APP:VERSION.
+func (d describer) appVersion(ns, name string) error {
+	var v appsv1alpha1.AppVersion
+	if app, version, ok := strings.Cut(name, ":"); ok {
+		versions, err := listVersions(d.ctx, d.hub, ns, app)
+		if err != nil {
+			return err
+		}
+		found, err := findVersion(versions, ns, app, version)
+		if err != nil {
+			return err
+		}
+		v = *found
+	} else if err := d.hub.Get(d.ctx, client.ObjectKey{Namespace: ns, Name: name}, &v); err != nil {
+		return fmt.Errorf("AppVersion %s/%s: %w (name it APP:VERSION, or list them with `kurator get appversions -n %s`)", ns, name, err, ns)
+	}
+	var apps appsv1alpha1.ApplicationList
+	if err := d.hub.List(d.ctx, &apps, client.InNamespace(ns)); err != nil {
+		return fmt.Errorf("list the Applications of namespace %s: %w", ns, err)
+	}
+	describeAppVersion(d.out, &v, apps.Items, time.Now())
+	d.events(ns, "AppVersion", v.Name)
+	return nil
+}
+
+// describeAppVersion prints a version: content, objects, images, warnings
+// and the Applications that deliver or run it.
+func describeAppVersion(w io.Writer, v *appsv1alpha1.AppVersion, apps []appsv1alpha1.Application, now time.Time) {
+	sp := v.Spec
+	fmt.Fprintf(w, "Name:        %s\nNamespace:   %s\nApp:         %s\nVersion:     %s\nFormat:      %s\nDigest:      %s\n",
+		v.Name, v.Namespace, sp.App, sp.Version, sp.Format, sp.Digest)
+	fmt.Fprintf(w, "Size:        %s gzipped, in %d blob(s): %s\n", dashboard.ByteSize(sp.Size), len(sp.Blobs), strings.Join(sp.Blobs, ", "))
+	fmt.Fprintf(w, "Source:      %s\n", orString(sp.Source, "upload"))
+	if !v.CreationTimestamp.IsZero() {
+		fmt.Fprintf(w, "Pushed:      %s (%s ago)\n", v.CreationTimestamp.Local().Format(time.DateTime), shortDuration(now.Sub(v.CreationTimestamp.Time)))
+	}
+	fmt.Fprintf(w, "Objects (%d):\n", len(sp.Objects))
+	if len(sp.Objects) == 0 {
+		fmt.Fprintf(w, "  <none listed: a chart's objects depend on its values>\n")
+	}
+	for _, o := range sp.Objects {
+		fmt.Fprintf(w, "  %s\n", o)
+	}
+	fmt.Fprintf(w, "Images (%d):\n", len(sp.Images))
+	tw := table(w)
+	for _, im := range sp.Images {
+		digest := im.Digest
+		if digest == "" {
+			digest = "not in AppHub's registry at push time"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", im.Ref, digest)
+	}
+	_ = tw.Flush()
+	if len(sp.Warnings) > 0 {
+		fmt.Fprintf(w, "Warnings:\n")
+		for _, x := range sp.Warnings {
+			fmt.Fprintf(w, "  %s\n", x)
+		}
+	}
+	fmt.Fprintf(w, "Deployed:    %s\n", orDash(deployedBy(apps, sp.App, sp.Version)))
 }

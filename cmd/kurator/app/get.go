@@ -37,7 +37,7 @@ type getFlags struct {
 func newGetCommand() *cobra.Command {
 	var f getFlags
 	cmd := &cobra.Command{
-		Use:   "get (clusters|fleets|workloads|resourcebindings|works|rollouts) [NAME]",
+		Use:   "get (clusters|fleets|workloads|resourcebindings|works|rollouts|applications|appversions|storageadaptations) [NAME]",
 		Short: "List what the hub knows: clusters, fleets, workloads and their placement",
 		Long: `List the hub's objects in tables made for fleets:
 
@@ -46,12 +46,17 @@ func newGetCommand() *cobra.Command {
   workloads         propagated resources with per-cluster replicas and readiness
   resourcebindings  scheduling decisions (rb)
   works             what is sent to each member cluster
-  rollouts          progressive rollouts with phase, stage, revisions and canary weights (ro)`,
+  rollouts          progressive rollouts with phase, stage, revisions and canary weights (ro)
+  applications      AppHub applications with source, revision, release phase and consistency (app)
+  appversions       versions pushed to AppHub with format, digest, size, objects and images (appver)
+  storageadaptations  storage class per cluster storage trait (stad)`,
 		Example: `  kurator get clusters
   kurator get workload --all-clusters
   kurator get resourcebindings -A -o wide
   kurator get clusters cluster-hangzhou -o yaml
-  kurator get rollouts -A`,
+  kurator get rollouts -A
+  kurator get applications
+  kurator get appversions -o wide`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
@@ -111,8 +116,18 @@ func (f *getFlags) run(cmd *cobra.Command, kind, name string) error {
 	case "rollout", "rollouts", "ro":
 		l := &appsv1alpha1.RolloutList{}
 		list, print = l, func(w io.Writer, wide bool) error { return printRollouts(w, l.Items, wide) }
+	case "application", "applications", "app", "apps":
+		l := &appsv1alpha1.ApplicationList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printApplications(w, l.Items, wide) }
+	case "appversion", "appversions", "appver":
+		l := &appsv1alpha1.AppVersionList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printAppVersions(w, l.Items, wide) }
+	case "storageadaptation", "storageadaptations", "stad":
+		l := &appsv1alpha1.StorageAdaptationList{}
+		list, print = l, func(w io.Writer, _ bool) error { return printStorageAdaptations(w, l.Items) }
+		f.allNamespaces = true // cluster-scoped
 	default:
-		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings, works or rollouts", kind)
+		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings, works, rollouts, applications, appversions or storageadaptations", kind)
 	}
 	if ns == "" {
 		ns = "default"
@@ -370,6 +385,86 @@ func printRollouts(w io.Writer, items []appsv1alpha1.Rollout, wide bool) error {
 			row += fmt.Sprintf("\t%s\t%s", strategyName(s.Strategy), orDash(truncate(s.Message, 80)))
 		}
 		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+// printApplications prints one row per Application; CLUSTERS is how many
+// of the selected clusters run the revision healthy.
+func printApplications(w io.Writer, items []appsv1alpha1.Application, wide bool) error {
+	tw := table(w)
+	head := "NAMESPACE\tNAME\tSOURCE\tREVISION\tPHASE\tSTAGE\tCONSISTENT\tCLUSTERS\tAGE"
+	if wide {
+		head += "\tFLEETS\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for _, s := range dashboard.Applications(items) {
+		phase := s.Phase
+		if s.Paused {
+			phase += " (paused)"
+		}
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s", s.Namespace, s.Name, truncate(s.Source, 60), orDash(s.Revision), phase,
+			stageText(s.Stage), s.Consistent, s.Current, s.Clusters, age(s.Created))
+		if wide {
+			row += fmt.Sprintf("\t%s\t%s", orDash(strings.Join(s.Fleets, ",")), orDash(truncate(s.Message, 80)))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+// printAppVersions prints one row per AppVersion, by app then push time.
+func printAppVersions(w io.Writer, items []appsv1alpha1.AppVersion, wide bool) error {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Spec.App != b.Spec.App {
+			return a.Spec.App < b.Spec.App
+		}
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	})
+	tw := table(w)
+	head := "NAMESPACE\tAPP\tVERSION\tFORMAT\tDIGEST\tSIZE\tOBJECTS\tIMAGES\tAGE"
+	if wide {
+		head += "\tSOURCE\tWARNINGS"
+	}
+	fmt.Fprintln(tw, head)
+	for _, v := range items {
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s", v.Namespace, v.Spec.App, v.Spec.Version, v.Spec.Format, shortDigest(v.Spec.Digest),
+			dashboard.ByteSize(v.Spec.Size), len(v.Spec.Objects), len(v.Spec.Images), age(v.CreationTimestamp.Time))
+		if wide {
+			row += fmt.Sprintf("\t%s\t%d", orDash(v.Spec.Source), len(v.Spec.Warnings))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+// printStorageAdaptations prints one row per StorageAdaptation with its
+// trait-to-class map.
+func printStorageAdaptations(w io.Writer, items []appsv1alpha1.StorageAdaptation) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "NAME\tCLUSTER-LABEL\tCLASSES\tFROM-CLASS\tNAMESPACES\tAGE")
+	for _, a := range items {
+		classes := make([]string, len(a.Spec.Classes))
+		for i, c := range a.Spec.Classes {
+			classes[i] = c.Trait + "=" + c.StorageClassName
+		}
+		label := a.Spec.ClusterLabel
+		if label == "" {
+			label = appsv1alpha1.DefaultStorageTraitLabel
+		}
+		ns := "(all)"
+		if len(a.Spec.Namespaces) > 0 {
+			ns = strings.Join(a.Spec.Namespaces, ",")
+		}
+		from := "(any)"
+		if a.Spec.FromStorageClassName != "" {
+			from = a.Spec.FromStorageClassName
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, label, strings.Join(classes, ","), from, ns, age(a.CreationTimestamp.Time))
 	}
 	return tw.Flush()
 }

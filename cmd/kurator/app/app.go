@@ -1,0 +1,1470 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/join"
+	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/pkg/dashboard"
+	"github.com/kurator-go/kurator/pkg/rollout"
+)
+
+// appFlags are the flags every app verb shares.
+type appFlags struct {
+	hub       hubFlags
+	namespace string
+}
+
+func (f *appFlags) add(cmd *cobra.Command) {
+	f.hub.add(cmd)
+	// kubectl's names for the same two flags, so a kubectl habit works.
+	cmd.Flags().StringVar(&f.hub.kubeconfig, "kubeconfig", "", "same as --hub-kubeconfig")
+	cmd.Flags().StringVar(&f.hub.context, "context", localfleet.HubName, "same as --hub-context")
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the Application and of its versions in AppHub")
+}
+
+func (f *appFlags) client() (client.WithWatch, error) {
+	cfg, err := f.hub.restConfig()
+	if err != nil {
+		return nil, err
+	}
+	return client.NewWithWatch(cfg, client.Options{Scheme: scheme.Scheme})
+}
+
+// getApp reads the Application, with an error that says how to find it.
+func getApp(ctx context.Context, c client.Client, ns, name string) (*appsv1alpha1.Application, error) {
+	var app appsv1alpha1.Application
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &app); err != nil {
+		return nil, appReadError(ns, name, err)
+	}
+	return &app, nil
+}
+
+func appReadError(ns, name string, err error) error {
+	switch {
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("Application %s/%s not found: list them with `kurator get applications -n %s`, pass -n NAMESPACE, or create it with `kurator app deploy %s:VERSION --fleet FLEET -n %s`", ns, name, ns, name, ns)
+	case meta.IsNoMatchError(err):
+		return fmt.Errorf("the hub does not serve Applications (apps.kurator.dev/v1alpha1): install Kurator's CRDs on it (`kurator up` does for a local fleet): %w", err)
+	}
+	return fmt.Errorf("read Application %s/%s: %w", ns, name, err)
+}
+
+func newAppCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "app",
+		Aliases: []string{"apps", "application"},
+		Short:   "AppHub: push versioned applications and deliver them to fleets in stages",
+		Long: `AppHub keeps every version of an application on the hub (content-addressed,
+immutable once pushed) and an Application delivers one version to the clusters
+of a fleet, stage by stage: each cluster's images are copied to its own registry
+first, the objects are adapted to the cluster, and a failing gate (unhealthy
+workloads, metric analysis, a refused approval) rolls every updated cluster back.
+Every cluster's running version shows in status, and the Consistent condition says
+whether the whole fleet runs the same one.`,
+		Example: `  # upload the MES system: its YAML and its image
+  kurator app push mes:v1.2 -f mes/ --image mes-system:v1.2=mes-system-v1.2.tar
+  kurator app versions mes
+
+  # release it: cluster-hangzhou first, the others after 10 minutes healthy
+  kurator app deploy mes:v1.2 --fleet global-production \
+      --stage north=cluster-hangzhou --stage others=cluster-shanghai,cluster-frankfurt --bake 10m
+  kurator app status mes -w
+
+  # the next version waits for a person before it leaves cluster-hangzhou
+  kurator app diff mes v1.2 v1.3
+  kurator app deploy mes:v1.3
+  kurator app promote mes
+
+  # put every cluster back on v1.2, and see what ran when
+  kurator app rollback mes --to v1.2
+  kurator app history mes`,
+	}
+	cmd.AddCommand(newAppDeployCommand(), newAppRollbackCommand(),
+		newAppActionCommand(actionPromote), newAppActionCommand(actionAbort),
+		newAppSuspendCommand(true), newAppSuspendCommand(false),
+		newAppStatusCommand(), newAppHistoryCommand())
+	return cmd
+}
+
+// parseAppRef splits NAME:VERSION.
+func parseAppRef(s string) (name, version string, err error) {
+	name, version, ok := strings.Cut(s, ":")
+	if !ok || name == "" || version == "" {
+		return "", "", fmt.Errorf("%q: give NAME:VERSION, e.g. mes:v1.2", s)
+	}
+	if len(version) > 128 {
+		return "", "", fmt.Errorf("%q: a version has at most 128 characters", s)
+	}
+	return name, version, nil
+}
+
+// listVersions are the AppVersions of app in ns, oldest first.
+func listVersions(ctx context.Context, c client.Client, ns, app string) ([]appsv1alpha1.AppVersion, error) {
+	var list appsv1alpha1.AppVersionList
+	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if meta.IsNoMatchError(err) {
+			return nil, fmt.Errorf("the hub does not serve AppVersions (apps.kurator.dev/v1alpha1): install Kurator's CRDs on it (`kurator up` does for a local fleet): %w", err)
+		}
+		return nil, fmt.Errorf("list the versions of %s in AppHub (namespace %s): %w", app, ns, err)
+	}
+	var out []appsv1alpha1.AppVersion
+	for _, v := range list.Items {
+		if v.Spec.App == app {
+			out = append(out, v)
+		}
+	}
+	sortVersions(out)
+	return out, nil
+}
+
+func sortVersions(vs []appsv1alpha1.AppVersion) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, b := vs[i].CreationTimestamp, vs[j].CreationTimestamp
+		if !a.Equal(&b) {
+			return a.Before(&b)
+		}
+		return vs[i].Spec.Version < vs[j].Spec.Version
+	})
+}
+
+// findVersion is the AppVersion app:version, or an error listing what
+// AppHub holds and how to push the missing one.
+func findVersion(versions []appsv1alpha1.AppVersion, ns, app, version string) (*appsv1alpha1.AppVersion, error) {
+	for i := range versions {
+		if versions[i].Spec.Version == version {
+			return &versions[i], nil
+		}
+	}
+	if len(versions) == 0 {
+		return nil, fmt.Errorf("%s:%s is not in AppHub: it holds no version of %s in namespace %s; push it first with `kurator app push %s:%s -f DIR -n %s`",
+			app, version, app, ns, app, version, ns)
+	}
+	names := make([]string, len(versions))
+	for i, v := range versions {
+		names[i] = v.Spec.Version
+	}
+	return nil, fmt.Errorf("%s:%s is not in AppHub (namespace %s): its versions are %s; push it first with `kurator app push %s:%s -f DIR -n %s`",
+		app, version, ns, strings.Join(names, ", "), app, version, ns)
+}
+
+// packageName is the AppHub name an Application's package source uses.
+func packageName(app *appsv1alpha1.Application) string {
+	if p := app.Spec.Source.Package; p != nil && p.Name != "" {
+		return p.Name
+	}
+	return app.Name
+}
+
+// sourceKind names the source an Application takes.
+func sourceKind(app *appsv1alpha1.Application) string {
+	s := app.Spec.Source
+	switch {
+	case s.Package != nil:
+		return "package"
+	case s.GitRepository != nil:
+		return "gitRepository"
+	case s.HelmRepository != nil:
+		return "helmRepository"
+	case s.OCIRepository != nil:
+		return "ociRepository"
+	}
+	return ""
+}
+
+// pinField is the field that picks the revision of a source other than a
+// package, for errors that tell the user what to edit instead.
+func pinField(app *appsv1alpha1.Application) string {
+	switch sourceKind(app) {
+	case "gitRepository":
+		return "spec.source.gitRepository.ref.commit"
+	case "helmRepository":
+		return "spec.syncPolicies[].helm.version"
+	case "ociRepository":
+		return "spec.source.ociRepository.ref.digest"
+	}
+	return "spec.source.package.version"
+}
+
+// notPackageError refuses a version change on an Application whose
+// source is not an AppHub package.
+func notPackageError(app *appsv1alpha1.Application, verb, version string, v *appsv1alpha1.AppVersion) error {
+	from := ""
+	if v != nil && v.Spec.Source != "" {
+		from = fmt.Sprintf(" (AppHub imported %s from %s)", version, v.Spec.Source)
+	}
+	return fmt.Errorf("cannot %s Application %s/%s to %s: it takes its source from %s, not an AppHub package; pin %s to the revision of %s instead%s: `kubectl edit application %s -n %s`",
+		verb, app.Namespace, app.Name, version, sourceKind(app), pinField(app), version, from, app.Name, app.Namespace)
+}
+
+// appMember is a cluster an Application's destination selects.
+type appMember struct {
+	Name   string
+	Labels map[string]string
+}
+
+// destinationMembers reads the clusters the Application's sync policies
+// select (the first policy wins a cluster), in fleet order.
+func destinationMembers(ctx context.Context, c client.Client, app *appsv1alpha1.Application) ([]appMember, error) {
+	var out []appMember
+	seen := map[string]bool{}
+	for i, p := range app.Spec.SyncPolicies {
+		fleet, err := findFleet(ctx, c, app.Namespace, p.Destination.Fleet)
+		if err != nil {
+			return nil, fmt.Errorf("spec.syncPolicies[%d].destination.fleet: %w", i, err)
+		}
+		var clusters clusterv1alpha1.AttachedClusterList
+		if err := c.List(ctx, &clusters, client.InNamespace(fleet.Namespace)); err != nil {
+			return nil, fmt.Errorf("list the clusters of Fleet %s/%s: %w", fleet.Namespace, fleet.Name, err)
+		}
+		byName := map[string]*clusterv1alpha1.AttachedCluster{}
+		for j := range clusters.Items {
+			byName[clusters.Items[j].Name] = &clusters.Items[j]
+		}
+		var want map[string]string
+		if s := p.Destination.ClusterSelector; s != nil {
+			want = s.MatchLabels
+		}
+		for _, fc := range fleet.Spec.Clusters {
+			ac, ok := byName[fc.Name]
+			if !ok || seen[fc.Name] {
+				continue
+			}
+			l := ac.SchedulingLabels()
+			if !labels.SelectorFromSet(want).Matches(labels.Set(l)) {
+				continue
+			}
+			seen[fc.Name] = true
+			out = append(out, appMember{Name: fc.Name, Labels: l})
+		}
+	}
+	return out, nil
+}
+
+// findFleet reads a Fleet from the Application's namespace, else from
+// kurator-system, as the controller does.
+func findFleet(ctx context.Context, c client.Client, ns, name string) (*fleetv1alpha1.Fleet, error) {
+	for _, n := range []string{ns, join.Namespace} {
+		var f fleetv1alpha1.Fleet
+		err := c.Get(ctx, client.ObjectKey{Namespace: n, Name: name}, &f)
+		if err == nil {
+			return &f, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("read Fleet %s/%s: %w", n, name, err)
+		}
+	}
+	return nil, fmt.Errorf("Fleet %s is in neither namespace %s nor %s: list the fleets with `kurator get fleets -A`", name, ns, join.Namespace)
+}
+
+// stageConfig is the delivery's stages as the rollout engine reads them;
+// its StageOf places a cluster as the controller does: the first stage
+// whose names or labels select it, else the implicit last.
+func stageConfig(d *appsv1alpha1.Delivery) rollout.Config {
+	spec := &appsv1alpha1.RolloutSpec{}
+	if d != nil {
+		spec.Stages = d.Stages
+	}
+	return rollout.ConfigOf(spec, func(s appsv1alpha1.RolloutStage) func(string, map[string]string) bool {
+		var sel labels.Selector
+		if s.ClusterSelector != nil {
+			if parsed, err := metav1.LabelSelectorAsSelector(s.ClusterSelector); err == nil && !parsed.Empty() {
+				sel = parsed
+			}
+		}
+		return func(name string, l map[string]string) bool {
+			return slices.Contains(s.ClusterNames, name) || sel != nil && sel.Matches(labels.Set(l))
+		}
+	})
+}
+
+// stagePlan says, one line per stage, which clusters each stage releases
+// and what holds it. members are the clusters the destination selects
+// (nil: unknown, the stages are said in words).
+func stagePlan(d *appsv1alpha1.Delivery, members []appMember) []string {
+	cfg := stageConfig(d)
+	held := make([][]string, len(cfg.Stages))
+	for _, m := range members {
+		i := cfg.StageOf(m.Name, m.Labels)
+		held[i] = append(held[i], m.Name)
+	}
+	var lines []string
+	for i, s := range cfg.Stages {
+		implicit := i == len(cfg.Stages)-1
+		var what string
+		switch {
+		case members != nil:
+			if len(held[i]) == 0 {
+				if implicit {
+					continue // no cluster is left for the implicit stage
+				}
+				what = "no cluster"
+			} else {
+				what = strings.Join(held[i], ", ")
+			}
+		case implicit && len(cfg.Stages) == 1:
+			what = "every cluster at once"
+		case implicit:
+			what = "the clusters no stage names"
+		default:
+			what = stageWords(d.Stages[i])
+		}
+		line := fmt.Sprintf("stage %d %s: %s", i+1, s.Name, what)
+		var rules []string
+		if s.RequireApproval {
+			rules = append(rules, "waits for `kurator app promote` before it starts")
+		}
+		if s.Bake > 0 && i < len(cfg.Stages)-1 {
+			rules = append(rules, "bakes "+s.Bake.String()+" healthy before the next stage")
+		}
+		if len(rules) > 0 {
+			line += "; " + strings.Join(rules, "; ")
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func stageWords(s appsv1alpha1.RolloutStage) string {
+	var parts []string
+	if len(s.ClusterNames) > 0 {
+		parts = append(parts, strings.Join(s.ClusterNames, ", "))
+	}
+	if s.ClusterSelector != nil {
+		parts = append(parts, "clusters labelled "+metav1.FormatLabelSelector(s.ClusterSelector))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// ---- deploy ----
+
+// stageArg is one --stage or --stage-selector, merged by name.
+type stageArg struct {
+	name     string
+	clusters []string
+	selector map[string]string
+}
+
+// stageArgs keeps --stage and --stage-selector in the order given, across
+// both flags: the stages' order is the release order.
+type stageArgs struct{ items []stageArg }
+
+func (s *stageArgs) entry(name string) *stageArg {
+	for i := range s.items {
+		if s.items[i].name == name {
+			return &s.items[i]
+		}
+	}
+	s.items = append(s.items, stageArg{name: name})
+	return &s.items[len(s.items)-1]
+}
+
+// stageNamesFlag is --stage NAME=cluster1,cluster2.
+type stageNamesFlag struct{ args *stageArgs }
+
+func (f stageNamesFlag) String() string { return "" }
+func (f stageNamesFlag) Type() string   { return "NAME=CLUSTERS" }
+func (f stageNamesFlag) Set(v string) error {
+	name, list, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("%q: give NAME=cluster1,cluster2, e.g. --stage north=cluster-hangzhou", v)
+	}
+	var clusters []string
+	for _, c := range strings.Split(list, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			clusters = append(clusters, c)
+		}
+	}
+	if len(clusters) == 0 {
+		return fmt.Errorf("%q: stage %s names no cluster; list them after '=', e.g. --stage %s=cluster-hangzhou", v, name, name)
+	}
+	e := f.args.entry(name)
+	for _, c := range clusters {
+		if !slices.Contains(e.clusters, c) {
+			e.clusters = append(e.clusters, c)
+		}
+	}
+	return nil
+}
+
+// stageSelectorFlag is --stage-selector NAME=k=v[,k=v].
+type stageSelectorFlag struct{ args *stageArgs }
+
+func (f stageSelectorFlag) String() string { return "" }
+func (f stageSelectorFlag) Type() string   { return "NAME=LABELS" }
+func (f stageSelectorFlag) Set(v string) error {
+	name, sel, ok := strings.Cut(v, "=")
+	if !ok || name == "" || sel == "" {
+		return fmt.Errorf("%q: give NAME=key=value[,key=value], e.g. --stage-selector europe=region=eu-central", v)
+	}
+	m, err := parseLabelSet(sel)
+	if err != nil {
+		return fmt.Errorf("%q: %w", v, err)
+	}
+	e := f.args.entry(name)
+	if e.selector == nil {
+		e.selector = map[string]string{}
+	}
+	for k, val := range m {
+		e.selector[k] = val
+	}
+	return nil
+}
+
+// parseLabelSet reads "k=v,k2=v2" (labels a selector matches exactly).
+func parseLabelSet(s string) (map[string]string, error) {
+	m, err := labels.ConvertSelectorToLabelsMap(s)
+	if err != nil {
+		return nil, fmt.Errorf("labels %q: %w (write key=value[,key=value])", s, err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("labels %q: none given (write key=value[,key=value])", s)
+	}
+	return m, nil
+}
+
+// deployOptions are deploy's flags.
+type deployOptions struct {
+	fleet           string
+	selector        map[string]string
+	stages          []stageArg
+	bake            time.Duration
+	requireApproval []string
+	timeout         time.Duration
+	targetNamespace string
+}
+
+// specFlags are the flags that shape the spec beyond the version.
+var deploySpecFlags = []string{"fleet", "selector", "stage", "stage-selector", "bake", "require-approval", "timeout", "target-namespace"}
+
+// buildApplication is the Application deploy creates: a package source,
+// one sync policy and the stages of the flags. format is the version's
+// (a chart takes helm options instead of kustomization ones).
+func buildApplication(ns, name, version, format string, o deployOptions) (*appsv1alpha1.Application, error) {
+	if o.fleet == "" {
+		return nil, fmt.Errorf("--fleet is required to create Application %s/%s: name the fleet to deliver to (list them with `kurator get fleets -A`)", ns, name)
+	}
+	policy := appsv1alpha1.ApplicationSyncPolicy{Destination: appsv1alpha1.ApplicationDestination{Fleet: o.fleet}}
+	if len(o.selector) > 0 {
+		policy.Destination.ClusterSelector = &appsv1alpha1.ClusterSelector{MatchLabels: o.selector}
+	}
+	if o.targetNamespace != "" {
+		if format == appsv1alpha1.FormatHelmChart {
+			policy.Helm = &appsv1alpha1.HelmRelease{TargetNamespace: o.targetNamespace}
+		} else {
+			policy.Kustomization = &appsv1alpha1.Kustomization{TargetNamespace: o.targetNamespace}
+		}
+	}
+	app := &appsv1alpha1.Application{
+		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1alpha1.GroupVersion.String(), Kind: "Application"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: appsv1alpha1.ApplicationSpec{
+			Source:       appsv1alpha1.ApplicationSource{Package: &appsv1alpha1.PackageSource{Name: name, Version: version}},
+			SyncPolicies: []appsv1alpha1.ApplicationSyncPolicy{policy},
+		},
+	}
+	d, err := buildDelivery(o)
+	if err != nil {
+		return nil, err
+	}
+	app.Spec.Delivery = d
+	return app, nil
+}
+
+// buildDelivery is spec.delivery from the flags (nil when they ask for
+// nothing). Bake goes on every stage but the last given; checkStages adds
+// it to the last one when the implicit stage follows it.
+func buildDelivery(o deployOptions) (*appsv1alpha1.Delivery, error) {
+	if len(o.stages) == 0 {
+		switch {
+		case o.bake > 0:
+			return nil, errors.New("--bake is the wait between stages: give the stages with --stage NAME=CLUSTERS or --stage-selector NAME=LABELS, or drop --bake")
+		case len(o.requireApproval) > 0:
+			return nil, fmt.Errorf("--require-approval %s: there are no stages; give them with --stage NAME=CLUSTERS or --stage-selector NAME=LABELS", o.requireApproval[0])
+		case o.timeout == 0:
+			return nil, nil
+		}
+	}
+	if o.bake < 0 || o.timeout < 0 {
+		return nil, errors.New("--bake and --timeout must be positive durations, e.g. 10m")
+	}
+	d := &appsv1alpha1.Delivery{}
+	if o.timeout > 0 {
+		secs := int32(math.Ceil(o.timeout.Seconds()))
+		d.TimeoutSeconds = &secs
+	}
+	for i, s := range o.stages {
+		if len(s.name) > 63 {
+			return nil, fmt.Errorf("stage %q: a stage name has at most 63 characters", s.name)
+		}
+		if len(s.clusters) == 0 && len(s.selector) == 0 {
+			return nil, fmt.Errorf("stage %s selects no cluster: give --stage %s=CLUSTERS or --stage-selector %s=LABELS", s.name, s.name, s.name)
+		}
+		st := appsv1alpha1.RolloutStage{Name: s.name, ClusterNames: s.clusters}
+		if len(s.selector) > 0 {
+			st.ClusterSelector = &metav1.LabelSelector{MatchLabels: s.selector}
+		}
+		if i < len(o.stages)-1 {
+			st.BakeSeconds = int32(math.Ceil(o.bake.Seconds()))
+		}
+		d.Stages = append(d.Stages, st)
+	}
+	for _, a := range o.requireApproval {
+		i := slices.IndexFunc(d.Stages, func(s appsv1alpha1.RolloutStage) bool { return s.Name == a })
+		if i < 0 {
+			names := make([]string, len(d.Stages))
+			for j, s := range d.Stages {
+				names[j] = s.Name
+			}
+			return nil, fmt.Errorf("--require-approval %s: no stage is called %s; the stages are %s", a, a, strings.Join(names, ", "))
+		}
+		d.Stages[i].RequireApproval = true
+	}
+	return d, nil
+}
+
+// checkStages holds the stages against the clusters the destination
+// selects: a named cluster outside it, a stage left with no cluster or a
+// destination with none are refused; when clusters remain for the
+// implicit last stage, the last given stage bakes too.
+func checkStages(app *appsv1alpha1.Application, members []appMember, bake time.Duration) error {
+	fleet := app.Spec.SyncPolicies[0].Destination.Fleet
+	if len(members) == 0 {
+		return fmt.Errorf("Fleet %s has no cluster the destination selects (spec.syncPolicies[0].destination): check its members with `kurator get fleets -A` and the --selector labels", fleet)
+	}
+	d := app.Spec.Delivery
+	if d == nil || len(d.Stages) == 0 {
+		return nil
+	}
+	var names []string
+	for _, m := range members {
+		names = append(names, m.Name)
+	}
+	for _, s := range d.Stages {
+		for _, c := range s.ClusterNames {
+			if !slices.Contains(names, c) {
+				return fmt.Errorf("stage %s names %s, which the destination (Fleet %s) does not select: its clusters are %s", s.Name, c, fleet, strings.Join(names, ", "))
+			}
+		}
+	}
+	cfg := stageConfig(d)
+	count := make([]int, len(cfg.Stages))
+	for _, m := range members {
+		count[cfg.StageOf(m.Name, m.Labels)]++
+	}
+	for i, s := range d.Stages {
+		if count[i] == 0 {
+			return fmt.Errorf("stage %s selects no cluster of Fleet %s (earlier stages take the clusters they select first): its clusters are %s with labels %s",
+				s.Name, fleet, strings.Join(names, ", "), memberLabels(members))
+		}
+	}
+	if count[len(count)-1] > 0 && bake > 0 {
+		d.Stages[len(d.Stages)-1].BakeSeconds = int32(math.Ceil(bake.Seconds()))
+	}
+	return nil
+}
+
+func memberLabels(members []appMember) string {
+	parts := make([]string, len(members))
+	for i, m := range members {
+		parts[i] = m.Name + " {" + labelString(m.Labels) + "}"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// versionPatch is the merge patch that changes the package version.
+func versionPatch(version string) []byte {
+	data, _ := json.Marshal(map[string]any{"spec": map[string]any{"source": map[string]any{"package": map[string]any{"version": version}}}})
+	return data
+}
+
+// updateSpec replaces the sync policies and stages of app with those of
+// the flags, keeping the delivery's analysis, target and pause.
+func updateSpec(app, built *appsv1alpha1.Application) {
+	app.Spec.Source.Package.Version = built.Spec.Source.Package.Version
+	app.Spec.SyncPolicies = built.Spec.SyncPolicies
+	old := app.Spec.Delivery
+	app.Spec.Delivery = built.Spec.Delivery
+	if old == nil || (old.Analysis == nil && old.Target == "" && !old.Suspend && old.AnalysisTimes == 0) {
+		return
+	}
+	if app.Spec.Delivery == nil {
+		app.Spec.Delivery = &appsv1alpha1.Delivery{}
+	}
+	app.Spec.Delivery.Analysis, app.Spec.Delivery.AnalysisTimes = old.Analysis, old.AnalysisTimes
+	app.Spec.Delivery.Target, app.Spec.Delivery.Suspend = old.Target, old.Suspend
+}
+
+func newAppDeployCommand() *cobra.Command {
+	var (
+		f          appFlags
+		o          deployOptions
+		stages     stageArgs
+		selector   string
+		updateFlag bool
+	)
+	cmd := &cobra.Command{
+		Use:   "deploy NAME:VERSION",
+		Short: "Deliver a version from AppHub to a fleet, in stages",
+		Long: `Create the Application NAME that delivers the AppHub version NAME:VERSION to the
+clusters of a fleet (optionally those with the --selector labels), in the stages
+given by --stage (by cluster name) and --stage-selector (by cluster labels), in the
+order given. Clusters no stage selects are released last, together. A stage opens
+when the one before is healthy on the new version and has baked for --bake (and,
+with --require-approval, once ` + "`kurator app promote`" + ` approves it).
+
+On an existing Application deploy changes only the version: the release runs as
+its delivery says. The other flags are refused there unless --update-spec, which
+replaces its sync policy and stages with those the flags give (its analysis, target
+and pause are kept). The version must be in AppHub: push it first.`,
+		Example: `  # MES v1.2: cluster-hangzhou first, the rest after 10 minutes healthy
+  kurator app deploy mes:v1.2 --fleet global-production --stage north=cluster-hangzhou --bake 10m
+
+  # by labels, Europe only after a person approves, into namespace mes
+  kurator app deploy mes:v1.2 --fleet global-production --target-namespace mes \
+      --stage-selector asia=region=asia-east --stage-selector europe=region=eu-central \
+      --bake 5m --require-approval europe --timeout 15m
+
+  # the next version, staged as before
+  kurator app deploy mes:v1.3`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, version, err := parseAppRef(args[0])
+			if err != nil {
+				return err
+			}
+			if selector != "" {
+				if o.selector, err = parseLabelSet(selector); err != nil {
+					return fmt.Errorf("--selector: %w", err)
+				}
+			}
+			o.stages = stages.items
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			var changed []string
+			for _, fl := range deploySpecFlags {
+				if cmd.Flags().Changed(fl) {
+					changed = append(changed, "--"+fl)
+				}
+			}
+			return runDeploy(cmd.Context(), c, cmd.OutOrStdout(), f.namespace, name, version, o, changed, updateFlag)
+		},
+	}
+	f.add(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&o.fleet, "fleet", "", "Fleet to deliver to (in the namespace or kurator-system); required to create the Application")
+	fl.StringVar(&selector, "selector", "", "only the fleet's clusters with these labels: key=value[,key=value]")
+	fl.Var(stageNamesFlag{&stages}, "stage", "a stage of clusters by name, NAME=cluster1,cluster2 (repeat, in release order)")
+	fl.Var(stageSelectorFlag{&stages}, "stage-selector", "a stage of clusters by labels, NAME=key=value[,key=value] (repeat, in release order)")
+	fl.DurationVar(&o.bake, "bake", 0, "how long each stage stays healthy before the next starts")
+	fl.StringArrayVar(&o.requireApproval, "require-approval", nil, "stage that waits for `kurator app promote` (repeat)")
+	fl.DurationVar(&o.timeout, "timeout", 0, "how long a cluster may take to run the version healthy (default 10m)")
+	fl.StringVar(&o.targetNamespace, "target-namespace", "", "namespace of the package's namespaced objects (default: their own, else the Application's)")
+	fl.BoolVar(&updateFlag, "update-spec", false, "on an existing Application, replace its sync policy and stages with the flags'")
+	return cmd
+}
+
+// runDeploy creates the Application, or changes the version of an
+// existing one.
+func runDeploy(ctx context.Context, c client.Client, out io.Writer, ns, name, version string, o deployOptions, changed []string, update bool) error {
+	var existing appsv1alpha1.Application
+	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &existing)
+	switch {
+	case apierrors.IsNotFound(err):
+		return createApplication(ctx, c, out, ns, name, version, o)
+	case err != nil:
+		return appReadError(ns, name, err)
+	}
+	app := &existing
+	if app.Spec.Source.Package == nil {
+		return notPackageError(app, "deploy", version, nil)
+	}
+	versions, err := listVersions(ctx, c, ns, packageName(app))
+	if err != nil {
+		return err
+	}
+	v, err := findVersion(versions, ns, packageName(app), version)
+	if err != nil {
+		return err
+	}
+	from := app.Spec.Source.Package.Version
+	if len(changed) > 0 && !update {
+		return fmt.Errorf("Application %s/%s exists: deploy changes only its version (%s -> %s) and %s would change more; drop %s, or add --update-spec to replace its sync policy and stages with them",
+			ns, name, from, version, strings.Join(changed, ", "), strings.Join(changed, ", "))
+	}
+	if update {
+		built, err := buildApplication(ns, name, version, v.Spec.Format, o)
+		if err != nil {
+			return err
+		}
+		built.Spec.Source.Package.Name = packageName(app)
+		members, err := destinationMembers(ctx, c, built)
+		if err != nil {
+			return err
+		}
+		if err := checkStages(built, members, o.bake); err != nil {
+			return err
+		}
+		updateSpec(app, built)
+		if err := c.Update(ctx, app); err != nil {
+			return fmt.Errorf("update Application %s/%s: %w", ns, name, err)
+		}
+		fmt.Fprintf(out, "updated Application %s/%s: %s -> %s with a new sync policy and stages (to Fleet %s)\n", ns, name, orDash(from), version, o.fleet)
+		printPlanLines(out, stagePlan(app.Spec.Delivery, members))
+		fmt.Fprintf(out, "follow it with `kurator app status %s -n %s -w`\n", name, ns)
+		return nil
+	}
+	if from == version {
+		fmt.Fprintf(out, "Application %s/%s already delivers %s:%s; nothing changes (see `kurator app status %s -n %s`)\n", ns, name, packageName(app), version, name, ns)
+		return nil
+	}
+	if err := c.Patch(ctx, app, client.RawPatch(types.MergePatchType, versionPatch(version))); err != nil {
+		return fmt.Errorf("set spec.source.package.version=%s on Application %s/%s: %w", version, ns, name, err)
+	}
+	members, _ := destinationMembers(ctx, c, app)
+	fmt.Fprintf(out, "Application %s/%s exists: only its version changes, %s -> %s; the release runs as its delivery says:\n", ns, name, orDash(from), version)
+	printPlanLines(out, stagePlan(app.Spec.Delivery, members))
+	fmt.Fprintf(out, "follow it with `kurator app status %s -n %s -w`\n", name, ns)
+	return nil
+}
+
+func createApplication(ctx context.Context, c client.Client, out io.Writer, ns, name, version string, o deployOptions) error {
+	versions, err := listVersions(ctx, c, ns, name)
+	if err != nil {
+		return err
+	}
+	v, err := findVersion(versions, ns, name, version)
+	if err != nil {
+		return err
+	}
+	app, err := buildApplication(ns, name, version, v.Spec.Format, o)
+	if err != nil {
+		return err
+	}
+	members, err := destinationMembers(ctx, c, app)
+	if err != nil {
+		return err
+	}
+	if err := checkStages(app, members, o.bake); err != nil {
+		return err
+	}
+	if err := c.Create(ctx, app); err != nil {
+		return fmt.Errorf("create Application %s/%s: %w", ns, name, err)
+	}
+	fmt.Fprintf(out, "created Application %s/%s: %s:%s to Fleet %s (%d clusters)\n", ns, name, name, version, o.fleet, len(members))
+	printPlanLines(out, stagePlan(app.Spec.Delivery, members))
+	fmt.Fprintf(out, "follow it with `kurator app status %s -n %s -w`\n", name, ns)
+	return nil
+}
+
+func printPlanLines(w io.Writer, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+l)
+	}
+}
+
+// ---- rollback ----
+
+func newAppRollbackCommand() *cobra.Command {
+	var (
+		f  appFlags
+		to string
+	)
+	cmd := &cobra.Command{
+		Use:   "rollback NAME --to VERSION",
+		Short: "Deliver an earlier version again, staged as the Application's delivery says",
+		Long: `Set the Application's package version to an earlier one from AppHub. The
+earlier version is released like any new one: stage by stage, with the gates of
+spec.delivery, and a failing gate puts the clusters back on the version they ran.
+Only package sources have versions to pick; for a Git, Helm or OCI source, pin the
+revision in the field the error names.`,
+		Example: `  kurator app rollback mes --to v1.1
+  kurator app rollback mes --to v1.1 -n plants`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to == "" {
+				return errors.New("--to VERSION is required: list the versions with `kurator app versions " + args[0] + "`")
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return runRollback(cmd.Context(), c, cmd.OutOrStdout(), f.namespace, args[0], to)
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVar(&to, "to", "", "the version to go back to (as pushed)")
+	return cmd
+}
+
+func runRollback(ctx context.Context, c client.Client, out io.Writer, ns, name, to string) error {
+	app, err := getApp(ctx, c, ns, name)
+	if err != nil {
+		return err
+	}
+	pkg := packageName(app)
+	versions, err := listVersions(ctx, c, ns, pkg)
+	if err != nil {
+		return err
+	}
+	if app.Spec.Source.Package == nil {
+		var v *appsv1alpha1.AppVersion
+		for i := range versions {
+			if versions[i].Spec.Version == to {
+				v = &versions[i]
+			}
+		}
+		return notPackageError(app, "roll back", to, v)
+	}
+	if _, err := findVersion(versions, ns, pkg, to); err != nil {
+		return err
+	}
+	from := app.Spec.Source.Package.Version
+	if from == to {
+		fmt.Fprintf(out, "Application %s/%s already delivers %s:%s; nothing changes (see `kurator app status %s -n %s`)\n", ns, name, pkg, to, name, ns)
+		return nil
+	}
+	if err := c.Patch(ctx, app, client.RawPatch(types.MergePatchType, versionPatch(to))); err != nil {
+		return fmt.Errorf("set spec.source.package.version=%s on Application %s/%s: %w", to, ns, name, err)
+	}
+	members, _ := destinationMembers(ctx, c, app)
+	fmt.Fprintf(out, "Application %s/%s: rolling back from %s to %s, released as spec.delivery says:\n", ns, name, from, to)
+	printPlanLines(out, stagePlan(app.Spec.Delivery, members))
+	fmt.Fprintf(out, "follow it with `kurator app status %s -n %s -w`\n", name, ns)
+	return nil
+}
+
+// ---- promote, abort ----
+
+func newAppActionCommand(action string) *cobra.Command {
+	var f appFlags
+	short, long := "Approve the stage waiting for approval, or skip the current stage's remaining analysis",
+		`Ask the controller to move the release on: a stage waiting for approval
+(--require-approval) starts; otherwise the current stage's clusters skip their
+remaining analysis. The request is the annotation apps.kurator.dev/action=promote/<nonce>,
+acted on once. Only a Progressing or Waiting release can be promoted.`
+	if action == actionAbort {
+		short, long = "Stop the release and roll every updated cluster back",
+			`Ask the controller to abort the release: every cluster it updated goes back
+to the version it ran before, newest first. The request is the annotation
+apps.kurator.dev/action=abort/<nonce>, acted on once. Only a Progressing or Waiting
+release can be aborted.`
+	}
+	cmd := &cobra.Command{
+		Use:     action + " NAME",
+		Short:   short,
+		Long:    long,
+		Example: fmt.Sprintf("  kurator app %s mes\n  kurator app %s mes -n plants", action, action),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			app, err := getApp(cmd.Context(), c, f.namespace, args[0])
+			if err != nil {
+				return err
+			}
+			if err := checkAppAction(app, action); err != nil {
+				return err
+			}
+			value := fmt.Sprintf("%s/%d", action, time.Now().UnixNano())
+			if err := c.Patch(cmd.Context(), app, client.RawPatch(types.MergePatchType, actionPatch(value))); err != nil {
+				return fmt.Errorf("annotate Application %s/%s with %s=%s: %w", app.Namespace, app.Name, appsv1alpha1.ActionAnnotation, value, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\nasked: %s=%s; follow it with `kurator app status %s -n %s -w`\n",
+				appActionPlan(app, action), appsv1alpha1.ActionAnnotation, value, app.Name, app.Namespace)
+			return nil
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// checkAppAction refuses an action the release's phase makes meaningless.
+func checkAppAction(app *appsv1alpha1.Application, action string) error {
+	var why string
+	switch app.Status.Delivery.Phase {
+	case appsv1alpha1.PhaseProgressing, appsv1alpha1.PhaseWaiting:
+		return nil
+	case appsv1alpha1.PhaseRollingBack:
+		why = "it is already rolling back"
+	case appsv1alpha1.PhaseSucceeded:
+		why = "its last release succeeded and no new one runs"
+	case appsv1alpha1.PhaseFailed:
+		why = "its last release failed and was rolled back"
+	case appsv1alpha1.PhaseInitialized:
+		why = "no release is in progress (deploying a new version starts one)"
+	default:
+		why = "the controller has not started a release yet"
+	}
+	return fmt.Errorf("cannot %s Application %s/%s: it is %s and %s; %s acts on a Progressing or Waiting release (see `kurator app status %s -n %s`)",
+		action, app.Namespace, app.Name, dashboard.ApplicationPhase(app), why, action, app.Name, app.Namespace)
+}
+
+// approvalStage is the stage a promote approves: the current stage when it
+// requires approval and none of its clusters started, else the next one
+// when it requires approval and every cluster of the current one
+// succeeded. -1 when no stage waits for approval.
+func approvalStage(app *appsv1alpha1.Application) int {
+	cfg := stageConfig(app.Spec.Delivery)
+	st := app.Status.Delivery
+	state := func(i int) (some, allPending, allSucceeded bool) {
+		allPending, allSucceeded = true, true
+		for _, c := range st.Clusters {
+			if int(c.Stage) != i {
+				continue
+			}
+			some = true
+			allPending = allPending && c.Phase == appsv1alpha1.ClusterPending
+			allSucceeded = allSucceeded && c.Phase == appsv1alpha1.ClusterSucceeded
+		}
+		return
+	}
+	cur := int(st.StageIndex)
+	if cur < len(cfg.Stages) && cfg.Stages[cur].RequireApproval {
+		if _, pending, _ := state(cur); pending {
+			return cur
+		}
+	}
+	if next := cur + 1; next < len(cfg.Stages) && cfg.Stages[next].RequireApproval {
+		if some, _, done := state(cur); some && done {
+			return next
+		}
+	}
+	return -1
+}
+
+// appActionPlan says what an action will do to this Application.
+func appActionPlan(app *appsv1alpha1.Application, action string) string {
+	st := app.Status.Delivery
+	if action == actionAbort {
+		var updated []string
+		for _, c := range st.Clusters {
+			if c.Phase != appsv1alpha1.ClusterPending {
+				updated = append(updated, c.Name)
+			}
+		}
+		which := "every updated cluster"
+		if len(updated) > 0 {
+			which += " (" + strings.Join(updated, ", ") + ")"
+		}
+		return fmt.Sprintf("Application %s/%s: %s goes back to %s, newest first; %s is not released further",
+			app.Namespace, app.Name, which, orString(st.StableRevision, "the version it ran before"), orString(st.CanaryRevision, "the new version"))
+	}
+	names := stageClusterNames(app)
+	if i := approvalStage(app); i >= 0 {
+		cfg := stageConfig(app.Spec.Delivery)
+		return fmt.Sprintf("Application %s/%s: stage %d/%d %s%s is approved and starts", app.Namespace, app.Name, i+1, len(cfg.Stages), cfg.Stages[i].Name, names(i))
+	}
+	ref := dashboard.ApplicationStageRef(app)
+	return fmt.Sprintf("Application %s/%s: the current stage %s's clusters%s skip their remaining analysis; later stages still run theirs",
+		app.Namespace, app.Name, stageText(ref), names(ref.Index))
+}
+
+// stageClusterNames gives " (a, b)" for the clusters status puts in a stage.
+func stageClusterNames(app *appsv1alpha1.Application) func(int) string {
+	return func(i int) string {
+		var names []string
+		for _, c := range app.Status.Delivery.Clusters {
+			if int(c.Stage) == i {
+				names = append(names, c.Name)
+			}
+		}
+		if len(names) == 0 {
+			return ""
+		}
+		return " (" + strings.Join(names, ", ") + ")"
+	}
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// ---- pause, resume ----
+
+func newAppSuspendCommand(suspend bool) *cobra.Command {
+	var f appFlags
+	verb, short := "pause", "Hold the release where it is: no cluster is updated or judged until resumed"
+	if !suspend {
+		verb, short = "resume", "Let a paused release go on from where it was held"
+	}
+	cmd := &cobra.Command{
+		Use:     verb + " NAME",
+		Short:   short,
+		Long:    short + ". It sets spec.delivery.suspend to " + fmt.Sprint(suspend) + " (creating spec.delivery when absent).",
+		Example: fmt.Sprintf("  kurator app %s mes", verb),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			app, err := getApp(cmd.Context(), c, f.namespace, args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if cur := app.Spec.Delivery != nil && app.Spec.Delivery.Suspend; cur == suspend {
+				fmt.Fprintf(out, "Application %s/%s is already %s\n", app.Namespace, app.Name, pausedWord(suspend))
+				return nil
+			}
+			if err := c.Patch(cmd.Context(), app, client.RawPatch(types.MergePatchType, deliverySuspendPatch(suspend))); err != nil {
+				return fmt.Errorf("set spec.delivery.suspend=%t on Application %s/%s: %w", suspend, app.Namespace, app.Name, err)
+			}
+			ref := dashboard.ApplicationStageRef(app)
+			if suspend {
+				fmt.Fprintf(out, "Application %s/%s paused at stage %s: no cluster is updated or judged until `kurator app resume %s -n %s`\n",
+					app.Namespace, app.Name, stageText(ref), app.Name, app.Namespace)
+			} else {
+				fmt.Fprintf(out, "Application %s/%s resumed: the release goes on from stage %s\n", app.Namespace, app.Name, stageText(ref))
+			}
+			return nil
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// deliverySuspendPatch pauses or resumes; a merge patch creates
+// spec.delivery when the Application has none.
+func deliverySuspendPatch(suspend bool) []byte {
+	data, _ := json.Marshal(map[string]any{"spec": map[string]any{"delivery": map[string]any{"suspend": suspend}}})
+	return data
+}
+
+// ---- status ----
+
+func newAppStatusCommand() *cobra.Command {
+	var (
+		f      appFlags
+		follow bool
+		output string
+	)
+	cmd := &cobra.Command{
+		Use:   "status NAME",
+		Short: "Show an Application's revision, release phase and stage, and every cluster's version and images",
+		Long: `Show where an Application's release is: the revision, the phase and stage of
+its delivery, whether the fleet is Consistent, one row per cluster (stage, phase,
+the version the release gives it, the version it runs, health, images synced of
+total), the progress of every image being copied, and the last five gate verdicts.
+
+With --watch it prints the status again on every change of the Application (it
+watches the hub, it does not poll) until the release Succeeded or Failed, or
+Ctrl-C. On a terminal the screen is redrawn; otherwise each change is a new block
+headed by the time.`,
+		Example: `  kurator app status mes
+  kurator app status mes -w
+  kurator app status mes -o yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch output {
+			case "table", "yaml", "json":
+			default:
+				return fmt.Errorf("-o %q: use table, yaml or json", output)
+			}
+			if follow && output != "table" {
+				return fmt.Errorf("--watch prints tables: drop -o %s, or drop --watch", output)
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if follow {
+				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				src := hubAppSource{c: c, namespace: f.namespace, name: args[0]}
+				err := watchApp(ctx, src, out, isTerminal(out), time.Now)
+				if errors.Is(err, context.Canceled) {
+					return nil
+				}
+				return err
+			}
+			app, err := getApp(cmd.Context(), c, f.namespace, args[0])
+			if err != nil {
+				return err
+			}
+			if output != "table" {
+				return printStatusDoc(out, app.Status, output)
+			}
+			printAppStatus(out, app, time.Now())
+			return nil
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVarP(&follow, "watch", "w", false, "print again on every change until the release ends (or Ctrl-C)")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, yaml or json (yaml and json print the status)")
+	return cmd
+}
+
+// printStatusDoc prints a status alone, as YAML or JSON.
+func printStatusDoc(w io.Writer, status any, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(status)
+	}
+	data, err := yaml.Marshal(status)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// shortDigest is "sha256:" and the first 12 hex digits.
+func shortDigest(d string) string {
+	hex, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hex) <= 12 {
+		return d
+	}
+	return "sha256:" + hex[:12]
+}
+
+// printAppStatus prints an Application's status in tables; now dates the
+// release's start and the gates.
+func printAppStatus(w io.Writer, app *appsv1alpha1.Application, now time.Time) {
+	d := dashboard.BuildApplication(app, nil)
+	s := d.Summary
+	fmt.Fprintf(w, "Application: %s/%s (%s to %s)\n", app.Namespace, app.Name, s.Source, fleetWords(s.Fleets))
+	rev := orDash(s.Revision)
+	if s.Digest != "" {
+		rev += " (" + shortDigest(s.Digest) + ")"
+	}
+	fmt.Fprintf(w, "Revision:    %s\n", rev)
+	phase := s.Phase
+	if s.Paused {
+		phase += " (paused: resume with `kurator app resume " + app.Name + " -n " + app.Namespace + "`)"
+	}
+	fmt.Fprintf(w, "Phase:       %s\n", phase)
+	fmt.Fprintf(w, "Stage:       %s\n", stageText(s.Stage))
+	consistent := s.Consistent
+	if s.ConsistentMessage != "" {
+		consistent += ": " + s.ConsistentMessage
+	}
+	fmt.Fprintf(w, "Consistent:  %s (%d of %d clusters run %s healthy)\n", consistent, s.Current, s.Clusters, orString(s.Revision, "the revision"))
+	if !s.Started.IsZero() {
+		fmt.Fprintf(w, "Started:     %s (%s ago)\n", s.Started.Local().Format(time.DateTime), shortDuration(now.Sub(s.Started)))
+	}
+	if s.Message != "" {
+		fmt.Fprintf(w, "Message:     %s\n", s.Message)
+	}
+	fmt.Fprintln(w)
+	printAppClusters(w, "", d.Clusters)
+	printImageProgress(w, "", d.Clusters)
+	fmt.Fprintln(w)
+	printGates(w, "", d.Gates, 5, now)
+}
+
+func fleetWords(fleets []string) string {
+	switch len(fleets) {
+	case 0:
+		return "no fleet"
+	case 1:
+		return "Fleet " + fleets[0]
+	}
+	return "Fleets " + strings.Join(fleets, ", ")
+}
+
+func printAppClusters(w io.Writer, indent string, clusters []dashboard.ApplicationCluster) {
+	if len(clusters) == 0 {
+		fmt.Fprintf(w, "%sClusters: <none yet: the controller has not selected any cluster>\n", indent)
+		return
+	}
+	tw := table(w)
+	fmt.Fprintf(tw, "%sCLUSTER\tSTAGE\tPHASE\tTARGET\tRUNNING\tHEALTHY\tIMAGES\tMESSAGE\n", indent)
+	for _, c := range clusters {
+		stage := "-"
+		if c.Stage >= 0 {
+			stage = fmt.Sprintf("%d %s", c.Stage+1, c.StageName)
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%t\t%d/%d\t%s\n", indent, c.Name, stage, orDash(c.Phase), orDash(c.Target), orDash(c.Running),
+			c.Healthy, c.ImagesSynced, len(c.Images), orDash(truncate(c.Message, 80)))
+	}
+	_ = tw.Flush()
+}
+
+// printImageProgress prints one line per image being copied (or failed).
+func printImageProgress(w io.Writer, indent string, clusters []dashboard.ApplicationCluster) {
+	var lines []string
+	for _, c := range clusters {
+		for _, im := range c.Images {
+			switch im.Phase {
+			case appsv1alpha1.ImageCopying:
+				line := fmt.Sprintf("%s  %s\t%s -> %s\t%s of %s", indent, c.Name, im.Source, orDash(im.Target), dashboard.ByteSize(im.Bytes), dashboard.ByteSize(im.TotalBytes))
+				if im.TotalBytes > 0 {
+					line += fmt.Sprintf(" (%d%%)", im.Bytes*100/im.TotalBytes)
+				}
+				lines = append(lines, line)
+			case appsv1alpha1.ImageFailed:
+				lines = append(lines, fmt.Sprintf("%s  %s\t%s -> %s\tFAILED: %s", indent, c.Name, im.Source, orDash(im.Target), orDash(im.Message)))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%sImages being copied:\n", indent)
+	tw := table(w)
+	for _, l := range lines {
+		fmt.Fprintln(tw, l)
+	}
+	_ = tw.Flush()
+}
+
+// appSource reads one Application and watches it from a resource version.
+type appSource interface {
+	get(ctx context.Context) (*appsv1alpha1.Application, error)
+	watch(ctx context.Context, resourceVersion string) (watch.Interface, error)
+}
+
+type hubAppSource struct {
+	c         client.WithWatch
+	namespace string
+	name      string
+}
+
+func (s hubAppSource) get(ctx context.Context) (*appsv1alpha1.Application, error) {
+	return getApp(ctx, s.c, s.namespace, s.name)
+}
+
+func (s hubAppSource) watch(ctx context.Context, rv string) (watch.Interface, error) {
+	return s.c.Watch(ctx, &appsv1alpha1.ApplicationList{}, &client.ListOptions{
+		Namespace:     s.namespace,
+		FieldSelector: fields.OneTermEqualSelector("metadata.name", s.name),
+		Raw:           &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true},
+	})
+}
+
+// watchApp prints the Application's status, then again on every change
+// of what the status shows, until its release is over or ctx ends.
+func watchApp(ctx context.Context, src appSource, out io.Writer, tty bool, now func() time.Time) error {
+	app, err := src.get(ctx)
+	if err != nil {
+		return err
+	}
+	show := func(app *appsv1alpha1.Application) {
+		var b bytes.Buffer
+		printAppStatus(&b, app, now())
+		if tty {
+			fmt.Fprintf(out, "\x1b[H\x1b[2J%s  watching Application %s/%s (Ctrl-C to stop)\n\n", now().Format(time.TimeOnly), app.Namespace, app.Name)
+		} else {
+			fmt.Fprintf(out, "--- %s ---\n", now().Format(time.TimeOnly))
+		}
+		_, _ = out.Write(b.Bytes())
+	}
+	show(app)
+	if appDone(app, out) {
+		return nil
+	}
+	last := app
+	for {
+		w, err := src.watch(ctx, last.ResourceVersion)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("watch Application %s/%s: %w", last.Namespace, last.Name, err)
+		}
+		next, err := followApp(ctx, w, last, show, out)
+		w.Stop()
+		switch {
+		case err != nil:
+			return err
+		case next == nil:
+			return nil
+		}
+		last = next
+		if last.ResourceVersion == "" {
+			// The watch expired: read the object again and go on from it.
+			if last, err = src.get(ctx); err != nil {
+				return err
+			}
+			if !sameAppProgress(next, last) {
+				show(last)
+			}
+			if appDone(last, out) {
+				return nil
+			}
+		}
+	}
+}
+
+// followApp reads one watch until it ends: nil when the release is over,
+// the last object seen when the watch closed (with no resource version
+// when it must be read again), or an error.
+func followApp(ctx context.Context, w watch.Interface, last *appsv1alpha1.Application, show func(*appsv1alpha1.Application), out io.Writer) (*appsv1alpha1.Application, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return last, nil
+			}
+			switch ev.Type {
+			case watch.Error:
+				if st, ok := ev.Object.(*metav1.Status); ok && st.Code == 410 {
+					expired := last.DeepCopy()
+					expired.ResourceVersion = ""
+					return expired, nil
+				}
+				return nil, fmt.Errorf("watch Application %s/%s: %v", last.Namespace, last.Name, apierrors.FromObject(ev.Object))
+			case watch.Deleted:
+				return nil, fmt.Errorf("Application %s/%s was deleted while watching it", last.Namespace, last.Name)
+			case watch.Bookmark:
+				if app, ok := ev.Object.(*appsv1alpha1.Application); ok {
+					next := last.DeepCopy()
+					next.ResourceVersion = app.ResourceVersion
+					last = next
+				}
+			case watch.Added, watch.Modified:
+				app, ok := ev.Object.(*appsv1alpha1.Application)
+				if !ok {
+					continue
+				}
+				if !sameAppProgress(last, app) {
+					show(app)
+				}
+				last = app
+				if appDone(app, out) {
+					return nil, nil
+				}
+			}
+		}
+	}
+}
+
+// sameAppProgress: nothing a status print shows changed.
+func sameAppProgress(a, b *appsv1alpha1.Application) bool {
+	pa, pb := a.Spec.Delivery != nil && a.Spec.Delivery.Suspend, b.Spec.Delivery != nil && b.Spec.Delivery.Suspend
+	return pa == pb && equality.Semantic.DeepEqual(a.Status, b.Status)
+}
+
+// appDone says (and prints) whether a watched release is over. A status
+// of an older generation is not: the controller has not seen the change
+// (a new version) yet.
+func appDone(app *appsv1alpha1.Application, out io.Writer) bool {
+	if app.Status.ObservedGeneration < app.Generation || !dashboard.ApplicationTerminal(app) {
+		return false
+	}
+	switch app.Status.Delivery.Phase {
+	case appsv1alpha1.PhaseInitialized:
+		fmt.Fprintf(out, "\nApplication %s/%s: no release in progress.\n", app.Namespace, app.Name)
+	default:
+		fmt.Fprintf(out, "\nApplication %s/%s: release of %s %s.\n", app.Namespace, app.Name, orString(app.Status.Delivery.CanaryRevision, orDash(app.Status.Revision)),
+			strings.ToLower(string(app.Status.Delivery.Phase)))
+	}
+	return true
+}
+
+// ---- history ----
+
+func newAppHistoryCommand() *cobra.Command {
+	var f appFlags
+	cmd := &cobra.Command{
+		Use:     "history NAME",
+		Short:   "List an Application's past releases, then the version each cluster runs",
+		Example: "  kurator app history mes",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			app, err := getApp(cmd.Context(), c, f.namespace, args[0])
+			if err != nil {
+				return err
+			}
+			printAppHistory(cmd.OutOrStdout(), app)
+			return nil
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// printAppHistory prints the releases as status holds them (newest last)
+// and each cluster's running revision.
+func printAppHistory(w io.Writer, app *appsv1alpha1.Application) {
+	if len(app.Status.Delivery.History) == 0 {
+		fmt.Fprintln(w, "No finished release yet.")
+	} else {
+		printRolloutHistory(w, app.Status.Delivery.History)
+	}
+	fmt.Fprintln(w)
+	if len(app.Status.Clusters) == 0 {
+		fmt.Fprintln(w, "Clusters: <none selected yet>")
+		return
+	}
+	tw := table(w)
+	fmt.Fprintln(tw, "CLUSTER\tRUNNING\tHEALTHY")
+	for _, c := range dashboard.ApplicationClusters(app) {
+		fmt.Fprintf(tw, "%s\t%s\t%t\n", c.Name, orDash(c.Running), c.Healthy)
+	}
+	_ = tw.Flush()
+}
+
+// deployedBy names the Applications delivering or running app:version:
+// "mes (cluster-hangzhou, cluster-shanghai)" for the clusters that run it,
+// "mes (releasing, no cluster runs it yet)" when only status.revision is it.
+func deployedBy(apps []appsv1alpha1.Application, app, version string) string {
+	var out []string
+	sorted := slices.Clone(apps)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for i := range sorted {
+		a := &sorted[i]
+		if packageName(a) != app {
+			continue
+		}
+		var running []string
+		for _, c := range a.Status.Clusters {
+			if c.Revision == version {
+				running = append(running, c.Name)
+			}
+		}
+		switch {
+		case len(running) > 0:
+			out = append(out, a.Name+" ("+strings.Join(running, ", ")+")")
+		case a.Status.Revision == version:
+			out = append(out, a.Name+" (releasing, no cluster runs it yet)")
+		}
+	}
+	return strings.Join(out, "; ")
+}
