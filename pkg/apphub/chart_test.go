@@ -62,7 +62,11 @@ func TestRenderHelmChart(t *testing.T) {
 		},
 		{
 			name: "values override the chart's; the release name defaults to the chart's; a chart in a subdirectory",
-			pkg:  func() Package { p := readDir(t, "testdata/chart/mes", "charts/mes/"); p.Format = appsv1alpha1.FormatHelmChart; return p }(),
+			pkg: func() Package {
+				p := readDir(t, "testdata/chart/mes", "charts/mes/")
+				p.Format = appsv1alpha1.FormatHelmChart
+				return p
+			}(),
 			opts: RenderOptions{Path: "charts/mes", DefaultNamespace: "default", Values: map[string]any{
 				"replicaCount": 2, "image": map[string]any{"tag": "v1.3"}, "service": map[string]any{"enabled": false},
 			}},

@@ -2,6 +2,7 @@ package apphub
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -44,6 +45,9 @@ func Diff(a, b []*unstructured.Unstructured) string {
 	})
 	var out strings.Builder
 	for _, p := range pairs {
+		if p.a != nil && p.b != nil && reflect.DeepEqual(p.a.Object, p.b.Object) {
+			continue // most objects of a release are unchanged: skip the YAML
+		}
 		from, to := "a/"+p.name, "b/"+p.name
 		if p.a == nil {
 			from = "/dev/null"

@@ -362,27 +362,38 @@ func defaultSelector(obj *unstructured.Unstructured) string {
 	if value == "" {
 		value = obj.GetName()
 	}
-	spec, ok := obj.Object["spec"].(map[string]any)
+	// Each level may be missing (it is created) but not of another type:
+	// such an object is left for the API server to refuse with its message.
+	spec, ok := childMap(obj.Object, "spec")
 	if !ok {
-		spec = map[string]any{}
-		obj.Object["spec"] = spec
+		return ""
+	}
+	template, ok := childMap(spec, "template")
+	if !ok {
+		return ""
+	}
+	meta, ok := childMap(template, "metadata")
+	if !ok {
+		return ""
+	}
+	labels, ok := childMap(meta, "labels")
+	if !ok {
+		return ""
 	}
 	spec["selector"] = map[string]any{"matchLabels": map[string]any{"app": value}}
-	template, ok := spec["template"].(map[string]any)
-	if !ok {
-		template = map[string]any{}
-		spec["template"] = template
-	}
-	meta, ok := template["metadata"].(map[string]any)
-	if !ok {
-		meta = map[string]any{}
-		template["metadata"] = meta
-	}
-	labels, ok := meta["labels"].(map[string]any)
-	if !ok {
-		labels = map[string]any{}
-		meta["labels"] = labels
-	}
 	labels["app"] = value
 	return fmt.Sprintf("%s %s: spec.selector was missing; defaulted to app=%s (set it in the YAML to choose your own)", obj.GetKind(), obj.GetName(), value)
+}
+
+// childMap returns m[key] as a map, creating it when absent; ok is false
+// when it holds something else.
+func childMap(m map[string]any, key string) (child map[string]any, ok bool) {
+	v, found := m[key]
+	if !found || v == nil {
+		child = map[string]any{}
+		m[key] = child
+		return child, true
+	}
+	child, ok = v.(map[string]any)
+	return child, ok
 }

@@ -190,6 +190,16 @@ spec:
 			},
 		},
 		{
+			name:        "a workload whose spec is not a mapping is left for the API server to refuse, no defaulting",
+			files:       map[string]string{"d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: broken\n"},
+			wantObjects: []string{"Deployment/d"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				if got := objs[0].Object["spec"]; got != "broken" {
+					t.Errorf("spec became %v", got)
+				}
+			},
+		},
+		{
 			name:         "every selector-less workload kind warns once: Deployment, StatefulSet, DaemonSet, ReplicaSet; a Job does not",
 			files:        map[string]string{"w.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds}\n---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n"},
 			wantObjects:  []string{"Deployment/d", "StatefulSet/s", "DaemonSet/ds", "ReplicaSet/rs", "Job/j"},
