@@ -439,7 +439,9 @@ type ImageSyncStatus struct {
 	// Digest of the image (the same in every registry).
 	// +optional
 	Digest string `json:"digest,omitempty"`
-	// Phase: Pending, Copying, Synced (copied or already present), Failed.
+	// Phase: Pending, Copying, Synced (copied or already present),
+	// Skipped (not in AppHub's registry: left as the objects name it),
+	// Failed.
 	// +optional
 	Phase string `json:"phase,omitempty"`
 	// Bytes copied of TotalBytes (blobs already present count as copied).
@@ -456,6 +458,7 @@ const (
 	ImagePending = "Pending"
 	ImageCopying = "Copying"
 	ImageSynced  = "Synced"
+	ImageSkipped = "Skipped"
 	ImageFailed  = "Failed"
 )
 
@@ -592,7 +595,7 @@ type StorageAdaptationList struct {
 }
 
 // StorageAdaptationSpec is a storage adaptation template.
-// +kubebuilder:validation:XValidation:rule="self.classes.map(c, c.trait).distinct().size() == self.classes.size()",message="spec.classes[].trait must be unique; merge the entries of the same trait"
+// +kubebuilder:validation:XValidation:rule="!has(self.classes) || self.classes.map(c, c.trait).distinct().size() == self.classes.size()",message="spec.classes[].trait must be unique; merge the entries of the same trait",fieldPath=".classes"
 type StorageAdaptationSpec struct {
 	// ClusterLabel is the cluster label naming its storage plugin
 	// (default storage.kurator.dev/type).

@@ -252,9 +252,9 @@ type ResourceBindingStatus struct {
 	AppliedOverrides []OverrideReference `json:"appliedOverrides,omitempty"`
 }
 
-// OverrideReference names an OverridePolicy or ClusterOverridePolicy.
+// OverrideReference names an OverridePolicy, ClusterOverridePolicy or StorageAdaptation.
 type OverrideReference struct {
-	// Kind: OverridePolicy or ClusterOverridePolicy.
+	// Kind: OverridePolicy, ClusterOverridePolicy or StorageAdaptation.
 	Kind string `json:"kind"`
 	// Namespace of an OverridePolicy; empty for ClusterOverridePolicy.
 	// +optional
