@@ -290,20 +290,9 @@ func findFleet(ctx context.Context, c client.Client, ns, name string) (*fleetv1a
 // its StageOf places a cluster as the controller does: the first stage
 // whose names or labels select it, else the implicit last.
 func stageConfig(d *appsv1alpha1.Delivery) rollout.Config {
-	spec := &appsv1alpha1.RolloutSpec{}
-	if d != nil {
-		spec.Stages = d.Stages
-	}
-	return rollout.ConfigOf(spec, func(s appsv1alpha1.RolloutStage) func(string, map[string]string) bool {
-		var sel labels.Selector
-		if s.ClusterSelector != nil {
-			if parsed, err := metav1.LabelSelectorAsSelector(s.ClusterSelector); err == nil && !parsed.Empty() {
-				sel = parsed
-			}
-		}
-		return func(name string, l map[string]string) bool {
-			return slices.Contains(s.ClusterNames, name) || sel != nil && sel.Matches(labels.Set(l))
-		}
+	return rollout.DeliveryConfig(d, func(s appsv1alpha1.RolloutStage) func(string, map[string]string) bool {
+		f, _ := rollout.StageSelector(s) // a bad selector selects nothing; admission refuses it
+		return f
 	})
 }
 
