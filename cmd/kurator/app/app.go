@@ -112,7 +112,7 @@ whether the whole fleet runs the same one.`,
 	cmd.AddCommand(newAppDeployCommand(), newAppRollbackCommand(),
 		newAppActionCommand(actionPromote), newAppActionCommand(actionAbort),
 		newAppSuspendCommand(true), newAppSuspendCommand(false),
-		newAppStatusCommand(), newAppHistoryCommand())
+		newAppStatusCommand(), newAppHistoryCommand(), newAppVersionsCommand())
 	return cmd
 }
 
@@ -1456,4 +1456,52 @@ func deployedBy(apps []appsv1alpha1.Application, app, version string) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// ---- versions ----
+
+func newAppVersionsCommand() *cobra.Command {
+	var f appFlags
+	cmd := &cobra.Command{
+		Use:   "versions NAME",
+		Short: "List the versions of an application in AppHub, and which Applications run each",
+		Long: `List the versions of NAME in AppHub, oldest first: format (Manifests or
+HelmChart), content digest, gzipped size, how many objects and images it holds,
+and DEPLOYED: the Applications of the namespace that release it or whose clusters
+run it (with those clusters).`,
+		Example: `  kurator app versions mes
+  kurator app versions mes -n plants`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			versions, err := listVersions(cmd.Context(), c, f.namespace, args[0])
+			if err != nil {
+				return err
+			}
+			if len(versions) == 0 {
+				return fmt.Errorf("AppHub holds no version of %s in namespace %s: push one with `kurator app push %s:VERSION -f DIR -n %s`", args[0], f.namespace, args[0], f.namespace)
+			}
+			var apps appsv1alpha1.ApplicationList
+			if err := c.List(cmd.Context(), &apps, client.InNamespace(f.namespace)); err != nil {
+				return fmt.Errorf("list the Applications of namespace %s: %w", f.namespace, err)
+			}
+			return printVersionTable(cmd.OutOrStdout(), versions, apps.Items)
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// printVersionTable prints an app's versions as listVersions orders them.
+func printVersionTable(w io.Writer, versions []appsv1alpha1.AppVersion, apps []appsv1alpha1.Application) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "VERSION\tFORMAT\tDIGEST\tSIZE\tOBJECTS\tIMAGES\tAGE\tDEPLOYED")
+	for _, v := range versions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", v.Spec.Version, v.Spec.Format, shortDigest(v.Spec.Digest), dashboard.ByteSize(v.Spec.Size),
+			len(v.Spec.Objects), len(v.Spec.Images), age(v.CreationTimestamp.Time), orDash(deployedBy(apps, v.Spec.App, v.Spec.Version)))
+	}
+	return tw.Flush()
 }

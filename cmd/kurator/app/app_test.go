@@ -788,10 +788,25 @@ func TestAppVerbsAreRegisteredWithHelp(t *testing.T) {
 		"deploy":   "kurator app deploy mes:v1.2 --fleet global-production --stage north=cluster-hangzhou --bake 10m",
 		"rollback": "kurator app rollback mes --to v1.1", "promote": "kurator app promote mes", "abort": "kurator app abort mes",
 		"pause": "kurator app pause mes", "resume": "kurator app resume mes", "status": "kurator app status mes -w", "history": "kurator app history mes",
+		"versions": "kurator app versions mes",
 	} {
 		out, err := runKurator(t, "", "app", verb, "--help")
 		if err != nil || !strings.Contains(out, example) || !strings.Contains(out, "--kubeconfig") || !strings.Contains(out, "-n, --namespace string") {
 			t.Errorf("app %s --help: %v\n%s", verb, err, out)
 		}
 	}
+}
+
+func TestVersionsTableNamesWhatRunsEachVersion(t *testing.T) {
+	var b bytes.Buffer
+	versions := []appsv1alpha1.AppVersion{mesVersion("v1.2", 30), mesVersion("v1.3", 10), mesVersion("v1.4", 1)}
+	if err := printVersionTable(&b, versions, []appsv1alpha1.Application{*mesApp()}); err != nil {
+		t.Fatal(err)
+	}
+	matchAll(t, b.String(), []string{
+		`(?m)^VERSION\s+FORMAT\s+DIGEST\s+SIZE\s+OBJECTS\s+IMAGES\s+AGE\s+DEPLOYED$`,
+		`(?s)v1\.2\s+Manifests\s+sha256:3f2a9c1b7d4e\s+2\.1 KiB\s+1\s+1\s+\S+\s+mes \(cluster-frankfurt, cluster-hangzhou, cluster-shanghai\)\n` +
+			`v1\.3\s+Manifests\s+sha256:3f2a9c1b7d4e\s+2\.1 KiB\s+1\s+1\s+\S+\s+mes \(releasing, no cluster runs it yet\)\n` +
+			`v1\.4\s+Manifests\s+\S+\s+2\.1 KiB\s+1\s+1\s+\S+\s+-\n$`,
+	}, nil)
 }
