@@ -7,6 +7,8 @@ package registry
 import (
 	"bytes"
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -162,12 +164,9 @@ var errAddrInUse = errors.New("address already in use")
 
 func start(ctx context.Context, opts Options, port int, ownDir bool) (*Registry, error) {
 	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := os.MkdirAll(filepath.Join(opts.Dir, "data"), 0o755); err != nil {
-		return nil, fmt.Errorf("registry %s: %w", host, err)
-	}
-	cfg := filepath.Join(opts.Dir, configName)
-	if err := os.WriteFile(cfg, []byte(config(opts.Dir, host)), 0o644); err != nil {
-		return nil, fmt.Errorf("registry %s: write config: %w", host, err)
+	cfg, err := WriteConfig(opts.Dir, host)
+	if err != nil {
+		return nil, err
 	}
 	logPath := filepath.Join(opts.Dir, logName)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -177,11 +176,9 @@ func start(ctx context.Context, opts Options, port int, ownDir bool) (*Registry,
 	defer logf.Close()
 	logStart, _ := logf.Seek(0, 2)
 
-	cmd := exec.Command(opts.Bin, "serve", cfg)
+	cmd := exec.Command(opts.Bin, Args(cfg)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// No trace exporter: the registry would otherwise try an OTLP
-	// collector on localhost for every request.
-	cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none")
+	cmd.Env = append(os.Environ(), Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if opts.StopWithParent {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
@@ -226,11 +223,39 @@ func start(ctx context.Context, opts Options, port int, ownDir bool) (*Registry,
 	}
 }
 
-// config is the registry's configuration: filesystem storage under dir,
-// plain HTTP on host, deletes enabled (so tests and the benches can remove
-// blobs), warnings only in the log, no access log, no debug listener.
-func config(dir, host string) string {
-	return fmt.Sprintf(`version: 0.1
+// Env is what the registry's environment needs besides the caller's: no
+// trace exporter (by default it sends every request's spans to an OTLP
+// collector on localhost and logs an error when there is none).
+var Env = []string{"OTEL_TRACES_EXPORTER=none"}
+
+// Args are the registry's arguments for the config file cfg.
+func Args(cfg string) []string { return []string{"serve", cfg} }
+
+// WriteConfig writes the configuration of a registry on host (127.0.0.1:port)
+// whose storage is dir/data, and returns the config file's path:
+// filesystem storage, plain HTTP, deletes enabled (so tests and the benches
+// can remove blobs), warnings only in the log, no access log, no debug
+// listener. The upload secret is kept when the file exists, so uploads
+// begun before a restart can go on after it.
+func WriteConfig(dir, host string) (string, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		return "", fmt.Errorf("registry %s: %w", host, err)
+	}
+	path := filepath.Join(dir, configName)
+	secret := ""
+	if old, err := os.ReadFile(path); err == nil {
+		if _, rest, ok := strings.Cut(string(old), "\n  secret: "); ok {
+			secret, _, _ = strings.Cut(rest, "\n")
+		}
+	}
+	if secret == "" {
+		b := make([]byte, 16)
+		if _, err := cryptorand.Read(b); err != nil {
+			return "", err
+		}
+		secret = hex.EncodeToString(b)
+	}
+	cfg := fmt.Sprintf(`version: 0.1
 log:
   level: warn
   accesslog:
@@ -245,9 +270,14 @@ storage:
       enabled: false
 http:
   addr: %s
+  secret: %s
   headers:
     X-Content-Type-Options: [nosniff]
-`, strconv.Quote(filepath.Join(dir, "data")), host)
+`, strconv.Quote(filepath.Join(dir, "data")), host, secret)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		return "", fmt.Errorf("registry %s: write config %s: %w", host, path, err)
+	}
+	return path, nil
 }
 
 // Ping answers nil when GET http://host/v2/ returns 200, the Docker

@@ -38,6 +38,9 @@ func TestStartAnswersV2AndStopEndsIt(t *testing.T) {
 			t.Errorf("config %s lacks %q:\n%s", r.ConfigPath(), want, cfg)
 		}
 	}
+	if log, _ := os.ReadFile(r.LogPath()); strings.Contains(string(log), "No HTTP secret") {
+		t.Errorf("registry log warns of a missing http.secret:\n%s", log)
+	}
 	if err := r.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -116,5 +119,33 @@ func TestStartErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWriteConfigKeepsTheUploadSecret(t *testing.T) {
+	dir := t.TempDir()
+	secret := func() string {
+		t.Helper()
+		path, err := registry.WriteConfig(dir, "127.0.0.1:5000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, ok := strings.Cut(string(data), "\n  secret: ")
+		if !ok {
+			t.Fatalf("config has no http.secret:\n%s", data)
+		}
+		s, _, _ := strings.Cut(rest, "\n")
+		return s
+	}
+	first := secret()
+	if len(first) != 32 {
+		t.Errorf("secret %q, want 32 hex digits", first)
+	}
+	if again := secret(); again != first {
+		t.Errorf("rewriting the config changed the secret from %q to %q; uploads begun before a restart would fail", first, again)
 	}
 }
