@@ -94,12 +94,20 @@ func (p Package) sortedPaths() ([]string, error) {
 	if len(p.Files) == 0 {
 		return nil, errors.New("package has no files: add the application's YAML files or its Helm chart")
 	}
+	if len(p.Files) > MaxFiles {
+		return nil, fmt.Errorf("package has %d files, more than %d: a package is an application's YAML or chart", len(p.Files), MaxFiles)
+	}
 	paths := make([]string, 0, len(p.Files))
-	for name := range p.Files {
+	var total int
+	for name, content := range p.Files {
 		if err := checkPath(name); err != nil {
 			return nil, err
 		}
+		total += len(content)
 		paths = append(paths, name)
+	}
+	if total > MaxBundleSize {
+		return nil, fmt.Errorf("package content is %d MiB, over %d MiB: a package is an application's YAML or chart, not its images or data", total>>20, MaxBundleSize>>20)
 	}
 	sort.Strings(paths)
 	return paths, nil
