@@ -34,6 +34,9 @@ type Options struct {
 	Region   string
 	Zone     string
 	Provider string
+	// Registry, if set, becomes the AttachedCluster's spec.registry (the
+	// cluster's own image registry); unset keeps what is there.
+	Registry *clusterv1alpha1.Registry
 }
 
 // SecretName is the name of the kubeconfig Secret of cluster name.
@@ -63,6 +66,7 @@ func Join(ctx context.Context, hub client.Client, o Options) error {
 			Provider: o.Provider,
 			Region:   o.Region,
 			Zone:     o.Zone,
+			Registry: o.Registry,
 		},
 	}
 	if err := upsert(ctx, hub, ac, func(existing client.Object) {
@@ -70,6 +74,9 @@ func Join(ctx context.Context, hub client.Client, o Options) error {
 		// Keep taints and anything a controller added; replace what join owns.
 		e.Spec.Kubeconfig, e.Spec.Labels = ac.Spec.Kubeconfig, ac.Spec.Labels
 		e.Spec.Provider, e.Spec.Region, e.Spec.Zone = ac.Spec.Provider, ac.Spec.Region, ac.Spec.Zone
+		if ac.Spec.Registry != nil {
+			e.Spec.Registry = ac.Spec.Registry
+		}
 	}); err != nil {
 		return fmt.Errorf("cluster %s: write AttachedCluster: %w", o.Name, err)
 	}

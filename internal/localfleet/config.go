@@ -12,6 +12,8 @@ import (
 	"regexp"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kurator-go/kurator/internal/registry"
 )
 
 // K8sVersion is the Kubernetes version of the pinned components.
@@ -63,6 +65,14 @@ type Config struct {
 	// the members' VirtualServices and emits Istio request metrics.
 	TrafficGen       bool
 	TrafficGenBinary string
+	// Registries runs a CNCF distribution registry (RegistryBinary, default
+	// the cache hack/registry/build.sh builds into) for the hub, AppHub's
+	// registry, and one per member, each on a loopback port with its
+	// storage in <StateDir>/registries/<cluster>. The hub's is named in the
+	// ConfigMap kurator-system/kurator-apphub; a member's in its
+	// AttachedCluster's spec.registry when it joins.
+	Registries     bool
+	RegistryBinary string
 	// StopWithParent kills every process of the fleet when the starting
 	// process dies (used by tests so a crashed test leaves nothing behind).
 	StopWithParent bool
@@ -126,6 +136,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.BinDir == "" {
 		c.BinDir = DefaultBinDir()
+	}
+	if c.Registries && c.RegistryBinary == "" {
+		c.RegistryBinary = registry.DefaultBin()
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
@@ -43,9 +44,11 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 		if err != nil {
 			return err
 		}
-		if err := join.Join(ctx, hub, join.Options{
-			Name: m.Name, Kubeconfig: kc, Region: m.Region, Zone: m.Zone, Provider: m.Provider,
-		}); err != nil {
+		opts := join.Options{Name: m.Name, Kubeconfig: kc, Region: m.Region, Zone: m.Zone, Provider: m.Provider}
+		if c.Registry != "" {
+			opts.Registry = &clusterv1alpha1.Registry{Host: c.Registry, Insecure: true}
+		}
+		if err := join.Join(ctx, hub, opts); err != nil {
 			return fmt.Errorf("join %s: %w", m.Name, err)
 		}
 	}

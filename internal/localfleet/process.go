@@ -25,6 +25,9 @@ type Process struct {
 	Log    string   `json:"log"`
 	Bin    string   `json:"bin"`
 	Args   []string `json:"args"`
+	// Env is added to the inherited environment (e.g. the registry's
+	// OTEL_TRACES_EXPORTER=none).
+	Env []string `json:"env,omitempty"`
 }
 
 // CheckBinaries returns an error naming the pinned binaries a fleet needs
@@ -44,10 +47,11 @@ func CheckBinaries(dir string, extra ...string) error {
 	return nil
 }
 
-// startProcess starts bin with args in its own session so it keeps running
-// after the CLI exits; output goes to logFile. The returned channel is closed
-// when the process exits (its Wait reaps it while this process lives).
-func startProcess(bin string, args []string, logFile string, stopWithParent bool) (*exec.Cmd, <-chan struct{}, error) {
+// startProcess starts bin with args (and env added to the inherited
+// environment) in its own session so it keeps running after the CLI exits;
+// output goes to logFile. The returned channel is closed when the process
+// exits (its Wait reaps it while this process lives).
+func startProcess(bin string, args, env []string, logFile string, stopWithParent bool) (*exec.Cmd, <-chan struct{}, error) {
 	f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
@@ -55,6 +59,9 @@ func startProcess(bin string, args []string, logFile string, stopWithParent bool
 	defer f.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if stopWithParent {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL

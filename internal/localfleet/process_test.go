@@ -47,7 +47,7 @@ func TestKillEndsARunningProcess(t *testing.T) {
 	dir := t.TempDir()
 	// The state dir in the command line marks the process as the fleet's.
 	log := filepath.Join(dir, "tail.log")
-	cmd, exited, err := startProcess(tail, []string{"-f", "/dev/null", log}, log, true)
+	cmd, exited, err := startProcess(tail, []string{"-f", "/dev/null", log}, nil, log, true)
 	if err != nil {
 		t.Fatal(err)
 	}

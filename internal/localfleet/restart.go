@@ -90,7 +90,7 @@ func (s *State) Restart(ctx context.Context, name string, stopWithParent bool) e
 	if !waitGone(p.PID, s.StateDir, 10*time.Second) {
 		return fmt.Errorf("%s is still running (pid %d); stop it first", name, p.PID)
 	}
-	cmd, exited, err := startProcess(p.Bin, p.Args, p.Log, stopWithParent)
+	cmd, exited, err := startProcess(p.Bin, p.Args, p.Env, p.Log, stopWithParent)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

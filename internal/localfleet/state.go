@@ -31,6 +31,9 @@ type State struct {
 	// TrafficGenURL is the base URL of the traffic generator (/metrics,
 	// /faults, /routes), empty when it does not run.
 	TrafficGenURL string `json:"trafficGenURL,omitempty"`
+	// HubRegistry is the host (127.0.0.1:port) of AppHub's registry, empty
+	// unless the fleet runs registries (Config.Registries).
+	HubRegistry string `json:"hubRegistry,omitempty"`
 }
 
 // Cluster is one kube-apiserver of the fleet (the hub or a member).
@@ -39,6 +42,9 @@ type Cluster struct {
 	Server     string `json:"server"`
 	Kubeconfig string `json:"kubeconfig"`
 	Hub        bool   `json:"hub,omitempty"`
+	// Registry is the host (127.0.0.1:port, plain HTTP) of the cluster's
+	// own registry, when the fleet runs registries.
+	Registry string `json:"registry,omitempty"`
 }
 
 const stateFile = "state.json"

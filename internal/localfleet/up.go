@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/registry"
 )
 
 //go:embed stages.yaml
@@ -60,6 +61,11 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 	cfg.StateDir = abs
 	if err := CheckBinaries(cfg.BinDir); err != nil {
 		return nil, err
+	}
+	if cfg.Registries {
+		if err := registry.CheckBin(cfg.RegistryBinary); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.ManagerBinary != "" {
 		if _, err := os.Stat(cfg.ManagerBinary); err != nil {
@@ -121,7 +127,12 @@ func (l *launcher) up(ctx context.Context) error {
 	// Plus two for the manager's metrics and health endpoints.
 	// Plus one for the dashboard when 127.0.0.1:8443 is taken.
 	// Plus one each for Prometheus and the traffic generator.
-	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1 + 2)
+	// Plus one registry per cluster (hub included) when asked for.
+	registryPorts := 0
+	if l.cfg.Registries {
+		registryPorts = 1 + len(l.cfg.Members)
+	}
+	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1 + 2 + registryPorts)
 	if err != nil {
 		return err
 	}
@@ -175,6 +186,16 @@ func (l *launcher) up(ctx context.Context) error {
 		return fmt.Errorf("hub: create namespace %s: %w", SystemNamespace, err)
 	}
 	l.progress.step("%s: Kurator and Istio CRDs and namespace %s installed (%.1fs)", HubName, SystemNamespace, time.Since(begin).Seconds())
+
+	if l.cfg.Registries {
+		regPorts := make([]int, len(clusters))
+		for i := range regPorts {
+			regPorts[i] = next()
+		}
+		if err := l.startRegistries(ctx, hubClient, regPorts); err != nil {
+			return err
+		}
+	}
 
 	memberPorts := make(map[string][3]int, len(l.cfg.Members))
 	for _, m := range l.cfg.Members {
@@ -259,18 +280,23 @@ func (l *launcher) save() error {
 // start launches one component, records it in the state file, and waits until
 // its health URL answers.
 func (l *launcher) start(ctx context.Context, name, bin string, args []string, port int, health string, timeout time.Duration) error {
+	return l.startEnv(ctx, name, bin, args, nil, port, health, timeout)
+}
+
+// startEnv is start with env added to the component's environment.
+func (l *launcher) startEnv(ctx context.Context, name, bin string, args, env []string, port int, health string, timeout time.Duration) error {
 	logFile := filepath.Join(l.cfg.StateDir, "logs", strings.ReplaceAll(name, "/", "_")+".log")
 	if !filepath.IsAbs(bin) {
 		bin = filepath.Join(l.cfg.BinDir, bin)
 	}
-	cmd, exited, err := startProcess(bin, args, logFile, l.cfg.StopWithParent)
+	cmd, exited, err := startProcess(bin, args, env, logFile, l.cfg.StopWithParent)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	l.mu.Lock()
 	l.exited[name] = exited
 	l.state.Processes = append(l.state.Processes, Process{
-		Name: name, PID: cmd.Process.Pid, Port: port, Health: health, Log: logFile, Bin: bin, Args: args,
+		Name: name, PID: cmd.Process.Pid, Port: port, Health: health, Log: logFile, Bin: bin, Args: args, Env: env,
 	})
 	l.mu.Unlock()
 	if err := l.save(); err != nil {

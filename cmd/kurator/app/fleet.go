@@ -50,6 +50,7 @@ func newUpCommand() *cobra.Command {
 
 		noPrometheus bool
 		trafficDemo  bool
+		registries   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -79,7 +80,10 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
   # with simulated Istio traffic; status shows the generator's URL, whose
   # /routes says where requests go
   kurator up --traffic-demo
-  kurator status`,
+  kurator status
+
+  # with AppHub's registry and one per member (for kurator app push/deploy)
+  kurator up --registries`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := localfleet.Config{
@@ -100,6 +104,7 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 				cfg.DashboardAddr = dashboardAddr
 			}
 			cfg.Prometheus = !noPrometheus
+			cfg.Registries = registries
 			if trafficDemo {
 				cfg.TrafficGen = true
 				cfg.TrafficGenBinary = siblingBinary("kurator-trafficgen")
@@ -141,6 +146,7 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 	}
 	ff.add(cmd)
 	cmd.Flags().BoolVar(&noPrometheus, "no-prometheus", false, "do not start Prometheus (started by default when the prometheus binary exists: apt-get install prometheus)")
+	cmd.Flags().BoolVar(&registries, "registries", false, "start a CNCF distribution registry for AppHub and one per member, on loopback (built once by `make registry`); each member's AttachedCluster names its own in spec.registry")
 	cmd.Flags().BoolVar(&trafficDemo, "traffic-demo", false, "start the traffic generator: Istio request metrics from the members' VirtualServices, scraped by Prometheus")
 	cmd.Flags().StringSliceVar(&members, "members", nil, "member cluster names (default cluster-hangzhou,cluster-shanghai,cluster-frankfurt)")
 	cmd.Flags().IntVar(&nodes, "nodes-per-member", 3, "fake nodes per member (8 CPU, 32Gi, 110 pods each)")
@@ -267,6 +273,15 @@ func printEndpoints(out io.Writer, st *localfleet.State) {
 	}
 	if st.TrafficGenURL != "" {
 		fmt.Fprintf(out, "traffic generator: %s (/routes, /faults, /metrics)\n", st.TrafficGenURL)
+	}
+	if st.HubRegistry != "" {
+		fmt.Fprintf(out, "registries (plain HTTP): AppHub %s", st.HubRegistry)
+		for _, c := range st.Clusters {
+			if !c.Hub && c.Registry != "" {
+				fmt.Fprintf(out, ", %s %s", c.Name, c.Registry)
+			}
+		}
+		fmt.Fprintln(out)
 	}
 }
 
