@@ -7,7 +7,7 @@ HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
 REGISTRY_BIN ?= $(HOME)/.cache/kurator/registry-v3.1.2/bin
 export KURATOR_REGISTRY_BIN := $(REGISTRY_BIN)
 
-.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-rollout generate verify
+.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-imagesync bench-rollout generate verify
 
 build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -96,6 +96,9 @@ bench-propagation: k8s ## propagation latency on a local fleet: 20 single, then 
 
 bench-failover: k8s ## failover timings on a local fleet: 5 runs of killing a member
 	$(GO) run ./test/bench/failover -runs 5
+
+bench-imagesync: registry ## image sync between two loopback registries: a 64 MiB image cold, warm (skipped) and resumed (half the layers present), 3 runs each
+	$(GO) run ./test/bench/imagesync -runs 3 -size 64
 
 bench-rollout: k8s ## rollout figures on a local fleet with Prometheus: one canary alone, then 100 at once
 	$(GO) run ./test/bench/rollout -n 100
