@@ -16,11 +16,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -32,9 +35,13 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
+	apphubstore "github.com/kurator-go/kurator/internal/apphub"
+	"github.com/kurator-go/kurator/internal/imagesync"
 	"github.com/kurator-go/kurator/internal/join"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/pkg/apphub"
 	"github.com/kurator-go/kurator/pkg/dashboard"
+	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/rollout"
 )
 
@@ -112,7 +119,7 @@ whether the whole fleet runs the same one.`,
 	cmd.AddCommand(newAppDeployCommand(), newAppRollbackCommand(),
 		newAppActionCommand(actionPromote), newAppActionCommand(actionAbort),
 		newAppSuspendCommand(true), newAppSuspendCommand(false),
-		newAppStatusCommand(), newAppHistoryCommand(), newAppVersionsCommand())
+		newAppStatusCommand(), newAppHistoryCommand(), newAppVersionsCommand(), newAppPushCommand(), newAppDiffCommand())
 	return cmd
 }
 
@@ -1504,4 +1511,370 @@ func printVersionTable(w io.Writer, versions []appsv1alpha1.AppVersion, apps []a
 			len(v.Spec.Objects), len(v.Spec.Images), age(v.CreationTimestamp.Time), orDash(deployedBy(apps, v.Spec.App, v.Spec.Version)))
 	}
 	return tw.Flush()
+}
+
+// ---- push ----
+
+// appHubRegistry is AppHub's registry as the hub's ConfigMap names it.
+type appHubRegistry struct {
+	Host     string
+	Insecure bool
+}
+
+// readAppHubRegistry reads the ConfigMap; ok is false when AppHub has none.
+func readAppHubRegistry(ctx context.Context, c client.Client) (reg appHubRegistry, ok bool, err error) {
+	var cm corev1.ConfigMap
+	if err := c.Get(ctx, client.ObjectKey{Namespace: join.Namespace, Name: localfleet.AppHubConfigMap}, &cm); err != nil {
+		if apierrors.IsNotFound(err) {
+			return reg, false, nil
+		}
+		return reg, false, fmt.Errorf("read ConfigMap %s/%s (AppHub's registry): %w", join.Namespace, localfleet.AppHubConfigMap, err)
+	}
+	reg.Host = strings.TrimSpace(cm.Data["registry"])
+	reg.Insecure = strings.EqualFold(strings.TrimSpace(cm.Data["insecure"]), "true")
+	return reg, reg.Host != "", nil
+}
+
+var errNoAppHubRegistry = fmt.Errorf("AppHub has no registry: start the fleet with kurator up --registries, or create the ConfigMap %s/%s with data registry: HOST[:PORT] (and insecure: \"true\" for plain HTTP)", join.Namespace, localfleet.AppHubConfigMap)
+
+// imageArg is one --image REF=TARBALL.
+type imageArg struct{ ref, tarball string }
+
+func parseImageArgs(values []string) ([]imageArg, error) {
+	var out []imageArg
+	for _, v := range values {
+		ref, path, ok := strings.Cut(v, "=")
+		if !ok || ref == "" || path == "" {
+			return nil, fmt.Errorf("--image %q: give REF=TARBALL, the image as the package's objects name it and a `docker save` tarball of it, e.g. --image mes-system:v1.2=mes-system-v1.2.tar", v)
+		}
+		if _, err := name.ParseReference(ref); err != nil {
+			return nil, fmt.Errorf("--image %q: image %q: %w", v, ref, err)
+		}
+		out = append(out, imageArg{ref: ref, tarball: path})
+	}
+	return out, nil
+}
+
+// appHubRef is where AppHub's registry keeps an image the objects name,
+// by the manager's rule: a reference without a registry is AppHub's
+// (qualified with its host), one naming AppHub's host is used as it is,
+// and one naming another registry is not AppHub's (ok is false: clusters
+// copy it from that registry).
+func appHubRef(ref, registryHost string) (string, bool) {
+	img := overrides.ParseImage(ref)
+	registryHost = strings.TrimSuffix(registryHost, "/")
+	host, _, _ := strings.Cut(registryHost, "/")
+	switch img.Registry {
+	case "":
+		img.Registry = registryHost
+		return img.String(), true
+	case host:
+		return ref, true
+	}
+	return "", false
+}
+
+func newAppPushCommand() *cobra.Command {
+	var (
+		f      appFlags
+		path   string
+		images []string
+	)
+	cmd := &cobra.Command{
+		Use:   "push NAME:VERSION -f PATH",
+		Short: "Upload a version of an application to AppHub: its YAML or Helm chart, and its images",
+		Long: `Upload PATH (a directory of YAML, a single YAML file, a Helm chart directory or a
+chart .tgz) to AppHub as NAME:VERSION. The package is rendered first: its errors
+stop the push, its warnings (a Deployment without a selector gets one) are printed.
+Each --image REF=TARBALL (a ` + "`docker save`" + ` tarball of the image the objects name REF)
+is pushed to AppHub's registry first, then every image of the package is looked up
+there and its digest recorded (an image not there is a warning: clusters copy it
+from where it is named).
+
+A version is immutable: pushing the same content again changes nothing; other
+content under an existing version is refused. AppHub's registry is named by the
+ConfigMap kurator-system/kurator-apphub (kurator up --registries writes it).`,
+		Example: `  # seed 000's MES system: mes/mes-app.yaml and its image
+  kurator app push mes:v1.2 -f mes/ --image mes-system:v1.2=mes-system-v1.2.tar
+
+  # a Helm chart, as a directory or a packaged .tgz
+  kurator app push mes:0.3.0 -f charts/mes/
+  kurator app push mes:0.3.0 -f mes-0.3.0.tgz`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, version, err := parseAppRef(args[0])
+			if err != nil {
+				return err
+			}
+			if path == "" {
+				return fmt.Errorf("-f PATH is required: the directory, YAML file, chart directory or chart .tgz of %s", args[0])
+			}
+			imgs, err := parseImageArgs(images)
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return runPush(cmd.Context(), hubPushDeps(c), cmd.OutOrStdout(), f.namespace, name, version, path, imgs)
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVarP(&path, "filename", "f", "", "the package: a directory of YAML, a YAML file, a Helm chart directory or a chart .tgz")
+	cmd.Flags().StringArrayVar(&images, "image", nil, "REF=TARBALL: push this docker-save tarball to AppHub's registry as the image REF first (repeat)")
+	return cmd
+}
+
+// hubPushDeps are push's real parts: the files, the hub's store and
+// AppHub's registry.
+func hubPushDeps(c client.Client) pushDeps {
+	return pushDeps{
+		load:     apphubstore.LoadPath,
+		registry: func(ctx context.Context) (appHubRegistry, bool, error) { return readAppHubRegistry(ctx, c) },
+		pushTarball: func(ctx context.Context, path, dst string, insecure bool, progress func(imagesync.Progress)) (imagesync.Result, error) {
+			return imagesync.PushTarballWith(ctx, path, dst, imagesync.Options{InsecureDst: insecure, Progress: progress,
+				DstOwner: "ConfigMap " + join.Namespace + "/" + localfleet.AppHubConfigMap + " data.registry"})
+		},
+		resolve: imagesync.Resolve,
+		store: func(ctx context.Context, ns, app, version string, p apphub.Package, objects []string, images []appsv1alpha1.AppImage, warnings []string) (*appsv1alpha1.AppVersion, bool, error) {
+			return apphubstore.Store{Client: c}.Push(ctx, ns, app, version, p, apphubstore.PushMeta{Source: "upload", Objects: objects, Images: images, Warnings: warnings})
+		},
+	}
+}
+
+// pushDeps are what push talks to, so its logic is tested without a hub
+// or registries.
+type pushDeps struct {
+	load     func(path string) (apphub.Package, error)
+	registry func(ctx context.Context) (appHubRegistry, bool, error)
+	// pushTarball and resolve reach AppHub's registry.
+	pushTarball func(ctx context.Context, path, dst string, insecure bool, progress func(imagesync.Progress)) (imagesync.Result, error)
+	resolve     func(ctx context.Context, ref string, insecure bool) (string, error)
+	// store pushes the version; created is false when the same content
+	// was there already.
+	store func(ctx context.Context, ns, app, version string, p apphub.Package, objects []string, images []appsv1alpha1.AppImage, warnings []string) (*appsv1alpha1.AppVersion, bool, error)
+}
+
+// runPush checks the package renders, pushes the --image tarballs,
+// resolves every image in AppHub's registry and stores the version.
+func runPush(ctx context.Context, deps pushDeps, out io.Writer, ns, app, version, path string, images []imageArg) error {
+	ref := app + ":" + version
+	p, err := deps.load(path)
+	if err != nil {
+		return err
+	}
+	objs, warnings, err := p.Render(apphub.RenderOptions{DefaultNamespace: ns, Package: ref})
+	if err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(out, "warning: %s\n", w)
+	}
+	if len(objs) == 0 {
+		return fmt.Errorf("push %s: %s renders no Kubernetes object: add YAML with apiVersion and kind (or templates to the chart) and push again", ref, path)
+	}
+	objects, used := apphub.Objects(objs), apphub.Images(objs)
+
+	reg, haveReg, err := deps.registry(ctx)
+	if err != nil {
+		return err
+	}
+	if len(images) > 0 && !haveReg {
+		return errNoAppHubRegistry
+	}
+	for _, im := range images {
+		if !slices.Contains(used, im.ref) {
+			fmt.Fprintf(out, "warning: --image %s: no object of %s names this image (it names %s); pushed anyway\n", im.ref, ref, orString(strings.Join(used, ", "), "none"))
+		}
+		dst, ok := appHubRef(im.ref, reg.Host)
+		if !ok {
+			return fmt.Errorf("--image %s: the image names registry %s, so clusters copy it from there, not from AppHub: name it without a registry in the package's objects (e.g. %s) to serve it from AppHub's registry %s",
+				im.ref, overrides.ParseImage(im.ref).Registry, overrides.ParseImage(im.ref).Repository, reg.Host)
+		}
+		fmt.Fprintf(out, "pushing image %s from %s to %s\n", im.ref, im.tarball, dst)
+		start := time.Now()
+		res, err := deps.pushTarball(ctx, im.tarball, dst, reg.Insecure, progressPrinter(out, im.ref))
+		if err != nil {
+			return fmt.Errorf("push %s: image %s: %w", ref, im.ref, err)
+		}
+		if res.Skipped {
+			fmt.Fprintf(out, "image %s is already in AppHub's registry (%s)\n", im.ref, shortDigest(res.Digest))
+		} else {
+			fmt.Fprintf(out, "pushed image %s (%s, %s sent in %s)\n", im.ref, shortDigest(res.Digest), dashboard.ByteSize(res.Bytes), shortDuration(time.Since(start)))
+		}
+	}
+
+	recorded := make([]appsv1alpha1.AppImage, 0, len(used))
+	for _, image := range used {
+		ai := appsv1alpha1.AppImage{Ref: image}
+		at, ours := appHubRef(image, reg.Host)
+		switch {
+		case !haveReg:
+		case !ours:
+			fmt.Fprintf(out, "image %s names registry %s: clusters copy it from there\n", image, overrides.ParseImage(image).Registry)
+		default:
+			var err error
+			if ai.Digest, err = deps.resolve(ctx, at, reg.Insecure); err != nil {
+				ai.Digest = ""
+				why := err.Error()
+				if errors.Is(err, imagesync.ErrNotFound) {
+					why = "not there"
+				}
+				fmt.Fprintf(out, "warning: image %s is not in AppHub's registry %s (%s): push it with --image %s=TARBALL, or clusters copy it from where it is named\n", image, reg.Host, why, image)
+			}
+		}
+		recorded = append(recorded, ai)
+	}
+	if len(used) > 0 && !haveReg {
+		fmt.Fprintf(out, "warning: %s; the images' digests are not recorded\n", errNoAppHubRegistry)
+	}
+
+	v, created, err := deps.store(ctx, ns, app, version, p, objects, recorded, warnings)
+	if err != nil {
+		return err
+	}
+	if !created {
+		fmt.Fprintf(out, "%s is already in AppHub with the same content (%s)\n", ref, shortDigest(v.Spec.Digest))
+		return nil
+	}
+	fmt.Fprintf(out, "pushed %s (%s, %s, %s, %s)\n", ref, shortDigest(v.Spec.Digest), plural(len(v.Spec.Objects), "object"), plural(len(v.Spec.Images), "image"), dashboard.ByteSize(v.Spec.Size))
+	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// progressPrinter prints a tarball push's progress at every tenth of it.
+func progressPrinter(out io.Writer, image string) func(imagesync.Progress) {
+	last := int64(-1)
+	return func(p imagesync.Progress) {
+		if p.Total <= 0 {
+			return
+		}
+		tenth := p.Done * 10 / p.Total
+		if tenth == last || tenth == 10 && p.Done != p.Total {
+			return
+		}
+		last = tenth
+		fmt.Fprintf(out, "  %s: %s of %s (%d%%)\n", image, dashboard.ByteSize(p.Done), dashboard.ByteSize(p.Total), p.Done*100/p.Total)
+	}
+}
+
+// ---- diff ----
+
+// renderOptions are the options the Application's first sync policy
+// renders with (nil app: the defaults of the namespace).
+func renderOptions(app *appsv1alpha1.Application, ns, ref string) (apphub.RenderOptions, error) {
+	o := apphub.RenderOptions{DefaultNamespace: ns, Package: ref}
+	if app == nil || len(app.Spec.SyncPolicies) == 0 {
+		return o, nil
+	}
+	o.ReleaseName = app.Name
+	p := app.Spec.SyncPolicies[0]
+	if k := p.Kustomization; k != nil {
+		o.Path, o.TargetNamespace = k.Path, k.TargetNamespace
+		if m := k.CommonMetadata; m != nil {
+			o.Labels, o.Annotations = m.Labels, m.Annotations
+		}
+	}
+	if h := p.Helm; h != nil {
+		o.TargetNamespace, o.ReleaseName = h.TargetNamespace, orString(h.ReleaseName, app.Name)
+		if app.Spec.Source.HelmRepository == nil {
+			o.Path = h.Chart // a chart inside a package or Git repository
+		}
+		if h.Values != nil && len(h.Values.Raw) > 0 {
+			if err := json.Unmarshal(h.Values.Raw, &o.Values); err != nil {
+				return o, fmt.Errorf("Application %s/%s spec.syncPolicies[0].helm.values: %w (give a YAML map)", app.Namespace, app.Name, err)
+			}
+		}
+	}
+	return o, nil
+}
+
+func newAppDiffCommand() *cobra.Command {
+	var f appFlags
+	cmd := &cobra.Command{
+		Use:   "diff NAME V1 V2",
+		Short: "Show how two versions' objects differ, rendered as the Application renders them",
+		Long: `Render the AppHub versions V1 and V2 of NAME with the options of the Application
+NAME's first sync policy (path, target namespace, labels, Helm values), or with the
+defaults of the namespace when there is no such Application, and print a unified
+diff of their objects' YAML. Prints "no difference" (and exits 0) when they render
+alike.`,
+		Example: `  kurator app diff mes v1.2 v1.3`,
+		Args:    cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return runDiff(cmd.Context(), c, apphubstore.Store{Client: c}.Get, cmd.OutOrStdout(), f.namespace, args[0], args[1], args[2])
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// getVersion reads a version's record and content from AppHub.
+type getVersion func(ctx context.Context, ns, app, version string) (*appsv1alpha1.AppVersion, apphub.Package, error)
+
+// runDiff renders two versions as the Application NAME (when it exists)
+// renders them and prints how their objects differ.
+func runDiff(ctx context.Context, c client.Client, get getVersion, out io.Writer, ns, name, v1, v2 string) error {
+	var app *appsv1alpha1.Application
+	var a appsv1alpha1.Application
+	switch err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &a); {
+	case err == nil:
+		app = &a
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+	default:
+		return appReadError(ns, name, err)
+	}
+	pkg := name
+	if app != nil {
+		pkg = packageName(app)
+	}
+	render := func(version string) ([]*unstructured.Unstructured, error) {
+		ref := pkg + ":" + version
+		_, p, err := get(ctx, ns, pkg, version)
+		if err != nil {
+			return nil, err
+		}
+		o, err := renderOptions(app, ns, ref)
+		if err != nil {
+			return nil, err
+		}
+		objs, _, err := p.Render(o)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", ref, err)
+		}
+		return objs, nil
+	}
+	a1, err := render(v1)
+	if err != nil {
+		return err
+	}
+	a2, err := render(v2)
+	if err != nil {
+		return err
+	}
+	how := "with the defaults (no Application " + name + " in namespace " + ns + ")"
+	if app != nil {
+		how = "as Application " + ns + "/" + name + "'s first sync policy renders them"
+	}
+	d := apphub.Diff(a1, a2)
+	if d == "" {
+		fmt.Fprintf(out, "no difference between %s:%s and %s:%s, rendered %s\n", pkg, v1, pkg, v2, how)
+		return nil
+	}
+	fmt.Fprintf(out, "# %s:%s -> %s:%s, rendered %s\n%s", pkg, v1, pkg, v2, how, d)
+	if !strings.HasSuffix(d, "\n") {
+		fmt.Fprintln(out)
+	}
+	return nil
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/pflag"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,6 +22,8 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/imagesync"
+	"github.com/kurator-go/kurator/pkg/apphub"
 )
 
 const mesDigest = "sha256:3f2a9c1b7d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
@@ -788,7 +793,7 @@ func TestAppVerbsAreRegisteredWithHelp(t *testing.T) {
 		"deploy":   "kurator app deploy mes:v1.2 --fleet global-production --stage north=cluster-hangzhou --bake 10m",
 		"rollback": "kurator app rollback mes --to v1.1", "promote": "kurator app promote mes", "abort": "kurator app abort mes",
 		"pause": "kurator app pause mes", "resume": "kurator app resume mes", "status": "kurator app status mes -w", "history": "kurator app history mes",
-		"versions": "kurator app versions mes",
+		"versions": "kurator app versions mes", "push": "kurator app push mes:v1.2 -f mes/ --image mes-system:v1.2=mes-system-v1.2.tar", "diff": "kurator app diff mes v1.2 v1.3",
 	} {
 		out, err := runKurator(t, "", "app", verb, "--help")
 		if err != nil || !strings.Contains(out, example) || !strings.Contains(out, "--kubeconfig") || !strings.Contains(out, "-n, --namespace string") {
@@ -809,4 +814,263 @@ func TestVersionsTableNamesWhatRunsEachVersion(t *testing.T) {
 			`v1\.3\s+Manifests\s+sha256:3f2a9c1b7d4e\s+2\.1 KiB\s+1\s+1\s+\S+\s+mes \(releasing, no cluster runs it yet\)\n` +
 			`v1\.4\s+Manifests\s+\S+\s+2\.1 KiB\s+1\s+1\s+\S+\s+-\n$`,
 	}, nil)
+}
+
+// mesYAML is seed 000's mes-app.yaml as written (no selector, no labels).
+const mesYAML = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: mes-deployment
+spec:
+  replicas: 5
+  template:
+    spec:
+      containers:
+      - name: mes-container
+        image: mes-system:v1.2
+        ports:
+        - containerPort: 8080
+`
+
+func TestAppHubRefFollowsTheManagersRule(t *testing.T) {
+	cases := []struct {
+		ref, host, want string
+		ours            bool
+	}{
+		{"mes-system:v1.2", "127.0.0.1:5000", "127.0.0.1:5000/mes-system:v1.2", true},
+		{"plants/mes-system:v1.2", "127.0.0.1:5000/apphub", "127.0.0.1:5000/apphub/plants/mes-system:v1.2", true},
+		{"library/nginx:1.27", "127.0.0.1:5000", "127.0.0.1:5000/library/nginx:1.27", true},
+		{"mes-system@sha256:" + strings.Repeat("a", 64), "127.0.0.1:5000", "127.0.0.1:5000/mes-system@sha256:" + strings.Repeat("a", 64), true},
+		{"mes-system", "127.0.0.1:5000", "127.0.0.1:5000/mes-system", true},
+		{"127.0.0.1:5000/mes-system:v1.2", "127.0.0.1:5000", "127.0.0.1:5000/mes-system:v1.2", true},
+		{"docker.io/library/nginx:1.27", "127.0.0.1:5000", "", false},
+		{"registry.example.com/plants/mes-system:v1.2", "127.0.0.1:5000", "", false},
+	}
+	for _, c := range cases {
+		verdict := "is AppHub's " + c.want
+		if !c.ours {
+			verdict = "is another registry's"
+		}
+		t.Run(c.ref+" "+verdict, func(t *testing.T) {
+			got, ours := appHubRef(c.ref, c.host)
+			if ours != c.ours || got != c.want {
+				t.Fatalf("got %q %t", got, ours)
+			}
+		})
+	}
+}
+
+func TestParseImageArgs(t *testing.T) {
+	got, err := parseImageArgs([]string{"mes-system:v1.2=/tmp/mes.tar", "nginx=a=b.tar"})
+	if err != nil || len(got) != 2 || got[0] != (imageArg{"mes-system:v1.2", "/tmp/mes.tar"}) || got[1] != (imageArg{"nginx", "a=b.tar"}) {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	for _, bad := range []string{"mes-system:v1.2", "=x.tar", "mes=", "UPPER:x=y.tar"} {
+		if _, err := parseImageArgs([]string{bad}); err == nil || !strings.Contains(err.Error(), "--image") {
+			t.Errorf("%q: err %v", bad, err)
+		}
+	}
+}
+
+// fakePush records what push sends where.
+type fakePush struct {
+	files    map[string][]byte
+	registry *appHubRegistry
+	present  map[string]string // AppHub refs the registry holds -> digest
+	pushed   []string
+	stored   *appsv1alpha1.AppVersion
+	storeErr error
+	existing bool
+}
+
+func (f *fakePush) deps() pushDeps {
+	return pushDeps{
+		load: func(string) (apphub.Package, error) { return apphub.Package{Files: f.files}, nil },
+		registry: func(context.Context) (appHubRegistry, bool, error) {
+			if f.registry == nil {
+				return appHubRegistry{}, false, nil
+			}
+			return *f.registry, true, nil
+		},
+		pushTarball: func(_ context.Context, path, dst string, _ bool, progress func(imagesync.Progress)) (imagesync.Result, error) {
+			f.pushed = append(f.pushed, path+" -> "+dst)
+			progress(imagesync.Progress{Done: 0, Total: 4 << 20})
+			progress(imagesync.Progress{Done: 2 << 20, Total: 4 << 20})
+			progress(imagesync.Progress{Done: 4 << 20, Total: 4 << 20})
+			f.present[dst] = "sha256:" + strings.Repeat("c", 64)
+			return imagesync.Result{Digest: f.present[dst], Bytes: 4 << 20}, nil
+		},
+		resolve: func(_ context.Context, ref string, _ bool) (string, error) {
+			if d, ok := f.present[ref]; ok {
+				return d, nil
+			}
+			return "", fmt.Errorf("resolve image %s: %w", ref, imagesync.ErrNotFound)
+		},
+		store: func(_ context.Context, ns, app, version string, p apphub.Package, objects []string, images []appsv1alpha1.AppImage, warnings []string) (*appsv1alpha1.AppVersion, bool, error) {
+			if f.storeErr != nil {
+				return nil, false, f.storeErr
+			}
+			_, digest, err := p.Bundle()
+			if err != nil {
+				return nil, false, err
+			}
+			f.stored = &appsv1alpha1.AppVersion{ObjectMeta: metav1.ObjectMeta{Namespace: ns}, Spec: appsv1alpha1.AppVersionSpec{App: app, Version: version,
+				Digest: digest, Format: appsv1alpha1.FormatManifests, Size: 2150, Objects: objects, Images: images, Warnings: warnings}}
+			return f.stored, !f.existing, nil
+		},
+	}
+}
+
+func TestPush(t *testing.T) {
+	mesFiles := map[string][]byte{"mes-app.yaml": []byte(mesYAML)}
+	hub := &appHubRegistry{Host: "127.0.0.1:5000", Insecure: true}
+	cases := []struct {
+		name    string
+		fp      *fakePush
+		images  []imageArg
+		want    []string // output lines (regexps)
+		err     string   // error part; "" = succeeds
+		stored  []appsv1alpha1.AppImage
+		notWant []string
+	}{
+		{"seed 000's YAML with its image tarball: the image goes first, its digest is recorded, the selector warning shows",
+			&fakePush{files: mesFiles, registry: hub, present: map[string]string{}}, []imageArg{{"mes-system:v1.2", "mes.tar"}},
+			[]string{
+				`(?m)^warning: Deployment mes-deployment: spec\.selector was missing; defaulted to app=mes-deployment`,
+				`(?m)^pushing image mes-system:v1\.2 from mes\.tar to 127\.0\.0\.1:5000/mes-system:v1\.2$`,
+				`(?m)^  mes-system:v1\.2: 2\.0 MiB of 4\.0 MiB \(50%\)$`,
+				`(?m)^pushed image mes-system:v1\.2 \(sha256:cccccccccccc, 4\.0 MiB sent in \S+\)$`,
+				`(?m)^pushed mes:v1\.2 \(sha256:[0-9a-f]{12}, 1 object, 1 image, 2\.1 KiB\)$`,
+			}, "", []appsv1alpha1.AppImage{{Ref: "mes-system:v1.2", Digest: "sha256:" + strings.Repeat("c", 64)}}, []string{`not in AppHub`}},
+		{"an image not in AppHub's registry is a warning and is recorded without digest",
+			&fakePush{files: mesFiles, registry: hub, present: map[string]string{}}, nil,
+			[]string{`(?m)^warning: image mes-system:v1\.2 is not in AppHub's registry 127\.0\.0\.1:5000 \(not there\): push it with --image mes-system:v1\.2=TARBALL`, `(?m)^pushed mes:v1\.2 `},
+			"", []appsv1alpha1.AppImage{{Ref: "mes-system:v1.2"}}, nil},
+		{"an image already in AppHub's registry gets its digest",
+			&fakePush{files: mesFiles, registry: hub, present: map[string]string{"127.0.0.1:5000/mes-system:v1.2": "sha256:" + strings.Repeat("d", 64)}}, nil,
+			[]string{`(?m)^pushed mes:v1\.2 `}, "", []appsv1alpha1.AppImage{{Ref: "mes-system:v1.2", Digest: "sha256:" + strings.Repeat("d", 64)}}, []string{`warning: image`}},
+		{"without AppHub's registry a tarball is refused with the fix",
+			&fakePush{files: mesFiles, present: map[string]string{}}, []imageArg{{"mes-system:v1.2", "mes.tar"}},
+			nil, "AppHub has no registry: start the fleet with kurator up --registries, or create the ConfigMap kurator-system/kurator-apphub", nil, nil},
+		{"without AppHub's registry and no tarball the version is pushed with a warning",
+			&fakePush{files: mesFiles, present: map[string]string{}}, nil,
+			[]string{`(?m)^warning: AppHub has no registry: .*; the images' digests are not recorded$`, `(?m)^pushed mes:v1\.2 `}, "", []appsv1alpha1.AppImage{{Ref: "mes-system:v1.2"}}, nil},
+		{"the same content again says so",
+			&fakePush{files: mesFiles, registry: hub, present: map[string]string{}, existing: true}, nil,
+			[]string{`(?m)^mes:v1\.2 is already in AppHub with the same content \(sha256:[0-9a-f]{12}\)$`}, "", []appsv1alpha1.AppImage{{Ref: "mes-system:v1.2"}}, []string{`(?m)^pushed mes`}},
+		{"other content under an existing version fails with the store's message",
+			&fakePush{files: mesFiles, registry: hub, present: map[string]string{}, storeErr: errors.New("push mes:v1.2: the version already exists with other content (stored sha256:aa, pushed sha256:bb): versions are immutable; push it as a new version (e.g. mes:v1.2-1)")}, nil,
+			nil, "versions are immutable; push it as a new version", nil, nil},
+		{"a tarball for an image of another registry is refused: clusters would not copy it from AppHub",
+			&fakePush{files: map[string][]byte{"d.yaml": []byte(strings.Replace(mesYAML, "mes-system:v1.2", "registry.example.com/mes-system:v1.2", 1))}, registry: hub, present: map[string]string{}},
+			[]imageArg{{"registry.example.com/mes-system:v1.2", "mes.tar"}}, nil, "the image names registry registry.example.com, so clusters copy it from there", nil, nil},
+		{"an image of another registry is left unresolved, with a note",
+			&fakePush{files: map[string][]byte{"d.yaml": []byte(strings.Replace(mesYAML, "mes-system:v1.2", "registry.example.com/mes-system:v1.2", 1))}, registry: hub, present: map[string]string{}}, nil,
+			[]string{`(?m)^image registry\.example\.com/mes-system:v1\.2 names registry registry\.example\.com: clusters copy it from there$`}, "",
+			[]appsv1alpha1.AppImage{{Ref: "registry.example.com/mes-system:v1.2"}}, []string{`warning: image`}},
+		{"a package without objects is refused",
+			&fakePush{files: map[string][]byte{"README.md": []byte("# mes\n"), "empty.yaml": []byte("---\n")}, registry: hub, present: map[string]string{}}, nil,
+			nil, "has no Kubernetes object", nil, nil},
+		{"a document without kind is refused naming the file",
+			&fakePush{files: map[string][]byte{"bad.yaml": []byte("apiVersion: v1\nmetadata:\n  name: x\n")}, registry: hub, present: map[string]string{}}, nil,
+			nil, "bad.yaml", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := runPush(context.Background(), c.fp.deps(), &out, "default", "mes", "v1.2", "mes/", c.images)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err %v, want %q\n%s", err, c.err, out.String())
+				}
+				if c.fp.stored != nil {
+					t.Errorf("stored a version after refusing: %+v", c.fp.stored)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("push: %v\n%s", err, out.String())
+			}
+			matchAll(t, out.String(), c.want, c.notWant)
+			st := c.fp.stored
+			if st == nil || strings.Join(st.Spec.Objects, ",") != "Deployment/default/mes-deployment" || len(st.Spec.Warnings) != 1 {
+				t.Fatalf("stored %+v", st)
+			}
+			if fmt.Sprint(st.Spec.Images) != fmt.Sprint(c.stored) {
+				t.Errorf("images %+v, want %+v", st.Spec.Images, c.stored)
+			}
+		})
+	}
+}
+
+func TestDiffRendersAsTheApplicationDoes(t *testing.T) {
+	v13 := strings.Replace(strings.Replace(mesYAML, "mes-system:v1.2", "mes-system:v1.3", 1), "replicas: 5", "replicas: 6", 1)
+	content := map[string]apphub.Package{
+		"v1.2":  {Files: map[string][]byte{"mes-app.yaml": []byte(mesYAML)}},
+		"v1.3":  {Files: map[string][]byte{"mes-app.yaml": []byte(v13)}},
+		"v1.2b": {Files: map[string][]byte{"other-name.yaml": []byte(mesYAML)}},
+	}
+	get := func(_ context.Context, ns, app, version string) (*appsv1alpha1.AppVersion, apphub.Package, error) {
+		p, ok := content[version]
+		if !ok || app != "mes" {
+			return nil, apphub.Package{}, fmt.Errorf("get %s:%s: not found", app, version)
+		}
+		return &appsv1alpha1.AppVersion{}, p, nil
+	}
+	withApp := fakeHub(mesApp())
+	cases := []struct {
+		name    string
+		c       client.Client
+		v1, v2  string
+		want    []string
+		notWant []string
+		err     string
+	}{
+		{"the Application's target namespace is used", withApp, "v1.2", "v1.3", []string{
+			`(?m)^# mes:v1\.2 -> mes:v1\.3, rendered as Application default/mes's first sync policy renders them$`,
+			`(?m)^--- a/Deployment/mes/mes-deployment$`, `(?m)^\+\+\+ b/Deployment/mes/mes-deployment$`,
+			`(?m)^-  replicas: 5$`, `(?m)^\+  replicas: 6$`, `(?m)^-      - image: mes-system:v1\.2$`, `(?m)^\+      - image: mes-system:v1\.3$`,
+		}, nil, ""},
+		{"without the Application the defaults of the namespace are used", fakeHub(), "v1.2", "v1.3",
+			[]string{`with the defaults \(no Application mes in namespace default\)`, `(?m)^--- a/Deployment/default/mes-deployment$`}, nil, ""},
+		{"equal objects from other files are no difference", withApp, "v1.2", "v1.2b",
+			[]string{`(?m)^no difference between mes:v1\.2 and mes:v1\.2b, rendered as Application default/mes's first sync policy renders them$`}, []string{`---`}, ""},
+		{"a missing version fails with the store's error", withApp, "v1.2", "v9", nil, nil, "get mes:v9: not found"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := runDiff(context.Background(), c.c, get, &out, "default", "mes", c.v1, c.v2)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			matchAll(t, out.String(), c.want, c.notWant)
+		})
+	}
+}
+
+func TestRenderOptionsOfTheFirstSyncPolicy(t *testing.T) {
+	app := mesApp()
+	app.Spec.SyncPolicies[0].Kustomization.Path = "deploy"
+	app.Spec.SyncPolicies[0].Kustomization.CommonMetadata = &appsv1alpha1.CommonMetadata{Labels: map[string]string{"plant": "all"}}
+	o, err := renderOptions(app, "default", "mes:v1.2")
+	if err != nil || o.Path != "deploy" || o.TargetNamespace != "mes" || o.DefaultNamespace != "default" || o.Labels["plant"] != "all" || o.Package != "mes:v1.2" {
+		t.Fatalf("kustomization options %+v %v", o, err)
+	}
+	app.Spec.SyncPolicies[0] = appsv1alpha1.ApplicationSyncPolicy{Helm: &appsv1alpha1.HelmRelease{Chart: "charts/mes", TargetNamespace: "mes",
+		Values: &apiextensionsv1.JSON{Raw: []byte(`{"replicas":3}`)}}}
+	o, err = renderOptions(app, "default", "mes:v1.2")
+	if err != nil || o.Path != "charts/mes" || o.ReleaseName != "mes" || o.Values["replicas"] != float64(3) {
+		t.Fatalf("helm options %+v %v", o, err)
+	}
+	app.Spec.SyncPolicies[0].Helm.Values.Raw = []byte(`[1]`)
+	if _, err := renderOptions(app, "default", "mes:v1.2"); err == nil || !strings.Contains(err.Error(), "spec.syncPolicies[0].helm.values") {
+		t.Fatalf("bad values: %v", err)
+	}
 }
