@@ -1200,7 +1200,11 @@ func fleetWords(fleets []string) string {
 
 func printAppClusters(w io.Writer, indent string, clusters []dashboard.ApplicationCluster) {
 	if len(clusters) == 0 {
-		fmt.Fprintf(w, "%sClusters: <none yet: the controller has not selected any cluster>\n", indent)
+		label := "Clusters: "
+		if indent != "" {
+			label = "" // under a "Clusters:" heading
+		}
+		fmt.Fprintf(w, "%s%s<none yet: the controller has not selected any cluster>\n", indent, label)
 		return
 	}
 	tw := table(w)
@@ -1701,7 +1705,7 @@ func runPush(ctx context.Context, deps pushDeps, out io.Writer, ns, app, version
 		if res.Skipped {
 			fmt.Fprintf(out, "image %s is already in AppHub's registry (%s)\n", im.ref, shortDigest(res.Digest))
 		} else {
-			fmt.Fprintf(out, "pushed image %s (%s, %s sent in %s)\n", im.ref, shortDigest(res.Digest), dashboard.ByteSize(res.Bytes), shortDuration(time.Since(start)))
+			fmt.Fprintf(out, "pushed image %s (%s, %s sent in %.1fs)\n", im.ref, shortDigest(res.Digest), dashboard.ByteSize(res.Bytes), time.Since(start).Seconds())
 		}
 	}
 

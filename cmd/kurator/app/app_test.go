@@ -540,6 +540,10 @@ func TestDescribeApplicationAndVersion(t *testing.T) {
 	}, nil)
 
 	b.Reset()
+	describeApplication(&b, &appsv1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "new"}}, rolloutNow)
+	matchAll(t, b.String(), []string{`(?m)^Clusters:\n  <none yet: the controller has not selected any cluster>$`, `(?m)^History:\n  No finished release yet\.$`}, []string{`Clusters: <none`})
+
+	b.Reset()
 	v := mesVersion("v1.2", 30)
 	v.Spec.Images = append(v.Spec.Images, appsv1alpha1.AppImage{Ref: "busybox:1.36"})
 	describeAppVersion(&b, &v, []appsv1alpha1.Application{*mesApp()}, rolloutNow)
@@ -939,7 +943,7 @@ func TestPush(t *testing.T) {
 				`(?m)^warning: Deployment mes-deployment: spec\.selector was missing; defaulted to app=mes-deployment`,
 				`(?m)^pushing image mes-system:v1\.2 from mes\.tar to 127\.0\.0\.1:5000/mes-system:v1\.2$`,
 				`(?m)^  mes-system:v1\.2: 2\.0 MiB of 4\.0 MiB \(50%\)$`,
-				`(?m)^pushed image mes-system:v1\.2 \(sha256:cccccccccccc, 4\.0 MiB sent in \S+\)$`,
+				`(?m)^pushed image mes-system:v1\.2 \(sha256:cccccccccccc, 4\.0 MiB sent in \d+\.\ds\)$`,
 				`(?m)^pushed mes:v1\.2 \(sha256:[0-9a-f]{12}, 1 object, 1 image, 2\.1 KiB\)$`,
 			}, "", []appsv1alpha1.AppImage{{Ref: "mes-system:v1.2", Digest: "sha256:" + strings.Repeat("c", 64)}}, []string{`not in AppHub`}},
 		{"an image not in AppHub's registry is a warning and is recorded without digest",

@@ -437,6 +437,10 @@ func describeApplication(w io.Writer, app *appsv1alpha1.Application, now time.Ti
 	printImageProgress(w, "  ", det.Clusters)
 	printGates(w, "", det.Gates, 10, now)
 	fmt.Fprintf(w, "History:\n")
+	if len(app.Status.Delivery.History) == 0 {
+		fmt.Fprintf(w, "  No finished release yet.\n")
+		return
+	}
 	var b strings.Builder
 	printRolloutHistory(&b, app.Status.Delivery.History)
 	for _, line := range strings.SplitAfter(b.String(), "\n") {
