@@ -869,7 +869,7 @@ func newAppActionCommand(action string) *cobra.Command {
 		`Ask the controller to move the release on: a stage waiting for approval
 (--require-approval) starts; otherwise the current stage's clusters skip their
 remaining analysis. The request is the annotation apps.kurator.dev/action=promote/<nonce>,
-acted on once. Only a Progressing or Waiting release can be promoted.`
+acted on once. Only a Progressing release can be promoted.`
 	if action == actionAbort {
 		short, long = "Stop the release and roll every updated cluster back",
 			`Ask the controller to abort the release: every cluster it updated goes back
@@ -912,8 +912,13 @@ release can be aborted.`
 func checkAppAction(app *appsv1alpha1.Application, action string) error {
 	var why string
 	switch app.Status.Delivery.Phase {
-	case appsv1alpha1.PhaseProgressing, appsv1alpha1.PhaseWaiting:
+	case appsv1alpha1.PhaseProgressing:
 		return nil
+	case appsv1alpha1.PhaseWaiting:
+		if action == actionAbort {
+			return nil
+		}
+		why = "a confirm-rollout webhook holds its start (the engine promotes only a Progressing release)"
 	case appsv1alpha1.PhaseRollingBack:
 		why = "it is already rolling back"
 	case appsv1alpha1.PhaseSucceeded:
@@ -925,38 +930,28 @@ func checkAppAction(app *appsv1alpha1.Application, action string) error {
 	default:
 		why = "the controller has not started a release yet"
 	}
-	return fmt.Errorf("cannot %s Application %s/%s: it is %s and %s; %s acts on a Progressing or Waiting release (see `kurator app status %s -n %s`)",
-		action, app.Namespace, app.Name, dashboard.ApplicationPhase(app), why, action, app.Name, app.Namespace)
+	acts := "a Progressing release"
+	if action == actionAbort {
+		acts = "a Progressing or Waiting release"
+	}
+	return fmt.Errorf("cannot %s Application %s/%s: it is %s and %s; %s acts on %s (see `kurator app status %s -n %s`)",
+		action, app.Namespace, app.Name, dashboard.ApplicationPhase(app), why, action, acts, app.Name, app.Namespace)
 }
 
-// approvalStage is the stage a promote approves: the current stage when it
-// requires approval and none of its clusters started, else the next one
-// when it requires approval and every cluster of the current one
-// succeeded. -1 when no stage waits for approval.
+// approvalStage is the stage a promote approves, as the rollout engine
+// decides it: the current stage when it requires approval, nobody approved
+// it in this run and some of its clusters have not started. -1 otherwise
+// (a promote then skips the current stage's remaining analysis).
 func approvalStage(app *appsv1alpha1.Application) int {
 	cfg := stageConfig(app.Spec.Delivery)
 	st := app.Status.Delivery
-	state := func(i int) (some, allPending, allSucceeded bool) {
-		allPending, allSucceeded = true, true
-		for _, c := range st.Clusters {
-			if int(c.Stage) != i {
-				continue
-			}
-			some = true
-			allPending = allPending && c.Phase == appsv1alpha1.ClusterPending
-			allSucceeded = allSucceeded && c.Phase == appsv1alpha1.ClusterSucceeded
-		}
-		return
-	}
 	cur := int(st.StageIndex)
-	if cur < len(cfg.Stages) && cfg.Stages[cur].RequireApproval {
-		if _, pending, _ := state(cur); pending {
-			return cur
-		}
+	if cur >= len(cfg.Stages) || !cfg.Stages[cur].RequireApproval || st.ApprovedStage == cfg.Stages[cur].Name {
+		return -1
 	}
-	if next := cur + 1; next < len(cfg.Stages) && cfg.Stages[next].RequireApproval {
-		if some, _, done := state(cur); some && done {
-			return next
+	for _, c := range st.Clusters {
+		if int(c.Stage) == cur && c.Phase == appsv1alpha1.ClusterPending {
+			return cur
 		}
 	}
 	return -1
@@ -1165,8 +1160,11 @@ func printAppStatus(w io.Writer, app *appsv1alpha1.Application, now time.Time) {
 	}
 	fmt.Fprintf(w, "Revision:    %s\n", rev)
 	phase := s.Phase
-	if s.Paused {
+	switch {
+	case s.Paused:
 		phase += " (paused: resume with `kurator app resume " + app.Name + " -n " + app.Namespace + "`)"
+	case app.Status.Delivery.Phase == appsv1alpha1.PhaseProgressing && approvalStage(app) >= 0:
+		phase += " (stage " + app.Status.Delivery.CurrentStage + " waits for approval: `kurator app promote " + app.Name + " -n " + app.Namespace + "`)"
 	}
 	fmt.Fprintf(w, "Phase:       %s\n", phase)
 	fmt.Fprintf(w, "Stage:       %s\n", stageText(s.Stage))

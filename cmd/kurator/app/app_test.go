@@ -370,7 +370,7 @@ func TestAppActionRefusalsAndPlans(t *testing.T) {
 		why     string
 	}{
 		{appsv1alpha1.PhaseProgressing, true, ""},
-		{appsv1alpha1.PhaseWaiting, true, ""},
+		{appsv1alpha1.PhaseWaiting, false, "a confirm-rollout webhook holds its start"},
 		{appsv1alpha1.PhaseRollingBack, false, "already rolling back"},
 		{appsv1alpha1.PhaseSucceeded, false, "last release succeeded"},
 		{appsv1alpha1.PhaseFailed, false, "last release failed"},
@@ -397,12 +397,21 @@ func TestAppActionRefusalsAndPlans(t *testing.T) {
 		t.Errorf("promote while north runs: %s", got)
 	}
 	app.Status.Delivery.Clusters[1].Phase = appsv1alpha1.ClusterSucceeded
-	if got := appActionPlan(app, actionPromote); !strings.Contains(got, "stage 2/3 others (cluster-shanghai, cluster-frankfurt) is approved and starts") {
-		t.Errorf("promote once north succeeded and others waits for approval: %s", got)
+	if got := appActionPlan(app, actionPromote); strings.Contains(got, "approved") {
+		t.Errorf("promote while north bakes approves nothing (the engine approves the current stage only): %s", got)
 	}
 	app.Status.Delivery.StageIndex, app.Status.Delivery.CurrentStage = 1, "others"
-	if got := appActionPlan(app, actionPromote); !strings.Contains(got, "stage 2/3 others") || !strings.Contains(got, "is approved") {
-		t.Errorf("promote with the waiting stage current: %s", got)
+	if got := appActionPlan(app, actionPromote); !strings.Contains(got, "stage 2/3 others (cluster-shanghai, cluster-frankfurt) is approved and starts") {
+		t.Errorf("promote with the stage waiting for approval current: %s", got)
+	}
+	app.Status.Delivery.ApprovedStage = "others"
+	if got := appActionPlan(app, actionPromote); strings.Contains(got, "approved") {
+		t.Errorf("promote of an approved stage: %s", got)
+	}
+	wait := mesApp()
+	wait.Status.Delivery.Phase = appsv1alpha1.PhaseWaiting
+	if err := checkAppAction(wait, actionAbort); err != nil {
+		t.Errorf("abort while Waiting: %v", err)
 	}
 	if got := appActionPlan(mesApp(), actionAbort); !strings.Contains(got, "every updated cluster (cluster-hangzhou) goes back to v1.2, newest first; v1.3 is not released further") {
 		t.Errorf("abort: %s", got)
@@ -435,6 +444,10 @@ func TestAppStatusPrint(t *testing.T) {
 			"(?m)^Phase:\\s+Progressing \\(paused: resume with `kurator app resume mes -n default`\\)$",
 			`(?m)^Message:\s+paused`,
 		}, nil},
+		{"a stage waiting for approval says how to approve it", func(app *appsv1alpha1.Application) {
+			app.Status.Delivery.StageIndex, app.Status.Delivery.CurrentStage = 1, "others"
+			app.Status.Delivery.Clusters[1].Phase = appsv1alpha1.ClusterSucceeded
+		}, []string{"(?m)^Phase:\\s+Progressing \\(stage others waits for approval: `kurator app promote mes -n default`\\)$", `(?m)^Stage:\s+2/2 others$`}, nil},
 		{"a failed image copy shows its message", func(app *appsv1alpha1.Application) {
 			app.Status.Clusters[1].Images[0].Phase, app.Status.Clusters[1].Images[0].Message = appsv1alpha1.ImageFailed, "registry 127.0.0.1:5001 unreachable"
 		}, []string{`FAILED: registry 127\.0\.0\.1:5001 unreachable`}, []string{`MiB of`}},
