@@ -127,6 +127,7 @@ func runGitCases(t *testing.T, url string, tr testRepo, creds *Credentials) {
 				if err == nil {
 					t.Fatalf("want an error with %q, got revision %s", tc.wantError, got.Revision)
 				}
+				t.Logf("error: %v", err)
 				for _, s := range tc.wantError {
 					if !strings.Contains(err.Error(), s) {
 						t.Errorf("error %q does not contain %q", err, s)
@@ -370,6 +371,7 @@ func TestGitDaemon(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "spec.source.gitRepository") {
 			t.Fatalf("error %v, want one naming spec.source.gitRepository", err)
 		}
+		t.Logf("error: %v", err)
 	})
 }
 

@@ -193,9 +193,9 @@ func pickVersion(versions []string, chart, version, where string) (string, error
 			return v, nil
 		}
 	}
-	want := "a stable version"
+	want := "stable version"
 	if version != "" {
-		want = "a version matching " + version
+		want = "version matching " + version
 	}
 	return "", fmt.Errorf("%s: chart %s in %s has no %s; versions there: %s; set %s to one of them", versionField, chart, where, want, listNewestFirst(versions), versionField)
 }

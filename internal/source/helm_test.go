@@ -10,10 +10,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/repo"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
@@ -175,6 +177,7 @@ func TestHelmRepository(t *testing.T) {
 				if err == nil {
 					t.Fatalf("want an error with %q, got %s", tc.wantError, got.Revision)
 				}
+				t.Logf("error: %v", err)
 				for _, s := range tc.wantError {
 					if !strings.Contains(err.Error(), s) {
 						t.Errorf("error %q does not contain %q", err, s)
@@ -237,5 +240,60 @@ func TestHelmRejectsBadRepositories(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestHangingServersTimeOut: a server that never answers fails the fetch
+// after the source's timeout, with an error naming that field.
+func TestHangingServersTimeOut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // until the client gives up
+	}))
+	defer srv.Close()
+	timeout := &metav1.Duration{Duration: 300 * time.Millisecond}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	cases := []struct {
+		name  string
+		fetch func() error
+		want  string
+	}{
+		{name: "helm index repository", want: "spec.source.helmRepository.timeout", fetch: func() error {
+			_, err := Helm(context.Background(), &appsv1alpha1.HelmRepositorySource{URL: srv.URL, Timeout: timeout}, "mes", "", nil)
+			return err
+		}},
+		{name: "helm oci registry", want: "spec.source.helmRepository.timeout", fetch: func() error {
+			_, err := Helm(context.Background(), &appsv1alpha1.HelmRepositorySource{URL: "oci://" + host + "/charts", Timeout: timeout}, "mes", "", nil)
+			return err
+		}},
+		{name: "oci artifact", want: "spec.source.ociRepository.timeout", fetch: func() error {
+			_, err := OCI(context.Background(), &appsv1alpha1.OCIRepositorySource{URL: "oci://" + host + "/apps/mes", Timeout: timeout}, "", nil)
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			err := tc.fetch()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+			t.Logf("error: %v", err)
+			if elapsed := time.Since(start); elapsed > 10*time.Second {
+				t.Errorf("took %s; the 300ms timeout was not honoured", elapsed)
+			}
+		})
+	}
+}
+
+func TestHelmHonoursTheCallersContext(t *testing.T) {
+	cr := startChartRepo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Helm(ctx, &appsv1alpha1.HelmRepositorySource{URL: cr.url}, "mes", "", &Credentials{Username: repoUser, Password: repoPassword})
+	if err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("error %v, want a cancelled fetch", err)
+	}
+	if n := cr.requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the repository after the context was cancelled", n)
 	}
 }

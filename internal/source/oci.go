@@ -224,6 +224,9 @@ func registryError(ctx context.Context, err error, repoName name.Repository, ref
 			if lerr != nil {
 				return fmt.Errorf("%s: %s not found, and the repository lists no tags (%v); check %s.url: %w", field, ref, lerr, sourceField, err)
 			}
+			if _, byDigest := ref.(name.Digest); byDigest {
+				return fmt.Errorf("%s: %s not found (the digest is not, or no longer, in the repository; tags there: %s): %w", field, ref, listOf(tags), err)
+			}
 			return fmt.Errorf("%s: %s not found; tags there: %s; set it to one of them: %w", field, ref, listOf(tags), err)
 		}
 	}
