@@ -38,7 +38,7 @@ func configMapYAML(version string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mes-config\ndata:\n  version: " + version + "\n"
 }
 
-func makeTestRepo(t *testing.T, root, name string) testRepo {
+func makeTestRepo(t testing.TB, root, name string) testRepo {
 	t.Helper()
 	dir := filepath.Join(root, name)
 	repo, err := git.PlainInit(dir, false)
@@ -303,7 +303,7 @@ func TestLocalPath(t *testing.T) {
 
 // requireGit returns the git binary, skipping the test without one (CI
 // installs it, so there it fails instead).
-func requireGit(t *testing.T) string {
+func requireGit(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("git")
 	if err != nil {
@@ -315,7 +315,7 @@ func requireGit(t *testing.T) string {
 	return bin
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -326,7 +326,7 @@ func freePort(t *testing.T) int {
 }
 
 // startGitDaemon serves root's repositories with a real git daemon.
-func startGitDaemon(t *testing.T, root string) string {
+func startGitDaemon(t testing.TB, root string) string {
 	t.Helper()
 	bin := requireGit(t)
 	port := freePort(t)

@@ -24,7 +24,7 @@ import (
 
 // chartArchive packages testdata/charts/mes as the given version, as
 // `helm package` does.
-func chartArchive(t *testing.T, version string) []byte {
+func chartArchive(t testing.TB, version string) []byte {
 	t.Helper()
 	c, err := loader.LoadDir("testdata/charts/mes")
 	if err != nil {
@@ -62,7 +62,7 @@ const (
 	repoPassword = "s3cret"
 )
 
-func startChartRepo(t *testing.T) *chartRepo {
+func startChartRepo(t testing.TB) *chartRepo {
 	t.Helper()
 	cr := &chartRepo{archives: map[string][]byte{}}
 	files := map[string][]byte{}

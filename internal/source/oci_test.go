@@ -27,7 +27,7 @@ import (
 
 // tarGzip packs files (path -> content) as Flux does: a tar.gz with
 // paths under "./".
-func tarGzip(t *testing.T, files map[string]string, order ...string) []byte {
+func tarGzip(t testing.TB, files map[string]string, order ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -56,7 +56,7 @@ func tarGzip(t *testing.T, files map[string]string, order ...string) []byte {
 // pushArtifact pushes an OCI manifest with one layer of the given media
 // type holding content, as `flux push artifact` does, and returns its
 // manifest digest.
-func pushArtifact(t *testing.T, ref string, layerType types.MediaType, content []byte) v1.Hash {
+func pushArtifact(t testing.TB, ref string, layerType types.MediaType, content []byte) v1.Hash {
 	t.Helper()
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, "application/vnd.cncf.flux.config.v1+json")
