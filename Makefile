@@ -78,7 +78,7 @@ bench-e2e: k8s ## latency of the in-process controllers on local fleets, one pac
 # Each fuzz target runs for FUZZTIME on top of its seed corpus (which plain
 # `go test` already runs); CI keeps it short, run longer by hand.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./pkg/plan:FuzzPlan ./pkg/overrides:FuzzOverrides ./pkg/overrides:FuzzParseImage ./pkg/overrides:FuzzFieldJSON ./pkg/scheduler:FuzzSchedule
+FUZZ_TARGETS := ./pkg/plan:FuzzPlan ./pkg/overrides:FuzzOverrides ./pkg/overrides:FuzzParseImage ./pkg/overrides:FuzzFieldJSON ./pkg/scheduler:FuzzSchedule ./pkg/apphub:FuzzRenderManifests
 fuzz: ## short coverage-guided fuzz run of every fuzz target
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \

@@ -6,6 +6,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kurator-go/kurator/internal/controller/application"
 	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/internal/controller/cluster"
 	"github.com/kurator-go/kurator/internal/controller/detector"
@@ -86,6 +87,9 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 		}},
 		{"rollout", func() error {
 			return rollout.SetupWithManager(mgr, rollout.Options{PrometheusAddress: o.prometheusAddr, MaxConcurrentReconciles: o.workConcurrency})
+		}},
+		{"application", func() error {
+			return application.SetupWithManager(mgr, application.Options{PrometheusAddress: o.prometheusAddr, MaxConcurrentReconciles: o.workConcurrency})
 		}},
 		{"failover", func() error {
 			if !o.failover {

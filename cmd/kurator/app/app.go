@@ -1596,7 +1596,7 @@ from where it is named).
 A version is immutable: pushing the same content again changes nothing; other
 content under an existing version is refused. AppHub's registry is named by the
 ConfigMap kurator-system/kurator-apphub (kurator up --registries writes it).`,
-		Example: `  # seed 000's MES system: mes/mes-app.yaml and its image
+		Example: `  # the MES system: mes/mes-app.yaml and its image
   kurator app push mes:v1.2 -f mes/ --image mes-system:v1.2=mes-system-v1.2.tar
 
   # a Helm chart, as a directory or a packaged .tgz
