@@ -339,4 +339,3 @@ type cachedPackage struct {
 	pkg  pkgapphub.Package
 	used time.Time
 }
-
