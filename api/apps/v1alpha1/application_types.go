@@ -1,6 +1,9 @@
 package v1alpha1
 
 import (
+	"encoding/json"
+	"fmt"
+
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -284,6 +287,26 @@ type Kustomization struct {
 	// CommonMetadata is added to every object.
 	// +optional
 	CommonMetadata *CommonMetadata `json:"commonMetadata,omitempty"`
+
+	// Force, DependsOn, Patches, Images and Components are accepted for
+	// Kurator compatibility and not used (overrides and storage
+	// adaptations adapt objects per cluster here).
+	// +optional
+	Force bool `json:"force,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	DependsOn *apiextensionsv1.JSON `json:"dependsOn,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Patches *apiextensionsv1.JSON `json:"patches,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Images *apiextensionsv1.JSON `json:"images,omitempty"`
+	// +optional
+	Components []string `json:"components,omitempty"`
 }
 
 // CommonMetadata is added to every object of a sync policy.
@@ -301,7 +324,10 @@ type HelmRelease struct {
 	ReleaseName string `json:"releaseName,omitempty"`
 
 	// Chart name in the repository (for a package or Git source holding a
-	// chart, its path there; default the source's root).
+	// chart, its path there; default the source's root). Kurator's (and
+	// Flux's) object form {spec: {chart, version}} is accepted too.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:pruning:PreserveUnknownFields
 	// +optional
 	Chart string `json:"chart,omitempty"`
 
@@ -324,6 +350,72 @@ type HelmRelease struct {
 	Interval metav1.Duration `json:"interval,omitempty"`
 	// +optional
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
+
+	// StorageNamespace, MaxHistory, ServiceAccountName and the Helm action
+	// options (install, upgrade, test, rollback, uninstall) are accepted
+	// for Kurator compatibility and not used: charts are rendered on the
+	// hub and applied as objects, so no Helm release is stored anywhere.
+	// +optional
+	StorageNamespace string `json:"storageNamespace,omitempty"`
+	// +optional
+	MaxHistory *int `json:"maxHistory,omitempty"`
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Install *apiextensionsv1.JSON `json:"install,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Upgrade *apiextensionsv1.JSON `json:"upgrade,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Test *apiextensionsv1.JSON `json:"test,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Rollback *apiextensionsv1.JSON `json:"rollback,omitempty"`
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Uninstall *apiextensionsv1.JSON `json:"uninstall,omitempty"`
+}
+
+// UnmarshalJSON reads chart as a name, or in Kurator's object form
+// {spec: {chart, version}} (whose version fills Version when unset).
+func (h *HelmRelease) UnmarshalJSON(b []byte) error {
+	type plain HelmRelease
+	var aux struct {
+		*plain
+		Chart json.RawMessage `json:"chart,omitempty"`
+	}
+	aux.plain = (*plain)(h)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	h.Chart = ""
+	if len(aux.Chart) == 0 || string(aux.Chart) == "null" {
+		return nil
+	}
+	if aux.Chart[0] == '"' {
+		return json.Unmarshal(aux.Chart, &h.Chart)
+	}
+	var obj struct {
+		Spec struct {
+			Chart   string `json:"chart"`
+			Version string `json:"version"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(aux.Chart, &obj); err != nil {
+		return fmt.Errorf("helm.chart: want a chart name or {spec: {chart, version}}: %w", err)
+	}
+	h.Chart = obj.Spec.Chart
+	if h.Version == "" {
+		h.Version = obj.Spec.Version
+	}
+	return nil
 }
 
 // Delivery is the staged release of a new revision.
