@@ -35,11 +35,39 @@ type ApplicationSummary struct {
 	// Clusters selected, and how many of them run Revision healthy.
 	Clusters int `json:"clusters"`
 	Current  int `json:"current"`
+	// Members are the clusters with the revision each runs and its
+	// health, by stage then name (clusters the release has not placed
+	// last).
+	Members []ClusterRevision `json:"members"`
 	// Message says what needs a person: an unusable source or spec, the
 	// newest failed gate of a failing release, or a pause.
 	Message string    `json:"message,omitempty"`
 	Started time.Time `json:"started,omitzero"` // start of the current release
 	Created time.Time `json:"created,omitzero"`
+}
+
+// ClusterRevision is one cluster of an Application in a list: the
+// revision it runs, the one the release gives it, and its health
+// (HealthHealthy, HealthProgressing, HealthDegraded or HealthUnknown; see
+// ApplicationClusterHealth).
+type ClusterRevision struct {
+	Cluster string `json:"cluster"`
+	Running string `json:"running,omitempty"`
+	Target  string `json:"target,omitempty"`
+	Phase   string `json:"phase,omitempty"`
+	Health  string `json:"health"`
+	Message string `json:"message,omitempty"`
+}
+
+// ApplicationList is GET /api/v1/applications?namespace=.
+type ApplicationList struct {
+	Items []ApplicationSummary `json:"items"`
+	// Namespaces are the filter choices: every namespace among the
+	// Applications the user may see, before filtering.
+	Namespaces []string `json:"namespaces"`
+	// Unavailable says why there are no Applications to show at all (the
+	// hub has no Application CRD).
+	Unavailable string `json:"unavailable,omitempty"`
 }
 
 // ApplicationDetail is one Application with its stages, clusters, gate
@@ -51,8 +79,32 @@ type ApplicationDetail struct {
 	Gates      []GateVerdict        `json:"gates"`    // newest first
 	History    []RolloutRunView     `json:"history"`  // newest first
 	LastAction string               `json:"lastAction,omitempty"`
-	Conditions []Condition          `json:"conditions"`
-	Events     []Event              `json:"events"`
+	// Conditions: Consistent first, then the others in status order.
+	Conditions []Condition `json:"conditions"`
+	Events     []Event     `json:"events"`
+	// Versions are the app's AppVersions in AppHub, newest first (set by
+	// ApplicationVersions; BuildApplication leaves them empty).
+	Versions []AppVersionView `json:"versions"`
+	// VersionsHidden says why Versions is empty although AppHub may hold
+	// some (the user may not list AppVersions).
+	VersionsHidden string `json:"versionsHidden,omitempty"`
+}
+
+// AppVersionView is one AppVersion of an Application.
+type AppVersionView struct {
+	Version  string    `json:"version"`
+	Format   string    `json:"format"`
+	Digest   string    `json:"digest"`
+	Size     int64     `json:"size"` // gzipped content, bytes
+	Objects  int       `json:"objects"`
+	Images   int       `json:"images"`
+	Warnings int       `json:"warnings"`
+	Source   string    `json:"source,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
+	// Current: the source's revision now (status.revision).
+	Current bool `json:"current,omitempty"`
+	// Clusters that run this version, by name.
+	Clusters []string `json:"clusters"`
 }
 
 // ApplicationCluster is one cluster of an Application: the revision the
@@ -68,8 +120,10 @@ type ApplicationCluster struct {
 	// (status.delivery.clusters[].primaryRevision).
 	Target string `json:"target,omitempty"`
 	// Running is the revision it runs (status.clusters[].revision).
-	Running      string      `json:"running,omitempty"`
-	Healthy      bool        `json:"healthy"`
+	Running string `json:"running,omitempty"`
+	Healthy bool   `json:"healthy"`
+	// Health is ApplicationClusterHealth of the cluster.
+	Health       string      `json:"health"`
 	Registry     string      `json:"registry,omitempty"`
 	ImagesSynced int         `json:"imagesSynced"`
 	Images       []ImageSync `json:"images"`
@@ -196,6 +250,10 @@ func ApplicationOf(app *appsv1alpha1.Application) ApplicationSummary {
 			s.Current++
 		}
 	}
+	s.Members = []ClusterRevision{}
+	for _, c := range ApplicationClusters(app) {
+		s.Members = append(s.Members, ClusterRevision{Cluster: c.Name, Running: c.Running, Target: c.Target, Phase: c.Phase, Health: c.Health, Message: c.Message})
+	}
 	if t := app.Status.Delivery.StartTime; t != nil {
 		s.Started = t.Time
 	}
@@ -240,8 +298,9 @@ func BuildApplication(app *appsv1alpha1.Application, events []corev1.Event) Appl
 		Gates:      []GateVerdict{},
 		History:    []RolloutRunView{},
 		LastAction: app.Status.Delivery.LastAction,
-		Conditions: conditionsOf(app.Status.Conditions),
+		Conditions: consistentFirst(conditionsOf(app.Status.Conditions)),
 		Events:     Events(events),
+		Versions:   []AppVersionView{},
 	}
 	byStage := map[int][]string{}
 	for _, c := range d.Clusters {
@@ -314,7 +373,9 @@ func ApplicationClusters(app *appsv1alpha1.Application) []ApplicationCluster {
 	}
 	out := make([]ApplicationCluster, 0, len(order))
 	for _, n := range order {
-		out = append(out, *byName[n])
+		c := byName[n]
+		c.Health = ApplicationClusterHealth(*c)
+		out = append(out, *c)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -327,6 +388,108 @@ func ApplicationClusters(app *appsv1alpha1.Application) []ApplicationCluster {
 		return a.Name < b.Name
 	})
 	return out
+}
+
+// ApplicationClusterHealth is one cluster's health for a person:
+// HealthDegraded while its release failed or rolls it back, or when it
+// runs a revision that is not healthy outside a release step;
+// HealthHealthy when every object of its Work is applied and healthy (on
+// whatever revision it runs: the revision shows next to it);
+// HealthProgressing while the release applies a revision to it; and
+// HealthUnknown before anything was applied to it.
+func ApplicationClusterHealth(c ApplicationCluster) string {
+	phase := appsv1alpha1.ClusterPhase(c.Phase)
+	switch {
+	case phase == appsv1alpha1.ClusterFailed || phase == appsv1alpha1.ClusterRollingBack:
+		return HealthDegraded
+	case c.Healthy:
+		return HealthHealthy
+	case phase == appsv1alpha1.ClusterProgressing || phase == appsv1alpha1.ClusterPromoting:
+		return HealthProgressing
+	case c.Running == "":
+		return HealthUnknown
+	}
+	return HealthDegraded
+}
+
+// consistentFirst puts the Consistent condition first: it answers the
+// question a person opens an Application for.
+func consistentFirst(conds []Condition) []Condition {
+	sort.SliceStable(conds, func(i, j int) bool {
+		return conds[i].Type == appsv1alpha1.ConditionConsistent && conds[j].Type != appsv1alpha1.ConditionConsistent
+	})
+	return conds
+}
+
+// ApplicationsIn lists the Applications of namespace ("" for all), with
+// every namespace among apps as the filter's choices.
+func ApplicationsIn(apps []appsv1alpha1.Application, namespace string) ApplicationList {
+	ns := map[string]bool{}
+	var keep []appsv1alpha1.Application
+	for i := range apps {
+		ns[apps[i].Namespace] = true
+		if namespace == "" || apps[i].Namespace == namespace {
+			keep = append(keep, apps[i])
+		}
+	}
+	return ApplicationList{Items: Applications(keep), Namespaces: sortedKeys(ns)}
+}
+
+// AppHubName is the name an Application's revisions have in AppHub: its
+// package's name, else its own (the controller stores imported Git, Helm
+// and OCI revisions under it too).
+func AppHubName(app *appsv1alpha1.Application) string {
+	if p := app.Spec.Source.Package; p != nil && p.Name != "" {
+		return p.Name
+	}
+	return app.Name
+}
+
+// PushedAtAnnotation orders AppVersions pushed within the same second
+// (internal/apphub writes it; RFC 3339 with nanoseconds).
+const PushedAtAnnotation = "apps.kurator.dev/pushed-at"
+
+// ApplicationVersions are the AppVersions of app among versions (any
+// namespace's and app's may be given), newest first, each with the
+// clusters that run it.
+func ApplicationVersions(app *appsv1alpha1.Application, versions []appsv1alpha1.AppVersion) []AppVersionView {
+	name := AppHubName(app)
+	runs := map[string][]string{}
+	for _, c := range app.Status.Clusters {
+		if c.Revision != "" {
+			runs[c.Revision] = append(runs[c.Revision], c.Name)
+		}
+	}
+	var mine []*appsv1alpha1.AppVersion
+	for i := range versions {
+		if v := &versions[i]; v.Namespace == app.Namespace && v.Spec.App == name {
+			mine = append(mine, v)
+		}
+	}
+	sort.SliceStable(mine, func(i, j int) bool { return newerVersion(mine[i], mine[j]) })
+	out := make([]AppVersionView, 0, len(mine))
+	for _, v := range mine {
+		clusters := append([]string{}, runs[v.Spec.Version]...)
+		sort.Strings(clusters)
+		out = append(out, AppVersionView{Version: v.Spec.Version, Format: v.Spec.Format, Digest: v.Spec.Digest, Size: v.Spec.Size,
+			Objects: len(v.Spec.Objects), Images: len(v.Spec.Images), Warnings: len(v.Spec.Warnings), Source: v.Spec.Source,
+			Created: v.CreationTimestamp.Time, Current: v.Spec.Version == app.Status.Revision, Clusters: clusters})
+	}
+	return out
+}
+
+// newerVersion orders by creation (the hub's clock, in seconds), then by
+// the pusher's time, then by name, newest first: AppHub's order reversed.
+func newerVersion(a, b *appsv1alpha1.AppVersion) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return b.CreationTimestamp.Before(&a.CreationTimestamp)
+	}
+	ta, errA := time.Parse(time.RFC3339Nano, a.Annotations[PushedAtAnnotation])
+	tb, errB := time.Parse(time.RFC3339Nano, b.Annotations[PushedAtAnnotation])
+	if errA == nil && errB == nil && !ta.Equal(tb) {
+		return tb.Before(ta)
+	}
+	return a.Name > b.Name
 }
 
 // ApplicationTerminal says whether an Application's release is over (or

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -114,5 +115,140 @@ func TestByteSize(t *testing.T) {
 		if got := ByteSize(n); got != want {
 			t.Errorf("ByteSize(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestApplicationClusterHealth(t *testing.T) {
+	cases := []struct {
+		name string
+		c    ApplicationCluster
+		want string
+	}{
+		{"healthy on the revision is Healthy", ApplicationCluster{Phase: "Succeeded", Running: "v1.2", Healthy: true}, HealthHealthy},
+		{"healthy on an older revision is still Healthy (the revision shows beside it)", ApplicationCluster{Phase: "Pending", Running: "v1.1", Healthy: true}, HealthHealthy},
+		{"a failed cluster is Degraded even while its objects are healthy", ApplicationCluster{Phase: "Failed", Running: "v1.3", Healthy: true}, HealthDegraded},
+		{"a cluster being rolled back is Degraded", ApplicationCluster{Phase: "RollingBack", Running: "v1.3"}, HealthDegraded},
+		{"a cluster rolled back and healthy again is Healthy", ApplicationCluster{Phase: "RolledBack", Running: "v1.2", Healthy: true}, HealthHealthy},
+		{"a cluster the release is updating is Progressing", ApplicationCluster{Phase: "Progressing", Running: "v1.3"}, HealthProgressing},
+		{"a cluster nothing was applied to yet is Unknown", ApplicationCluster{Running: ""}, HealthUnknown},
+		{"an unhealthy cluster outside a release step is Degraded", ApplicationCluster{Phase: "Succeeded", Running: "v1.2"}, HealthDegraded},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ApplicationClusterHealth(c.c); got != c.want {
+				t.Fatalf("got %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestApplicationSummaryMembersCarryRevisionAndHealth(t *testing.T) {
+	s := ApplicationOf(deliveringApp())
+	var got []string
+	for _, m := range s.Members {
+		got = append(got, m.Cluster+"="+m.Running+"/"+m.Health)
+	}
+	want := "cluster-hangzhou=v1.3/Degraded,cluster-shanghai=v1.3/Healthy,cluster-new=/Unknown"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("members %v, want %s (by stage then name, unplaced last)", got, want)
+	}
+	if none := ApplicationOf(&appsv1alpha1.Application{}); none.Members == nil {
+		t.Fatal("members of an Application without status is nil: the JSON would be null")
+	}
+}
+
+func TestApplicationsInFiltersByNamespaceAndOffersEveryNamespace(t *testing.T) {
+	apps := []appsv1alpha1.Application{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "plant-b", Name: "mes"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "plant-a", Name: "mes"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "plant-a", Name: "erp"}},
+	}
+	cases := []struct {
+		name, namespace, want string
+	}{
+		{"no namespace lists all, by namespace then name", "", "plant-a/erp,plant-a/mes,plant-b/mes"},
+		{"a namespace keeps only its own", "plant-b", "plant-b/mes"},
+		{"an unknown namespace lists none", "plant-z", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := ApplicationsIn(apps, c.namespace)
+			var got []string
+			for _, s := range l.Items {
+				got = append(got, s.Namespace+"/"+s.Name)
+			}
+			if strings.Join(got, ",") != c.want {
+				t.Errorf("items %v, want %s", got, c.want)
+			}
+			if strings.Join(l.Namespaces, ",") != "plant-a,plant-b" || l.Items == nil {
+				t.Errorf("namespaces %v (items nil: %v), want every namespace before filtering", l.Namespaces, l.Items == nil)
+			}
+		})
+	}
+}
+
+func TestApplicationVersionsNewestFirstWithTheClustersRunningThem(t *testing.T) {
+	app := &appsv1alpha1.Application{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "mes-north"},
+		Spec:       appsv1alpha1.ApplicationSpec{Source: appsv1alpha1.ApplicationSource{Package: &appsv1alpha1.PackageSource{Name: "mes", Version: "v1.2"}}},
+		Status: appsv1alpha1.ApplicationStatus{Revision: "v1.2", Clusters: []appsv1alpha1.ApplicationClusterStatus{
+			{Name: "cluster-shanghai", Revision: "v1.2"}, {Name: "cluster-hangzhou", Revision: "v1.2"}, {Name: "cluster-frankfurt", Revision: "v1.1"}}},
+	}
+	t0 := metav1.NewTime(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	t1 := metav1.NewTime(t0.Add(time.Hour))
+	version := func(ns, appName, v string, created metav1.Time, pushedAt string) appsv1alpha1.AppVersion {
+		av := appsv1alpha1.AppVersion{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: appName + "-" + v, CreationTimestamp: created},
+			Spec: appsv1alpha1.AppVersionSpec{App: appName, Version: v, Digest: "sha256:" + v, Format: appsv1alpha1.FormatManifests, Size: 2150,
+				Objects: []string{"Deployment/mes", "Service/mes"}, Images: []appsv1alpha1.AppImage{{Ref: "mes-system:" + v}}}}
+		if pushedAt != "" {
+			av.Annotations = map[string]string{PushedAtAnnotation: pushedAt}
+		}
+		return av
+	}
+	versions := []appsv1alpha1.AppVersion{
+		version("default", "mes", "v1.1", t0, "2026-03-01T10:00:00.100Z"),
+		version("default", "mes", "v1.3", t1, "2026-03-01T11:00:00.900Z"),
+		version("default", "mes", "v1.2", t1, "2026-03-01T11:00:00.200Z"), // same second as v1.3, pushed before it
+		version("default", "mes-north", "v9", t1, ""),                     // the Application's own name is not its AppHub name
+		version("other", "mes", "v2.0", t1, ""),                           // another namespace's AppHub
+	}
+	got := ApplicationVersions(app, versions)
+	var order []string
+	for _, v := range got {
+		order = append(order, v.Version)
+	}
+	if strings.Join(order, ",") != "v1.3,v1.2,v1.1" {
+		t.Fatalf("versions %v, want mes's in default, newest first (pushed-at breaks the tie within a second)", order)
+	}
+	v12 := got[1]
+	if !v12.Current || strings.Join(v12.Clusters, ",") != "cluster-hangzhou,cluster-shanghai" || v12.Objects != 2 || v12.Images != 1 || v12.Size != 2150 || v12.Digest != "sha256:v1.2" {
+		t.Errorf("v1.2 %+v, want current, run by hangzhou and shanghai", v12)
+	}
+	if got[0].Current || len(got[0].Clusters) != 0 || got[0].Clusters == nil {
+		t.Errorf("v1.3 %+v, want not current, run by no cluster (an empty list, not null)", got[0])
+	}
+	if strings.Join(got[2].Clusters, ",") != "cluster-frankfurt" {
+		t.Errorf("v1.1 clusters %v, want frankfurt", got[2].Clusters)
+	}
+}
+
+func TestApplicationConditionsConsistentFirst(t *testing.T) {
+	app := deliveringApp()
+	app.Status.Conditions = []metav1.Condition{
+		{Type: "Ready", Status: metav1.ConditionTrue},
+		{Type: appsv1alpha1.ConditionSourceReady, Status: metav1.ConditionTrue},
+		{Type: appsv1alpha1.ConditionConsistent, Status: metav1.ConditionFalse, Message: "a release is in progress: v1.2 on cluster-shanghai; v1.3 on cluster-hangzhou"},
+		{Type: appsv1alpha1.ConditionImagesSynced, Status: metav1.ConditionTrue},
+	}
+	d := BuildApplication(app, nil)
+	var types []string
+	for _, c := range d.Conditions {
+		types = append(types, c.Type)
+	}
+	if strings.Join(types, ",") != "Consistent,Ready,SourceReady,ImagesSynced" {
+		t.Fatalf("conditions %v, want Consistent first, the others in status order", types)
+	}
+	if d.Conditions[0].Message == "" || d.Versions == nil {
+		t.Fatalf("Consistent lost its message, or versions is nil: %+v", d)
 	}
 }
