@@ -162,7 +162,7 @@ func (r *Reconciler) fetch(ctx context.Context, app *appsv1alpha1.Application) (
 		return f, &sourceError{"NoSource", "spec.source names no source; set one of gitRepository, helmRepository, ociRepository, package"}
 	}
 	if err != nil {
-		return f, &sourceError{"FetchFailed", fmt.Sprintf("%s: %v", sourceKind(src), err)}
+		return f, &sourceError{"FetchFailed", err.Error()} // it names the field
 	}
 	return f, nil
 }

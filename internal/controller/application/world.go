@@ -602,7 +602,7 @@ func (r *Reconciler) summarize(app *appsv1alpha1.Application, w *world) {
 	case len(revs) == 1 && revs[0] != "" && healthy && !inFlight && revs[0] == st.Revision:
 		setCondition(app, appsv1alpha1.ConditionConsistent, metav1.ConditionTrue, "AllClustersMatch", fmt.Sprintf("every cluster (%d) runs revision %s, healthy", len(w.targets), revs[0]))
 	case len(revs) == 1 && revs[0] != "" && healthy && !inFlight:
-		setCondition(app, appsv1alpha1.ConditionConsistent, metav1.ConditionTrue, "AllClustersOnStable", fmt.Sprintf("every cluster (%d) runs revision %s, healthy; the source's revision %s is not released (kurator app history %s)", len(w.targets), revs[0], st.Revision, app.Name))
+		setCondition(app, appsv1alpha1.ConditionConsistent, metav1.ConditionFalse, "NotReleased", fmt.Sprintf("every cluster (%d) runs revision %s, healthy, but the source names %s (see kurator app status %s)", len(w.targets), revs[0], st.Revision, app.Name))
 	default:
 		var parts []string
 		for _, rev := range revs {

@@ -159,6 +159,9 @@ func TestMESStagedReleaseSyncsImagesAdaptsStorageAndRollsBack(t *testing.T) {
 			t.Errorf("after the failed v1.3, %s runs %q (healthy %v), want v1.2", c.Name, c.Revision, c.Healthy)
 		}
 	}
+	if s, msg := condition(app, appsv1alpha1.ConditionConsistent); s != "False" {
+		t.Errorf("Consistent %s after the failed v1.3 (%s): the fleet does not run the source's version", s, msg)
+	}
 	history := fleettest.Kurator(t, fleet, "app", "history", "mes")
 	for _, want := range []string{"v1.2", "v1.3", "Succeeded", "Failed"} {
 		if !strings.Contains(history, want) {

@@ -32,7 +32,8 @@ func replicasIn(t *testing.T, cluster, ns, name string) (int32, string, error) {
 }
 
 // A chart from a Helm repository served over HTTP by the test deploys to
-// the whole fleet with the sync policy's values.
+// the whole fleet with the sync policy's values (written the way Kurator's
+// examples write a HelmRelease).
 func TestHelmRepositorySourceDeploysTheChartWithValues(t *testing.T) {
 	dir := t.TempDir()
 	ch, err := loader.LoadDir("testdata/charts/web")
@@ -68,8 +69,9 @@ spec:
   - destination: {fleet: global-production}
     helm:
       releaseName: web
-      chart: web
-      version: 0.1.0
+      chart:
+        spec: {chart: web, version: 0.1.0}
+      install: {createNamespace: true}
       targetNamespace: helm-demo
       values: {replicaCount: 2}
 `, base))
