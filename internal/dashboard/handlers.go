@@ -42,10 +42,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/policies", s.api(s.policies))
 	mux.HandleFunc("GET /api/v1/rollouts", s.api(s.rollouts))
 	mux.HandleFunc("GET /api/v1/rollouts/{namespace}/{name}", s.api(s.rollout))
+	mux.HandleFunc("GET /api/v1/applications", s.api(s.applications))
+	mux.HandleFunc("GET /api/v1/applications/{namespace}/{name}", s.api(s.application))
 	mux.HandleFunc("GET /api/v1/hubcost", s.api(s.hubCost))
 	mux.HandleFunc("GET /api/v1/watch", s.watch)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, "no such API", "the dashboard's API is under /api/v1: overview, clusters/NAME, workloads, workloads/NAMESPACE/BINDING, policies, rollouts, rollouts/NAMESPACE/NAME, watch")
+		writeError(w, http.StatusNotFound, "no such API", "the dashboard's API is under /api/v1: overview, clusters/NAME, workloads, workloads/NAMESPACE/BINDING, policies, rollouts, rollouts/NAMESPACE/NAME, applications, applications/NAMESPACE/NAME, watch")
 	})
 	mux.HandleFunc("/", s.serveAssets)
 	return securityHeaders(mux)
@@ -544,6 +546,70 @@ func (s *Server) rolloutFor(ctx context.Context, id *identity, ref dashboard.Obj
 		return nil, fmt.Errorf("list Rollouts in %s from the hub cache: %w", ref.Namespace, err)
 	}
 	return dashboard.RolloutFor(l.Items, ref), nil
+}
+
+// Applications and AppVersions in access reviews.
+var appsGroup = appsv1alpha1.GroupVersion.Group
+
+const (
+	applicationsResource = "applications"
+	appVersionsResource  = "appversions"
+)
+
+// applications lists the Applications in the namespaces where the user
+// may list them.
+func (s *Server) applications(r *http.Request, id *identity) (any, error) {
+	ctx := r.Context()
+	if ok, why := s.store.served(&appsv1alpha1.Application{}); !ok {
+		return dashboard.ApplicationList{Items: []dashboard.ApplicationSummary{}, Namespaces: []string{}, Unavailable: why}, nil
+	}
+	var l appsv1alpha1.ApplicationList
+	if err := s.store.cache.List(ctx, &l, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	l.Items = keep(l.Items, func(app *appsv1alpha1.Application) bool {
+		return s.auth.allowed(ctx, id, access{"list", appsGroup, applicationsResource, app.Namespace})
+	})
+	return dashboard.ApplicationsIn(l.Items, r.URL.Query().Get("namespace")), nil
+}
+
+// application is one Application's page, for users who may get it; its
+// AppVersions show to users who may also list appversions there.
+func (s *Server) application(r *http.Request, id *identity) (any, error) {
+	ctx := r.Context()
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	if ok, why := s.store.served(&appsv1alpha1.Application{}); !ok {
+		return nil, &apiError{http.StatusNotFound, why, "install the Application CRD on the hub, then restart the dashboard"}
+	}
+	notFound := &apiError{http.StatusNotFound, fmt.Sprintf("no Application %s/%s that %s may read", ns, name, id.User),
+		"pick one from the Applications list; `kurator get applications -n " + ns + "` lists them, and an Application shows to users who may get applications.apps.kurator.dev in its namespace"}
+	if !s.auth.allowed(ctx, id, access{"get", appsGroup, applicationsResource, ns}) {
+		return nil, notFound // like a missing one: nothing is learnt of what one may not read
+	}
+	var app appsv1alpha1.Application
+	if err := s.store.cache.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &app); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, notFound
+		}
+		return nil, fmt.Errorf("read Application %s/%s from the hub cache: %w", ns, name, err)
+	}
+	events := s.events(ctx, id, ns, func(e *corev1.Event) bool {
+		return e.InvolvedObject.Kind == "Application" && e.InvolvedObject.Name == name
+	})
+	d := dashboard.BuildApplication(&app, events)
+	switch ok, why := s.store.served(&appsv1alpha1.AppVersion{}); {
+	case !ok:
+		d.VersionsHidden = why
+	case !s.auth.allowed(ctx, id, access{"list", appsGroup, appVersionsResource, ns}):
+		d.VersionsHidden = fmt.Sprintf("%s may not list appversions.apps.kurator.dev in namespace %s: ask a hub admin for it to see the versions AppHub holds", id.User, ns)
+	default:
+		var l appsv1alpha1.AppVersionList
+		if err := s.store.cache.List(ctx, &l, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+			return nil, fmt.Errorf("list AppVersions in %s from the hub cache: %w", ns, err)
+		}
+		d.Versions = dashboard.ApplicationVersions(&app, l.Items)
+	}
+	return d, nil
 }
 
 func keep[T any](items []T, ok func(*T) bool) []T {

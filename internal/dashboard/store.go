@@ -31,18 +31,20 @@ const (
 	TopicWorkloads = "workloads"
 	TopicPolicies  = "policies"
 	TopicRollouts  = "rollouts"
-	TopicEvents    = "events"
+	// TopicApplications: Applications and their AppVersions.
+	TopicApplications = "applications"
+	TopicEvents       = "events"
 )
 
-var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicRollouts, TopicEvents}
+var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicRollouts, TopicApplications, TopicEvents}
 
 // watched are the kinds the dashboard caches, with the topic a change of
 // each touches. Templates (Deployments, ...) are cached lazily, on the first
 // workload page that needs their kind.
 //
 // An optional kind is skipped when the hub does not serve it (a hub
-// without the Rollout CRD still gets a dashboard; the Rollouts page says
-// why it is empty).
+// without the Rollout or Application CRDs still gets a dashboard; the
+// Rollouts and Applications pages say why they are empty).
 var watched = []struct {
 	obj      client.Object
 	topic    string
@@ -58,6 +60,8 @@ var watched = []struct {
 	{&policyv1alpha1.OverridePolicy{}, TopicPolicies, false},
 	{&policyv1alpha1.ClusterOverridePolicy{}, TopicPolicies, false},
 	{&appsv1alpha1.Rollout{}, TopicRollouts, true},
+	{&appsv1alpha1.Application{}, TopicApplications, true},
+	{&appsv1alpha1.AppVersion{}, TopicApplications, true},
 	{&corev1.Event{}, TopicEvents, false},
 }
 

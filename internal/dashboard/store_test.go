@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -87,8 +88,26 @@ func TestUnservedReasonNamesAMissingCRDAndTheFix(t *testing.T) {
 	}
 }
 
-func TestEveryTopicIncludesRollouts(t *testing.T) {
-	if !slices.Contains(allTopics, TopicRollouts) {
-		t.Fatalf("topics %v lack %q: a slow stream would miss Rollout changes", allTopics, TopicRollouts)
+func TestEveryTopicIncludesRolloutsAndApplications(t *testing.T) {
+	for _, topic := range []string{TopicRollouts, TopicApplications} {
+		if !slices.Contains(allTopics, topic) {
+			t.Errorf("topics %v lack %q: a slow stream would miss its changes", allTopics, topic)
+		}
+	}
+}
+
+func TestApplicationsAndTheirVersionsAreOptionalKindsOfTheirTopic(t *testing.T) {
+	want := map[string]bool{"*v1alpha1.Application": true, "*v1alpha1.AppVersion": true}
+	for _, w := range watched {
+		name := fmt.Sprintf("%T", w.obj)
+		if want[name] {
+			if w.topic != TopicApplications || !w.optional {
+				t.Errorf("%s: topic %q optional %v, want %q and optional (a hub without the CRD still gets a dashboard)", name, w.topic, w.optional, TopicApplications)
+			}
+			delete(want, name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not watched: %v", want)
 	}
 }
