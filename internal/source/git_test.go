@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -329,20 +328,25 @@ func freePort(t testing.TB) int {
 func startGitDaemon(t testing.TB, root string) string {
 	t.Helper()
 	bin := requireGit(t)
+	out, err := exec.Command(bin, "--exec-path").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// git-daemon itself, not "git daemon" (which would run it as a child
+	// that outlives a killed parent); its per-connection children end
+	// with their connections.
+	daemon := filepath.Join(strings.TrimSpace(string(out)), "git-daemon")
 	port := freePort(t)
-	cmd := exec.Command(bin, "daemon", "--reuseaddr", "--export-all", "--informative-errors",
+	cmd := exec.Command(daemon, "--reuseaddr", "--export-all", "--informative-errors",
 		"--base-path="+root, "--listen=127.0.0.1", "--port="+strconv.Itoa(port), root)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	// git daemon runs git-daemon as a child, which forks one process per
-	// connection: a process group of their own ends them all at once.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
 	addr := "127.0.0.1:" + strconv.Itoa(port)
