@@ -3,6 +3,8 @@ import { BrowserRouter, Outlet, Route, Routes, useLocation, useNavigate } from '
 import { loginPath, setUnauthorizedHandler } from './api/client';
 import { Header } from './components/Header';
 import { LiveProvider, type EventSourceFactory } from './live/LiveProvider';
+import { ApplicationPage } from './pages/Application';
+import { ApplicationsPage } from './pages/Applications';
 import { ClusterPage } from './pages/Cluster';
 import { LoginPage } from './pages/Login';
 import { NotFoundPage } from './pages/NotFound';
@@ -58,6 +60,8 @@ export function AppRoutes({ factory }: { factory?: EventSourceFactory }) {
           <Route path="policies" element={<PoliciesPage />} />
           <Route path="rollouts" element={<RolloutsPage />} />
           <Route path="rollouts/:namespace/:name" element={<RolloutPage />} />
+          <Route path="applications" element={<ApplicationsPage />} />
+          <Route path="applications/:namespace/:name" element={<ApplicationPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

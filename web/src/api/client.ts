@@ -2,6 +2,8 @@
 // the one function (describeError) that turns a failed answer into a message
 // and a hint a person can act on.
 import type {
+  ApplicationDetail,
+  ApplicationList,
   ClusterDetail,
   ErrorBody,
   Health,
@@ -147,6 +149,10 @@ export const api = {
   rollouts: (namespace: string | undefined, signal?: AbortSignal) =>
     apiGet<RolloutList>(`/api/v1/rollouts${namespace ? `?namespace=${enc(namespace)}` : ''}`, signal),
   rollout: (namespace: string, name: string, signal?: AbortSignal) => apiGet<RolloutDetail>(`/api/v1/rollouts/${enc(namespace)}/${enc(name)}`, signal),
+  applications: (namespace: string | undefined, signal?: AbortSignal) =>
+    apiGet<ApplicationList>(`/api/v1/applications${namespace ? `?namespace=${enc(namespace)}` : ''}`, signal),
+  application: (namespace: string, name: string, signal?: AbortSignal) =>
+    apiGet<ApplicationDetail>(`/api/v1/applications/${enc(namespace)}/${enc(name)}`, signal),
   /** logout ends the session cookie's session (a bearer-token user has nothing to end). */
   logout: async (): Promise<void> => {
     const res = await fetch('/api/v1/logout', { method: 'POST', credentials: 'same-origin' }).catch((e: unknown) => {
@@ -185,6 +191,11 @@ export function rolloutPath(namespace: string, name: string): string {
   return `/rollouts/${enc(namespace)}/${enc(name)}`;
 }
 
+/** applicationPath is an Application's page. */
+export function applicationPath(namespace: string, name: string): string {
+  return `/applications/${enc(namespace)}/${enc(name)}`;
+}
+
 export function loginPath(next?: string): string {
   return next && next !== '/' && !next.startsWith('/login') ? `/login?next=${enc(next)}` : '/login';
 }
@@ -212,6 +223,8 @@ export function objectPath(ref: ObjectRef): string | undefined {
       return `/policies#${policyAnchor(ref)}`;
     case 'Rollout':
       return rolloutPath(ref.namespace ?? 'default', ref.name);
+    case 'Application':
+      return applicationPath(ref.namespace ?? 'default', ref.name);
     default:
       return WORKLOAD_KINDS.has(ref.kind) ? workloadPathFor(ref) : undefined;
   }

@@ -440,13 +440,132 @@ export interface RolloutRunView {
   message?: string;
 }
 
+/** GET /api/v1/applications?namespace= */
+export interface ApplicationList {
+  items: List<ApplicationSummary>;
+  /** every namespace among the Applications the user may see (before filtering) */
+  namespaces: List<string>;
+  /** why there are no Applications at all (the hub has no Application CRD) */
+  unavailable?: string;
+}
+
+export interface ApplicationSummary {
+  namespace: string;
+  name: string;
+  /** the source in words: "package mes:v1.2", "git https://… (branch main)" */
+  source: string;
+  /** destination fleets, in policy order */
+  fleets: List<string>;
+  /** status.revision: the AppVersion the source is at now */
+  revision?: string;
+  digest?: string;
+  /** status.delivery.phase; "Pending" before the controller wrote a status */
+  phase: RolloutPhase | string;
+  paused?: boolean;
+  stage: StageRef;
+  /** the Consistent condition's status ("Unknown" when absent) */
+  consistent: ConditionStatus;
+  consistentMessage?: string;
+  /** clusters selected, and how many run the revision healthy */
+  clusters: number;
+  current: number;
+  /** each cluster with the revision it runs and its health, by stage then name */
+  members: List<ClusterRevision>;
+  /** what needs a person */
+  message?: string;
+  started?: string;
+  created?: string;
+}
+
+export interface ClusterRevision {
+  cluster: string;
+  /** the revision it runs (its Work's), "" before any */
+  running?: string;
+  /** the revision the release gives it */
+  target?: string;
+  phase?: string;
+  /** Healthy, Progressing, Degraded or Unknown */
+  health: Health;
+  message?: string;
+}
+
+/** GET /api/v1/applications/{namespace}/{name} */
+export interface ApplicationDetail {
+  summary: ApplicationSummary;
+  stages: List<RolloutStageView>;
+  /** by stage then name; clusters the release has not placed (stage -1) last */
+  clusters: List<ApplicationCluster>;
+  /** newest first */
+  gates: List<GateVerdict>;
+  /** newest first */
+  history: List<RolloutRunView>;
+  lastAction?: string;
+  /** Consistent first */
+  conditions: List<Condition>;
+  events: List<Event>;
+  /** the app's AppVersions in AppHub, newest first */
+  versions: List<AppVersionView>;
+  /** why versions is empty although AppHub may hold some */
+  versionsHidden?: string;
+}
+
+export interface ApplicationCluster {
+  name: string;
+  syncPolicy?: string;
+  /** -1 while the release has not placed the cluster */
+  stage: number;
+  stageName?: string;
+  phase?: string;
+  /** the revision the release gives it */
+  target?: string;
+  /** the revision it runs */
+  running?: string;
+  healthy: boolean;
+  health: Health;
+  registry?: string;
+  imagesSynced: number;
+  images: List<ImageSync>;
+  message?: string;
+}
+
+/** Image sync phases. */
+export type ImagePhase = 'Pending' | 'Copying' | 'Synced' | 'Skipped' | 'Failed';
+
+export interface ImageSync {
+  source: string;
+  target?: string;
+  digest?: string;
+  phase: ImagePhase | string;
+  bytes: number;
+  totalBytes: number;
+  message?: string;
+}
+
+export interface AppVersionView {
+  version: string;
+  /** Manifests or HelmChart */
+  format: string;
+  digest: string;
+  /** gzipped content, bytes */
+  size: number;
+  objects: number;
+  images: number;
+  warnings: number;
+  source?: string;
+  created?: string;
+  /** the source's revision now */
+  current?: boolean;
+  /** clusters that run it */
+  clusters: List<string>;
+}
+
 /** One server-sent event on GET /api/v1/watch (event name "change"). */
 export interface Change {
   topics: List<Topic>;
   version: number;
 }
 
-export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'rollouts' | 'events';
+export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'rollouts' | 'applications' | 'events';
 
 /** The body of every non-2xx API answer. */
 export interface ErrorBody {

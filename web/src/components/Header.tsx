@@ -1,4 +1,4 @@
-import { Boxes, LayoutDashboard, LogOut, Moon, Rocket, ShieldCheck, Sun, User } from 'lucide-react';
+import { Boxes, LayoutDashboard, LogOut, Moon, Package, Rocket, ShieldCheck, Sun, User } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, NavLink } from 'react-router';
 import { api } from '../api/client';
@@ -123,6 +123,9 @@ export function Header() {
         </NavLink>
         <NavLink to="/rollouts" className={cls}>
           <Rocket size={16} aria-hidden="true" /> Rollouts
+        </NavLink>
+        <NavLink to="/applications" className={cls}>
+          <Package size={16} aria-hidden="true" /> Applications
         </NavLink>
       </nav>
       <div className="topbar-right">

@@ -2,6 +2,7 @@
 // chip with its canary weight. Every status shows as icon and words, with
 // colour as a third cue.
 import { CircleCheck, CircleDashed, CircleHelp, CircleX, LoaderCircle, Undo2, type LucideIcon } from 'lucide-react';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { clusterPath, list } from '../api/client';
 import type { RolloutCluster, RolloutStageView, StageRef, StageState } from '../api/types';
@@ -93,13 +94,27 @@ export function ClusterChip({ cluster, name, phase, weight, message, link = true
   );
 }
 
-/** StageStrip shows the stages as steps, the current one highlighted, each with its clusters' chips. */
+/** StageStrip shows a Rollout's stages as steps, the current one highlighted, each with its clusters' chips. */
 export function StageStrip({ stages, clusters }: { stages: RolloutStageView[]; clusters: RolloutCluster[] }) {
+  return (
+    <StageSteps
+      stages={stages}
+      chips={(s) =>
+        clusters
+          .filter((c) => c.stage === s.index)
+          .map((c) => <ClusterChip key={c.name} cluster={c} name={c.name} phase={c.phase} weight={c.canaryWeight} message={c.message} />)
+      }
+    />
+  );
+}
+
+/** StageSteps shows stages as steps, the current one highlighted; chips gives each stage's cluster chips. */
+export function StageSteps({ stages, chips }: { stages: RolloutStageView[]; chips: (s: RolloutStageView) => ReactNode[] }) {
   if (stages.length === 0) return <p className="muted">No stage yet.</p>;
   return (
     <ol className="stages" aria-label="Stages" data-testid="stage-strip">
       {stages.map((s) => {
-        const mine = clusters.filter((c) => c.stage === s.index);
+        const mine = chips(s);
         const tone = STAGE_TONE[s.state] ?? 'muted';
         return (
           <li
@@ -124,9 +139,7 @@ export function StageStrip({ stages, clusters }: { stages: RolloutStageView[]; c
             </div>
             <div className="chips">
               {mine.length === 0 && list(s.clusters).length === 0 && <span className="muted small">no cluster yet</span>}
-              {mine.map((c) => (
-                <ClusterChip key={c.name} cluster={c} name={c.name} phase={c.phase} weight={c.canaryWeight} message={c.message} />
-              ))}
+              {mine}
             </div>
           </li>
         );

@@ -229,7 +229,8 @@ function Back() {
   );
 }
 
-function Gates({ gates }: { gates: GateVerdict[] }) {
+/** Gates lists gate verdicts (newest first); failures are red with their message. whole names a verdict about no one cluster. */
+export function Gates({ gates, whole = 'whole rollout' }: { gates: GateVerdict[]; whole?: string }) {
   if (gates.length === 0) return <p className="muted">No verdict yet.</p>;
   return (
     <table className="table" data-testid="rollout-gates">
@@ -249,7 +250,7 @@ function Gates({ gates }: { gates: GateVerdict[] }) {
             <td className="nowrap" title={absoluteTime(g.time)}>
               <RelTime time={g.time} />
             </td>
-            <td>{g.cluster ?? <span className="muted">whole rollout</span>}</td>
+            <td>{g.cluster ?? <span className="muted">{whole}</span>}</td>
             <td className="strong" title={g.kind}>
               {g.gate}
             </td>
@@ -284,8 +285,9 @@ export function duration(seconds: number | undefined): string {
   return `${h}h ${m % 60}m`;
 }
 
-function History({ runs }: { runs: RolloutRunView[] }) {
-  if (runs.length === 0) return <p className="muted">No finished run yet.</p>;
+/** History lists finished runs (or releases), newest first. */
+export function History({ runs, empty = 'No finished run yet.' }: { runs: RolloutRunView[]; empty?: string }) {
+  if (runs.length === 0) return <p className="muted">{empty}</p>;
   return (
     <table className="table compact" data-testid="rollout-history">
       <thead>
