@@ -26,6 +26,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -104,7 +105,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	r := &Reconciler{client: mgr.GetClient(), reader: direct, store: apphub.Store{Client: direct}, opts: opts,
 		recorder: mgr.GetEventRecorder("kurator-application"), gates: rolloutctrl.NewGates(opts.PrometheusAddress),
-		images: &syncer{jobs: map[string]*syncJob{}}, revs: revisions{seen: map[string]fetched{}}, pkgs: packageCache{m: map[string]*cachedPackage{}}}
+		images: &syncer{jobs: map[string]*syncJob{}}, revs: revisions{seen: map[string]fetched{}}, pkgs: packageCache{m: map[string]*cachedPackage{}, rendered: map[string][]*unstructured.Unstructured{}}}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("application").
 		// Spec changes, and the action annotation of kurator app promote|abort.
@@ -331,8 +332,9 @@ func (clusterChanged) Update(e event.UpdateEvent) bool {
 // packageCache keeps rendered-ready packages by digest: AppHub content is
 // immutable, so a digest always names the same files.
 type packageCache struct {
-	mu sync.Mutex
-	m  map[string]*cachedPackage
+	mu       sync.Mutex
+	m        map[string]*cachedPackage
+	rendered map[string][]*unstructured.Unstructured
 }
 
 type cachedPackage struct {

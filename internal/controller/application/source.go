@@ -55,7 +55,7 @@ func (r *Reconciler) resolve(ctx context.Context, app *appsv1alpha1.Application)
 	src := app.Spec.Source
 	name := appName(app)
 	if p := src.Package; p != nil {
-		v, _, err := r.store.Get(ctx, app.Namespace, name, p.Version)
+		v, err := r.appVersion(ctx, app.Namespace, name, p.Version)
 		if apierrors.IsNotFound(err) {
 			return nil, 0, &sourceError{"VersionNotFound", fmt.Sprintf("spec.source.package: %s:%s is not in AppHub; push it (kurator app push %s:%s -f DIR) or name a pushed version (kurator app versions %s)", name, p.Version, name, p.Version, name)}
 		}
@@ -78,7 +78,7 @@ func (r *Reconciler) resolve(ctx context.Context, app *appsv1alpha1.Application)
 	last, ok := r.revs.seen[key]
 	r.revs.mu.Unlock()
 	if ok && last.spec == spec && time.Since(last.at) < interval || ok && last.spec == spec && suspended(src) {
-		v, _, err := r.store.Get(ctx, app.Namespace, name, last.revision)
+		v, err := r.appVersion(ctx, app.Namespace, name, last.revision)
 		if err == nil {
 			return v, interval - time.Since(last.at), nil
 		}
@@ -104,6 +104,19 @@ func (r *Reconciler) resolve(ctx context.Context, app *appsv1alpha1.Application)
 	r.revs.seen[key] = fetched{spec: spec, revision: f.Revision, at: time.Now()}
 	r.revs.mu.Unlock()
 	return v, interval, nil
+}
+
+// appVersion reads an AppVersion from the cache (its content is read,
+// once per digest, only when rendered: see packageOf).
+func (r *Reconciler) appVersion(ctx context.Context, ns, app, version string) (*appsv1alpha1.AppVersion, error) {
+	var v appsv1alpha1.AppVersion
+	if err := r.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: apphub.VersionName(app, version)}, &v); err != nil {
+		return nil, err
+	}
+	if v.Spec.App != app || v.Spec.Version != version {
+		return nil, fmt.Errorf("AppVersion %s holds %s:%s, not %s:%s", v.Name, v.Spec.App, v.Spec.Version, app, version)
+	}
+	return &v, nil
 }
 
 func suspended(src appsv1alpha1.ApplicationSource) bool {

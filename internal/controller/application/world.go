@@ -24,7 +24,6 @@ import (
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
-	"github.com/kurator-go/kurator/internal/apphub"
 	rolloutctrl "github.com/kurator-go/kurator/internal/controller/rollout"
 	"github.com/kurator-go/kurator/internal/controller/status"
 	"github.com/kurator-go/kurator/internal/controller/works"
@@ -292,8 +291,31 @@ func (r *Reconciler) syncImages(w *world, ver *appsv1alpha1.AppVersion, objs []*
 	return out
 }
 
-// objects renders a revision for one sync policy.
+// objects renders a revision for one sync policy. Renders are kept per
+// (content, Application generation, policy): the result is only read
+// (overrides work on copies).
 func (r *Reconciler) objects(ctx context.Context, app *appsv1alpha1.Application, ver *appsv1alpha1.AppVersion, policy int) ([]*unstructured.Unstructured, error) {
+	key := fmt.Sprintf("%s|%s|%d|%d", ver.Spec.Digest, app.UID, app.Generation, policy)
+	r.pkgs.mu.Lock()
+	objs, ok := r.pkgs.rendered[key]
+	r.pkgs.mu.Unlock()
+	if ok {
+		return objs, nil
+	}
+	objs, err := r.render(ctx, app, ver, policy)
+	if err != nil {
+		return nil, err
+	}
+	r.pkgs.mu.Lock()
+	if len(r.pkgs.rendered) >= 256 {
+		clear(r.pkgs.rendered)
+	}
+	r.pkgs.rendered[key] = objs
+	r.pkgs.mu.Unlock()
+	return objs, nil
+}
+
+func (r *Reconciler) render(ctx context.Context, app *appsv1alpha1.Application, ver *appsv1alpha1.AppVersion, policy int) ([]*unstructured.Unstructured, error) {
 	pkg, err := r.packageOf(ctx, ver)
 	if err != nil {
 		return nil, err
@@ -354,11 +376,11 @@ func (r *Reconciler) version(ctx context.Context, app *appsv1alpha1.Application,
 	if rev == w.desired.Spec.Version {
 		return w.desired, nil
 	}
-	var v appsv1alpha1.AppVersion
-	if err := r.client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: apphub.VersionName(appName(app), rev)}, &v); err != nil {
+	v, err := r.appVersion(ctx, app.Namespace, appName(app), rev)
+	if err != nil {
 		return nil, fmt.Errorf("revision %s of %s: %w", rev, appName(app), err)
 	}
-	return &v, nil
+	return v, nil
 }
 
 // manifests are what one cluster's Work holds for a revision: the

@@ -19,6 +19,16 @@ func TestBadInputNamesTheFieldAndDeliversNothing(t *testing.T) {
 	fleettest.Kubectl(t, fleet, "apiVersion: v1\nkind: Namespace\nmetadata: {name: bad}\n", "apply", "-f", "-")
 	tarball, _ := imageTarball(t, "v1.1")
 	fleettest.Kurator(t, fleet, "app", "push", "mes:v1.1", "-n", "bad", "-f", "testdata/mes/v1.1", "--image", "mes-system:v1.1="+tarball)
+	// Refused at push: no object, a chart that does not render.
+	for _, c := range []struct{ dir, want string }{
+		{"testdata/bad/empty", "no Kubernetes object"},
+		{"testdata/bad/chart", "deployment.yaml"},
+	} {
+		out, err := kuratorErr(t, "app", "push", "bad:v1", "-n", "bad", "-f", c.dir)
+		if err == nil || !strings.Contains(out+err.Error(), c.want) {
+			t.Errorf("kurator app push -f %s: err %v, output %q; want a refusal mentioning %q", c.dir, err, out, c.want)
+		}
+	}
 	for _, c := range []struct{ name, spec, condition, want string }{
 		{"no-fleet", `source: {package: {name: mes, version: v1.1}}
   syncPolicies: [{destination: {fleet: no-such-fleet}}]`, "Ready", "spec.syncPolicies[0].destination.fleet: Fleet no-such-fleet not found"},
