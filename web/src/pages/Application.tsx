@@ -193,9 +193,7 @@ function ClustersTable({ clusters }: { clusters: ApplicationCluster[] }) {
             <td>
               <HealthBadge health={c.health} message={c.message} />
             </td>
-            <td className="mono ellipsis" title={c.registry}>
-              {c.registry || <span className="muted">none</span>}
-            </td>
+            <td className="mono">{c.registry ? <Ellipsis text={c.registry} /> : <span className="muted">none</span>}</td>
             <td className="r num">
               {c.imagesSynced}/{list(c.images).length}
             </td>

@@ -69,7 +69,7 @@ export function ApplicationsPage() {
                 <th>Phase</th>
                 <th>Stage</th>
                 <th>Consistent</th>
-                <th>Clusters and the revision each runs</th>
+                <th title="each cluster coloured by health, with the revision it runs (→ the one the release gives it)">Clusters</th>
               </tr>
             </thead>
             <tbody>
