@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/workload"
 )
 
 // FuzzRenderManifests feeds arbitrary bytes as a package's YAML file:
@@ -28,8 +29,8 @@ func FuzzRenderManifests(f *testing.F) {
 			if obj.GetAPIVersion() == "" || obj.GetKind() == "" || obj.GetName() == "" {
 				t.Fatalf("accepted an object without apiVersion, kind or name: %v", obj.Object)
 			}
-			if IsClusterScoped(obj.GetAPIVersion(), obj.GetKind()) != (obj.GetNamespace() == "") {
-				t.Fatalf("%s: namespace %q for a cluster-scoped=%v kind", objectName(obj), obj.GetNamespace(), IsClusterScoped(obj.GetAPIVersion(), obj.GetKind()))
+			if workload.IsClusterScoped(obj.GetAPIVersion(), obj.GetKind()) != (obj.GetNamespace() == "") {
+				t.Fatalf("%s: namespace %q for a cluster-scoped=%v kind", objectName(obj), obj.GetNamespace(), workload.IsClusterScoped(obj.GetAPIVersion(), obj.GetKind()))
 			}
 		}
 		_ = Images(objs)

@@ -1557,25 +1557,6 @@ func parseImageArgs(values []string) ([]imageArg, error) {
 	return out, nil
 }
 
-// appHubRef is where AppHub's registry keeps an image the objects name,
-// by the manager's rule: a reference without a registry is AppHub's
-// (qualified with its host), one naming AppHub's host is used as it is,
-// and one naming another registry is not AppHub's (ok is false: clusters
-// copy it from that registry).
-func appHubRef(ref, registryHost string) (string, bool) {
-	img := overrides.ParseImage(ref)
-	registryHost = strings.TrimSuffix(registryHost, "/")
-	host, _, _ := strings.Cut(registryHost, "/")
-	switch img.Registry {
-	case "":
-		img.Registry = registryHost
-		return img.String(), true
-	case host:
-		return ref, true
-	}
-	return "", false
-}
-
 func newAppPushCommand() *cobra.Command {
 	var (
 		f      appFlags
@@ -1689,7 +1670,7 @@ func runPush(ctx context.Context, deps pushDeps, out io.Writer, ns, app, version
 		if !slices.Contains(used, im.ref) {
 			fmt.Fprintf(out, "warning: --image %s: no object of %s names this image (it names %s); pushed anyway\n", im.ref, ref, orString(strings.Join(used, ", "), "none"))
 		}
-		dst, ok := appHubRef(im.ref, reg.Host)
+		dst, ok := apphub.InAppHub(im.ref, reg.Host)
 		if !ok {
 			return fmt.Errorf("--image %s: the image names registry %s, so clusters copy it from there, not from AppHub: name it without a registry in the package's objects (e.g. %s) to serve it from AppHub's registry %s",
 				im.ref, overrides.ParseImage(im.ref).Registry, overrides.ParseImage(im.ref).Repository, reg.Host)
@@ -1710,7 +1691,7 @@ func runPush(ctx context.Context, deps pushDeps, out io.Writer, ns, app, version
 	recorded := make([]appsv1alpha1.AppImage, 0, len(used))
 	for _, image := range used {
 		ai := appsv1alpha1.AppImage{Ref: image}
-		at, ours := appHubRef(image, reg.Host)
+		at, ours := apphub.InAppHub(image, reg.Host)
 		switch {
 		case !haveReg:
 		case !ours:

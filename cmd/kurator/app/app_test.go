@@ -869,7 +869,7 @@ func TestAppHubRefFollowsTheManagersRule(t *testing.T) {
 			verdict = "is another registry's"
 		}
 		t.Run(c.ref+" "+verdict, func(t *testing.T) {
-			got, ours := appHubRef(c.ref, c.host)
+			got, ours := apphub.InAppHub(c.ref, c.host)
 			if ours != c.ours || got != c.want {
 				t.Fatalf("got %q %t", got, ours)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +15,7 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/internal/imagesync"
+	pkgapphub "github.com/kurator-go/kurator/pkg/apphub"
 	"github.com/kurator-go/kurator/pkg/overrides"
 )
 
@@ -40,13 +40,16 @@ type syncJob struct {
 // the objects name it, qualified with AppHub's registry when it names no
 // registry, pinned to the digest recorded at push when there is one.
 func imageSource(ref, digest string, hub hubRegistry) string {
+	if hub.host != "" {
+		if in, ok := pkgapphub.InAppHub(ref, hub.host); ok {
+			ref = in
+		}
+	}
+	if digest == "" {
+		return ref
+	}
 	img := overrides.ParseImage(ref)
-	if img.Registry == "" && hub.host != "" {
-		img.Registry = hub.host
-	}
-	if digest != "" {
-		img.Tag, img.Digest = "", digest
-	}
+	img.Tag, img.Digest = "", digest
 	return img.String()
 }
 
@@ -140,13 +143,13 @@ func (s *syncer) finish(j *syncJob) {
 // a plaintext replace of its image. nil when nothing changes.
 func imageRewrite(obj *unstructured.Unstructured, cluster string, targets map[string]string) *overrides.Selected {
 	var ops []policyv1alpha1.PlaintextOverrider
-	for _, c := range containerImages(obj) {
-		t, ok := targets[c.image]
-		if !ok || t == c.image {
+	for _, c := range pkgapphub.ContainerImages(obj) {
+		t, ok := targets[c.Image]
+		if !ok || t == c.Image {
 			continue
 		}
 		v, _ := json.Marshal(t)
-		ops = append(ops, policyv1alpha1.PlaintextOverrider{Path: c.path, Operator: policyv1alpha1.OverriderOpReplace, Value: apiextensionsv1.JSON{Raw: v}})
+		ops = append(ops, policyv1alpha1.PlaintextOverrider{Path: c.Path, Operator: policyv1alpha1.OverriderOpReplace, Value: apiextensionsv1.JSON{Raw: v}})
 	}
 	if len(ops) == 0 {
 		return nil
@@ -156,35 +159,4 @@ func imageRewrite(obj *unstructured.Unstructured, cluster string, targets map[st
 		Overriders:    policyv1alpha1.Overriders{Plaintext: ops},
 	}}}
 	return &overrides.Selected{Kind: "ImageSync", Name: cluster, Spec: spec}
-}
-
-type containerImage struct{ path, image string }
-
-// containerImages are the images of an object's pod template, with the
-// JSON pointer of each.
-func containerImages(obj *unstructured.Unstructured) []containerImage {
-	var podSpec []string
-	switch obj.GetKind() {
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job":
-		podSpec = []string{"spec", "template", "spec"}
-	case "CronJob":
-		podSpec = []string{"spec", "jobTemplate", "spec", "template", "spec"}
-	case "Pod":
-		podSpec = []string{"spec"}
-	default:
-		return nil
-	}
-	var out []containerImage
-	for _, list := range []string{"initContainers", "containers"} {
-		cs, _, _ := unstructured.NestedSlice(obj.Object, append(podSpec, list)...)
-		for i, c := range cs {
-			m, _ := c.(map[string]any)
-			img, _ := m["image"].(string)
-			if img == "" {
-				continue
-			}
-			out = append(out, containerImage{path: "/" + strings.Join(append(podSpec, list, strconv.Itoa(i), "image"), "/"), image: img})
-		}
-	}
-	return out
 }

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	pkgapphub "github.com/kurator-go/kurator/pkg/apphub"
 	"github.com/kurator-go/kurator/pkg/overrides"
 )
 
@@ -57,8 +58,8 @@ spec:
 		t.Fatal(err)
 	}
 	got := map[string]string{}
-	for _, c := range containerImages(out) {
-		got[c.path] = c.image
+	for _, c := range pkgapphub.ContainerImages(out) {
+		got[c.Path] = c.Image
 	}
 	want := map[string]string{
 		"/spec/template/spec/initContainers/0/image": "reg-a/mes-migrate@sha256:bb",
@@ -72,7 +73,7 @@ spec:
 	}
 	// Another cluster is not targeted by this cluster's rewrite.
 	other, _, _ := overrides.ApplySelected(&obj, overrides.ClusterInfo{Name: "cluster-b"}, []overrides.Selected{*sel})
-	if img := containerImages(other)[1].image; img != "mes-system:v1.2" {
+	if img := pkgapphub.ContainerImages(other)[1].Image; img != "mes-system:v1.2" {
 		t.Errorf("cluster-b image %q changed", img)
 	}
 	if imageRewrite(&obj, "cluster-a", nil) != nil {
