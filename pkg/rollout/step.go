@@ -492,28 +492,7 @@ func (s *stepper) advance(c *appsv1alpha1.ClusterRollout) {
 		return
 	}
 	first := c.LastCheckTime == nil
-	req := Request{Kind: GateAnalysis, Cluster: c.Name, First: first, WarmupDone: c.TrafficStartTime != nil && s.now.Sub(c.TrafficStartTime.Time) >= s.cfg.Warmup}
-	out, ok := s.outcome(req)
-	if !ok {
-		return
-	}
-	c.LastCheckTime = s.micro()
-	s.requeue(s.cfg.Interval)
-	if out.Rollback {
-		s.fail(c, "a rollback hook asked to roll back")
-		s.startRollBack(fmt.Sprintf("a rollback hook asked to roll back (cluster %s)", c.Name))
-		return
-	}
-	if out.WarmingUp {
-		c.Message = "warming up: metrics have no data yet"
-		return
-	}
-	if !out.Passed {
-		c.FailedChecks++
-		c.Message = fmt.Sprintf("check failed (%d of %d allowed)", c.FailedChecks, s.cfg.Threshold)
-		if c.FailedChecks >= s.cfg.Threshold {
-			s.fail(c, fmt.Sprintf("failed after %d failed checks", c.FailedChecks))
-		}
+	if !s.check(c, Request{Kind: GateAnalysis, Cluster: c.Name, First: first, WarmupDone: c.TrafficStartTime != nil && s.now.Sub(c.TrafficStartTime.Time) >= s.cfg.Warmup}) {
 		return
 	}
 	switch s.cfg.Strategy {
@@ -656,9 +635,23 @@ func (s *stepper) verify(c *appsv1alpha1.ClusterRollout, o Observed) {
 		s.requeue(wait)
 		return
 	}
-	out, ok := s.outcome(Request{Kind: GateAnalysis, Cluster: c.Name, WarmupDone: s.now.Sub(c.TrafficStartTime.Time) >= s.cfg.Warmup})
-	if !ok {
+	if !s.check(c, Request{Kind: GateAnalysis, Cluster: c.Name, WarmupDone: s.now.Sub(c.TrafficStartTime.Time) >= s.cfg.Warmup}) {
 		return
+	}
+	c.Iterations++
+	c.Message = fmt.Sprintf("check %d of %d passed", c.Iterations, s.cfg.Iterations)
+	if c.Iterations >= s.cfg.Iterations {
+		s.setPhase(c, appsv1alpha1.ClusterSucceeded, fmt.Sprintf("healthy with revision %s; %d checks passed", c.PrimaryRevision, c.Iterations))
+	}
+}
+
+// check runs one analysis of a cluster and says whether it passed: a
+// rollback hook's 2xx rolls everything back, a metric without data yet
+// holds, and the Threshold-th failed check fails the cluster.
+func (s *stepper) check(c *appsv1alpha1.ClusterRollout, req Request) bool {
+	out, ok := s.outcome(req)
+	if !ok {
+		return false
 	}
 	c.LastCheckTime = s.micro()
 	s.requeue(s.cfg.Interval)
@@ -675,12 +668,9 @@ func (s *stepper) verify(c *appsv1alpha1.ClusterRollout, o Observed) {
 			s.fail(c, fmt.Sprintf("failed after %d failed checks", c.FailedChecks))
 		}
 	default:
-		c.Iterations++
-		c.Message = fmt.Sprintf("check %d of %d passed", c.Iterations, s.cfg.Iterations)
-		if c.Iterations >= s.cfg.Iterations {
-			s.setPhase(c, appsv1alpha1.ClusterSucceeded, fmt.Sprintf("healthy with revision %s; %d checks passed", c.PrimaryRevision, c.Iterations))
-		}
+		return true
 	}
+	return false
 }
 
 // currentStage is the stage in progress (nil past the last).
