@@ -238,6 +238,15 @@ type ApplicationSyncPolicy struct {
 	// Helm options for chart sources (chart, version, values).
 	// +optional
 	Helm *HelmRelease `json:"helm,omitempty"`
+
+	// Rollout is Kurator's per-cluster canary of one workload. It is
+	// accepted so Kurator's examples apply, and not run: the condition
+	// RolloutSupported says so. Releases are staged by spec.delivery; a
+	// canary of one propagated Deployment is a Rollout object.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Rollout *apiextensionsv1.JSON `json:"rollout,omitempty"`
 }
 
 // ApplicationDestination is a fleet, optionally narrowed by labels.
@@ -559,6 +568,9 @@ const (
 	ConditionSourceReady  = "SourceReady"
 	ConditionImagesSynced = "ImagesSynced"
 	ConditionConsistent   = "Consistent"
+	// ConditionRolloutSupported is False when a sync policy carries
+	// Kurator's per-cluster rollout, which an Application does not run.
+	ConditionRolloutSupported = "RolloutSupported"
 )
 
 // AppLabel names the application on AppVersions, blobs and Works;

@@ -640,6 +640,13 @@ func (r *Reconciler) summarize(app *appsv1alpha1.Application, w *world) {
 		}
 		setCondition(app, appsv1alpha1.ConditionConsistent, metav1.ConditionFalse, "Diverged", fmt.Sprintf("%s: %s", why, strings.Join(parts, "; ")))
 	}
+	meta.RemoveStatusCondition(&st.Conditions, appsv1alpha1.ConditionRolloutSupported)
+	for i, p := range app.Spec.SyncPolicies {
+		if p.Rollout != nil {
+			setCondition(app, appsv1alpha1.ConditionRolloutSupported, metav1.ConditionFalse, "NotRun", fmt.Sprintf("spec.syncPolicies[%d].rollout (a per-cluster canary) is not run by an Application: the release is staged by spec.delivery; for a canary of one propagated Deployment create a Rollout (docs/rollouts.md)", i))
+			break
+		}
+	}
 	if len(w.emptyStages) > 0 {
 		setCondition(app, ConditionStagesSelectClusters, metav1.ConditionFalse, "StageEmpty", w.renderErr)
 	} else {

@@ -1,16 +1,26 @@
 package apphub
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -18,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	"github.com/kurator-go/kurator/internal/source"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
@@ -143,8 +154,16 @@ spec:
   syncPolicies:
   - destination: {fleet: global-production}
     kustomization: {path: ./deploy, targetNamespace: git-demo}
+    # Kurator's per-cluster canary: accepted, not run (a condition says so).
+    rollout:
+      workload: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: git-demo}
+      serviceName: web
+      port: 80
 `, dir, head.Name().Short()))
-	waitPhase(t, "default", "web-git", "git-"+first[:12], appsv1alpha1.PhaseSucceeded, 3*time.Minute, nil)
+	app := waitPhase(t, "default", "web-git", "git-"+first[:12], appsv1alpha1.PhaseSucceeded, 3*time.Minute, nil)
+	if s, msg := condition(app, appsv1alpha1.ConditionRolloutSupported); s != "False" || !strings.Contains(msg, "spec.syncPolicies[0].rollout") {
+		t.Errorf("RolloutSupported %s %q: want False naming the field", s, msg)
+	}
 	second := commit("nginx:1.26")
 	fleettest.Eventually(t, 2*time.Minute, "the second commit everywhere", func() error {
 		app := getApp(t, "default", "web-git")
@@ -159,4 +178,70 @@ spec:
 		return nil
 	})
 	fleettest.Kubectl(t, fleet, "", "delete", "application", "web-git", "-n", "default")
+}
+
+// An OCI artifact (Flux's format: one tar.gz layer of YAML) in AppHub's
+// registry deploys to the fleet; its revision names the manifest digest.
+func TestOCIRepositorySourceDeploysTheArtifact(t *testing.T) {
+	var tgz bytes.Buffer
+	zw := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(zw)
+	manifest := []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+`)
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "./web.yaml", Mode: 0o644, Size: int64(len(manifest))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(manifest); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, "application/vnd.cncf.flux.config.v1+json")
+	img, err := mutate.Append(img, mutate.Addendum{Layer: static.NewLayer(tgz.Bytes(), source.FluxContentMediaType)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := fleet.HubRegistry + "/apps/web"
+	ref, err := name.ParseReference(repo+":v1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, fmt.Sprintf(`apiVersion: apps.kurator.dev/v1alpha1
+kind: Application
+metadata: {name: web-oci, namespace: default}
+spec:
+  source:
+    ociRepository: {url: "oci://%s", ref: {tag: v1}, insecure: true}
+  syncPolicies:
+  - destination: {fleet: global-production}
+    kustomization: {targetNamespace: oci-demo}
+`, repo))
+	waitPhase(t, "default", "web-oci", "oci-"+digest.Hex[:12], appsv1alpha1.PhaseSucceeded, 3*time.Minute, nil)
+	for _, c := range members {
+		if _, img, err := replicasIn(t, c, "oci-demo", "web"); err != nil || img != "nginx:1.27" {
+			t.Errorf("%s: oci-demo/web image %q (%v)", c, img, err)
+		}
+	}
+	fleettest.Kubectl(t, fleet, "", "delete", "application", "web-oci", "-n", "default")
 }
