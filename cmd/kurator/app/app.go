@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1247,10 +1246,7 @@ func printImageProgress(w io.Writer, indent string, clusters []dashboard.Applica
 }
 
 // appSource reads one Application and watches it from a resource version.
-type appSource interface {
-	get(ctx context.Context) (*appsv1alpha1.Application, error)
-	watch(ctx context.Context, resourceVersion string) (watch.Interface, error)
-}
+type appSource = objectSource[*appsv1alpha1.Application]
 
 type hubAppSource struct {
 	c         client.WithWatch
@@ -1273,100 +1269,8 @@ func (s hubAppSource) watch(ctx context.Context, rv string) (watch.Interface, er
 // watchApp prints the Application's status, then again on every change
 // of what the status shows, until its release is over or ctx ends.
 func watchApp(ctx context.Context, src appSource, out io.Writer, tty bool, now func() time.Time) error {
-	app, err := src.get(ctx)
-	if err != nil {
-		return err
-	}
-	show := func(app *appsv1alpha1.Application) {
-		var b bytes.Buffer
-		printAppStatus(&b, app, now())
-		if tty {
-			fmt.Fprintf(out, "\x1b[H\x1b[2J%s  watching Application %s/%s (Ctrl-C to stop)\n\n", now().Format(time.TimeOnly), app.Namespace, app.Name)
-		} else {
-			fmt.Fprintf(out, "--- %s ---\n", now().Format(time.TimeOnly))
-		}
-		_, _ = out.Write(b.Bytes())
-	}
-	show(app)
-	if appDone(app, out) {
-		return nil
-	}
-	last := app
-	for {
-		w, err := src.watch(ctx, last.ResourceVersion)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("watch Application %s/%s: %w", last.Namespace, last.Name, err)
-		}
-		next, err := followApp(ctx, w, last, show, out)
-		w.Stop()
-		switch {
-		case err != nil:
-			return err
-		case next == nil:
-			return nil
-		}
-		last = next
-		if last.ResourceVersion == "" {
-			// The watch expired: read the object again and go on from it.
-			if last, err = src.get(ctx); err != nil {
-				return err
-			}
-			if !sameAppProgress(next, last) {
-				show(last)
-			}
-			if appDone(last, out) {
-				return nil
-			}
-		}
-	}
-}
-
-// followApp reads one watch until it ends: nil when the release is over,
-// the last object seen when the watch closed (with no resource version
-// when it must be read again), or an error.
-func followApp(ctx context.Context, w watch.Interface, last *appsv1alpha1.Application, show func(*appsv1alpha1.Application), out io.Writer) (*appsv1alpha1.Application, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return last, nil
-			}
-			switch ev.Type {
-			case watch.Error:
-				if st, ok := ev.Object.(*metav1.Status); ok && st.Code == 410 {
-					expired := last.DeepCopy()
-					expired.ResourceVersion = ""
-					return expired, nil
-				}
-				return nil, fmt.Errorf("watch Application %s/%s: %v", last.Namespace, last.Name, apierrors.FromObject(ev.Object))
-			case watch.Deleted:
-				return nil, fmt.Errorf("Application %s/%s was deleted while watching it", last.Namespace, last.Name)
-			case watch.Bookmark:
-				if app, ok := ev.Object.(*appsv1alpha1.Application); ok {
-					next := last.DeepCopy()
-					next.ResourceVersion = app.ResourceVersion
-					last = next
-				}
-			case watch.Added, watch.Modified:
-				app, ok := ev.Object.(*appsv1alpha1.Application)
-				if !ok {
-					continue
-				}
-				if !sameAppProgress(last, app) {
-					show(app)
-				}
-				last = app
-				if appDone(app, out) {
-					return nil, nil
-				}
-			}
-		}
-	}
+	return watcher[*appsv1alpha1.Application]{kind: "Application", src: src, print: printAppStatus, same: sameAppProgress, done: appDone,
+		copyOf: (*appsv1alpha1.Application).DeepCopy}.run(ctx, out, tty, now)
 }
 
 // sameAppProgress: nothing a status print shows changed.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -291,10 +290,7 @@ func shortDuration(d time.Duration) string {
 }
 
 // rolloutSource reads one Rollout and watches it from a resource version.
-type rolloutSource interface {
-	get(ctx context.Context) (*appsv1alpha1.Rollout, error)
-	watch(ctx context.Context, resourceVersion string) (watch.Interface, error)
-}
+type rolloutSource = objectSource[*appsv1alpha1.Rollout]
 
 type hubRolloutSource struct {
 	c         client.WithWatch
@@ -320,103 +316,9 @@ func (s hubRolloutSource) watch(ctx context.Context, rv string) (watch.Interface
 
 // watchRollout prints the rollout's status, then again on every change of
 // its status (or of its pause), until the phase is terminal or ctx ends.
-// On a TTY each print redraws the screen; otherwise each is a new block
-// headed by the time.
 func watchRollout(ctx context.Context, src rolloutSource, out io.Writer, tty bool, now func() time.Time) error {
-	ro, err := src.get(ctx)
-	if err != nil {
-		return err
-	}
-	show := func(ro *appsv1alpha1.Rollout) {
-		var b bytes.Buffer
-		printRolloutStatus(&b, ro, now())
-		if tty {
-			fmt.Fprintf(out, "\x1b[H\x1b[2J%s  watching Rollout %s/%s (Ctrl-C to stop)\n\n", now().Format(time.TimeOnly), ro.Namespace, ro.Name)
-		} else {
-			fmt.Fprintf(out, "--- %s ---\n", now().Format(time.TimeOnly))
-		}
-		_, _ = out.Write(b.Bytes())
-	}
-	show(ro)
-	if rolloutDone(ro, out) {
-		return nil
-	}
-	last := ro
-	for {
-		w, err := src.watch(ctx, last.ResourceVersion)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("watch Rollout %s/%s: %w", last.Namespace, last.Name, err)
-		}
-		next, err := followRollout(ctx, w, last, show, out)
-		w.Stop()
-		switch {
-		case err != nil:
-			return err
-		case next == nil: // done
-			return nil
-		}
-		last = next
-		if last.ResourceVersion == "" {
-			// The watch expired: read the object again and go on from it.
-			if last, err = src.get(ctx); err != nil {
-				return err
-			}
-			if !sameProgress(next, last) {
-				show(last)
-			}
-			if rolloutDone(last, out) {
-				return nil
-			}
-		}
-	}
-}
-
-// followRollout reads one watch until it ends. It returns nil when the
-// rollout is done, the last object seen when the watch closed (with an
-// empty resource version when it must be read again), or an error.
-func followRollout(ctx context.Context, w watch.Interface, last *appsv1alpha1.Rollout, show func(*appsv1alpha1.Rollout), out io.Writer) (*appsv1alpha1.Rollout, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return last, nil
-			}
-			switch ev.Type {
-			case watch.Error:
-				if st, ok := ev.Object.(*metav1.Status); ok && st.Code == 410 {
-					expired := last.DeepCopy()
-					expired.ResourceVersion = ""
-					return expired, nil
-				}
-				return nil, fmt.Errorf("watch Rollout %s/%s: %v", last.Namespace, last.Name, apierrors.FromObject(ev.Object))
-			case watch.Deleted:
-				return nil, fmt.Errorf("Rollout %s/%s was deleted while watching it", last.Namespace, last.Name)
-			case watch.Added, watch.Modified, watch.Bookmark:
-				ro, ok := ev.Object.(*appsv1alpha1.Rollout)
-				if !ok {
-					continue
-				}
-				if ev.Type == watch.Bookmark {
-					next := last.DeepCopy()
-					next.ResourceVersion = ro.ResourceVersion
-					last = next
-					continue
-				}
-				if !sameProgress(last, ro) {
-					show(ro)
-				}
-				last = ro
-				if rolloutDone(ro, out) {
-					return nil, nil
-				}
-			}
-		}
-	}
+	return watcher[*appsv1alpha1.Rollout]{kind: "Rollout", src: src, print: printRolloutStatus, same: sameProgress, done: rolloutDone,
+		copyOf: (*appsv1alpha1.Rollout).DeepCopy}.run(ctx, out, tty, now)
 }
 
 // sameProgress: nothing a status print shows changed.
