@@ -155,6 +155,11 @@ func isManifestFile(name string) bool {
 
 func (p Package) manifestDocuments(root string) ([]document, error) {
 	files := p.under(root)
+	for _, k := range kustomizationFiles {
+		if _, ok := files[k]; ok {
+			return p.kustomize(root, k)
+		}
+	}
 	names := make([]string, 0, len(files))
 	for name := range files {
 		if isManifestFile(name) {
