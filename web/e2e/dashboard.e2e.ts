@@ -12,7 +12,7 @@ const ENV_HELP: Record<string, string> = {
   DASHBOARD_URL: 'the dashboard base URL, e.g. https://127.0.0.1:40123',
   LOGIN_TOKEN: 'the admin login token (the spec opens DASHBOARD_URL/login?token=LOGIN_TOKEN)',
   TEAM_A_TOKEN: 'a hub bearer token of a user who may read only namespace team-a',
-  CONTROL_URL: "the harness's control server (POST /apply, /delete, /kill, /restart, /bulk)",
+  CONTROL_URL: "the harness's control server (POST /apply, /apply-status, /delete, /kill, /restart, /bulk)",
   NGINX_YAML: 'the nginx 60/40 example (Deployment nginx 10 replicas + PropagationPolicy): a file path or the YAML itself',
   TEAM_YAML: 'Deployments in namespaces team-a and team-b: a file path or the YAML itself',
   HEALTH_THRESHOLD_MS: "the fleet's failure threshold in ms (3000)",
@@ -331,5 +331,94 @@ describe('Kurator Dashboard in a browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === '/clusters/cluster-shanghai', { timeout: 10_000 });
     await page.waitForSelector('[data-testid="nodes-table"]', { timeout: 30_000 });
+  });
+
+  it('h. an Application whose v1.3 failed in stage 1: the list shows its revision and a red chip, its page the failed stage and the gate', async () => {
+    // The source names a version AppHub does not hold, so the controller
+    // only reports SourceReady False (every 30 s) and leaves the delivery
+    // and clusters the test writes through the status subresource as they are.
+    await control(
+      '/apply',
+      `apiVersion: apps.kurator.dev/v1alpha1
+kind: Application
+metadata: {name: mes-e2e, namespace: default}
+spec:
+  source: {package: {name: mes-e2e-not-pushed, version: v1.3}}
+  syncPolicies: [{destination: {fleet: quickstart}}]
+  delivery:
+    stages:
+    - {name: north, clusterNames: [cluster-hangzhou]}
+    - {name: others, clusterNames: [cluster-shanghai, cluster-frankfurt], requireApproval: true}
+`,
+    );
+    const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await control(
+      '/apply-status',
+      `apiVersion: apps.kurator.dev/v1alpha1
+kind: Application
+metadata: {name: mes-e2e, namespace: default}
+status:
+  revision: v1.3
+  digest: sha256:${'3f'.repeat(32)}
+  delivery:
+    phase: Failed
+    stageIndex: 0
+    currentStage: north
+    stableRevision: v1.2
+    failedRevision: v1.3
+    clusters:
+    - {name: cluster-hangzhou, stage: 0, phase: Failed, canaryWeight: 0, iterations: 0, failedChecks: 1, primaryRevision: v1.2, message: rolled back to v1.2}
+    - {name: cluster-shanghai, stage: 1, phase: Pending, canaryWeight: 0, iterations: 0, failedChecks: 0, primaryRevision: v1.2}
+    - {name: cluster-frankfurt, stage: 1, phase: Pending, canaryWeight: 0, iterations: 0, failedChecks: 0, primaryRevision: v1.2}
+    gates:
+    - {time: "${t}", cluster: cluster-hangzhou, gate: readiness, kind: readiness, passed: false, reason: NotReady, message: pods never Ready}
+    history:
+    - {revision: v1.3, from: v1.2, phase: Failed, startTime: "${t}", endTime: "${t}", message: "stage north failed: rolled back to v1.2"}
+  clusters:
+  - {name: cluster-frankfurt, revision: v1.2, healthy: true}
+  - {name: cluster-hangzhou, revision: v1.2, healthy: false, message: rolled back to v1.2}
+  - {name: cluster-shanghai, revision: v1.2, healthy: true}
+  conditions:
+  - {type: Consistent, status: "False", reason: Diverged, message: "not every cluster is healthy: v1.2 on cluster-frankfurt, cluster-hangzhou, cluster-shanghai", lastTransitionTime: "${t}"}
+`,
+    );
+    const p = await admin.newPage();
+    try {
+      await p.goto(`${base}/applications`);
+      const row = p.locator('[data-testid="application-default/mes-e2e"]');
+      await row.waitFor({ timeout: 30_000 });
+      await expect.poll(() => row.getAttribute('data-phase'), { timeout: 30_000 }).toBe('Failed');
+      expect(await row.locator('[data-testid="app-revision"]').textContent()).toBe('v1.3');
+      expect(await row.getAttribute('class')).toContain('row-error');
+      const hz = row.locator('[data-testid="mchip-cluster-hangzhou"]');
+      expect(await hz.getAttribute('class')).toContain('tone-error');
+      expect(await hz.locator('[data-testid="mchip-revision"]').textContent()).toBe('v1.2');
+      expect(await row.locator('[data-testid="mchip-cluster-shanghai"]').getAttribute('class')).toContain('tone-ok');
+      // the red is a real colour, not only a class
+      const border = await hz.evaluate((el) => getComputedStyle(el).borderLeftColor);
+      const [r, g, b] = (border.match(/\d+/g) ?? []).map(Number);
+      expect(r, `hangzhou's chip border ${border} is not red`).toBeGreaterThan(g + 60);
+      expect(r).toBeGreaterThan(b + 60);
+      await shot(p, 'applications.png');
+
+      await row.getByRole('link', { name: 'default/mes-e2e' }).click();
+      await p.waitForURL((u) => u.pathname === '/applications/default/mes-e2e');
+      await p.waitForSelector('[data-testid="stage-strip"]', { timeout: 30_000 });
+      expect(await p.locator('[data-testid="stage-0"]').getAttribute('data-state')).toBe('failed');
+      expect(await p.locator('[data-testid="stage-1"]').textContent()).toContain('waits for approval (kurator app promote)');
+      expect(await p.locator('[data-testid="achip-cluster-hangzhou"]').getAttribute('class')).toContain('tone-error');
+      expect(await p.locator('[data-testid="app-message"]').getAttribute('role')).toBe('alert');
+      const gate = p.locator('[data-testid="gate"]').first();
+      expect(await gate.getAttribute('data-passed')).toBe('false');
+      expect(await gate.textContent()).toContain('pods never Ready');
+      const conds = await p.locator('[data-testid="conditions"] tbody tr td:first-child').allTextContents();
+      expect(conds[0], `conditions ${conds.join(', ')}`).toBe('Consistent');
+      expect(await p.locator('[data-testid="rollout-history"]').textContent()).toContain('stage north failed');
+      await shot(p, 'application.png');
+    } catch (e) {
+      throw await explain(p, 'application', e);
+    } finally {
+      await p.close();
+    }
   });
 });

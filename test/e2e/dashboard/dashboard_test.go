@@ -269,10 +269,11 @@ func viewerToken(t *testing.T, namespace string) string {
 func startControl(t *testing.T) string {
 	t.Helper()
 	mux := http.NewServeMux()
-	kubectl := func(verb string) http.HandlerFunc {
+	kubectl := func(verb string, flags ...string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
-			cmd := exec.Command(filepath.Join(localfleet.DefaultBinDir(), "kubectl"), "--kubeconfig", fleet.Kubeconfig, "--context", localfleet.HubName, verb, "-f", "-")
+			args := append([]string{"--kubeconfig", fleet.Kubeconfig, "--context", localfleet.HubName, verb, "-f", "-"}, flags...)
+			cmd := exec.Command(filepath.Join(localfleet.DefaultBinDir(), "kubectl"), args...)
 			cmd.Stdin = strings.NewReader(string(body))
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -283,6 +284,9 @@ func startControl(t *testing.T) string {
 		}
 	}
 	mux.HandleFunc("POST /apply", kubectl("apply"))
+	// A status the spec writes itself (an Application's release), through
+	// the status subresource as a controller would.
+	mux.HandleFunc("POST /apply-status", kubectl("apply", "--server-side", "--subresource=status", "--field-manager=e2e-status", "--force-conflicts"))
 	mux.HandleFunc("POST /delete", kubectl("delete"))
 	mux.HandleFunc("POST /kill", func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("cluster") + "/kube-apiserver"
