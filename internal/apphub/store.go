@@ -39,9 +39,6 @@ const (
 	DigestAnnotation = "apps.kurator.dev/digest"
 	// ChunksAnnotation is how many ConfigMaps hold that content.
 	ChunksAnnotation = "apps.kurator.dev/chunks"
-	// PushedAtAnnotation is when the AppVersion was pushed (RFC 3339 with
-	// nanoseconds): it orders versions pushed within the same second.
-	PushedAtAnnotation = "apps.kurator.dev/pushed-at"
 	// contentKey is the binaryData key of a blob ConfigMap.
 	contentKey = "content"
 )
@@ -111,7 +108,7 @@ func (s Store) Push(ctx context.Context, namespace, app, version string, p apphu
 			Namespace:   namespace,
 			Name:        name,
 			Labels:      labels,
-			Annotations: map[string]string{PushedAtAnnotation: time.Now().UTC().Format(time.RFC3339Nano)},
+			Annotations: map[string]string{appsv1alpha1.PushedAtAnnotation: time.Now().UTC().Format(time.RFC3339Nano)},
 		},
 		Spec: appsv1alpha1.AppVersionSpec{
 			App:      app,
@@ -302,22 +299,8 @@ func (s Store) List(ctx context.Context, namespace, app string) ([]appsv1alpha1.
 			versions = append(versions, v)
 		}
 	}
-	sort.SliceStable(versions, func(i, j int) bool { return older(&versions[i], &versions[j]) })
+	sort.SliceStable(versions, func(i, j int) bool { return versions[i].PushedBefore(&versions[j]) })
 	return versions, nil
-}
-
-// older orders by creation (the hub's clock, in seconds), then by the
-// pusher's time, then by name.
-func older(a, b *appsv1alpha1.AppVersion) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	ta, errA := time.Parse(time.RFC3339Nano, a.Annotations[PushedAtAnnotation])
-	tb, errB := time.Parse(time.RFC3339Nano, b.Annotations[PushedAtAnnotation])
-	if errA == nil && errB == nil && !ta.Equal(tb) {
-		return ta.Before(tb)
-	}
-	return a.Name < b.Name
 }
 
 // VersionName is the AppVersion name of app:version: "<app>-<version>"

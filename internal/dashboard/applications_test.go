@@ -22,7 +22,6 @@ import (
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
-	"github.com/kurator-go/kurator/internal/apphub"
 	"github.com/kurator-go/kurator/pkg/dashboard"
 )
 
@@ -63,7 +62,7 @@ func application(ns, name string) *appsv1alpha1.Application {
 
 func appVersion(ns, version, pushedAt string) *appsv1alpha1.AppVersion {
 	return &appsv1alpha1.AppVersion{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "mes-" + version, Annotations: map[string]string{dashboard.PushedAtAnnotation: pushedAt}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "mes-" + version, Annotations: map[string]string{appsv1alpha1.PushedAtAnnotation: pushedAt}},
 		Spec:       appsv1alpha1.AppVersionSpec{App: "mes", Version: version, Digest: "sha256:" + strings.Repeat("a", 64), Format: appsv1alpha1.FormatManifests, Blobs: []string{"b"}, Size: 2048},
 	}
 }
@@ -183,11 +182,5 @@ func TestApplicationsOnAHubWithoutTheCRD(t *testing.T) {
 	var e dashboard.Error
 	if code := get(t, h, sid, "/api/v1/applications/plant-a/mes", &e); code != http.StatusNotFound || e.Error != why || !strings.Contains(e.Hint, "install the Application CRD") {
 		t.Fatalf("%d %+v", code, e)
-	}
-}
-
-func TestPushedAtAnnotationIsAppHubs(t *testing.T) {
-	if dashboard.PushedAtAnnotation != apphub.PushedAtAnnotation {
-		t.Fatalf("pkg/dashboard orders versions by %q, AppHub writes %q", dashboard.PushedAtAnnotation, apphub.PushedAtAnnotation)
 	}
 }

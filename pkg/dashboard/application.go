@@ -435,25 +435,11 @@ func ApplicationsIn(apps []appsv1alpha1.Application, namespace string) Applicati
 	return ApplicationList{Items: Applications(keep), Namespaces: sortedKeys(ns)}
 }
 
-// AppHubName is the name an Application's revisions have in AppHub: its
-// package's name, else its own (the controller stores imported Git, Helm
-// and OCI revisions under it too).
-func AppHubName(app *appsv1alpha1.Application) string {
-	if p := app.Spec.Source.Package; p != nil && p.Name != "" {
-		return p.Name
-	}
-	return app.Name
-}
-
-// PushedAtAnnotation orders AppVersions pushed within the same second
-// (internal/apphub writes it; RFC 3339 with nanoseconds).
-const PushedAtAnnotation = "apps.kurator.dev/pushed-at"
-
 // ApplicationVersions are the AppVersions of app among versions (any
 // namespace's and app's may be given), newest first, each with the
 // clusters that run it.
 func ApplicationVersions(app *appsv1alpha1.Application, versions []appsv1alpha1.AppVersion) []AppVersionView {
-	name := AppHubName(app)
+	name := app.AppHubName()
 	runs := map[string][]string{}
 	for _, c := range app.Status.Clusters {
 		if c.Revision != "" {
@@ -466,7 +452,7 @@ func ApplicationVersions(app *appsv1alpha1.Application, versions []appsv1alpha1.
 			mine = append(mine, v)
 		}
 	}
-	sort.SliceStable(mine, func(i, j int) bool { return newerVersion(mine[i], mine[j]) })
+	sort.SliceStable(mine, func(i, j int) bool { return mine[j].PushedBefore(mine[i]) })
 	out := make([]AppVersionView, 0, len(mine))
 	for _, v := range mine {
 		clusters := append([]string{}, runs[v.Spec.Version]...)
@@ -476,20 +462,6 @@ func ApplicationVersions(app *appsv1alpha1.Application, versions []appsv1alpha1.
 			Created: v.CreationTimestamp.Time, Current: v.Spec.Version == app.Status.Revision, Clusters: clusters})
 	}
 	return out
-}
-
-// newerVersion orders by creation (the hub's clock, in seconds), then by
-// the pusher's time, then by name, newest first: AppHub's order reversed.
-func newerVersion(a, b *appsv1alpha1.AppVersion) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return b.CreationTimestamp.Before(&a.CreationTimestamp)
-	}
-	ta, errA := time.Parse(time.RFC3339Nano, a.Annotations[PushedAtAnnotation])
-	tb, errB := time.Parse(time.RFC3339Nano, b.Annotations[PushedAtAnnotation])
-	if errA == nil && errB == nil && !ta.Equal(tb) {
-		return tb.Before(ta)
-	}
-	return a.Name > b.Name
 }
 
 // ApplicationTerminal says whether an Application's release is over (or

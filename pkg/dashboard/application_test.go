@@ -201,7 +201,7 @@ func TestApplicationVersionsNewestFirstWithTheClustersRunningThem(t *testing.T) 
 			Spec: appsv1alpha1.AppVersionSpec{App: appName, Version: v, Digest: "sha256:" + v, Format: appsv1alpha1.FormatManifests, Size: 2150,
 				Objects: []string{"Deployment/mes", "Service/mes"}, Images: []appsv1alpha1.AppImage{{Ref: "mes-system:" + v}}}}
 		if pushedAt != "" {
-			av.Annotations = map[string]string{PushedAtAnnotation: pushedAt}
+			av.Annotations = map[string]string{appsv1alpha1.PushedAtAnnotation: pushedAt}
 		}
 		return av
 	}

@@ -183,14 +183,6 @@ func findVersion(versions []appsv1alpha1.AppVersion, ns, app, version string) (*
 		app, version, ns, strings.Join(names, ", "), app, version, ns)
 }
 
-// packageName is the AppHub name an Application's package source uses.
-func packageName(app *appsv1alpha1.Application) string {
-	if p := app.Spec.Source.Package; p != nil && p.Name != "" {
-		return p.Name
-	}
-	return app.Name
-}
-
 // sourceKind names the source an Application takes.
 func sourceKind(app *appsv1alpha1.Application) string {
 	s := app.Spec.Source
@@ -705,11 +697,11 @@ func runDeploy(ctx context.Context, c client.Client, out io.Writer, ns, name, ve
 	if app.Spec.Source.Package == nil {
 		return notPackageError(app, "deploy", version, nil)
 	}
-	versions, err := listVersions(ctx, c, ns, packageName(app))
+	versions, err := listVersions(ctx, c, ns, app.AppHubName())
 	if err != nil {
 		return err
 	}
-	v, err := findVersion(versions, ns, packageName(app), version)
+	v, err := findVersion(versions, ns, app.AppHubName(), version)
 	if err != nil {
 		return err
 	}
@@ -723,7 +715,7 @@ func runDeploy(ctx context.Context, c client.Client, out io.Writer, ns, name, ve
 		if err != nil {
 			return err
 		}
-		built.Spec.Source.Package.Name = packageName(app)
+		built.Spec.Source.Package.Name = app.AppHubName()
 		members, err := destinationMembers(ctx, c, built)
 		if err != nil {
 			return err
@@ -741,7 +733,7 @@ func runDeploy(ctx context.Context, c client.Client, out io.Writer, ns, name, ve
 		return nil
 	}
 	if from == version {
-		fmt.Fprintf(out, "Application %s/%s already delivers %s:%s; nothing changes (see `kurator app status %s -n %s`)\n", ns, name, packageName(app), version, name, ns)
+		fmt.Fprintf(out, "Application %s/%s already delivers %s:%s; nothing changes (see `kurator app status %s -n %s`)\n", ns, name, app.AppHubName(), version, name, ns)
 		return nil
 	}
 	if err := c.Patch(ctx, app, client.RawPatch(types.MergePatchType, versionPatch(version))); err != nil {
@@ -828,7 +820,7 @@ func runRollback(ctx context.Context, c client.Client, out io.Writer, ns, name, 
 	if err != nil {
 		return err
 	}
-	pkg := packageName(app)
+	pkg := app.AppHubName()
 	versions, err := listVersions(ctx, c, ns, pkg)
 	if err != nil {
 		return err
@@ -1352,7 +1344,7 @@ func deployedBy(apps []appsv1alpha1.Application, app, version string) string {
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	for i := range sorted {
 		a := &sorted[i]
-		if packageName(a) != app {
+		if a.AppHubName() != app {
 			continue
 		}
 		var running []string
@@ -1724,7 +1716,7 @@ func runDiff(ctx context.Context, c client.Client, get getVersion, out io.Writer
 	}
 	pkg := name
 	if app != nil {
-		pkg = packageName(app)
+		pkg = app.AppHubName()
 	}
 	render := func(version string) ([]*unstructured.Unstructured, error) {
 		ref := pkg + ":" + version

@@ -308,7 +308,7 @@ func (r *Reconciler) applicationsOfVersion(ctx context.Context, obj client.Objec
 	if !ok {
 		return nil
 	}
-	return r.applications(ctx, obj.GetNamespace(), func(a *appsv1alpha1.Application) bool { return appName(a) == v.Spec.App })
+	return r.applications(ctx, obj.GetNamespace(), func(a *appsv1alpha1.Application) bool { return a.AppHubName() == v.Spec.App })
 }
 
 func (r *Reconciler) allApplications(ctx context.Context, _ client.Object) []reconcile.Request {

@@ -40,20 +40,12 @@ type fetched struct {
 	at       time.Time
 }
 
-// appName is the application's name in AppHub.
-func appName(app *appsv1alpha1.Application) string {
-	if p := app.Spec.Source.Package; p != nil && p.Name != "" {
-		return p.Name
-	}
-	return app.Name
-}
-
 // resolve finds the revision the source names now, importing a fetched
 // Git, Helm or OCI revision into AppHub. Errors that the user must fix
 // are *sourceError.
 func (r *Reconciler) resolve(ctx context.Context, app *appsv1alpha1.Application) (*appsv1alpha1.AppVersion, time.Duration, error) {
 	src := app.Spec.Source
-	name := appName(app)
+	name := app.AppHubName()
 	if p := src.Package; p != nil {
 		v, err := r.appVersion(ctx, app.Namespace, name, p.Version)
 		if apierrors.IsNotFound(err) {

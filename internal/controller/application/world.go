@@ -376,9 +376,9 @@ func (r *Reconciler) version(ctx context.Context, app *appsv1alpha1.Application,
 	if rev == w.desired.Spec.Version {
 		return w.desired, nil
 	}
-	v, err := r.appVersion(ctx, app.Namespace, appName(app), rev)
+	v, err := r.appVersion(ctx, app.Namespace, app.AppHubName(), rev)
 	if err != nil {
-		return nil, fmt.Errorf("revision %s of %s: %w", rev, appName(app), err)
+		return nil, fmt.Errorf("revision %s of %s: %w", rev, app.AppHubName(), err)
 	}
 	return v, nil
 }
