@@ -12,13 +12,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	"github.com/kurator-go/kurator/internal/registry"
 )
 
-// AppHubConfigMap, in SystemNamespace on the hub, names AppHub's registry
-// for the CLI and the manager: data "registry" (host[:port][/prefix]) and
-// "insecure" ("true" for plain HTTP).
-const AppHubConfigMap = "kurator-apphub"
+// AppHubConfigMap names AppHub's registry on the hub.
+const AppHubConfigMap = appsv1alpha1.AppHubConfigMap
 
 // startRegistries starts one registry per cluster of the fleet (the hub's
 // is AppHub's), ports[i] for l.state.Clusters[i], all at once; records

@@ -31,3 +31,9 @@ func (v *AppVersion) PushedBefore(o *AppVersion) bool {
 	}
 	return v.Name < o.Name
 }
+
+// AppHubConfigMap, in kurator-system on the hub, names AppHub's registry:
+// data "registry" (host[:port][/prefix]) and "insecure" ("true" for plain
+// HTTP). kurator up --registries writes it; the CLI pushes images there
+// and the hub copies them from there.
+const AppHubConfigMap = "kurator-apphub"

@@ -56,14 +56,8 @@ const Finalizer = "apps.kurator.dev/application"
 // WorkLabel names the Application ("<namespace>.<name>") on its Works.
 const WorkLabel = "apps.kurator.dev/application"
 
-// Condition reasons used in several places.
-const (
-	ConditionStagesSelectClusters = "StagesSelectClusters"
-)
-
-// HubRegistryConfigMap (in kurator-system) names AppHub's registry: data
-// "registry" (host[:port]) and "insecure" ("true" for plain HTTP).
-const HubRegistryConfigMap = "kurator-apphub"
+// ConditionStagesSelectClusters is False when a stage selects no cluster.
+const ConditionStagesSelectClusters = "StagesSelectClusters"
 
 // Options configure the controller.
 type Options struct {

@@ -74,7 +74,7 @@ type hubRegistry struct {
 
 func (r *Reconciler) hubRegistry(ctx context.Context) hubRegistry {
 	var cm corev1.ConfigMap
-	if err := r.reader.Get(ctx, types.NamespacedName{Namespace: r.opts.ClusterNamespace, Name: HubRegistryConfigMap}, &cm); err != nil {
+	if err := r.reader.Get(ctx, types.NamespacedName{Namespace: r.opts.ClusterNamespace, Name: appsv1alpha1.AppHubConfigMap}, &cm); err != nil {
 		return hubRegistry{}
 	}
 	return hubRegistry{host: cm.Data["registry"], insecure: cm.Data["insecure"] == "true"}
