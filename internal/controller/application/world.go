@@ -49,12 +49,12 @@ type world struct {
 	renderErr  string
 	imageErr   string
 	waitImages bool
-	// workload is the {{ target }} of metric checks.
-	workload    string
-	emptyStages []string
-	cops        []policyv1alpha1.ClusterOverridePolicy
-	ops         map[string][]policyv1alpha1.OverridePolicy
-	sas         []appsv1alpha1.StorageAdaptation
+	// workload is the {{ target }} of metric checks, in workloadNamespace.
+	workload, workloadNamespace string
+	emptyStages                 []string
+	cops                        []policyv1alpha1.ClusterOverridePolicy
+	ops                         map[string][]policyv1alpha1.OverridePolicy
+	sas                         []appsv1alpha1.StorageAdaptation
 }
 
 // target is a cluster the sync policies select.
@@ -242,7 +242,7 @@ func (r *Reconciler) prepare(ctx context.Context, app *appsv1alpha1.Application,
 			rendered[t.policy] = objs
 		}
 		if w.workload == "" {
-			w.workload = firstDeployment(objs)
+			w.workload, w.workloadNamespace = checkTarget(objs, app.Spec.Delivery)
 		}
 		if t.registry == nil {
 			continue
@@ -258,18 +258,22 @@ func (r *Reconciler) prepare(ctx context.Context, app *appsv1alpha1.Application,
 			}
 		}
 	}
-	if d := app.Spec.Delivery; d != nil && d.Target != "" {
-		w.workload = d.Target
-	}
 }
 
-func firstDeployment(objs []*unstructured.Unstructured) string {
+// checkTarget is the workload metric checks name as {{ target }} and
+// {{ namespace }}: delivery.target (a Deployment of that name, or just the
+// name), else the revision's first Deployment.
+func checkTarget(objs []*unstructured.Unstructured, d *appsv1alpha1.Delivery) (name, namespace string) {
+	want := ""
+	if d != nil {
+		want = d.Target
+	}
 	for _, o := range objs {
-		if o.GetKind() == "Deployment" {
-			return o.GetName()
+		if o.GetKind() == "Deployment" && (want == "" || o.GetName() == want) {
+			return o.GetName(), o.GetNamespace()
 		}
 	}
-	return ""
+	return want, ""
 }
 
 // syncImages ensures every image of objs is copied to reg.
@@ -562,7 +566,7 @@ func isWorkload(apiVersion, kind string) bool {
 // and {{ target }} is the revision's first Deployment (or delivery.target).
 func (w *world) asRollout(app *appsv1alpha1.Application) *appsv1alpha1.Rollout {
 	ro := &appsv1alpha1.Rollout{ObjectMeta: metav1.ObjectMeta{Name: app.Name, Namespace: app.Namespace}, Status: app.Status.Delivery}
-	ro.Spec.Workload.Name, ro.Spec.ServiceName = w.workload, w.workload
+	ro.Spec.Workload.Name, ro.Spec.Workload.Namespace, ro.Spec.ServiceName = w.workload, w.workloadNamespace, w.workload
 	if d := app.Spec.Delivery; d != nil {
 		ro.Spec.RolloutPolicy.TrafficAnalysis = d.Analysis
 	}

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -99,7 +100,9 @@ func (r *Gates) checkMetrics(ctx context.Context, ro *appsv1alpha1.Rollout, req 
 	}
 	for _, m := range a.Metrics {
 		cm := core.Metric{Name: m.Name}
-		vars := core.Vars{Name: ro.Name, Cluster: req.Cluster, Namespace: ro.Namespace, Target: ro.Spec.Workload.Name, Service: ro.Spec.ServiceName}
+		// The workload's namespace: a Rollout's own (admission makes them
+		// equal), an Application's target namespace.
+		vars := core.Vars{Name: ro.Name, Cluster: req.Cluster, Namespace: cmp.Or(ro.Spec.Workload.Namespace, ro.Namespace), Target: ro.Spec.Workload.Name, Service: ro.Spec.ServiceName}
 		address := r.PrometheusAddress
 		if m.IntervalSeconds != nil {
 			cm.Interval = time.Duration(*m.IntervalSeconds) * time.Second

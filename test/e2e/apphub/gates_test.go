@@ -91,3 +91,82 @@ spec:
 	}
 	fleettest.Kubectl(t, fleet, "", "delete", "application", "mes", "-n", "gates")
 }
+
+// A metric gate: the success rate Prometheus holds for the updated
+// cluster (traffic from the traffic generator) decides; with half the
+// requests failing in hangzhou, v2 fails its checks there and goes back.
+func TestMetricGateRollsBackOnALowSuccessRate(t *testing.T) {
+	fleettest.Kubectl(t, fleet, "apiVersion: v1\nkind: Namespace\nmetadata: {name: metrics}\n", "apply", "-f", "-")
+	for _, v := range []string{"v1", "v2"} {
+		fleettest.Kurator(t, fleet, "app", "push", "shop:"+v, "-n", "metrics", "-f", "testdata/shop/"+v)
+	}
+	apply(t, `apiVersion: apps.kurator.dev/v1alpha1
+kind: Application
+metadata: {name: shop, namespace: metrics}
+spec:
+  source: {package: {version: v1}}
+  syncPolicies: [{destination: {fleet: global-production}, kustomization: {targetNamespace: shop}}]
+  delivery:
+    timeoutSeconds: 120
+    analysis:
+      checkIntervalSeconds: 10
+      checkFailedTimes: 2
+      metrics:
+      - {name: request-success-rate, intervalSeconds: 15, thresholdRange: {min: 99}}
+    stages:
+    - {name: pilot, clusterNames: [cluster-hangzhou]}
+`)
+	app := waitPhase(t, "metrics", "shop", "v1", appsv1alpha1.PhaseSucceeded, 3*time.Minute, nil)
+	passed := 0
+	for _, g := range app.Status.Delivery.Gates {
+		if g.Kind == "metric" && g.Passed && g.Gate == "request-success-rate" {
+			passed++
+		}
+	}
+	if passed == 0 {
+		t.Fatalf("v1 succeeded without a passing success-rate check: %+v", app.Status.Delivery.Gates)
+	}
+	setFaults(t, `[{"cluster":"cluster-hangzhou","namespace":"shop","workload":"shop","errorRate":0.5}]`)
+	fleettest.Kurator(t, fleet, "app", "deploy", "shop:v2", "-n", "metrics")
+	app = waitPhase(t, "metrics", "shop", "v2", appsv1alpha1.PhaseFailed, 3*time.Minute, nil)
+	var low []string
+	for _, g := range app.Status.Delivery.Gates {
+		if g.Cluster == hangzhou && g.Kind == "metric" && !g.Passed && g.Reason == "BelowMin" {
+			low = append(low, g.Value)
+		}
+	}
+	if len(low) < 2 {
+		t.Errorf("%d success-rate checks below 99 recorded in hangzhou (%v), want checkFailedTimes=2: %+v", len(low), low, app.Status.Delivery.Gates)
+	}
+	for _, c := range app.Status.Clusters {
+		if c.Revision != "v1" {
+			t.Errorf("%s runs %s after the failed v2, want v1", c.Name, c.Revision)
+		}
+	}
+	fleettest.Kubectl(t, fleet, "", "delete", "application", "shop", "-n", "metrics")
+}
+
+// setFaults replaces the traffic generator's faults until the test ends.
+func setFaults(t *testing.T, faults string) {
+	t.Helper()
+	put := func(body string) error {
+		req, err := http.NewRequest(http.MethodPut, fleet.TrafficGenURL+"/faults", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("PUT /faults: %s", resp.Status)
+		}
+		return nil
+	}
+	if err := put(faults); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = put("[]") })
+}

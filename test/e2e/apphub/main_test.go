@@ -3,7 +3,9 @@
 // pushed with the CLI, a staged release whose images are copied to each
 // plant's registry and whose storage is adapted per plant, a bad version
 // stopped and rolled back in its first stage, a rollback to an older
-// version, and Git and Helm sources.
+// version, Git, Helm and OCI sources, and the gates between stages
+// (approval, webhooks, and Prometheus metrics of traffic that the traffic
+// generator sends along the members' Istio routes).
 package apphub
 
 import (
@@ -30,7 +32,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(fleettest.Main(m, localfleet.Config{Name: "e2e-apphub", NodesPerMember: 2, Registries: true}, true, &fleet,
+	os.Exit(fleettest.Main(m, localfleet.Config{Name: "e2e-apphub", NodesPerMember: 2, Registries: true, Prometheus: true, TrafficGen: true}, true, &fleet,
 		func(_ context.Context, st *localfleet.State) (func(), error) {
 			var err error
 			hub, err = fleettest.HubClient(st)
