@@ -88,3 +88,43 @@ export function RefreshError({ error, onRetry }: { error?: ApiError; onRetry: ()
   if (!error) return null;
   return <ErrorBox error={error} onRetry={onRetry} compact />;
 }
+
+/**
+ * NamespaceFilter is a list page's namespace select, kept in the URL's
+ * `namespace` parameter. `choices` are the namespaces the list offers; a
+ * namespace named in the URL but not among them stays selectable.
+ */
+export function NamespaceFilter({ params, setParams, choices, label }: {
+  params: URLSearchParams;
+  setParams: (next: URLSearchParams) => void;
+  choices: string[];
+  label: string;
+}) {
+  const namespace = params.get('namespace') ?? '';
+  const all = namespace && !choices.includes(namespace) ? [namespace, ...choices] : choices;
+  return (
+    <form className="filters" role="search" aria-label={label} onSubmit={(e) => e.preventDefault()}>
+      <label className="select">
+        <span>Namespace</span>
+        <select
+          name="namespace"
+          value={namespace}
+          data-testid="filter-namespace"
+          onChange={(e) => {
+            const next = new URLSearchParams(params);
+            if (e.target.value) next.set('namespace', e.target.value);
+            else next.delete('namespace');
+            setParams(next);
+          }}
+        >
+          <option value="">All</option>
+          {all.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+    </form>
+  );
+}

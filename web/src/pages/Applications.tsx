@@ -3,7 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api, applicationPath, list } from '../api/client';
 import type { ApplicationList, ApplicationSummary } from '../api/types';
 import { AppPhaseBadge, ConsistentBadge, MemberChip, releasing } from '../components/application';
-import { Ellipsis, Empty, ErrorBox, Loading, RefreshError } from '../components/common';
+import { Ellipsis, Empty, ErrorBox, Loading, NamespaceFilter, RefreshError } from '../components/common';
 import { stageText } from '../components/rollout';
 import { useResource } from '../live/useResource';
 import { failing } from './Rollouts';
@@ -18,36 +18,13 @@ export function ApplicationsPage() {
   const doc = r.data;
   const items = list(doc?.items);
   const choices = list(doc?.namespaces);
-  const all = namespace && !choices.includes(namespace) ? [namespace, ...choices] : choices;
   return (
     <div className="page" data-testid="applications">
       <div className="page-head">
         <h1>Applications</h1>
         {doc && <p className="subtitle num">{items.length === 1 ? '1 application' : `${items.length} applications`}</p>}
       </div>
-      <form className="filters" role="search" aria-label="Filter applications" onSubmit={(e) => e.preventDefault()}>
-        <label className="select">
-          <span>Namespace</span>
-          <select
-            name="namespace"
-            value={namespace}
-            data-testid="filter-namespace"
-            onChange={(e) => {
-              const next = new URLSearchParams(params);
-              if (e.target.value) next.set('namespace', e.target.value);
-              else next.delete('namespace');
-              setParams(next);
-            }}
-          >
-            <option value="">All</option>
-            {all.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <NamespaceFilter params={params} setParams={setParams} choices={choices} label="Filter applications" />
       {r.data ? <RefreshError error={r.error} onRetry={r.reload} /> : r.error ? <ErrorBox error={r.error} onRetry={r.reload} /> : <Loading what="applications" />}
       {doc &&
         (items.length === 0 ? (

@@ -2,7 +2,7 @@ import { useCallback } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, list, rolloutPath, workloadPath } from '../api/client';
 import type { RolloutList, RolloutSummary } from '../api/types';
-import { Ellipsis, Empty, ErrorBox, Loading, RefreshError } from '../components/common';
+import { Ellipsis, Empty, ErrorBox, Loading, NamespaceFilter, RefreshError } from '../components/common';
 import { ClusterChip, PhaseBadge, stageText } from '../components/rollout';
 import { useResource } from '../live/useResource';
 
@@ -23,36 +23,13 @@ export function RolloutsPage() {
   const doc = r.data;
   const items = list(doc?.items);
   const choices = list(doc?.namespaces);
-  const all = namespace && !choices.includes(namespace) ? [namespace, ...choices] : choices;
   return (
     <div className="page" data-testid="rollouts">
       <div className="page-head">
         <h1>Rollouts</h1>
         {doc && <p className="subtitle num">{items.length === 1 ? '1 rollout' : `${items.length} rollouts`}</p>}
       </div>
-      <form className="filters" role="search" aria-label="Filter rollouts" onSubmit={(e) => e.preventDefault()}>
-        <label className="select">
-          <span>Namespace</span>
-          <select
-            name="namespace"
-            value={namespace}
-            data-testid="filter-namespace"
-            onChange={(e) => {
-              const next = new URLSearchParams(params);
-              if (e.target.value) next.set('namespace', e.target.value);
-              else next.delete('namespace');
-              setParams(next);
-            }}
-          >
-            <option value="">All</option>
-            {all.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <NamespaceFilter params={params} setParams={setParams} choices={choices} label="Filter rollouts" />
       {r.data ? <RefreshError error={r.error} onRetry={r.reload} /> : r.error ? <ErrorBox error={r.error} onRetry={r.reload} /> : <Loading what="rollouts" />}
       {doc &&
         (items.length === 0 ? (
