@@ -214,3 +214,19 @@ func StageSelector(s appsv1alpha1.RolloutStage) (func(name string, l map[string]
 		return slices.Contains(s.ClusterNames, name) || sel != nil && !sel.Empty() && sel.Matches(labels.Set(l))
 	}, nil
 }
+
+// EmptyStages names the spec's stages (the first n of c.Stages) that
+// select none of the clusters.
+func (c Config) EmptyStages(clusters []Observed, n int) []string {
+	used := map[int]bool{}
+	for _, o := range clusters {
+		used[c.StageOf(o.Name, o.Labels)] = true
+	}
+	var out []string
+	for i := 0; i < n; i++ {
+		if !used[i] {
+			out = append(out, c.Stages[i].Name)
+		}
+	}
+	return out
+}

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +33,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -83,6 +81,11 @@ type Reconciler struct {
 	revs     revisions
 	ns       works.Namespaces
 	pkgs     packageCache
+	hubReg   struct {
+		mu  sync.Mutex
+		val hubRegistry
+		at  time.Time
+	}
 }
 
 // SetupWithManager registers the controller.
@@ -110,7 +113,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Watches(&appsv1alpha1.AppVersion{}, handler.EnqueueRequestsFromMapFunc(r.applicationsOfVersion)).
 		// Cluster readiness, labels (stages, selectors, storage traits)
 		// and registries; fleet membership; storage adaptations.
-		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allApplications), builder.WithPredicates(clusterChanged{})).
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allApplications), builder.WithPredicates(predicate.Or[client.Object](rolloutctrl.ReadinessOrLabelsChanged{}, predicate.GenerationChangedPredicate{}))).
 		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.allApplications), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&appsv1alpha1.StorageAdaptation{}, handler.EnqueueRequestsFromMapFunc(r.allApplications)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
@@ -307,20 +310,6 @@ func (r *Reconciler) applicationsOfVersion(ctx context.Context, obj client.Objec
 
 func (r *Reconciler) allApplications(ctx context.Context, _ client.Object) []reconcile.Request {
 	return r.applications(ctx, "", func(*appsv1alpha1.Application) bool { return true })
-}
-
-// clusterChanged passes AttachedCluster updates that change its Ready
-// condition, its labels or its spec (registry, labels).
-type clusterChanged struct{ predicate.Funcs }
-
-func (clusterChanged) Update(e event.UpdateEvent) bool {
-	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
-	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
-	if !ok1 || !ok2 {
-		return true
-	}
-	oc, nc := o.ReadyCondition(), n.ReadyCondition()
-	return (oc == nil) != (nc == nil) || oc != nil && oc.Status != nc.Status || !maps.Equal(o.Labels, n.Labels) || o.Generation != n.Generation
 }
 
 // packageCache keeps rendered-ready packages by digest: AppHub content is

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -72,12 +73,24 @@ type hubRegistry struct {
 	insecure bool
 }
 
+// hubRegistryTTL is how long AppHub's registry, once read, is taken as
+// known: it is read without the cache (the manager watches no
+// ConfigMaps), so not on every reconcile of every Application.
+const hubRegistryTTL = 10 * time.Second
+
 func (r *Reconciler) hubRegistry(ctx context.Context) hubRegistry {
-	var cm corev1.ConfigMap
-	if err := r.reader.Get(ctx, types.NamespacedName{Namespace: r.opts.ClusterNamespace, Name: appsv1alpha1.AppHubConfigMap}, &cm); err != nil {
-		return hubRegistry{}
+	r.hubReg.mu.Lock()
+	defer r.hubReg.mu.Unlock()
+	if time.Since(r.hubReg.at) < hubRegistryTTL {
+		return r.hubReg.val
 	}
-	return hubRegistry{host: cm.Data["registry"], insecure: cm.Data["insecure"] == "true"}
+	var cm corev1.ConfigMap
+	r.hubReg.val = hubRegistry{}
+	if err := r.reader.Get(ctx, types.NamespacedName{Namespace: r.opts.ClusterNamespace, Name: appsv1alpha1.AppHubConfigMap}, &cm); err == nil {
+		r.hubReg.val = hubRegistry{host: cm.Data["registry"], insecure: cm.Data["insecure"] == "true"}
+	}
+	r.hubReg.at = time.Now()
+	return r.hubReg.val
 }
 
 // read gathers clusters, policies and member reports, renders the desired
@@ -112,7 +125,7 @@ func (r *Reconciler) read(ctx context.Context, app *appsv1alpha1.Application, ve
 			if ac == nil || w.byName[m.Name] != nil {
 				continue
 			}
-			if sel := p.Destination.ClusterSelector; sel != nil && !labelsMatch(w.info[m.Name].Labels, sel.MatchLabels) {
+			if sel := p.Destination.ClusterSelector; sel != nil && !labels.SelectorFromSet(sel.MatchLabels).Matches(labels.Set(w.info[m.Name].Labels)) {
 				continue
 			}
 			t := &target{name: m.Name, policy: i, registry: ac.Spec.Registry}
@@ -149,7 +162,7 @@ func (r *Reconciler) read(ctx context.Context, app *appsv1alpha1.Application, ve
 		w.byName[o.Name].observed = wl
 	}
 	if app.Spec.Delivery != nil {
-		w.emptyStages = emptyStages(w.cfg, w.in.Clusters, len(app.Spec.Delivery.Stages))
+		w.emptyStages = w.cfg.EmptyStages(w.in.Clusters, len(app.Spec.Delivery.Stages))
 	}
 	if len(w.emptyStages) > 0 {
 		w.renderErr = fmt.Sprintf("spec.delivery.stages %s select none of the %d clusters the sync policies select; fix their clusterNames or clusterSelector", strings.Join(w.emptyStages, ", "), len(w.targets))
@@ -174,31 +187,6 @@ func engineRevision(st *appsv1alpha1.RolloutStatus) string {
 		return st.CanaryRevision
 	}
 	return st.StableRevision
-}
-
-func labelsMatch(have, want map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// emptyStages are the spec's stages (the first n of cfg.Stages) that
-// select none of the clusters.
-func emptyStages(cfg rollout.Config, clusters []rollout.Observed, n int) []string {
-	used := map[int]bool{}
-	for _, o := range clusters {
-		used[cfg.StageOf(o.Name, o.Labels)] = true
-	}
-	var out []string
-	for i := 0; i < n; i++ {
-		if !used[i] {
-			out = append(out, cfg.Stages[i].Name)
-		}
-	}
-	return out
 }
 
 func (r *Reconciler) readPolicies(ctx context.Context, w *world) error {

@@ -108,7 +108,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Watches(&networkingv1alpha1.TrafficPolicy{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsOfNamespace)).
 		// Cluster readiness and labels (stages select by label); not the
 		// status heartbeats, which would wake every Rollout each probe.
-		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts), builder.WithPredicates(readinessOrLabelsChanged{})).
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts), builder.WithPredicates(ReadinessOrLabelsChanged{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -168,22 +168,6 @@ type world struct {
 	// emptyStages name the stages of the spec that select none of the
 	// clusters holding the workload.
 	emptyStages []string
-}
-
-// emptyStages are the spec's stages (the first n of cfg.Stages) that
-// select none of the clusters.
-func emptyStages(cfg rollout.Config, clusters []rollout.Observed, n int) []string {
-	used := map[int]bool{}
-	for _, o := range clusters {
-		used[cfg.StageOf(o.Name, o.Labels)] = true
-	}
-	var out []string
-	for i := 0; i < n; i++ {
-		if !used[i] {
-			out = append(out, cfg.Stages[i].Name)
-		}
-	}
-	return out
 }
 
 // step reads the world and runs the state machine on ro's status. A nil
@@ -337,7 +321,7 @@ func (r *Reconciler) read(ctx context.Context, ro *appsv1alpha1.Rollout) (*world
 		}
 		w.in.Clusters = append(w.in.Clusters, o)
 	}
-	w.emptyStages = emptyStages(w.cfg, w.in.Clusters, len(ro.Spec.Stages))
+	w.emptyStages = w.cfg.EmptyStages(w.in.Clusters, len(ro.Spec.Stages))
 	return w, "", nil
 }
 
@@ -671,11 +655,11 @@ func (r *Reconciler) rolloutsOfNamespace(ctx context.Context, obj client.Object)
 	return r.rollouts(ctx, obj.GetNamespace(), everyRollout)
 }
 
-// readinessOrLabelsChanged passes AttachedCluster updates that change its
+// ReadinessOrLabelsChanged passes AttachedCluster updates that change its
 // Ready condition's status or its labels.
-type readinessOrLabelsChanged struct{ predicate.Funcs }
+type ReadinessOrLabelsChanged struct{ predicate.Funcs }
 
-func (readinessOrLabelsChanged) Update(e event.UpdateEvent) bool {
+func (ReadinessOrLabelsChanged) Update(e event.UpdateEvent) bool {
 	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
 	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
 	if !ok1 || !ok2 {

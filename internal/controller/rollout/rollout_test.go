@@ -22,11 +22,11 @@ func TestEmptyStagesAreNamed(t *testing.T) {
 		}
 	})
 	clusters := []rollout.Observed{{Name: "cluster-shanghai"}, {Name: "cluster-hangzhou", Labels: map[string]string{"region": "asia"}}}
-	if got := emptyStages(cfg, clusters, len(spec.Stages)); !slices.Equal(got, []string{"eu"}) {
+	if got := cfg.EmptyStages(clusters, len(spec.Stages)); !slices.Equal(got, []string{"eu"}) {
 		t.Errorf("empty stages %v, want [eu]", got)
 	}
 	clusters = append(clusters, rollout.Observed{Name: "cluster-frankfurt", Labels: map[string]string{"region": "eu"}})
-	if got := emptyStages(cfg, clusters, len(spec.Stages)); len(got) != 0 {
+	if got := cfg.EmptyStages(clusters, len(spec.Stages)); len(got) != 0 {
 		t.Errorf("empty stages %v once frankfurt holds the workload, want none", got)
 	}
 }
