@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -28,7 +25,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
@@ -1075,13 +1071,8 @@ headed by the time.`,
   kurator app status mes -o yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch output {
-			case "table", "yaml", "json":
-			default:
-				return fmt.Errorf("-o %q: use table, yaml or json", output)
-			}
-			if follow && output != "table" {
-				return fmt.Errorf("--watch prints tables: drop -o %s, or drop --watch", output)
+			if err := checkStatusOutput(output, follow); err != nil {
+				return err
 			}
 			c, err := f.client()
 			if err != nil {
@@ -1089,14 +1080,9 @@ headed by the time.`,
 			}
 			out := cmd.OutOrStdout()
 			if follow {
-				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-				defer stop()
-				src := hubAppSource{c: c, namespace: f.namespace, name: args[0]}
-				err := watchApp(ctx, src, out, isTerminal(out), time.Now)
-				if errors.Is(err, context.Canceled) {
-					return nil
-				}
-				return err
+				return untilInterrupted(cmd.Context(), func(ctx context.Context) error {
+					return watchApp(ctx, hubAppSource{c: c, namespace: f.namespace, name: args[0]}, out, isTerminal(out), time.Now)
+				})
 			}
 			app, err := getApp(cmd.Context(), c, f.namespace, args[0])
 			if err != nil {
@@ -1113,21 +1099,6 @@ headed by the time.`,
 	cmd.Flags().BoolVarP(&follow, "watch", "w", false, "print again on every change until the release ends (or Ctrl-C)")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, yaml or json (yaml and json print the status)")
 	return cmd
-}
-
-// printStatusDoc prints a status alone, as YAML or JSON.
-func printStatusDoc(w io.Writer, status any, format string) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(status)
-	}
-	data, err := yaml.Marshal(status)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
 }
 
 // shortDigest is "sha256:" and the first 12 hex digits.

@@ -3,13 +3,10 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
@@ -123,13 +119,8 @@ change is a new block headed by the time.`,
   kurator rollout status reviews -n bookinfo -o yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch output {
-			case "table", "yaml", "json":
-			default:
-				return fmt.Errorf("-o %q: use table, yaml or json", output)
-			}
-			if follow && output != "table" {
-				return fmt.Errorf("--watch prints tables: drop -o %s, or drop --watch", output)
+			if err := checkStatusOutput(output, follow); err != nil {
+				return err
 			}
 			c, err := f.client()
 			if err != nil {
@@ -137,21 +128,16 @@ change is a new block headed by the time.`,
 			}
 			out := cmd.OutOrStdout()
 			if follow {
-				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-				defer stop()
-				src := hubRolloutSource{c: c, namespace: f.namespace, name: args[0]}
-				err := watchRollout(ctx, src, out, isTerminal(out), time.Now)
-				if errors.Is(err, context.Canceled) {
-					return nil
-				}
-				return err
+				return untilInterrupted(cmd.Context(), func(ctx context.Context) error {
+					return watchRollout(ctx, hubRolloutSource{c: c, namespace: f.namespace, name: args[0]}, out, isTerminal(out), time.Now)
+				})
 			}
 			ro, err := f.get(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
 			}
 			if output != "table" {
-				return printRolloutStatusDoc(out, ro, output)
+				return printStatusDoc(out, ro.Status, output)
 			}
 			printRolloutStatus(out, ro, time.Now())
 			return nil
@@ -161,21 +147,6 @@ change is a new block headed by the time.`,
 	cmd.Flags().BoolVarP(&follow, "watch", "w", false, "print again on every change until the rollout ends (or Ctrl-C)")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, yaml or json (yaml and json print the status)")
 	return cmd
-}
-
-// printRolloutStatusDoc prints the status alone, as YAML or JSON.
-func printRolloutStatusDoc(w io.Writer, ro *appsv1alpha1.Rollout, format string) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ro.Status)
-	}
-	data, err := yaml.Marshal(ro.Status)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
 }
 
 // printRolloutStatus prints a rollout's status in tables; now dates the

@@ -140,7 +140,7 @@ func TestRolloutStatusPrint(t *testing.T) {
 
 func TestRolloutStatusDocIsTheStatusAlone(t *testing.T) {
 	var b bytes.Buffer
-	if err := printRolloutStatusDoc(&b, reviewsRollout(), "json"); err != nil {
+	if err := printStatusDoc(&b, reviewsRollout().Status, "json"); err != nil {
 		t.Fatal(err)
 	}
 	var st appsv1alpha1.RolloutStatus
@@ -151,7 +151,7 @@ func TestRolloutStatusDocIsTheStatusAlone(t *testing.T) {
 		t.Fatalf("status doc: %s", b.String())
 	}
 	b.Reset()
-	if err := printRolloutStatusDoc(&b, reviewsRollout(), "yaml"); err != nil || !strings.Contains(b.String(), "phase: Progressing\n") {
+	if err := printStatusDoc(&b, reviewsRollout().Status, "yaml"); err != nil || !strings.Contains(b.String(), "phase: Progressing\n") {
 		t.Fatalf("yaml %v:\n%s", err, b.String())
 	}
 }

@@ -3,14 +3,20 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 )
 
 // objectSource reads one object and watches it from a resource version.
@@ -132,4 +138,44 @@ func (w watcher[T]) follow(ctx context.Context, wi watch.Interface, last T, show
 			}
 		}
 	}
+}
+
+// checkStatusOutput refuses an -o other than table, yaml and json, and
+// yaml or json with --watch (which prints tables).
+func checkStatusOutput(output string, follow bool) error {
+	switch output {
+	case "table", "yaml", "json":
+	default:
+		return fmt.Errorf("-o %q: use table, yaml or json", output)
+	}
+	if follow && output != "table" {
+		return fmt.Errorf("--watch prints tables: drop -o %s, or drop --watch", output)
+	}
+	return nil
+}
+
+// untilInterrupted runs a watch until it ends or the user stops it
+// (Ctrl-C or SIGTERM, which is not an error).
+func untilInterrupted(ctx context.Context, watch func(context.Context) error) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := watch(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// printStatusDoc prints a status alone, as YAML or JSON.
+func printStatusDoc(w io.Writer, status any, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(status)
+	}
+	data, err := yaml.Marshal(status)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
 }
