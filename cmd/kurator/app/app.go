@@ -1620,30 +1620,10 @@ func progressPrinter(out io.Writer, image string) func(imagesync.Progress) {
 // renderOptions are the options the Application's first sync policy
 // renders with (nil app: the defaults of the namespace).
 func renderOptions(app *appsv1alpha1.Application, ns, ref string) (apphub.RenderOptions, error) {
-	o := apphub.RenderOptions{DefaultNamespace: ns, Package: ref}
 	if app == nil || len(app.Spec.SyncPolicies) == 0 {
-		return o, nil
+		return apphub.RenderOptions{DefaultNamespace: ns, Package: ref}, nil
 	}
-	o.ReleaseName = app.Name
-	p := app.Spec.SyncPolicies[0]
-	if k := p.Kustomization; k != nil {
-		o.Path, o.TargetNamespace = k.Path, k.TargetNamespace
-		if m := k.CommonMetadata; m != nil {
-			o.Labels, o.Annotations = m.Labels, m.Annotations
-		}
-	}
-	if h := p.Helm; h != nil {
-		o.TargetNamespace, o.ReleaseName = h.TargetNamespace, orString(h.ReleaseName, app.Name)
-		if app.Spec.Source.HelmRepository == nil {
-			o.Path = h.Chart // a chart inside a package or Git repository
-		}
-		if h.Values != nil && len(h.Values.Raw) > 0 {
-			if err := json.Unmarshal(h.Values.Raw, &o.Values); err != nil {
-				return o, fmt.Errorf("Application %s/%s spec.syncPolicies[0].helm.values: %w (give a YAML map)", app.Namespace, app.Name, err)
-			}
-		}
-	}
-	return o, nil
+	return apphub.OptionsFor(app, 0, ref)
 }
 
 func newAppDiffCommand() *cobra.Command {

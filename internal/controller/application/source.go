@@ -80,7 +80,11 @@ func (r *Reconciler) resolve(ctx context.Context, app *appsv1alpha1.Application)
 		return nil, 0, err
 	}
 	p := f.Package
-	objs, warnings, err := p.Render(pkgapphub.RenderOptions{DefaultNamespace: app.Namespace, ReleaseName: app.Name, Path: renderPath(app, 0), Package: name + ":" + f.Revision})
+	o, err := pkgapphub.OptionsFor(app, 0, name+":"+f.Revision)
+	if err != nil {
+		return nil, 0, &sourceError{"RenderFailed", err.Error()}
+	}
+	objs, warnings, err := p.Render(o)
 	meta := apphub.PushMeta{Source: f.Source, Warnings: warnings}
 	if err == nil {
 		meta.Objects = pkgapphub.Objects(objs)
@@ -182,16 +186,4 @@ func (r *Reconciler) credentials(ctx context.Context, ns string, ref *appsv1alph
 		return nil, &sourceError{"SecretUnreadable", fmt.Sprintf("secretRef %s/%s: %v; create it with username and password (or bearerToken)", ns, ref.Name, err)}
 	}
 	return &source.Credentials{Username: string(s.Data["username"]), Password: string(s.Data["password"]), BearerToken: string(s.Data["bearerToken"])}, nil
-}
-
-// renderPath is the path a sync policy reads from the package.
-func renderPath(app *appsv1alpha1.Application, i int) string {
-	p := app.Spec.SyncPolicies[i]
-	if p.Kustomization != nil {
-		return p.Kustomization.Path
-	}
-	if p.Helm != nil && app.Spec.Source.HelmRepository == nil {
-		return p.Helm.Chart // a chart inside a package or Git repository
-	}
-	return ""
 }

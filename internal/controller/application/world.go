@@ -312,24 +312,9 @@ func (r *Reconciler) render(ctx context.Context, app *appsv1alpha1.Application, 
 	if err != nil {
 		return nil, err
 	}
-	p := app.Spec.SyncPolicies[policy]
-	o := pkgapphub.RenderOptions{Path: renderPath(app, policy), DefaultNamespace: app.Namespace, ReleaseName: app.Name, Package: ver.Spec.App + ":" + ver.Spec.Version}
-	if k := p.Kustomization; k != nil {
-		o.TargetNamespace = k.TargetNamespace
-		if m := k.CommonMetadata; m != nil {
-			o.Labels, o.Annotations = m.Labels, m.Annotations
-		}
-	}
-	if h := p.Helm; h != nil {
-		o.TargetNamespace = h.TargetNamespace
-		if h.ReleaseName != "" {
-			o.ReleaseName = h.ReleaseName
-		}
-		if h.Values != nil && len(h.Values.Raw) > 0 {
-			if err := json.Unmarshal(h.Values.Raw, &o.Values); err != nil {
-				return nil, fmt.Errorf("helm.values: %w", err)
-			}
-		}
+	o, err := pkgapphub.OptionsFor(app, policy, ver.Spec.App+":"+ver.Spec.Version)
+	if err != nil {
+		return nil, err
 	}
 	objs, _, err := pkg.Render(o)
 	return objs, err
