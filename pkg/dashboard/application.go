@@ -465,9 +465,15 @@ func ApplicationVersions(app *appsv1alpha1.Application, versions []appsv1alpha1.
 }
 
 // ApplicationTerminal says whether an Application's release is over (or
-// none runs): nothing moves until the source gives a new revision.
+// none runs): nothing moves until the source gives a new revision. A
+// source revision the engine has not taken up yet is still to come (its
+// images are being copied, say), whatever the phase.
 func ApplicationTerminal(app *appsv1alpha1.Application) bool {
-	return RolloutTerminal(app.Status.Delivery.Phase)
+	d := app.Status.Delivery
+	if rev := app.Status.Revision; rev != "" && rev != d.CanaryRevision && rev != d.StableRevision && rev != d.FailedRevision {
+		return false
+	}
+	return RolloutTerminal(d.Phase)
 }
 
 // ByteSize is n in B, KiB, MiB or GiB with one decimal: "2.1 KiB".

@@ -252,3 +252,20 @@ func TestApplicationConditionsConsistentFirst(t *testing.T) {
 		t.Fatalf("Consistent lost its message, or versions is nil: %+v", d)
 	}
 }
+
+func TestApplicationTerminalWaitsForARevisionNotTakenUpYet(t *testing.T) {
+	app := &appsv1alpha1.Application{}
+	app.Status.Revision = "v1.2"
+	app.Status.Delivery.Phase = appsv1alpha1.PhaseInitialized
+	if ApplicationTerminal(app) {
+		t.Error("Initialized while v1.2's images are still being copied counts as over")
+	}
+	app.Status.Delivery.StableRevision, app.Status.Delivery.Phase = "v1.2", appsv1alpha1.PhaseSucceeded
+	if !ApplicationTerminal(app) {
+		t.Error("v1.2 released and Succeeded does not count as over")
+	}
+	app.Status.Revision, app.Status.Delivery.FailedRevision, app.Status.Delivery.Phase = "v1.3", "v1.3", appsv1alpha1.PhaseFailed
+	if !ApplicationTerminal(app) {
+		t.Error("v1.3 failed does not count as over")
+	}
+}
