@@ -389,6 +389,11 @@ func (s *stepper) progress() {
 		}
 		if len(clusters) > 0 {
 			s.event("Stage %s succeeded", stage.Name)
+			for _, c := range clusters {
+				if c.Phase == appsv1alpha1.ClusterSucceeded && stage.Bake > 0 {
+					c.Message = "baked; stage " + stage.Name + " succeeded" // not "baking until" any more
+				}
+			}
 		}
 		s.st.StageIndex++
 	}
@@ -567,19 +572,19 @@ func (s *stepper) confirmPromotion(c *appsv1alpha1.ClusterRollout) {
 // back to the primary only once it is ready with it.
 func (s *stepper) promote(c *appsv1alpha1.ClusterRollout) {
 	c.PrimaryRevision = s.st.CanaryRevision
-	s.setPhase(c, appsv1alpha1.ClusterPromoting, "promoting: the primary takes revision "+s.st.CanaryRevision)
+	s.setPhase(c, appsv1alpha1.ClusterPromoting, s.words("promoting: the primary takes revision ", "updating to revision ")+s.st.CanaryRevision)
 	s.advancePromotion(c, s.obs[c.Name])
 }
 
 func (s *stepper) advancePromotion(c *appsv1alpha1.ClusterRollout, o Observed) {
 	if !(o.Primary.Ready && o.Primary.Revision == c.PrimaryRevision) {
 		if s.now.Sub(s.stageStart(c).Time) > s.cfg.Timeout {
-			msg := fmt.Sprintf("the primary did not become ready with revision %s within %s", c.PrimaryRevision, s.cfg.Timeout)
+			msg := fmt.Sprintf(s.words("the primary did not become ready", "its objects did not all turn healthy")+" with revision %s within %s", c.PrimaryRevision, s.cfg.Timeout)
 			s.gate(c.Name, "readiness", "readiness", false, "ProgressDeadlineExceeded", msg, "")
 			s.fail(c, msg)
 			return
 		}
-		c.Message = "promoting: waiting for the primary to be ready with revision " + c.PrimaryRevision
+		c.Message = s.words("promoting: waiting for the primary to be ready", "updating: waiting for every object to be healthy") + " with revision " + c.PrimaryRevision
 		s.requeue(5 * time.Second)
 		return
 	}
@@ -671,6 +676,15 @@ func (s *stepper) check(c *appsv1alpha1.ClusterRollout, req Request) bool {
 		return true
 	}
 	return false
+}
+
+// words picks a message's wording: a canary's primary, or (Update) the
+// cluster's objects.
+func (s *stepper) words(canary, update string) string {
+	if s.cfg.Strategy == Update {
+		return update
+	}
+	return canary
 }
 
 // currentStage is the stage in progress (nil past the last).

@@ -189,6 +189,9 @@ func strategyName(s string) string {
 
 // stageText is "1/2 shanghai".
 func stageText(s dashboard.StageRef) string {
+	if s.Index >= s.Total {
+		return fmt.Sprintf("%d/%d done", s.Total, s.Total) // every stage passed
+	}
 	t := fmt.Sprintf("%d/%d", s.Index+1, s.Total)
 	if s.Name != "" {
 		t += " " + s.Name

@@ -48,6 +48,7 @@ export function PhaseBadge({ phase, testid }: { phase: string; testid?: string }
 
 /** stageText is "1/2 shanghai", as the CLI writes it. */
 export function stageText(s: StageRef): string {
+  if (s.index >= s.total) return `${s.total}/${s.total} done`; // every stage passed
   return `${s.index + 1}/${s.total}${s.name ? ` ${s.name}` : ''}`;
 }
 
