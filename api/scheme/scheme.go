@@ -9,8 +9,10 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -26,7 +28,7 @@ func AddToScheme(s *runtime.Scheme) error {
 }
 
 // KuratorAddToScheme adds only the Kurator groups (policy, cluster, fleet,
-// work, apps, networking), for schemes that already hold the built-in types.
+// work, apps, networking, autoscaling and Karmada's autoscaling), for schemes that already hold the built-in types.
 func KuratorAddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		policyv1alpha1.AddToScheme,
@@ -35,6 +37,8 @@ func KuratorAddToScheme(s *runtime.Scheme) error {
 		workv1alpha1.AddToScheme,
 		appsv1alpha1.AddToScheme,
 		networkingv1alpha1.AddToScheme,
+		autoscalingv1alpha1.AddToScheme,
+		karmadaautoscalingv1alpha1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err

@@ -64,6 +64,13 @@ type AttachedClusterSpec struct {
 	// +optional
 	Registry *Registry `json:"registry,omitempty"`
 
+	// Price is what the cluster's capacity costs an hour: the scheduler's
+	// opt-in cost score prefers cheaper clusters and kurator plan shows each
+	// placement's hourly cost. Empty: the cost.kurator.dev/cpu-hour and
+	// cost.kurator.dev/memory-gib-hour labels, else unpriced.
+	// +optional
+	Price *Price `json:"price,omitempty"`
+
 	// Provider is the cloud provider of the cluster (for example alibaba, aws).
 	// Empty means the value of the "provider" label in Labels.
 	// +optional
@@ -336,4 +343,22 @@ type Registry struct {
 	// username and password to push with.
 	// +optional
 	SecretRef string `json:"secretRef,omitempty"`
+}
+
+// Price is the hourly price of a cluster's capacity, as decimals in one
+// currency.
+type Price struct {
+	// CPUHour is the price of one CPU core for an hour ("0.031").
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	// +optional
+	CPUHour string `json:"cpuHour,omitempty"`
+
+	// MemoryGiBHour is the price of one GiB of memory for an hour ("0.004").
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	// +optional
+	MemoryGiBHour string `json:"memoryGiBHour,omitempty"`
+
+	// Currency of the prices. Default USD.
+	// +optional
+	Currency string `json:"currency,omitempty"`
 }
