@@ -47,6 +47,9 @@ type Config struct {
 	// ManagerBinary, when set, is the kurator-manager binary: the members are
 	// joined to the hub, the seed's Fleet is created and the manager started.
 	ManagerBinary string
+	// ManagerArgs are extra flags for the manager, after the playground's
+	// own (a later flag wins), e.g. --scale-time-divisor=20 in tests.
+	ManagerArgs []string
 	// DashboardBinary, when set with ManagerBinary, is the kurator CLI: the
 	// dashboard runs as `kurator dashboard` against the hub, on
 	// DashboardAddr (default 127.0.0.1:8443, or a free port when that is

@@ -75,6 +75,7 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 	if l.state.PrometheusURL != "" {
 		args = append(args, "--prometheus-address="+l.state.PrometheusURL)
 	}
+	args = append(args, l.cfg.ManagerArgs...)
 	return l.start(ctx, HubName+"/kurator-manager", l.cfg.ManagerBinary, args, metricsPort,
 		"http://127.0.0.1:"+strconv.Itoa(healthPort)+"/healthz", 60*time.Second)
 }
