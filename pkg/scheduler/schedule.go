@@ -54,6 +54,10 @@ type Request struct {
 	// used; trying starts there so a binding does not flap back to an
 	// earlier term (Karmada's observed affinity).
 	ObservedAffinityName string
+	// CostWeight, 0 to MaxCostWeight, turns on the Cost score: cheaper
+	// clusters (per replica, at their Price) score up to this much more.
+	// 0 leaves it off. Set it from the policy's CostWeightAnnotation.
+	CostWeight int32
 }
 
 // Exclusion says why a cluster runs none of the binding.
@@ -103,6 +107,7 @@ type requestContext struct {
 	spreadReasons   []string
 
 	request replicaRequest
+	cost    *costContext // nil unless the binding opts into the Cost score
 
 	// reasons[c] says why cluster c was dropped in the current attempt.
 	reasons  []string
@@ -123,6 +128,9 @@ func Schedule(s *Snapshot, req Request) (Result, error) {
 	}
 	if req.Replicas < 0 {
 		return Result{}, fmt.Errorf("schedule %s: replicas %d is negative", req.Resource.Name, req.Replicas)
+	}
+	if req.CostWeight < 0 || req.CostWeight > MaxCostWeight {
+		return Result{}, fmt.Errorf("schedule %s: cost weight %d is outside 0-%d; fix annotation %s of its policy", req.Resource.Name, req.CostWeight, MaxCostWeight, CostWeightAnnotation)
 	}
 	rc, err := newRequestContext(s, &req)
 	if err != nil {
@@ -180,6 +188,9 @@ func newRequestContext(s *Snapshot, req *Request) (*requestContext, error) {
 	}
 	for i := range rc.prev {
 		rc.prev[i] = -1
+	}
+	if req.CostWeight > 0 {
+		rc.cost = newCostContext(s, req.CostWeight, req.PerReplica)
 	}
 	for _, t := range req.Previous {
 		if i, ok := s.byName[t.Name]; ok {
@@ -253,6 +264,9 @@ func (rc *requestContext) scheduleWith(aff *policyv1alpha1.ClusterAffinity, term
 
 	// Score and measure room.
 	wanted := rc.req.Replicas
+	if rc.cost != nil {
+		rc.cost.prepare(s, cands)
+	}
 	for i := range cands {
 		c := cands[i].idx
 		cands[i].score = rc.score(c)

@@ -16,6 +16,7 @@ type scorer struct {
 var scorers = []scorer{
 	{name: "ClusterLocality", score: scoreLocality},
 	{name: "FleetPreferredAffinity", score: scoreFleetPreference},
+	{name: "Cost", score: scoreCost},
 }
 
 func scoreLocality(rc *requestContext, c int) int64 {

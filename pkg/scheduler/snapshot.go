@@ -43,6 +43,10 @@ type Cluster struct {
 
 	// Fleet names the cluster's fleet when the FleetNameLabel label is absent.
 	Fleet string
+
+	// Price is what the cluster's capacity costs an hour; nil means
+	// unpriced. Only the Cost score reads it.
+	Price *Price
 }
 
 // APIEnablement is one group/version a cluster serves and the kinds in it.
@@ -103,6 +107,8 @@ type clusterInfo struct {
 	fleet      int // index into Snapshot.fleets, -1 when in no known fleet
 	// preferScore is the sum of the fleet's matching preferred term weights.
 	preferScore int64
+	// price is nil for an unpriced cluster.
+	price *Price
 }
 
 // NewSnapshot checks and indexes clusters and fleets. It fails on duplicate
@@ -196,6 +202,10 @@ func newClusterInfo(c *Cluster, cols map[corev1.ResourceName]int, ncols int, fle
 		region:   c.Region,
 		zones:    slices.Clone(c.Zones),
 		fleet:    -1,
+	}
+	if c.Price != nil {
+		p := *c.Price
+		ci.price = &p
 	}
 	if len(c.Zones) > 0 {
 		ci.zone = c.Zones[0]
