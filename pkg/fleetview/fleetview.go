@@ -40,6 +40,9 @@ type View struct {
 	// FleetOf names the Fleet each listed cluster belongs to, by
 	// "namespace/cluster" (the fleet controller labels clusters by it).
 	FleetOf map[string]string
+	// ClusterProblems are the parts of clusters left out (a price that does
+	// not parse), in cluster order.
+	ClusterProblems []ClusterProblem
 }
 
 // Options say where the view is built.
@@ -95,6 +98,10 @@ const (
 // else in the first by namespace/name; the other Fleet loses that member and
 // its scheduling preferences. A Fleet whose preferred terms do not parse
 // loses its preferences. A member of an unsupported kind is left out.
+//
+// A cluster's price is spec.price field by field, else the cost labels
+// (PriceCPUHourLabel, ...) of its labels above; one that does not parse
+// leaves the cluster unpriced and is reported in View.ClusterProblems.
 func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fleet, opts Options) *View {
 	requested := opts.Requested
 	if !opts.Offline {
@@ -168,7 +175,14 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 		attached[key] = true
 		namespaceOf[ac.Name] = ac.Namespace
 		m, inFleet := members[key]
-		out.add(clusterFromAttached(ac, m, inFleet, opts.Offline, requested))
+		c := clusterFromAttached(ac, m, inFleet, opts.Offline, requested)
+		price, err := priceOf(ac.Spec.Price, c.Labels)
+		if err != nil {
+			out.ClusterProblems = append(out.ClusterProblems, ClusterProblem{Namespace: ac.Namespace, Name: ac.Name, Reason: ReasonInvalidPrice,
+				Message: fmt.Sprintf("AttachedCluster %s/%s: %v; until then the cluster is unpriced", ac.Namespace, ac.Name, err)})
+		}
+		c.Price = price
+		out.add(c)
 	}
 	if !opts.Offline {
 		return out
@@ -186,7 +200,14 @@ func Build(clusters []clusterv1alpha1.AttachedCluster, fleets []fleetv1alpha1.Fl
 				Message: fmt.Sprintf("Fleet %s lists cluster %s, but AttachedCluster %s is in namespace %q; a fleet's members live in the fleet's namespace, so set metadata.namespace to match", m.fleet, m.cluster, m.cluster, ns)})
 			continue
 		}
-		out.add(clusterFromLabels(m, requested))
+		c := clusterFromLabels(m, requested)
+		price, err := priceOf(nil, c.Labels)
+		if err != nil {
+			out.ClusterProblems = append(out.ClusterProblems, ClusterProblem{Name: m.cluster, Reason: ReasonInvalidPrice,
+				Message: fmt.Sprintf("Fleet %s member %s: %v in spec.clusters[].labels; until then the cluster is unpriced", m.fleet, m.cluster, err)})
+		}
+		c.Price = price
+		out.add(c)
 	}
 	return out
 }
