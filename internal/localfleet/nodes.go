@@ -8,46 +8,38 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kurator-go/kurator/pkg/nodepool"
 )
 
 // Labels and annotations of the fake nodes.
 const (
-	fakeNodeAnnotation = "kwok.x-k8s.io/node"
+	fakeNodeAnnotation = nodepool.KwokAnnotation
 	// ProviderLabel carries the member's cloud provider on its nodes; Kubernetes
 	// has no standard label for it (spec.providerID carries it too).
-	ProviderLabel = "kurator.dev/provider"
+	ProviderLabel = nodepool.ProviderLabel
+	// WorkerPool is the node pool every member's fake nodes belong to: the
+	// seed's promotion policy grows "worker-pool", and CreateNodePools
+	// creates a NodePool of that name per member that adopts them.
+	WorkerPool = "worker-pool"
 )
 
-// fakeNode is one kwok-managed node of member m.
+// fakeNode is one kwok-managed node of member m, in the member's worker
+// pool; pkg/nodepool shapes it like the nodes a kwok NodePool adds.
 func fakeNode(m Member, i int, cfg Config) *corev1.Node {
-	name := fmt.Sprintf("%s-node-%d", m.Name, i)
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    cfg.NodeCPU,
-		corev1.ResourceMemory: cfg.NodeMemory,
-		corev1.ResourcePods:   cfg.NodePods,
-	}
-	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        name,
-			Annotations: map[string]string{fakeNodeAnnotation: "fake", "node.alpha.kubernetes.io/ttl": "0"},
-			Labels: map[string]string{
-				corev1.LabelHostname:           name,
-				corev1.LabelOSStable:           "linux",
-				corev1.LabelArchStable:         "amd64",
-				corev1.LabelTopologyRegion:     m.Region,
-				corev1.LabelTopologyZone:       m.Zone,
-				corev1.LabelInstanceTypeStable: "kwok",
-				ProviderLabel:                  m.Provider,
-				"type":                         "kwok",
-			},
+	return nodepool.FakeNode{
+		Name:     fmt.Sprintf("%s-node-%d", m.Name, i),
+		Cluster:  m.Name,
+		Region:   m.Region,
+		Zone:     m.Zone,
+		Provider: m.Provider,
+		Pool:     WorkerPool,
+		Capacity: corev1.ResourceList{
+			corev1.ResourceCPU:    cfg.NodeCPU,
+			corev1.ResourceMemory: cfg.NodeMemory,
+			corev1.ResourcePods:   cfg.NodePods,
 		},
-		Spec: corev1.NodeSpec{ProviderID: fmt.Sprintf("%s://%s/%s", m.Provider, m.Name, name)},
-		Status: corev1.NodeStatus{
-			Capacity:    capacity,
-			Allocatable: capacity,
-			Phase:       corev1.NodeRunning,
-		},
-	}
+	}.Node()
 }
 
 // createNodes creates the member's fake nodes (existing ones are kept).
@@ -84,15 +76,6 @@ func memberReady(ctx context.Context, cs kubernetes.Interface, want int) error {
 }
 
 func nodeReady(n *corev1.Node) bool {
-	for _, t := range n.Spec.Taints {
-		if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
-			return false
-		}
-	}
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+	ready, _ := nodepool.Readiness(n)
+	return ready
 }
