@@ -13,15 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
-)
-
-// The API's documented defaults, for the words a page shows when a field is
-// left out (the controller applies the same ones).
-const (
-	defaultScaleDuration = 5 * time.Minute
-	defaultCooldown      = 5 * time.Minute
-	defaultEvaluation    = 30 * time.Second
-	defaultSeason        = 24 * time.Hour
+	"github.com/kurator-go/kurator/pkg/autoscale"
 )
 
 // PhasePendingScale is a ScalePolicy's phase before the controller wrote any.
@@ -291,10 +283,10 @@ func ScaleTriggerText(spec autoscalingv1alpha1.ScalePolicySpec) string {
 		if t.LeadTime != nil {
 			text += ", acting " + ShortDuration(t.LeadTime.Duration) + " ahead"
 		}
-		text += fmt.Sprintf(" (seasonal, %s season)", ShortDuration(durationOr(t.Season, defaultSeason)))
+		text += fmt.Sprintf(" (seasonal, %s season)", ShortDuration(durationOr(t.Season, autoscale.DefaultSeason)))
 		return text + in
 	}
-	text := fmt.Sprintf("%s above %s for %s", metric, thresholdText(t), ShortDuration(durationOr(t.Duration, defaultScaleDuration)))
+	text := fmt.Sprintf("%s above %s for %s", metric, thresholdText(t), ShortDuration(durationOr(t.Duration, autoscale.DefaultDuration)))
 	if t.ScaleInThreshold != nil && (t.Threshold == nil || *t.ScaleInThreshold != *t.Threshold) {
 		text += fmt.Sprintf(", clear below %d%%", *t.ScaleInThreshold)
 	}
@@ -523,7 +515,7 @@ func ScaleChanges(cs []autoscalingv1alpha1.ScaleChange) []ScaleChangeView {
 // workload's "Deployment default/order-service 20 → 30" and "27/30 ready".
 func ScaleChangeOf(c autoscalingv1alpha1.ScaleChange) ScaleChangeView {
 	v := ScaleChangeView{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name, Cluster: c.Cluster, From: c.From, To: c.To, Ready: c.Ready, Done: c.Ready >= c.To}
-	if c.Kind == "NodePool" {
+	if c.Kind == autoscale.NodePoolKind {
 		v.Target = strings.TrimSpace(c.Cluster + " " + c.Name)
 		v.Progress = fmt.Sprintf("%d/%d Ready", c.Ready, c.To)
 	} else {
@@ -622,12 +614,12 @@ func BuildScalePolicy(p *autoscalingv1alpha1.ScalePolicy, pools []autoscalingv1a
 }
 
 func scaleSpecView(namespace string, spec autoscalingv1alpha1.ScalePolicySpec, console bool) ScaleSpecView {
-	cooldown := ShortDuration(durationOr(spec.Cooldown, defaultCooldown))
+	cooldown := ShortDuration(durationOr(spec.Cooldown, autoscale.DefaultCooldown))
 	v := ScaleSpecView{
 		Trigger:  ScaleTriggerText(spec),
 		Actions:  ScaleActionTexts(namespace, spec.Action),
 		Cooldown: cooldown,
-		Interval: ShortDuration(durationOr(spec.EvaluationInterval, defaultEvaluation)),
+		Interval: ShortDuration(durationOr(spec.EvaluationInterval, autoscale.DefaultInterval)),
 		Form:     "spec",
 	}
 	if console {
