@@ -54,9 +54,10 @@ type ScalePolicyList struct {
 // ScalePolicySpec is what to watch and what to change.
 // +kubebuilder:validation:XValidation:rule="!has(self.trigger) || self.trigger.type == 'cron' || !has(self.trigger.duration) || duration(self.trigger.duration) >= duration(has(self.evaluationInterval) ? self.evaluationInterval : '30s')",message="trigger.duration must be at least the evaluation interval (default 30s): a shorter window holds a single sample",fieldPath=".trigger.duration"
 type ScalePolicySpec struct {
-	// Name repeats metadata.name, as the console's JSON carries it.
+	// PolicyName is the console JSON's "name": it repeats metadata.name.
+	// (Its Go name differs so that it does not hide ObjectMeta.Name.)
 	// +optional
-	Name string `json:"name,omitempty"`
+	PolicyName string `json:"name,omitempty"`
 
 	// TargetClusters are the member clusters (AttachedCluster names) whose
 	// metrics are watched and whose node pools are scaled. Empty: every
