@@ -22,8 +22,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
@@ -33,16 +35,18 @@ import (
 )
 
 // ourGroups are decoded strictly into their Go types and admitted as the
-// hub would (rollouts and traffic policies are checked, then left out of
-// the placement plan); anything else is a resource template kept as
-// unstructured.
+// hub would (rollouts, traffic policies, scale policies, node pools and
+// Karmada's FederatedHPAs are checked, then left out of the placement plan);
+// anything else is a resource template kept as unstructured.
 var ourGroups = map[string]bool{
-	policyv1alpha1.GroupVersion.Group:     true,
-	clusterv1alpha1.GroupVersion.Group:    true,
-	fleetv1alpha1.GroupVersion.Group:      true,
-	workv1alpha1.GroupVersion.Group:       true,
-	appsv1alpha1.GroupVersion.Group:       true,
-	networkingv1alpha1.GroupVersion.Group: true,
+	policyv1alpha1.GroupVersion.Group:             true,
+	clusterv1alpha1.GroupVersion.Group:            true,
+	fleetv1alpha1.GroupVersion.Group:              true,
+	workv1alpha1.GroupVersion.Group:               true,
+	appsv1alpha1.GroupVersion.Group:               true,
+	networkingv1alpha1.GroupVersion.Group:         true,
+	autoscalingv1alpha1.GroupVersion.Group:        true,
+	karmadaautoscalingv1alpha1.GroupVersion.Group: true,
 }
 
 // Parse reads a multi-document YAML (or JSON) stream. name is used in error

@@ -30,6 +30,49 @@ type Workload struct {
 	// Manifests are the objects each target cluster would receive, by
 	// cluster name; only with Options.Render.
 	Manifests map[string][]map[string]any `json:"manifests,omitempty"`
+	// Cost is the placement's hourly price; present only when the template
+	// has replicas and some target is priced.
+	Cost *Cost `json:"cost,omitempty"`
+}
+
+// Cost is what a placement costs an hour: for each priced target, replicas
+// × (cpu cores × cpuHour + memory GiB × memoryGiBHour) of one replica's
+// request, and the sum. Figures are rounded to 6 decimals.
+type Cost struct {
+	// CostWeight is the weight the policy gave the scheduler's Cost score
+	// (annotation scheduling.karmada.io/cost-weight); 0 means the placement
+	// was chosen without looking at prices.
+	CostWeight int32 `json:"costWeight"`
+	// CPUPerReplica (cores) and MemoryGiBPerReplica are one replica's
+	// request, the sum over its containers.
+	CPUPerReplica       float64 `json:"cpuPerReplica"`
+	MemoryGiBPerReplica float64 `json:"memoryGiBPerReplica"`
+	// Clusters are the priced targets, by cluster name.
+	Clusters []ClusterCost `json:"clusters"`
+	// Total is the sum of Clusters per currency, by currency; one entry when
+	// the targets share a currency.
+	Total []Amount `json:"total"`
+	// Unpriced lists the targets without a price, by name; they are not in
+	// Total.
+	Unpriced []string `json:"unpriced"`
+}
+
+// ClusterCost is one target's share of a placement's cost.
+type ClusterCost struct {
+	Cluster  string `json:"cluster"`
+	Replicas int32  `json:"replicas"`
+	// CPUHour and MemoryGiBHour are the cluster's price.
+	CPUHour       float64 `json:"cpuHour"`
+	MemoryGiBHour float64 `json:"memoryGiBHour"`
+	Currency      string  `json:"currency"`
+	// Hourly is what the cluster's replicas cost an hour.
+	Hourly float64 `json:"hourly"`
+}
+
+// Amount is an hourly sum in one currency.
+type Amount struct {
+	Currency string  `json:"currency"`
+	Hourly   float64 `json:"hourly"`
 }
 
 // ResourceRef names a resource template.

@@ -12,6 +12,7 @@ package plan
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -66,6 +67,10 @@ func Plan(in *Input, opts Options) (*Output, error) {
 	if len(f.Problems) > 0 {
 		return nil, errors.New(f.Problems[0].Message)
 	}
+	if len(f.ClusterProblems) > 0 {
+		return nil, errors.New(f.ClusterProblems[0].Message)
+	}
+	prices := pricesOf(f.Clusters)
 	snap, err := scheduler.NewSnapshot(f.Clusters, f.Preferences)
 	if err != nil {
 		return nil, err
@@ -74,13 +79,13 @@ func Plan(in *Input, opts Options) (*Output, error) {
 
 	out := &Output{Workloads: make([]Workload, 0, len(resources))}
 	for i, obj := range resources {
-		w := planOne(in, snap, f, previous, obj, demands[i], opts)
+		w := planOne(in, snap, f, prices, previous, obj, demands[i], opts)
 		out.Workloads = append(out.Workloads, w)
 	}
 	return out, nil
 }
 
-func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, previous map[string]binding, obj *unstructured.Unstructured, d workload.Demand, opts Options) Workload {
+func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, prices map[string]*scheduler.Price, previous map[string]binding, obj *unstructured.Unstructured, d workload.Demand, opts Options) Workload {
 	key := selector.KeyOf(obj)
 	w := Workload{
 		Resource: ResourceRef{APIVersion: key.APIVersion, Kind: key.Kind, Namespace: key.Namespace, Name: key.Name},
@@ -93,6 +98,11 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, previous ma
 		return w
 	}
 	w.Policy = &PolicyRef{Kind: choice.Kind, Namespace: choice.Namespace, Name: choice.Name}
+	weight, err := scheduler.CostWeightOf(policyAnnotations(in, choice))
+	if err != nil {
+		w.Error = fmt.Sprintf("%s: %v", policyName(w.Policy), err)
+		return w
+	}
 
 	req := scheduler.Request{
 		Resource: scheduler.ResourceRef{
@@ -102,6 +112,7 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, previous ma
 		Replicas:   d.Replicas,
 		PerReplica: d.PerReplica,
 		Placement:  placementOf(in, choice),
+		CostWeight: weight,
 	}
 	if prev, ok := previous[bindingKey(key.APIVersion, key.Kind, key.Namespace, key.Name)]; ok {
 		withPrevious(&req, prev)
@@ -124,6 +135,7 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, previous ma
 	for _, e := range res.Excluded {
 		w.Excluded = append(w.Excluded, Exclusion{Cluster: e.Cluster, Reason: e.Reason})
 	}
+	w.Cost = costOf(d, w.Targets, prices, weight)
 	if opts.Render {
 		policies := overrides.Select(key, in.ClusterOverridePolicies, in.OverridePolicies)
 		policies = append(policies, storageadapt.Select(in.StorageAdaptations, obj)...)
@@ -151,6 +163,23 @@ func placementOf(in *Input, c selector.Choice) *policyv1alpha1.Placement {
 		return &in.ClusterPropagationPolicies[c.Index].Spec.Placement
 	}
 	return &in.PropagationPolicies[c.Index].Spec.Placement
+}
+
+// policyAnnotations are the chosen policy's annotations (the cost weight).
+func policyAnnotations(in *Input, c selector.Choice) map[string]string {
+	if c.Kind == selector.KindClusterPropagationPolicy {
+		return in.ClusterPropagationPolicies[c.Index].Annotations
+	}
+	return in.PropagationPolicies[c.Index].Annotations
+}
+
+// policyName is "PropagationPolicy default/name" or
+// "ClusterPropagationPolicy name", for messages.
+func policyName(p *PolicyRef) string {
+	if p.Namespace == "" {
+		return p.Kind + " " + p.Name
+	}
+	return p.Kind + " " + p.Namespace + "/" + p.Name
 }
 
 // withPrevious puts a binding's current result into the request, so the

@@ -32,7 +32,9 @@ override code on the files.
 
 Input, in any order and any number of files (multi-document YAML or JSON):
   AttachedCluster       member clusters; labels, provider, region, zones, taints,
-                        and status (apiEnablements, resourceSummary) if known.
+                        price (spec.price or cost.kurator.dev/cpu-hour and
+                        memory-gib-hour labels), and status (apiEnablements,
+                        resourceSummary) if known.
                         Without a resourceSummary a cluster's capacity is unlimited.
   Fleet                 fleet membership, labels it adds, placement preferences.
                         A member without an AttachedCluster is a cluster known
@@ -43,6 +45,12 @@ Input, in any order and any number of files (multi-document YAML or JSON):
   ResourceBinding       a previous result: the template is scaled from it
                         (steady mode) instead of placed afresh.
   anything else         a resource template to place (Deployment, Service, ...).
+
+When some target cluster is priced, the hourly cost of each placement is shown
+(replicas × (cpu × cpuHour + memory GiB × memoryGiBHour) per cluster, and the
+total); a policy annotated scheduling.karmada.io/cost-weight: "true" (or 1-100)
+also lets the scheduler prefer cheaper clusters where the placement leaves a
+choice.
 
 A template that cannot be placed is reported with its error and the exit
 status stays 0; malformed input (unknown fields in Kurator or Karmada kinds,
@@ -56,6 +64,9 @@ See docs/plan.md for the JSON shape.`,
 
   # The storage class each MES plant's claims would get
   kurator plan --render -f examples/apphub/storage-adaptation.yaml -f examples/apphub/storage-plan.yaml
+
+  # Seed 001's cost-optimization policy over priced spot and on-demand clusters
+  kurator plan -f examples/cost
 
   # Machine-readable output
   kurator plan -f examples/seed-001 -o json | jq '.workloads[] | {name: .resource.name, targets}'

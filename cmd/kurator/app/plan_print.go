@@ -43,13 +43,27 @@ func printPlanTable(w io.Writer, out *plan.Output) error {
 		_, err := fmt.Fprintln(w, "No resource templates in the input: add Deployments, Services, ... next to their policies.")
 		return err
 	}
+	priced := hasAny(out, func(wl plan.Workload) bool { return wl.Cost != nil })
 	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
-	fmt.Fprintln(tw, "RESOURCE\tPOLICY\tREPLICAS\tTARGETS")
+	if priced {
+		fmt.Fprintln(tw, "RESOURCE\tPOLICY\tREPLICAS\tTARGETS\tCOST/HOUR")
+	} else {
+		fmt.Fprintln(tw, "RESOURCE\tPOLICY\tREPLICAS\tTARGETS")
+	}
 	for _, wl := range out.Workloads {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", resourceName(wl.Resource), policyName(wl.Policy), wl.Replicas, targetList(wl))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s", resourceName(wl.Resource), policyName(wl.Policy), wl.Replicas, targetList(wl))
+		if priced {
+			fmt.Fprintf(tw, "\t%s", costTotal(wl.Cost))
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if priced {
+		if err := printCosts(w, out); err != nil {
+			return err
+		}
 	}
 
 	if hasAny(out, func(wl plan.Workload) bool { return len(wl.Excluded) > 0 }) {
@@ -80,6 +94,55 @@ func printPlanTable(w io.Writer, out *plan.Output) error {
 		}
 	}
 	return printManifests(w, out)
+}
+
+// printCosts prints one row per target of every priced placement: its
+// replicas, one replica's request, the cluster's price and the hourly cost
+// (replicas × (cpu × cpu-hour + GiB × GiB-hour)).
+func printCosts(w io.Writer, out *plan.Output) error {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tCLUSTER\tREPLICAS\tPER REPLICA\tPRICE\tCOST/HOUR")
+	for _, wl := range out.Workloads {
+		c := wl.Cost
+		if c == nil {
+			continue
+		}
+		size := decimal(c.CPUPerReplica) + " cpu, " + decimal(c.MemoryGiBPerReplica) + " GiB"
+		for _, t := range wl.Targets {
+			i := slices.IndexFunc(c.Clusters, func(cc plan.ClusterCost) bool { return cc.Cluster == t.Cluster })
+			if i < 0 {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", resourceName(wl.Resource), t.Cluster, t.Replicas, size, "unpriced", "-")
+				continue
+			}
+			cc := c.Clusters[i]
+			price := decimal(cc.CPUHour) + "/cpu-h, " + decimal(cc.MemoryGiBHour) + "/GiB-h"
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s %s\n", resourceName(wl.Resource), cc.Cluster, cc.Replicas, size, price, decimal(cc.Hourly), cc.Currency)
+		}
+	}
+	return tw.Flush()
+}
+
+// costTotal is "0.0463 USD", "0.5 CNY + 0.02 USD" for mixed currencies,
+// with "+ N unpriced" when some targets have no price; "-" without a cost.
+func costTotal(c *plan.Cost) string {
+	if c == nil {
+		return "-"
+	}
+	parts := make([]string, 0, len(c.Total)+1)
+	for _, a := range c.Total {
+		parts = append(parts, decimal(a.Hourly)+" "+a.Currency)
+	}
+	if n := len(c.Unpriced); n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" unpriced")
+	}
+	return strings.Join(parts, " + ")
+}
+
+// decimal prints a cost figure (already rounded by plan) without float
+// noise or trailing zeros.
+func decimal(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // printManifests prints, cluster by cluster, every object the cluster would
