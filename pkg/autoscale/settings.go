@@ -115,7 +115,7 @@ func Resolve(p *v1alpha1.ScalePolicy, timeScale float64) (Settings, field.ErrorL
 	if spec.EvaluationInterval != nil {
 		interval = spec.EvaluationInterval.Duration
 		if interval <= 0 {
-			errs = append(errs, field.Invalid(child("evaluationInterval"), spec.EvaluationInterval.Duration.String(),
+			errs = append(errs, field.Invalid(child("evaluationInterval"), formatDuration(spec.EvaluationInterval.Duration),
 				"must be positive: how often the trigger is evaluated, for example 30s"))
 			interval = DefaultInterval
 		}
@@ -124,7 +124,7 @@ func Resolve(p *v1alpha1.ScalePolicy, timeScale float64) (Settings, field.ErrorL
 	if spec.Cooldown != nil {
 		cooldown = spec.Cooldown.Duration
 		if cooldown < 0 {
-			errs = append(errs, field.Invalid(child("cooldown"), cooldown.String(),
+			errs = append(errs, field.Invalid(child("cooldown"), formatDuration(cooldown),
 				"must not be negative: the least time between a scale-out and the scale-in, for example 5m (0 for none)"))
 			cooldown = 0
 		}
@@ -292,9 +292,9 @@ func resolveTrigger(s *Settings, t v1alpha1.ScaleTrigger, path *field.Path, inte
 		d := t.Duration.Duration
 		switch {
 		case d <= 0:
-			errs = append(errs, field.Invalid(path.Child("duration"), d.String(), "must be positive, for example 5m"))
+			errs = append(errs, field.Invalid(path.Child("duration"), formatDuration(d), "must be positive, for example 5m"))
 		case d < interval:
-			errs = append(errs, field.Invalid(path.Child("duration"), d.String(),
+			errs = append(errs, field.Invalid(path.Child("duration"), formatDuration(d),
 				fmt.Sprintf("must be at least the evaluation interval (%s): a shorter window is never judged whole; raise duration or lower evaluationInterval", formatDuration(interval))))
 		default:
 			s.Duration = d
@@ -383,7 +383,7 @@ func resolveTrigger(s *Settings, t v1alpha1.ScaleTrigger, path *field.Path, inte
 	s.Season = DefaultSeason
 	if t.Season != nil {
 		if t.Season.Duration <= 0 {
-			errs = append(errs, field.Invalid(path.Child("season"), t.Season.Duration.String(), "must be positive: the length of the metric's cycle, for example 24h"))
+			errs = append(errs, field.Invalid(path.Child("season"), formatDuration(t.Season.Duration), "must be positive: the length of the metric's cycle, for example 24h"))
 		} else {
 			s.Season = t.Season.Duration
 		}
@@ -392,7 +392,7 @@ func resolveTrigger(s *Settings, t v1alpha1.ScaleTrigger, path *field.Path, inte
 	if t.History != nil {
 		h := t.History.Duration
 		if h < MinHistorySeasons*s.Season {
-			errs = append(errs, field.Invalid(path.Child("history"), h.String(),
+			errs = append(errs, field.Invalid(path.Child("history"), formatDuration(h),
 				fmt.Sprintf("must cover at least two seasons (%s): the seasonal model learns the cycle from one season and checks it on the next; raise history or leave it out for three seasons", formatDuration(MinHistorySeasons*s.Season))))
 		} else {
 			s.History = h
@@ -402,9 +402,9 @@ func resolveTrigger(s *Settings, t v1alpha1.ScaleTrigger, path *field.Path, inte
 	case t.LeadTime == nil:
 		errs = append(errs, field.Required(path.Child("leadTime"), "give how long before the forecast crossing to scale out, for example 10m"))
 	case t.LeadTime.Duration <= 0:
-		errs = append(errs, field.Invalid(path.Child("leadTime"), t.LeadTime.Duration.String(), "must be positive, for example 10m"))
+		errs = append(errs, field.Invalid(path.Child("leadTime"), formatDuration(t.LeadTime.Duration), "must be positive, for example 10m"))
 	case t.LeadTime.Duration > s.Season:
-		errs = append(errs, field.Invalid(path.Child("leadTime"), t.LeadTime.Duration.String(),
+		errs = append(errs, field.Invalid(path.Child("leadTime"), formatDuration(t.LeadTime.Duration),
 			fmt.Sprintf("must not exceed the season (%s): the forecast looks one season ahead", formatDuration(s.Season))))
 	default:
 		s.LeadTime = t.LeadTime.Duration
