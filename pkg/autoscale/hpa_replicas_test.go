@@ -137,7 +137,7 @@ func TestHPAReplicasForMetric(t *testing.T) {
 		{name: "a scale-down counts only the ready pods: 3 ready at 30% of 50% give 2", current: 5,
 			pods: []hpaTestPod{{}, {}, {}, {notReady: true}, {notReady: true}}, levels: []int64{100, 300, 500, 250, 250}, metric: hpaCPUUtilization(50), want: 2, wantUtil: 30, wantAverage: "300m"},
 		{name: "pending pods are left out: 1 running pod at 10% of 50% gives 1", current: 5,
-			pods: []hpaTestPod{{}, {phase: corev1.PodPending, notReady: true}, {phase: corev1.PodPending, notReady: true}, {phase: corev1.PodPending, notReady: true}, {phase: corev1.PodPending, notReady: true}},
+			pods:   []hpaTestPod{{}, {phase: corev1.PodPending, notReady: true}, {phase: corev1.PodPending, notReady: true}, {phase: corev1.PodPending, notReady: true}, {phase: corev1.PodPending, notReady: true}},
 			levels: []int64{100}, metric: hpaCPUUtilization(50), want: 1, wantUtil: 10, wantAverage: "100m"},
 		{name: "a scale-down leaves out pods in their cpu initialisation: 2", current: 5,
 			pods: []hpaTestPod{{}, {}, {}, {hot: true}, {hot: true}}, levels: []int64{100, 300, 500, 250, 250}, metric: hpaCPUUtilization(50), want: 2, wantUtil: 30, wantAverage: "300m"},
