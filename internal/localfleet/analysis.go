@@ -11,16 +11,18 @@ import (
 )
 
 // startPrometheus runs Prometheus as kurator-hub/prometheus on port,
-// scraping targets every second, with its configuration and TSDB in the
+// scraping every second the static targets and every member's kwok usage
+// endpoints (found through kwok's service discovery), with its configuration and TSDB in the
 // state dir. Without the binary it says how to install it and returns nil:
 // the fleet runs without metrics.
-func (l *launcher) startPrometheus(ctx context.Context, port int, targets []string) error {
+func (l *launcher) startPrometheus(ctx context.Context, port int, scrape prometheus.Scrape) error {
 	bin, err := prometheus.FindBinary(l.cfg.PrometheusBinary)
 	if err != nil {
 		l.progress.step("no Prometheus: %v; the fleet runs without it (rollout analysis has no data)", err)
 		return nil
 	}
-	configFile, dataDir, err := prometheus.Prepare(filepath.Join(l.cfg.StateDir, "prometheus"), time.Second, targets)
+	scrape.Interval = time.Second
+	configFile, dataDir, err := prometheus.Prepare(filepath.Join(l.cfg.StateDir, "prometheus"), scrape)
 	if err != nil {
 		return fmt.Errorf("prepare Prometheus: %w", err)
 	}

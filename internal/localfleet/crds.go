@@ -37,6 +37,17 @@ func InstallIstioCRDs(ctx context.Context, rc *rest.Config) error {
 	return installCRDs(ctx, rc, crds)
 }
 
+// InstallKwokCRDs creates or updates kwok's ResourceUsage and
+// ClusterResourceUsage CRDs on the member behind rc and waits until they are
+// Established; kwok, started with --enable-crds for them, needs them first.
+func InstallKwokCRDs(ctx context.Context, rc *rest.Config) error {
+	crds, err := KwokCRDs()
+	if err != nil {
+		return err
+	}
+	return installCRDs(ctx, rc, crds)
+}
+
 func installCRDs(ctx context.Context, rc *rest.Config, crds []apiextensionsv1.CustomResourceDefinition) error {
 	cs, err := apiextensionsclient.NewForConfig(rc)
 	if err != nil {

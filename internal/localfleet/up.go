@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/prometheus"
 	"github.com/kurator-go/kurator/internal/registry"
 )
 
@@ -106,6 +107,9 @@ func (l *launcher) up(ctx context.Context) error {
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "kwok-stages.yaml"), kwokStages, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, KwokMetricsFile), kwokMetrics, 0o600); err != nil {
 		return err
 	}
 	l.progress.step("generating certificates")
@@ -222,7 +226,11 @@ func (l *launcher) up(ctx context.Context) error {
 		scrape = append(scrape, "127.0.0.1:"+strconv.Itoa(metricsPort))
 	}
 	if l.cfg.Prometheus {
-		if err := l.startPrometheus(ctx, promPort, scrape); err != nil {
+		kwoks := make([]prometheus.Kwok, 0, len(members))
+		for _, c := range members {
+			kwoks = append(kwoks, prometheus.Kwok{Cluster: c.Name, Address: "127.0.0.1:" + strconv.Itoa(memberPorts[c.Name][2])})
+		}
+		if err := l.startPrometheus(ctx, promPort, prometheus.Scrape{Targets: scrape, Kwoks: kwoks}); err != nil {
 			return err
 		}
 	}
@@ -389,6 +397,15 @@ func (l *launcher) startMember(ctx context.Context, c Cluster, m Member, ports [
 		"https://127.0.0.1:"+strconv.Itoa(ports[1])+"/healthz", 60*time.Second); err != nil {
 		return err
 	}
+	rc, err := l.state.RESTConfig(c.Name)
+	if err != nil {
+		return err
+	}
+	crdBegin := time.Now()
+	// kwok watches the usage kinds from its start, so they exist first.
+	if err := InstallKwokCRDs(ctx, rc); err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
 	kwok := []string{
 		"--kubeconfig=" + kc,
 		"--config=" + filepath.Join(l.cfg.StateDir, "kwok-stages.yaml"),
@@ -398,20 +415,16 @@ func (l *launcher) startMember(ctx context.Context, c Cluster, m Member, ports [
 		"--node-lease-duration-seconds=40",
 		"--cidr=10.244.0.1/16",
 	}
+	kwok = append(kwok, kwokUsageArgs(filepath.Join(l.cfg.StateDir, KwokMetricsFile))...)
 	if err := l.start(ctx, c.Name+"/kwok", "kwok", kwok, ports[2],
 		"http://127.0.0.1:"+strconv.Itoa(ports[2])+"/healthz", 60*time.Second); err != nil {
 		return err
 	}
 
-	rc, err := l.state.RESTConfig(c.Name)
-	if err != nil {
-		return err
-	}
-	crdBegin := time.Now()
 	if err := InstallIstioCRDs(ctx, rc); err != nil {
 		return fmt.Errorf("%s: %w", c.Name, err)
 	}
-	l.progress.step("%s: Istio CRDs installed (%.1fs)", c.Name, time.Since(crdBegin).Seconds())
+	l.progress.step("%s: kwok usage and Istio CRDs installed (%.1fs)", c.Name, time.Since(crdBegin).Seconds())
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 // Package prometheus runs a real Prometheus server (Debian's `prometheus`
 // package) with its own configuration, port and data directory, scraping a
-// fixed list of /metrics endpoints. The local fleet runs it next to the hub so
+// fixed list of /metrics endpoints and, through HTTP service discovery, the
+// emulated usage every member's kwok serves per node. The local fleet runs it next to the hub so
 // rollout analysis queries real data through the Prometheus HTTP API.
 package prometheus
 
@@ -41,6 +42,8 @@ type Options struct {
 	ScrapeInterval time.Duration
 	// Targets are host:port of /metrics endpoints, scraped as job "kurator".
 	Targets []string
+	// Kwoks are members' kwok servers to scrape usage from (see Kwok).
+	Kwoks []Kwok
 	// Log receives the server's output (default: discarded).
 	Log io.Writer
 	// ReadyTimeout bounds the wait for /-/ready (default 60s).
@@ -94,10 +97,51 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Scrape is what one Prometheus scrapes.
+type Scrape struct {
+	// Interval is how often every target is scraped (default 1s); it is
+	// also the scrape timeout and the rule evaluation interval.
+	Interval time.Duration
+	// Targets are host:port of /metrics endpoints, scraped as job "kurator".
+	Targets []string
+	// Kwoks are members' kwok servers whose emulated node and pod usage is
+	// scraped, one job each (KwokJobPrefix + cluster).
+	Kwoks []Kwok
+}
+
+// Kwok is one member cluster's kwok server. Its targets come from kwok's
+// own HTTP service discovery (one per node it manages, re-read every
+// KwokRefresh so new nodes are scraped within seconds); every series gets
+// the labels cluster=<Cluster> and node=<node name>, and instance
+// <Cluster>/<node>.
+type Kwok struct {
+	Cluster string
+	// Address is host:port of kwok's --server-address.
+	Address string
+}
+
+// Labels and timings of the kwok scrape jobs.
+const (
+	KwokJobPrefix = "kwok-"
+	ClusterLabel  = "cluster"
+	NodeLabel     = "node"
+	KwokRefresh   = 5 * time.Second
+	// kwokDiscovery is kwok's service-discovery path; kwokNodePath matches
+	// the per-node metrics paths it lists and captures the node's name.
+	kwokDiscovery = "/discovery/prometheus"
+	kwokNodePath  = "/metrics/nodes/([^/]+)/metrics/resource"
+)
+
 // Config is the configuration file for targets scraped every interval.
 // honor_labels keeps the labels the targets emit (e.g. Istio's
 // destination_cluster) over any Prometheus would attach.
 func Config(interval time.Duration, targets []string) ([]byte, error) {
+	return Scrape{Interval: interval, Targets: targets}.Config()
+}
+
+// Config is the configuration file of s.
+func (s Scrape) Config() ([]byte, error) {
+	interval := s.Interval
 	if interval <= 0 {
 		interval = time.Second
 	}
@@ -105,10 +149,23 @@ func Config(interval time.Duration, targets []string) ([]byte, error) {
 	type static struct {
 		Targets []string `json:"targets"`
 	}
+	type httpSD struct {
+		URL             string `json:"url"`
+		RefreshInterval string `json:"refresh_interval"`
+	}
+	type relabel struct {
+		SourceLabels []string `json:"source_labels,omitempty"`
+		Regex        string   `json:"regex,omitempty"`
+		TargetLabel  string   `json:"target_label,omitempty"`
+		Replacement  string   `json:"replacement,omitempty"`
+		Action       string   `json:"action,omitempty"`
+	}
 	type scrape struct {
-		JobName       string   `json:"job_name"`
-		HonorLabels   bool     `json:"honor_labels"`
-		StaticConfigs []static `json:"static_configs"`
+		JobName        string    `json:"job_name"`
+		HonorLabels    bool      `json:"honor_labels"`
+		StaticConfigs  []static  `json:"static_configs,omitempty"`
+		HTTPSDConfigs  []httpSD  `json:"http_sd_configs,omitempty"`
+		RelabelConfigs []relabel `json:"relabel_configs,omitempty"`
 	}
 	cfg := struct {
 		Global struct {
@@ -119,6 +176,7 @@ func Config(interval time.Duration, targets []string) ([]byte, error) {
 		ScrapeConfigs []scrape `json:"scrape_configs"`
 	}{}
 	cfg.Global.ScrapeInterval, cfg.Global.ScrapeTimeout, cfg.Global.EvaluationInterval = d, d, d
+	targets := s.Targets
 	if targets == nil {
 		targets = []string{}
 	}
@@ -127,7 +185,34 @@ func Config(interval time.Duration, targets []string) ([]byte, error) {
 			return nil, fmt.Errorf("scrape target %q: want host:port of a /metrics endpoint: %w", t, err)
 		}
 	}
+	// The static job always exists (with no targets too): SetTargets and
+	// readers of the file expect it.
 	cfg.ScrapeConfigs = []scrape{{JobName: Job, HonorLabels: true, StaticConfigs: []static{{Targets: targets}}}}
+	seen := map[string]bool{}
+	for _, k := range s.Kwoks {
+		if k.Cluster == "" {
+			return nil, fmt.Errorf("kwok scrape target %q has no cluster name: give the member cluster it serves", k.Address)
+		}
+		if seen[k.Cluster] {
+			return nil, fmt.Errorf("kwok scrape target of cluster %s is given twice: give one kwok address per member", k.Cluster)
+		}
+		seen[k.Cluster] = true
+		if _, _, err := net.SplitHostPort(k.Address); err != nil {
+			return nil, fmt.Errorf("kwok scrape target of cluster %s: address %q: want host:port of kwok's --server-address: %w", k.Cluster, k.Address, err)
+		}
+		cfg.ScrapeConfigs = append(cfg.ScrapeConfigs, scrape{
+			JobName: KwokJobPrefix + k.Cluster,
+			// kwok's series carry namespace, pod and container only; the
+			// labels below are Prometheus' own, so nothing to honour.
+			HTTPSDConfigs: []httpSD{{URL: "http://" + k.Address + kwokDiscovery, RefreshInterval: model(KwokRefresh)}},
+			RelabelConfigs: []relabel{
+				{TargetLabel: ClusterLabel, Replacement: k.Cluster},
+				{SourceLabels: []string{"__metrics_path__"}, Regex: kwokNodePath, TargetLabel: NodeLabel, Replacement: "$1"},
+				{SourceLabels: []string{"__metrics_path__"}, Regex: kwokNodePath, TargetLabel: "instance", Replacement: k.Cluster + "/$1"},
+				{Regex: "metrics_name", Action: "labeldrop"},
+			},
+		})
+	}
 	return yaml.Marshal(cfg)
 }
 
@@ -152,10 +237,10 @@ func Args(configFile, dataDir, listen string) []string {
 	}
 }
 
-// Prepare writes the configuration file into dir and creates dir/data; it
-// returns both paths. The local fleet uses it to run Prometheus as one of its
-// own processes; Start uses it too.
-func Prepare(dir string, interval time.Duration, targets []string) (configFile, dataDir string, err error) {
+// Prepare writes the configuration file of s into dir and creates dir/data;
+// it returns both paths. The local fleet uses it to run Prometheus as one of
+// its own processes; Start uses it too.
+func Prepare(dir string, s Scrape) (configFile, dataDir string, err error) {
 	if dir == "" {
 		return "", "", errors.New("prometheus: Options.Dir is empty; give a directory for its configuration and data")
 	}
@@ -163,7 +248,7 @@ func Prepare(dir string, interval time.Duration, targets []string) (configFile, 
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", "", err
 	}
-	cfg, err := Config(interval, targets)
+	cfg, err := s.Config()
 	if err != nil {
 		return "", "", err
 	}
@@ -190,7 +275,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	configFile, dataDir, err := Prepare(opts.Dir, opts.ScrapeInterval, opts.Targets)
+	configFile, dataDir, err := Prepare(opts.Dir, Scrape{Interval: opts.ScrapeInterval, Targets: opts.Targets, Kwoks: opts.Kwoks})
 	if err != nil {
 		return nil, err
 	}
@@ -247,10 +332,10 @@ func WaitReady(ctx context.Context, base string, exited <-chan struct{}) error {
 	}
 }
 
-// SetTargets rewrites the configuration with new targets and makes the
-// server reload it (POST /-/reload).
+// SetTargets rewrites the configuration with new static targets (the kwok
+// jobs stay) and makes the server reload it (POST /-/reload).
 func (s *Server) SetTargets(ctx context.Context, targets []string) error {
-	cfg, err := Config(s.opts.ScrapeInterval, targets)
+	cfg, err := Scrape{Interval: s.opts.ScrapeInterval, Targets: targets, Kwoks: s.opts.Kwoks}.Config()
 	if err != nil {
 		return err
 	}

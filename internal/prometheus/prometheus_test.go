@@ -80,7 +80,7 @@ func TestFindBinaryMissingSaysHowToInstall(t *testing.T) {
 }
 
 func TestPrepareWithoutDirIsRefused(t *testing.T) {
-	if _, _, err := Prepare("", time.Second, nil); err == nil || !strings.Contains(err.Error(), "Options.Dir") {
+	if _, _, err := Prepare("", Scrape{Interval: time.Second}); err == nil || !strings.Contains(err.Error(), "Options.Dir") {
 		t.Fatalf("error %v, want one naming Options.Dir", err)
 	}
 }
