@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,13 +143,11 @@ func (cc *costContext) prepare(s *Snapshot, cands []candidate) {
 		}
 		return
 	}
-	slices.Sort(cc.priced)
-	lo, hi := cc.priced[0], cc.priced[len(cc.priced)-1]
-	n := len(cc.priced)
-	median := cc.priced[n/2]
-	if n%2 == 0 {
-		median = (cc.priced[n/2-1] + cc.priced[n/2]) / 2
+	lo, hi := cc.priced[0], cc.priced[0]
+	for _, p := range cc.priced {
+		lo, hi = min(lo, p), max(hi, p)
 	}
+	median := medianOf(cc.priced)
 	norm := func(p float64) int64 {
 		if hi == lo {
 			return int64(cc.weight)
@@ -164,6 +163,74 @@ func (cc *costContext) prepare(s *Snapshot, cands []candidate) {
 			cc.score[c] = neutral
 		}
 	}
+}
+
+// medianOf returns the median of a (the mean of the middle two for an even
+// count), reordering a. It selects instead of sorting: O(n) on average, so
+// the score stays linear in the fleet's size.
+func medianOf(a []float64) float64 {
+	n := len(a)
+	upper := selectNth(a, n/2)
+	if n%2 == 1 {
+		return upper
+	}
+	// selectNth left a[:n/2] no larger than a[n/2]; the lower middle is
+	// their maximum.
+	lower := a[0]
+	for _, v := range a[1 : n/2] {
+		lower = max(lower, v)
+	}
+	return (lower + upper) / 2
+}
+
+// selectNth reorders a so that a[k] is the value a sorted a would hold
+// there, everything before it no larger and everything after no smaller,
+// and returns it (Hoare's selection with a median-of-three pivot). A run of
+// bad pivots falls back to sorting the rest, so the worst case is
+// O(n log n).
+func selectNth(a []float64, k int) float64 {
+	lo, hi := 0, len(a)-1
+	for budget := 2 * bits.Len(uint(len(a))); lo < hi; budget-- {
+		if budget == 0 {
+			slices.Sort(a[lo : hi+1])
+			break
+		}
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		pivot := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		// Now a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] == pivot.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }
 
 // scoreCost is the Cost plugin: cheaper per replica scores higher, 0 to

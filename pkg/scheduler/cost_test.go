@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -308,6 +309,43 @@ func BenchmarkScheduleCostWeight(b *testing.B) {
 					_, _ = Schedule(snap, req)
 				}
 			})
+		}
+	}
+}
+
+func TestMedianOfMatchesSorting(t *testing.T) {
+	// Deterministic pseudo-random series of many sizes, with duplicates.
+	seed := uint32(7)
+	next := func() float64 {
+		seed = seed*1664525 + 1013904223
+		return float64(seed%50) / 100
+	}
+	for n := 1; n <= 300; n++ {
+		a := make([]float64, n)
+		for i := range a {
+			a[i] = next()
+		}
+		sorted := slices.Clone(a)
+		slices.Sort(sorted)
+		want := sorted[n/2]
+		if n%2 == 0 {
+			want = (sorted[n/2-1] + sorted[n/2]) / 2
+		}
+		if got := medianOf(a); got != want {
+			t.Fatalf("n=%d: median %v, want %v (sorted %v)", n, got, want, sorted)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		in   []float64
+		want float64
+	}{
+		{"all equal", []float64{3, 3, 3, 3}, 3},
+		{"sorted ascending", []float64{1, 2, 3, 4, 5}, 3},
+		{"sorted descending", []float64{5, 4, 3, 2, 1, 0}, 2.5},
+	} {
+		if got := medianOf(slices.Clone(tc.in)); got != tc.want {
+			t.Errorf("%s: median %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
