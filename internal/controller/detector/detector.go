@@ -41,6 +41,7 @@ import (
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/pkg/scheduler"
 	"github.com/kurator-go/kurator/pkg/selector"
 	"github.com/kurator-go/kurator/pkg/workload"
 )
@@ -205,10 +206,11 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 		return reconcile.Result{}, r.removeBinding(ctx, key)
 	}
 	var policy *policyv1alpha1.PropagationSpec
+	var policyAnnotations map[string]string
 	if choice.Kind == selector.KindPropagationPolicy {
-		policy = &pps.Items[choice.Index].Spec
+		policy, policyAnnotations = &pps.Items[choice.Index].Spec, pps.Items[choice.Index].Annotations
 	} else {
-		policy = &cpps.Items[choice.Index].Spec
+		policy, policyAnnotations = &cpps.Items[choice.Index].Spec, cpps.Items[choice.Index].Annotations
 	}
 
 	d, err := workload.DemandOf(obj)
@@ -219,7 +221,7 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 	if err := r.claim(ctx, obj, &choice); err != nil {
 		return reconcile.Result{}, err
 	}
-	return reconcile.Result{}, r.applyBinding(ctx, obj, &choice, policy, d)
+	return reconcile.Result{}, r.applyBinding(ctx, obj, &choice, policy, policyAnnotations, d)
 }
 
 // live drops policies being deleted: they claim nothing.
@@ -238,7 +240,7 @@ func live[T any, P interface {
 
 // applyBinding creates or updates the template's binding. spec.clusters,
 // eviction tasks and reschedule requests belong to others and are kept.
-func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice, policy *policyv1alpha1.PropagationSpec, d workload.Demand) error {
+func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice, policy *policyv1alpha1.PropagationSpec, policyAnnotations map[string]string, d workload.Demand) error {
 	name := workv1alpha1.BindingName(obj.GetName(), obj.GetKind())
 	var b client.Object = &workv1alpha1.ClusterResourceBinding{}
 	if obj.GetNamespace() != "" {
@@ -256,6 +258,7 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 	}
 	before := spec.DeepCopy()
 	desiredSpec(spec, obj, choice, policy, d)
+	annotated := carryPolicyAnnotations(b, policyAnnotations)
 	if create {
 		b.SetNamespace(obj.GetNamespace())
 		b.SetName(name)
@@ -270,10 +273,42 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 		log.FromContext(ctx).V(1).Info("created binding", "binding", name)
 		return nil
 	}
-	if equality.Semantic.DeepEqual(before, spec) {
+	if !annotated && equality.Semantic.DeepEqual(before, spec) {
 		return nil
 	}
 	return r.client.Update(ctx, b)
+}
+
+// carriedAnnotations are the policy annotations a binding carries for the
+// scheduler, as spec.placement carries the placement.
+var carriedAnnotations = []string{scheduler.CostWeightAnnotation}
+
+// carryPolicyAnnotations copies the carried annotations from the policy to
+// the binding (removing those the policy no longer has) and reports whether
+// the binding changed.
+func carryPolicyAnnotations(b client.Object, policy map[string]string) bool {
+	ann := b.GetAnnotations()
+	changed := false
+	for _, k := range carriedAnnotations {
+		want, wanted := policy[k]
+		have, had := ann[k]
+		if wanted == had && want == have {
+			continue
+		}
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		if wanted {
+			ann[k] = want
+		} else {
+			delete(ann, k)
+		}
+		changed = true
+	}
+	if changed {
+		b.SetAnnotations(ann)
+	}
+	return changed
 }
 
 // desiredSpec writes what the detector owns in a binding's spec.

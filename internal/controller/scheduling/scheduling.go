@@ -212,7 +212,15 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 
 	start := time.Now()
-	res, err := scheduler.Schedule(snap, RequestOf(spec, status))
+	sreq := RequestOf(spec, status)
+	// The cost weight is the policy's annotation, which the detector copies
+	// onto the binding next to the placement it copies into the spec.
+	var res scheduler.Result
+	sreq.CostWeight, err = scheduler.CostWeightOf(b.GetAnnotations())
+	badWeight := err != nil
+	if !badWeight {
+		res, err = scheduler.Schedule(snap, sreq)
+	}
 	result := "scheduled"
 	var ue *scheduler.UnschedulableError
 	switch {
@@ -260,6 +268,9 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		reason := workv1alpha1.ReasonSchedulerError
 		policy := policyOf(spec)
 		msg := fmt.Sprintf("%v; fix spec.placement of %s", err, policy)
+		if badWeight {
+			msg = fmt.Sprintf("%v on %s", err, policy)
+		}
 		if ue != nil {
 			reason = workv1alpha1.ReasonNoClusterFit
 			msg = fmt.Sprintf("%v; change spec.placement of %s or add capacity (retried when clusters change)", err, policy)
