@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/kurator-go/kurator/pkg/autoscale"
 )
 
 // ClusterLabel is the label that names a series' member cluster.
@@ -35,11 +37,9 @@ const DefaultTimeout = 10 * time.Second
 // Options.RateWindow is 0: 20 samples at the local fleet's 1 s scrape.
 const DefaultRateWindow = 20 * time.Second
 
-// Sample is one value of a series at one time.
-type Sample struct {
-	T time.Time
-	V float64
-}
+// Sample is one value of a series at one time: pkg/autoscale's, so range
+// answers go to its window judgement and forecasts unconverted.
+type Sample = autoscale.Sample
 
 // Options say how to reach a Prometheus and how to read usage.
 type Options struct {
