@@ -248,7 +248,7 @@ func decideIn(s Settings, st v1alpha1.ScalePolicyStatus, o Observation, d Decisi
 		return d
 	case len(notBelow) > 0:
 		// Not cleared (or no longer): the scale-in starts over.
-		d.Reason = fmt.Sprintf("%s not below %s%% for the whole %s in %s; the scale-in waits until every target cluster is",
+		d.Reason = fmt.Sprintf("%s not below %s%% for the whole %s in %s; the scale-in waits until every target cluster stays below it",
 			metricName(s), formatNumber(s.ScaleInThreshold), formatDuration(s.Duration), summary(notBelow, o.Clusters))
 		return d
 	case len(noData) > 0:

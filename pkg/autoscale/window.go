@@ -3,6 +3,7 @@ package autoscale
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,10 +136,10 @@ const scrapeHint = "is Prometheus scraping this cluster's usage metrics (kwok's 
 // that is a number, in time order. Prometheus returns them sorted; other
 // sources are sorted on a copy.
 func windowSamples(samples []Sample, start, end time.Time) []Sample {
-	sorted := sort.SliceIsSorted(samples, func(i, j int) bool { return samples[i].T.Before(samples[j].T) })
-	if !sorted {
-		samples = append([]Sample(nil), samples...)
-		sort.SliceStable(samples, func(i, j int) bool { return samples[i].T.Before(samples[j].T) })
+	byTime := func(a, b Sample) int { return a.T.Compare(b.T) }
+	if !slices.IsSortedFunc(samples, byTime) {
+		samples = slices.Clone(samples)
+		slices.SortStableFunc(samples, byTime)
 	}
 	lo := sort.Search(len(samples), func(i int) bool { return !samples[i].T.Before(start) })
 	hi := sort.Search(len(samples), func(i int) bool { return samples[i].T.After(end) })
