@@ -119,7 +119,7 @@ func newCostContext(s *Snapshot, weight int32, perReplica corev1.ResourceList) *
 // perReplica is one replica's hourly price on ci; ok is false when ci has
 // no price.
 func (cc *costContext) perReplica(ci *clusterInfo) (float64, bool) {
-	if ci.price == nil {
+	if !ci.priced {
 		return 0, false
 	}
 	return cc.cpu*ci.price.CPUHour + cc.mem*ci.price.MemoryGiBHour, true

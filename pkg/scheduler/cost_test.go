@@ -349,3 +349,31 @@ func TestMedianOfMatchesSorting(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCostPrepare is the Cost score's own work per attempt: pricing
+// and normalising every candidate.
+func BenchmarkCostPrepare(b *testing.B) {
+	for _, n := range []int{1000, 5000} {
+		clusters, fleets := benchFleet(n)
+		for i := range clusters {
+			if i%7 != 3 {
+				clusters[i].Price = &Price{CPUHour: 0.01 + float64(i%13)*0.004, MemoryGiBHour: 0.001 + float64(i%5)*0.0005}
+			}
+		}
+		snap, err := NewSnapshot(clusters, fleets)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cands := make([]candidate, n)
+		for i := range cands {
+			cands[i].idx = i
+		}
+		cc := newCostContext(snap, MaxCostWeight, cpuReq)
+		b.Run(fmt.Sprintf("clusters=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				cc.prepare(snap, cands)
+			}
+		})
+	}
+}

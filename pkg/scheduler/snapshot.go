@@ -107,8 +107,10 @@ type clusterInfo struct {
 	fleet      int // index into Snapshot.fleets, -1 when in no known fleet
 	// preferScore is the sum of the fleet's matching preferred term weights.
 	preferScore int64
-	// price is nil for an unpriced cluster.
-	price *Price
+	// price is the cluster's price when priced is true (held by value so
+	// a priced fleet costs the snapshot no extra allocation).
+	price  Price
+	priced bool
 }
 
 // NewSnapshot checks and indexes clusters and fleets. It fails on duplicate
@@ -204,8 +206,7 @@ func newClusterInfo(c *Cluster, cols map[corev1.ResourceName]int, ncols int, fle
 		fleet:    -1,
 	}
 	if c.Price != nil {
-		p := *c.Price
-		ci.price = &p
+		ci.price, ci.priced = *c.Price, true
 	}
 	if len(c.Zones) > 0 {
 		ci.zone = c.Zones[0]
