@@ -73,6 +73,19 @@ type HPAConfig struct {
 	// DownscaleStabilizationWindow is the scale-down window of a behavior
 	// that gives none (--horizontal-pod-autoscaler-downscale-stabilization, 5m).
 	DownscaleStabilizationWindow time.Duration
+	// TimeDivisor divides the behavior's periods and stabilization windows
+	// (tests run a 5-minute window in 30 s with 10); 0 or 1 leaves them.
+	// The durations above are the caller's to divide.
+	TimeDivisor float64
+}
+
+// hpaSeconds is n seconds of a behavior, divided by TimeDivisor.
+func (c HPAConfig) hpaSeconds(n int32) time.Duration {
+	d := time.Duration(n) * time.Second
+	if c.TimeDivisor > 1 {
+		d = time.Duration(float64(d) / c.TimeDivisor)
+	}
+	return d
 }
 
 // HPADefaultConfig returns Kubernetes' defaults.

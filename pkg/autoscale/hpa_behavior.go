@@ -160,10 +160,10 @@ func (r *HPAResult) hpaNormalize(a hpaNormalizeArgs) int32 {
 // count goes down only when every proposal of the last 5 minutes (by
 // default) was as low.
 func (h *HPAHistory) hpaStabilize(a hpaNormalizeArgs, b *autoscalingv2.HorizontalPodAutoscalerBehavior) (int32, string, string) {
-	upWindow := time.Duration(ptr.Deref(b.ScaleUp.StabilizationWindowSeconds, 0)) * time.Second
+	upWindow := a.cfg.hpaSeconds(ptr.Deref(b.ScaleUp.StabilizationWindowSeconds, 0))
 	downWindow := a.cfg.DownscaleStabilizationWindow
 	if b.ScaleDown.StabilizationWindowSeconds != nil {
-		downWindow = time.Duration(*b.ScaleDown.StabilizationWindowSeconds) * time.Second
+		downWindow = a.cfg.hpaSeconds(*b.ScaleDown.StabilizationWindowSeconds)
 	}
 	upCutoff, downCutoff := a.now.Add(-upWindow), a.now.Add(-downWindow)
 	up, down := a.proposal, a.proposal
@@ -194,7 +194,7 @@ func (h *HPAHistory) hpaStabilize(a hpaNormalizeArgs, b *autoscalingv2.Horizonta
 func hpaRateLimit(a hpaNormalizeArgs, b *autoscalingv2.HorizontalPodAutoscalerBehavior, desired int32, h HPAHistory) (int32, string, string) {
 	switch {
 	case desired > a.current:
-		limit := max(hpaScaleUpLimit(a.current, h, b.ScaleUp, a.now), a.current)
+		limit := max(hpaScaleUpLimit(a.current, h, b.ScaleUp, a.now, a.cfg), a.current)
 		allowed := a.spec.MaxReplicas
 		reason, msg := "TooManyReplicas", "the desired replica count is more than the maximum replica count"
 		if allowed > limit {
@@ -205,7 +205,7 @@ func hpaRateLimit(a hpaNormalizeArgs, b *autoscalingv2.HorizontalPodAutoscalerBe
 			return allowed, reason, msg
 		}
 	case desired < a.current:
-		limit := min(hpaScaleDownLimit(a.current, h, b.ScaleDown, a.now), a.current)
+		limit := min(hpaScaleDownLimit(a.current, h, b.ScaleDown, a.now, a.cfg), a.current)
 		allowed := a.minReplicas
 		reason, msg := "TooFewReplicas", "the desired replica count is less than the minimum replica count"
 		if allowed < limit {
@@ -220,8 +220,8 @@ func hpaRateLimit(a hpaNormalizeArgs, b *autoscalingv2.HorizontalPodAutoscalerBe
 }
 
 // hpaChangeInPeriod sums the changes of the events within the last period.
-func hpaChangeInPeriod(periodSeconds int32, events []HPAScaleEvent, now time.Time) int32 {
-	cutoff := now.Add(-time.Duration(periodSeconds) * time.Second)
+func hpaChangeInPeriod(period time.Duration, events []HPAScaleEvent, now time.Time) int32 {
+	cutoff := now.Add(-period)
 	var n int32
 	for _, e := range events {
 		if e.Time.After(cutoff) {
@@ -236,7 +236,7 @@ func hpaChangeInPeriod(periodSeconds int32, events []HPAScaleEvent, now time.Tim
 // percentage (rounded up, so a percentage always adds one); the largest
 // (selectPolicy Max) or smallest (Min) of them; the current count when
 // scale-up is Disabled.
-func hpaScaleUpLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScalingRules, now time.Time) int32 {
+func hpaScaleUpLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScalingRules, now time.Time, cfg HPAConfig) int32 {
 	sel := ptr.Deref(rules.SelectPolicy, autoscalingv2.MaxChangePolicySelect)
 	if sel == autoscalingv2.DisabledPolicySelect {
 		return current
@@ -248,7 +248,8 @@ func hpaScaleUpLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScalin
 		pick = func(a, b int32) int32 { return min(a, b) }
 	}
 	for _, p := range rules.Policies {
-		start := current - hpaChangeInPeriod(p.PeriodSeconds, h.ScaleUps, now) + hpaChangeInPeriod(p.PeriodSeconds, h.ScaleDowns, now)
+		period := cfg.hpaSeconds(p.PeriodSeconds)
+		start := current - hpaChangeInPeriod(period, h.ScaleUps, now) + hpaChangeInPeriod(period, h.ScaleDowns, now)
 		var proposed int32
 		switch p.Type {
 		case autoscalingv2.PodsScalingPolicy:
@@ -270,7 +271,7 @@ func hpaScaleUpLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScalin
 // now: per policy, the count at the start of its period less its pods or
 // percentage (rounded down); the smallest (selectPolicy Max: the largest
 // change) or largest (Min) of them; the current count when Disabled.
-func hpaScaleDownLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScalingRules, now time.Time) int32 {
+func hpaScaleDownLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScalingRules, now time.Time, cfg HPAConfig) int32 {
 	sel := ptr.Deref(rules.SelectPolicy, autoscalingv2.MaxChangePolicySelect)
 	if sel == autoscalingv2.DisabledPolicySelect {
 		return current
@@ -282,7 +283,8 @@ func hpaScaleDownLimit(current int32, h HPAHistory, rules *autoscalingv2.HPAScal
 		pick = func(a, b int32) int32 { return max(a, b) }
 	}
 	for _, p := range rules.Policies {
-		start := current - hpaChangeInPeriod(p.PeriodSeconds, h.ScaleUps, now) + hpaChangeInPeriod(p.PeriodSeconds, h.ScaleDowns, now)
+		period := cfg.hpaSeconds(p.PeriodSeconds)
+		start := current - hpaChangeInPeriod(period, h.ScaleUps, now) + hpaChangeInPeriod(period, h.ScaleDowns, now)
 		var proposed int32
 		switch p.Type {
 		case autoscalingv2.PodsScalingPolicy:

@@ -2,6 +2,7 @@ package autoscale
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -252,58 +253,67 @@ func TestHPABehaviorRates(t *testing.T) {
 // TestHPASeedScaleDown runs seed 001's HPA sync after sync (every 15 s) with
 // the load gone: nothing happens for the 5-minute window, then the template
 // shrinks by at most the smaller of 50% and 5 pods in any 60 s, down to min.
+// With a time divisor of 10 (as the e2e tests run it) the same happens ten
+// times faster.
 func TestHPASeedScaleDown(t *testing.T) {
-	spec := hpaSeedSpec()
-	var h HPAHistory
-	replicas := int32(20)
-	type change struct {
-		at       time.Duration
-		from, to int32
-	}
-	var changes []change
-	start := hpaTestNow
-	// Load at 100% of the 50% target holds 20 for a while, then drops to 5%.
-	for step := 0; step <= 60; step++ {
-		now := start.Add(time.Duration(step) * 15 * time.Second)
-		usage := int64(1000)
-		if step >= 4 {
-			usage = 50
-		}
-		pods, m := hpaUniform(int(replicas), usage)
-		r := HPADesired(HPAInput{Spec: spec, TemplateReplicas: replicas, MemberReplicas: replicas, Pods: pods, Observations: []HPAObservation{{Pods: m}}, History: h, Now: now})
-		h = r.History
-		if r.Err != nil {
-			t.Fatalf("step %d: %v", step, r.Err)
-		}
-		if r.Rescale {
-			changes = append(changes, change{at: now.Sub(start), from: replicas, to: r.DesiredReplicas})
-			h = h.RecordScale(spec, replicas, r.DesiredReplicas, now)
-			replicas = r.DesiredReplicas
-		}
-	}
-	want := []change{
-		// The last high recommendation (40, at 45 s) leaves the window 300 s later.
-		{at: 5*time.Minute + 45*time.Second, from: 20, to: 15},
-		{at: 6*time.Minute + 45*time.Second, from: 15, to: 10},
-		{at: 7*time.Minute + 45*time.Second, from: 10, to: 5},
-		{at: 8*time.Minute + 45*time.Second, from: 5, to: 3},
-	}
-	if len(changes) != len(want) {
-		t.Fatalf("changes = %+v, want %+v", changes, want)
-	}
-	for i := range want {
-		if changes[i] != want[i] {
-			t.Errorf("change %d = %+v, want %+v", i, changes[i], want[i])
-		}
-	}
-	// No 60 s holds a larger drop than the policy allows.
-	for i, c := range changes {
-		if c.from-c.to > min(5, c.from/2+c.from%2) {
-			t.Errorf("change %d drops %d from %d in one step", i, c.from-c.to, c.from)
-		}
-		if i > 0 && c.at-changes[i-1].at < time.Minute {
-			t.Errorf("changes %d and %d are %s apart, within one 60 s period", i-1, i, c.at-changes[i-1].at)
-		}
+	for _, div := range []float64{1, 10} {
+		t.Run(fmt.Sprintf("time divided by %g", div), func(t *testing.T) {
+			scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) / div) }
+			cfg := HPAConfig{TimeDivisor: div, DownscaleStabilizationWindow: scaled(5 * time.Minute)}
+			spec := hpaSeedSpec()
+			var h HPAHistory
+			replicas := int32(20)
+			type change struct {
+				at       time.Duration
+				from, to int32
+			}
+			var changes []change
+			start := hpaTestNow
+			// Load at 100% of the 50% target holds 20 for a minute, then drops to 5%.
+			for step := 0; step <= 60; step++ {
+				now := start.Add(time.Duration(step) * scaled(15*time.Second))
+				usage := int64(1000)
+				if step >= 4 {
+					usage = 50
+				}
+				pods, m := hpaUniform(int(replicas), usage)
+				r := HPADesired(HPAInput{Spec: spec, TemplateReplicas: replicas, MemberReplicas: replicas, Pods: pods,
+					Observations: []HPAObservation{{Pods: m}}, History: h, Now: now, Config: cfg})
+				h = r.History
+				if r.Err != nil {
+					t.Fatalf("step %d: %v", step, r.Err)
+				}
+				if r.Rescale {
+					changes = append(changes, change{at: now.Sub(start), from: replicas, to: r.DesiredReplicas})
+					h = h.RecordScale(spec, replicas, r.DesiredReplicas, now)
+					replicas = r.DesiredReplicas
+				}
+			}
+			want := []change{
+				// The last high recommendation (40, at 45 s) leaves the window 300 s later.
+				{at: scaled(5*time.Minute + 45*time.Second), from: 20, to: 15},
+				{at: scaled(6*time.Minute + 45*time.Second), from: 15, to: 10},
+				{at: scaled(7*time.Minute + 45*time.Second), from: 10, to: 5},
+				{at: scaled(8*time.Minute + 45*time.Second), from: 5, to: 3},
+			}
+			if len(changes) != len(want) {
+				t.Fatalf("changes = %+v, want %+v", changes, want)
+			}
+			for i := range want {
+				if changes[i] != want[i] {
+					t.Errorf("change %d = %+v, want %+v", i, changes[i], want[i])
+				}
+			}
+			// No period holds a larger drop than the policy allows.
+			for i, c := range changes {
+				if c.from-c.to > min(5, c.from/2+c.from%2) {
+					t.Errorf("change %d drops %d from %d in one step", i, c.from-c.to, c.from)
+				}
+				if i > 0 && c.at-changes[i-1].at < scaled(time.Minute) {
+					t.Errorf("changes %d and %d are %s apart, within one period", i-1, i, c.at-changes[i-1].at)
+				}
+			}
+		})
 	}
 }
 
