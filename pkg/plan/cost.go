@@ -5,8 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kurator-go/kurator/pkg/scheduler"
-	"github.com/kurator-go/kurator/pkg/workload"
 )
 
 // costDecimals is the precision of every cost figure in the output: enough
@@ -19,15 +20,18 @@ func roundCost(v float64) float64 {
 	return math.Round(v*scale) / scale
 }
 
-// costOf prices a placement: per target, replicas × (cpu cores × cpuHour +
-// memory GiB × memoryGiBHour) at the target's price, summed per currency.
-// It returns nil when the template has no replicas or no target is priced,
-// so the figure appears only where it means something.
-func costOf(d workload.Demand, targets []Target, prices map[string]*scheduler.Price, weight int32) *Cost {
-	if d.Replicas == 0 {
+// CostOf prices a placement: per target, replicas × (cpu cores × cpuHour +
+// memory GiB × memoryGiBHour) of one replica's request at the target's
+// price, summed per currency. It returns nil when the template has no
+// replicas or no target is priced, so the figure appears only where it
+// means something. Plan fills Workload.Cost with it; the dashboard can call
+// it with a hub binding's replicas, request and spec.clusters, and
+// PricesOf(fleetview.Build(...).Clusters).
+func CostOf(replicas int32, perReplica corev1.ResourceList, targets []Target, prices map[string]*scheduler.Price, weight int32) *Cost {
+	if replicas == 0 {
 		return nil
 	}
-	cpu, mem := scheduler.ReplicaSize(d.PerReplica)
+	cpu, mem := scheduler.ReplicaSize(perReplica)
 	c := &Cost{
 		CostWeight:          weight,
 		CPUPerReplica:       roundCost(cpu),
@@ -61,8 +65,8 @@ func costOf(d workload.Demand, targets []Target, prices map[string]*scheduler.Pr
 	return c
 }
 
-// pricesOf indexes the view's cluster prices by name (nil: unpriced).
-func pricesOf(clusters []scheduler.Cluster) map[string]*scheduler.Price {
+// PricesOf indexes clusters' prices by name (nil: unpriced).
+func PricesOf(clusters []scheduler.Cluster) map[string]*scheduler.Price {
 	out := make(map[string]*scheduler.Price, len(clusters))
 	for i := range clusters {
 		out[clusters[i].Name] = clusters[i].Price

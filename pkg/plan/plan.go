@@ -70,7 +70,7 @@ func Plan(in *Input, opts Options) (*Output, error) {
 	if len(f.ClusterProblems) > 0 {
 		return nil, errors.New(f.ClusterProblems[0].Message)
 	}
-	prices := pricesOf(f.Clusters)
+	prices := PricesOf(f.Clusters)
 	snap, err := scheduler.NewSnapshot(f.Clusters, f.Preferences)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func planOne(in *Input, snap *scheduler.Snapshot, f *fleetview.View, prices map[
 	for _, e := range res.Excluded {
 		w.Excluded = append(w.Excluded, Exclusion{Cluster: e.Cluster, Reason: e.Reason})
 	}
-	w.Cost = costOf(d, w.Targets, prices, weight)
+	w.Cost = CostOf(d.Replicas, d.PerReplica, w.Targets, prices, weight)
 	if opts.Render {
 		policies := overrides.Select(key, in.ClusterOverridePolicies, in.OverridePolicies)
 		policies = append(policies, storageadapt.Select(in.StorageAdaptations, obj)...)
