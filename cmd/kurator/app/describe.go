@@ -10,10 +10,13 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -27,14 +30,16 @@ func newDescribeCommand() *cobra.Command {
 		namespace string
 	)
 	cmd := &cobra.Command{
-		Use:   "describe (cluster|propagationpolicy|resourcebinding|rollout|application|appversion) NAME",
+		Use:   "describe (cluster|propagationpolicy|resourcebinding|rollout|application|appversion|scalepolicy|nodepool) NAME",
 		Short: "Show one object's conditions, decisions and recent events",
 		Example: `  kurator describe cluster cluster-frankfurt
   kurator describe propagationpolicy nginx-propagation
   kurator describe resourcebinding nginx-deployment
   kurator describe rollout reviews -n bookinfo
   kurator describe application mes
-  kurator describe appversion mes:v1.2`,
+  kurator describe appversion mes:v1.2
+  kurator describe scalepolicy promo-scale-policy
+  kurator describe nodepool north-cluster-worker-pool`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := hub.client()
@@ -58,12 +63,16 @@ func newDescribeCommand() *cobra.Command {
 				return d.application(orDefault(namespace, "default"), name)
 			case "appversion", "appversions", "appver":
 				return d.appVersion(orDefault(namespace, "default"), name)
+			case "scalepolicy", "scalepolicies", "sp":
+				return d.scalePolicy(orDefault(namespace, "default"), name)
+			case "nodepool", "nodepools", "np":
+				return d.nodePool(orDefault(namespace, join.Namespace), name)
 			}
-			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy, resourcebinding, rollout, application or appversion", args[0])
+			return fmt.Errorf("unknown kind %q: use cluster, propagationpolicy, resourcebinding, rollout, application, appversion, scalepolicy or nodepool", args[0])
 		},
 	}
 	hub.add(cmd)
-	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (default: kurator-system for clusters, default otherwise)")
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (default: kurator-system for clusters and node pools, default otherwise)")
 	return cmd
 }
 
@@ -561,4 +570,133 @@ func describeAppVersion(w io.Writer, v *appsv1alpha1.AppVersion, apps []appsv1al
 		}
 	}
 	fmt.Fprintf(w, "Deployed:    %s\n", orDash(deployedBy(apps, sp.App, sp.Version)))
+}
+
+// scalePolicy is `kurator describe scalepolicy NAME`: the policy and the
+// node pools it scales.
+func (d describer) scalePolicy(ns, name string) error {
+	p, err := getScalePolicy(d.ctx, d.hub, ns, name)
+	if err != nil {
+		return err
+	}
+	var pools autoscalingv1alpha1.NodePoolList
+	if err := d.hub.List(d.ctx, &pools, client.InNamespace(join.Namespace)); err != nil && !meta.IsNoMatchError(err) {
+		return fmt.Errorf("list the NodePools of namespace %s: %w", join.Namespace, err)
+	}
+	describeScalePolicy(d.out, p, pools.Items, time.Now())
+	d.conditions(p.Status.Conditions)
+	d.events(ns, "ScalePolicy", name)
+	return nil
+}
+
+// describeScalePolicy prints the spec in words, the last evaluation per
+// cluster, the forecast, the node pools, what a scale-in returns to, and
+// every execution newest first with when, why, what changed and the
+// result, its failed pods and nodes under it.
+func describeScalePolicy(w io.Writer, p *autoscalingv1alpha1.ScalePolicy, pools []autoscalingv1alpha1.NodePool, now time.Time) {
+	det := dashboard.BuildScalePolicy(p, pools, nil)
+	s, sp := det.Summary, det.Spec
+	form := "spec"
+	if sp.Form == "console" {
+		form = "the console's JSON (fields at the top level)"
+	}
+	fmt.Fprintf(w, "Name:        %s\nNamespace:   %s\nWritten as:  %s\n", s.Name, s.Namespace, form)
+	fmt.Fprintf(w, "Targets:     %s\nTrigger:     %s\n", orDefault(strings.Join(s.Targets, ", "), "every cluster its workloads are placed in"), sp.Trigger)
+	printActions(w, sp.Actions)
+	fmt.Fprintf(w, "Evaluation:  every %s\nCooldown:    %s\nScale-in:    %s\n", sp.Interval, sp.Cooldown, sp.ScaleIn)
+	fmt.Fprintf(w, "Phase:       %s\n", scalePhaseText(s))
+	if v := valueText(s); v != "" {
+		fmt.Fprintf(w, "Value:       %s\n", v)
+	}
+	for _, t := range []struct {
+		label string
+		at    time.Time
+	}{{"Evaluated:", s.LastEvaluation}, {"Next:", s.NextEvaluation}, {"Last scale:", s.LastScale}} {
+		if !t.at.IsZero() {
+			fmt.Fprintf(w, "%-12s %s\n", t.label, t.at.Local().Format(time.DateTime))
+		}
+	}
+	if s.Message != "" {
+		fmt.Fprintf(w, "Message:     %s\n", s.Message)
+	}
+	fmt.Fprintf(w, "Clusters:\n")
+	printScaleClusters(w, "  ", det.Clusters)
+	if f := det.Forecast; f != nil {
+		fmt.Fprintf(w, "Forecast:    %s\n", forecastText(f, now))
+	}
+	if acts := p.Resolved().Action; acts != nil && acts.NodePool != nil {
+		fmt.Fprintf(w, "Node pools (%s):\n", acts.NodePool.Name)
+		if len(det.NodePools) == 0 {
+			fmt.Fprintf(w, "  <none found in %s: create a NodePool per target cluster with spec.poolName %s>\n", join.Namespace, acts.NodePool.Name)
+		} else {
+			tw := table(w)
+			fmt.Fprintln(tw, "  CLUSTER\tNODEPOOL\tDESIRED\tNODES\tREADY\tMIN-MAX\tHEALTH\tMESSAGE")
+			for _, np := range det.NodePools {
+				fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d-%d\t%s\t%s\n", np.Cluster, np.Name, np.Desired, np.Nodes, np.Ready, np.Min, np.Max, np.Health, orDash(truncate(np.Message, 60)))
+			}
+			_ = tw.Flush()
+		}
+	}
+	if len(det.Before) > 0 {
+		fmt.Fprintf(w, "Scale-in returns to:\n")
+		for _, c := range det.Before {
+			fmt.Fprintf(w, "  %s %d\n", c.Target, c.From)
+		}
+	}
+	printExecutions(w, "", det.Executions, 0, now)
+}
+
+// nodePool is `kurator describe nodepool NAME`.
+func (d describer) nodePool(ns, name string) error {
+	var np autoscalingv1alpha1.NodePool
+	if err := d.hub.Get(d.ctx, client.ObjectKey{Namespace: ns, Name: name}, &np); err != nil {
+		if apierrors.IsNotFound(err) {
+			return fmt.Errorf("NodePool %s/%s not found: list them with `kurator get nodepools -n %s` (the local fleet names them CLUSTER-worker-pool)", ns, name, ns)
+		}
+		return fmt.Errorf("read NodePool %s/%s: %w", ns, name, err)
+	}
+	describeNodePool(d.out, &np)
+	d.conditions(np.Status.Conditions)
+	d.events(ns, "NodePool", name)
+	return nil
+}
+
+// describeNodePool prints the pool's size and bounds, its provider, the
+// node template and every node.
+func describeNodePool(w io.Writer, np *autoscalingv1alpha1.NodePool) {
+	s := dashboard.NodePoolOf(np)
+	fmt.Fprintf(w, "Name:        %s\nNamespace:   %s\nCluster:     %s\nPool:        %s\n", np.Name, np.Namespace, s.Cluster, s.Pool)
+	switch pr := np.Spec.Provider; {
+	case pr.Kwok != nil:
+		fmt.Fprintf(w, "Provider:    kwok (fake nodes in the member, named %s-%s-N)\n", s.Cluster, s.Pool)
+	case pr.ClusterAPI != nil:
+		mgmt := "the hub"
+		if pr.ClusterAPI.KubeconfigSecretRef != nil {
+			mgmt = "the cluster of Secret " + np.Namespace + "/" + pr.ClusterAPI.KubeconfigSecretRef.Name
+		}
+		fmt.Fprintf(w, "Provider:    Cluster API MachineDeployment %s/%s in %s\n", pr.ClusterAPI.Namespace, pr.ClusterAPI.Name, mgmt)
+	default:
+		fmt.Fprintf(w, "Provider:    <none>\n")
+	}
+	fmt.Fprintf(w, "Desired:     %d (bounds %d-%d)\nNodes:       %d, %d Ready\nHealth:      %s\n", s.Desired, s.Min, s.Max, s.Nodes, s.Ready, s.Health)
+	if s.Message != "" {
+		fmt.Fprintf(w, "Message:     %s\n", s.Message)
+	}
+	t := np.Spec.Template
+	var taints []string
+	for _, tn := range t.Taints {
+		taints = append(taints, tn.ToString())
+	}
+	fmt.Fprintf(w, "Template:\n  labels:    %s\n  taints:    %s\n  capacity:  %s\n", orDash(labelString(t.Labels)), orDash(strings.Join(taints, ", ")), resourceString(t.Capacity))
+	fmt.Fprintf(w, "Node list:\n")
+	if len(np.Status.Nodes) == 0 {
+		fmt.Fprintf(w, "  <none>\n")
+		return
+	}
+	tw := table(w)
+	fmt.Fprintln(tw, "  NAME\tREADY\tMESSAGE")
+	for _, n := range np.Status.Nodes {
+		fmt.Fprintf(tw, "  %s\t%t\t%s\n", n.Name, n.Ready, orDash(n.Message))
+	}
+	_ = tw.Flush()
 }

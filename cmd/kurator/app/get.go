@@ -18,8 +18,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
+	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/join"
@@ -37,7 +39,7 @@ type getFlags struct {
 func newGetCommand() *cobra.Command {
 	var f getFlags
 	cmd := &cobra.Command{
-		Use:   "get (clusters|fleets|workloads|resourcebindings|works|rollouts|applications|appversions|storageadaptations) [NAME]",
+		Use:   "get (clusters|fleets|workloads|resourcebindings|works|rollouts|applications|appversions|storageadaptations|scalepolicies|nodepools|federatedhpas|cronfederatedhpas) [NAME]",
 		Short: "List what the hub knows: clusters, fleets, workloads and their placement",
 		Long: `List the hub's objects in tables made for fleets:
 
@@ -49,14 +51,20 @@ func newGetCommand() *cobra.Command {
   rollouts          progressive rollouts with phase, stage, revisions and canary weights (ro)
   applications      AppHub applications with source, revision, release phase and consistency (app)
   appversions       versions pushed to AppHub with format, digest, size, objects and images (appver)
-  storageadaptations  storage class per cluster storage trait (stad)`,
+  storageadaptations  storage class per cluster storage trait (stad)
+  scalepolicies     scale policies with trigger, phase, value against threshold, last scale and result (sp)
+  nodepools         node pools per cluster with desired, nodes, Ready and bounds (np)
+  federatedhpas     Karmada FederatedHPAs with target, bounds, replicas and metrics (fhpa)
+  cronfederatedhpas Karmada CronFederatedHPAs with their rules and next run (cronfhpa)`,
 		Example: `  kurator get clusters
   kurator get workload --all-clusters
   kurator get resourcebindings -A -o wide
   kurator get clusters cluster-hangzhou -o yaml
   kurator get rollouts -A
   kurator get applications
-  kurator get appversions -o wide`,
+  kurator get appversions -o wide
+  kurator get scalepolicies -A
+  kurator get nodepools -o wide`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
@@ -126,8 +134,23 @@ func (f *getFlags) run(cmd *cobra.Command, kind, name string) error {
 		l := &appsv1alpha1.StorageAdaptationList{}
 		list, print = l, func(w io.Writer, _ bool) error { return printStorageAdaptations(w, l.Items) }
 		f.allNamespaces = true // cluster-scoped
+	case "scalepolicy", "scalepolicies", "sp":
+		l := &autoscalingv1alpha1.ScalePolicyList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printScalePolicies(w, l.Items, wide, time.Now()) }
+	case "nodepool", "nodepools", "np":
+		if ns == "" {
+			ns = join.Namespace // next to the AttachedClusters
+		}
+		l := &autoscalingv1alpha1.NodePoolList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printNodePools(w, l.Items, wide) }
+	case "federatedhpa", "federatedhpas", "fhpa":
+		l := &karmadaautoscalingv1alpha1.FederatedHPAList{}
+		list, print = l, func(w io.Writer, wide bool) error { return printFederatedHPAs(w, l.Items, wide) }
+	case "cronfederatedhpa", "cronfederatedhpas", "cronfhpa":
+		l := &karmadaautoscalingv1alpha1.CronFederatedHPAList{}
+		list, print = l, func(w io.Writer, _ bool) error { return printCronFederatedHPAs(w, l.Items, time.Now()) }
 	default:
-		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings, works, rollouts, applications, appversions or storageadaptations", kind)
+		return fmt.Errorf("unknown kind %q: use clusters, fleets, workloads, resourcebindings, works, rollouts, applications, appversions, storageadaptations, scalepolicies, nodepools, federatedhpas or cronfederatedhpas", kind)
 	}
 	if ns == "" {
 		ns = "default"
@@ -465,6 +488,131 @@ func printStorageAdaptations(w io.Writer, items []appsv1alpha1.StorageAdaptation
 			from = a.Spec.FromStorageClassName
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, label, strings.Join(classes, ","), from, ns, age(a.CreationTimestamp.Time))
+	}
+	return tw.Flush()
+}
+
+// printScalePolicies prints one row per ScalePolicy: what triggers it,
+// where it is, the last value against the threshold (or the schedule), and
+// its last execution.
+func printScalePolicies(w io.Writer, items []autoscalingv1alpha1.ScalePolicy, wide bool, now time.Time) error {
+	tw := table(w)
+	head := "NAMESPACE\tNAME\tTRIGGER\tPHASE\tVALUE\tLAST-SCALE\tLAST-RESULT\tAGE"
+	if wide {
+		head += "\tCONDITION\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for _, s := range dashboard.ScalePolicies(items) {
+		phase := s.Phase
+		if s.Suspended && phase != string(autoscalingv1alpha1.PhaseSuspended) {
+			phase += " (suspended)"
+		}
+		value := s.Schedule
+		if value == "" {
+			value = orDash(s.Value)
+			if s.Threshold != "" {
+				value += "/" + s.Threshold
+			}
+		}
+		last, result := "-", "-"
+		if !s.LastScale.IsZero() {
+			last = shortDuration(now.Sub(s.LastScale)) + " ago"
+		}
+		if e := s.Last; e != nil {
+			result = fmt.Sprintf("#%d %s %s", e.ID, strings.ToLower(e.Direction), e.Result)
+			if n := len(e.FailedPods) + len(e.FailedNodes); n > 0 {
+				result += fmt.Sprintf(" (%s)", failedCount(len(e.FailedPods), len(e.FailedNodes)))
+			}
+		}
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", s.Namespace, s.Name, orDash(s.Trigger), phase, value, last, result, age(s.Created))
+		if wide {
+			row += fmt.Sprintf("\t%s\t%s", s.TriggerText, orDash(truncate(s.Message, 80)))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+// failedCount is "1 failed pod, 2 failed nodes".
+func failedCount(pods, nodes int) string {
+	var parts []string
+	if pods > 0 {
+		parts = append(parts, plural(pods, "failed pod"))
+	}
+	if nodes > 0 {
+		parts = append(parts, plural(nodes, "failed node"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printNodePools prints one row per NodePool, by cluster and pool.
+func printNodePools(w io.Writer, items []autoscalingv1alpha1.NodePool, wide bool) error {
+	tw := table(w)
+	head := "NAME\tCLUSTER\tPOOL\tDESIRED\tNODES\tREADY\tMIN-MAX\tPROVIDER\tHEALTH\tAGE"
+	if wide {
+		head += "\tNOT-READY\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for _, p := range dashboard.NodePools(items) {
+		row := fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%d\t%d-%d\t%s\t%s\t%s", p.Name, p.Cluster, p.Pool, p.Desired, p.Nodes, p.Ready, p.Min, p.Max,
+			orDash(p.Provider), p.Health, age(p.Created))
+		if wide {
+			var names []string
+			for _, n := range p.NotReady {
+				names = append(names, n.Name)
+			}
+			row += fmt.Sprintf("\t%s\t%s", orDash(strings.Join(names, ",")), orDash(truncate(p.Message, 80)))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+// printFederatedHPAs prints one row per FederatedHPA, with each metric's
+// current value against its target.
+func printFederatedHPAs(w io.Writer, items []karmadaautoscalingv1alpha1.FederatedHPA, wide bool) error {
+	tw := table(w)
+	head := "NAMESPACE\tNAME\tREFERENCE\tMIN\tMAX\tREPLICAS\tDESIRED\tMETRICS\tAGE"
+	if wide {
+		head += "\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for _, h := range items {
+		min := int32(1)
+		if h.Spec.MinReplicas != nil {
+			min = *h.Spec.MinReplicas
+		}
+		ref := h.Spec.ScaleTargetRef.Kind + "/" + h.Spec.ScaleTargetRef.Name
+		row := fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s", h.Namespace, h.Name, ref, min, h.Spec.MaxReplicas,
+			h.Status.CurrentReplicas, h.Status.DesiredReplicas, hpaMetricsText(h.Spec.Metrics, h.Status.CurrentMetrics), age(h.CreationTimestamp.Time))
+		if wide {
+			msg := ""
+			for _, c := range h.Status.Conditions {
+				if c.Status != "True" && c.Message != "" {
+					msg = string(c.Type) + ": " + c.Message
+					break
+				}
+			}
+			row += "\t" + orDash(truncate(msg, 80))
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+// printCronFederatedHPAs prints one row per CronFederatedHPA: its rules,
+// the next run of any, and the last.
+func printCronFederatedHPAs(w io.Writer, items []karmadaautoscalingv1alpha1.CronFederatedHPA, now time.Time) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "NAMESPACE\tNAME\tREFERENCE\tRULES\tNEXT\tLAST\tAGE")
+	for _, h := range items {
+		var rules []string
+		for _, r := range h.Spec.Rules {
+			rules = append(rules, cronRuleText(r))
+		}
+		next, last := cronRuns(h.Status, now)
+		ref := h.Spec.ScaleTargetRef.Kind + "/" + h.Spec.ScaleTargetRef.Name
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Namespace, h.Name, ref, strings.Join(rules, "; "), next, last, age(h.CreationTimestamp.Time))
 	}
 	return tw.Flush()
 }

@@ -23,6 +23,6 @@ watches their health. Start a local playground with "kurator up".`,
 		SilenceErrors: false,
 	}
 	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand(),
-		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newGetCommand(), newDescribeCommand(), newPlanCommand(), newRescheduleCommand(), newDashboardCommand(), newRolloutCommand(), newAppCommand())
+		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newGetCommand(), newDescribeCommand(), newPlanCommand(), newRescheduleCommand(), newDashboardCommand(), newRolloutCommand(), newAppCommand(), newScaleCommand())
 	return root
 }
