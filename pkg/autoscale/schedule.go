@@ -29,6 +29,10 @@ type Schedule struct {
 // an expression fires at all (robfig/cron gives up after five years).
 var scheduleReference = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
 
+// maxLookBack bounds how far back Due looks for a missed time: further than
+// any schedule's period (a leap day recurs within eight years).
+const maxLookBack = 10 * 365 * 24 * time.Hour
+
 // ParseSchedule parses a cron expression (five fields or a descriptor) in
 // the IANA time zone timeZone (empty: UTC). The error names the expression
 // or the zone and gives a valid example.
@@ -94,10 +98,13 @@ func (s *Schedule) Due(last *time.Time, since time.Time, now time.Time) (due *ti
 	// from a start with no time in the recent half of its range is bounded
 	// by the times in the older half, so this costs a few dozen steps even
 	// for a policy created a year ago with "* * * * *".
+	if floor := now.Add(-maxLookBack); anchor.Before(floor) {
+		anchor = floor // e.g. a zero creation time in an offline plan
+	}
 	back := time.Hour
 	for {
 		start := now.Add(-back)
-		if !start.After(anchor) {
+		if back >= maxLookBack || !start.After(anchor) {
 			start = anchor
 		}
 		t := s.Next(start)

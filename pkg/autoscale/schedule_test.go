@@ -79,6 +79,8 @@ func TestScheduleDue(t *testing.T) {
 			"2025-11-11T09:41:00Z", "2025-11-11T09:42:00Z"},
 		{"a weekly time four days ago fires once", "0 9 * * 1", "", nil, at("2025-11-01T00:00:00Z"), at("2025-11-14T10:00:00Z"), // Monday 10 Nov
 			"2025-11-10T09:00:00Z", "2025-11-17T09:00:00Z"},
+		{"a zero creation time (an offline plan) still finds the latest time", "0 0 29 2 *", "", nil, time.Time{}, at("2025-11-11T00:00:00Z"),
+			"2024-02-29T00:00:00Z", "2028-02-29T00:00:00Z"},
 		{"a last time after now is ignored", "*/5 * * * *", "", ptr.To(at("2025-11-11T01:00:00Z")), created, at("2025-11-11T00:12:00Z"), "", "2025-11-11T00:15:00Z"},
 	}
 	for _, c := range cases {
