@@ -13,8 +13,10 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/eviction"
 	"github.com/kurator-go/kurator/internal/controller/execution"
 	"github.com/kurator-go/kurator/internal/controller/fleet"
+	"github.com/kurator-go/kurator/internal/controller/nodepool"
 	"github.com/kurator-go/kurator/internal/controller/policystatus"
 	"github.com/kurator-go/kurator/internal/controller/rollout"
+	"github.com/kurator-go/kurator/internal/controller/scalepolicy"
 	"github.com/kurator-go/kurator/internal/controller/scheduling"
 	"github.com/kurator-go/kurator/internal/controller/status"
 	"github.com/kurator-go/kurator/internal/controller/traffic"
@@ -90,6 +92,12 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 		}},
 		{"application", func() error {
 			return application.SetupWithManager(mgr, application.Options{PrometheusAddress: o.prometheusAddr, MaxConcurrentReconciles: o.workConcurrency})
+		}},
+		{"node pool", func() error {
+			return nodepool.SetupWithManager(mgr, nodepool.Options{Clients: clients})
+		}},
+		{"scale policy", func() error {
+			return scalepolicy.SetupWithManager(mgr, scalepolicy.Options{PrometheusAddress: o.prometheusAddr, TimeDivisor: o.scaleTimeDivisor, Clients: clients})
 		}},
 		{"failover", func() error {
 			if !o.failover {

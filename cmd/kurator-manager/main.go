@@ -40,6 +40,8 @@ type options struct {
 
 	// prometheusAddr is the Prometheus HTTP API that rollout analysis queries.
 	prometheusAddr string
+	// scaleTimeDivisor shortens every scale-policy duration but cron's.
+	scaleTimeDivisor float64
 }
 
 func main() {
@@ -58,6 +60,7 @@ func main() {
 	flag.Float64Var(&o.failoverEvictionRate, "failover-eviction-rate", 0.1, "clusters per second whose workloads may start to be evicted, fleet-wide (the first one at once)")
 	flag.DurationVar(&o.gracefulEviction, "graceful-eviction-timeout", 10*time.Minute, "longest a cluster left with purgeMode Gracefully keeps its objects when the policy sets no gracePeriodSeconds")
 	flag.StringVar(&o.prometheusAddr, "prometheus-address", "", "base URL of the Prometheus HTTP API rollout analysis queries, e.g. http://127.0.0.1:9090 (kurator up passes its own)")
+	flag.Float64Var(&o.scaleTimeDivisor, "scale-time-divisor", 1, "divide every ScalePolicy duration (window, cooldown, evaluation interval, lead time, season, history) but cron schedules by this, for demos and tests (20 runs a 5m window in 15s)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

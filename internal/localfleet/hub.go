@@ -55,7 +55,10 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 	if err := createFleet(ctx, hub, l.cfg.Members); err != nil {
 		return err
 	}
-	l.progress.step("%s: joined %d members, Fleet %s/%s created (%.1fs)", HubName, len(l.cfg.Members), join.Namespace, FleetName, time.Since(begin).Seconds())
+	if err := CreateNodePools(ctx, hub, l.state); err != nil {
+		return err
+	}
+	l.progress.step("%s: joined %d members, Fleet %s/%s and a worker-pool NodePool per member created (%.1fs)", HubName, len(l.cfg.Members), join.Namespace, FleetName, time.Since(begin).Seconds())
 
 	hubCluster, _ := l.state.Cluster(HubName)
 	args := []string{

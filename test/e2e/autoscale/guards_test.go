@@ -1,0 +1,141 @@
+package autoscale
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
+	"github.com/kurator-go/kurator/test/e2e/fleettest"
+)
+
+// policy is a ScalePolicy under spec acting on one Deployment in east.
+func policy(ns, name, workload, trigger string) string {
+	return fmt.Sprintf(`apiVersion: autoscaling.kurator.dev/v1alpha1
+kind: ScalePolicy
+metadata:
+  name: %s
+  namespace: %s
+spec:
+  targetClusters: [east-cluster]
+  trigger: %s
+  action:
+    deployment: {name: %s, replicas: "+50%%"}
+`, name, ns, trigger, workload)
+}
+
+// TestFlappingMetricDoesNothing: usage that alternates above and below the
+// threshold within every window scales nothing, and status says the
+// window was mixed.
+func TestFlappingMetricDoesNothing(t *testing.T) {
+	t.Parallel()
+	const ns = "flapping"
+	apply(t, deployment(ns, "cart-service", 4, east))
+	waitReadyEverywhere(t, ns, "cart-service", 4, 2*time.Minute)
+	apply(t, policy(ns, "cart-flaps", "cart-service", "{type: resource, metric: cpu, threshold: 70, duration: 5m}"))
+
+	// 8 s at 90%, 8 s at 40%: every 15 s window holds both.
+	sawMixed := false
+	deadline := time.Now().Add(75 * time.Second)
+	for i := 0; time.Now().Before(deadline) && i < 20; i++ {
+		cpu := "90m"
+		if i%2 == 1 {
+			cpu = "40m"
+		}
+		fleettest.SetPodUsage(t, fleet, east, ns, "cart-service-", cpu, "32Mi")
+		fleettest.Consistently(t, 8*time.Second, "no scaling while the metric flaps", func() error {
+			p := getPolicy(t, ns, "cart-flaps")
+			if len(p.Status.Executions) > 0 {
+				return fmt.Errorf("a flapping metric scaled: %s", describePolicy(p))
+			}
+			for _, c := range p.Status.Clusters {
+				sawMixed = sawMixed || c.Verdict == "Mixed"
+			}
+			return nil
+		})
+	}
+	if n := templateReplicas(t, ns, "cart-service"); n != 4 {
+		t.Errorf("cart-service has %d replicas, want the 4 it had", n)
+	}
+	if !sawMixed {
+		t.Errorf("status never showed a Mixed window: %s", describePolicy(getPolicy(t, ns, "cart-flaps")))
+	}
+}
+
+// TestTwoPoliciesOnOneWorkloadConflict: the second policy on the same
+// Deployment reports a conflict naming the first and acts on nothing.
+func TestTwoPoliciesOnOneWorkloadConflict(t *testing.T) {
+	t.Parallel()
+	const ns = "conflicts"
+	apply(t, deployment(ns, "catalog", 2, east))
+	apply(t, policy(ns, "catalog-first", "catalog", "{type: resource, metric: cpu, threshold: 90}"))
+	fleettest.Eventually(t, 30*time.Second, "catalog-first evaluated", func() error {
+		if p := getPolicy(t, ns, "catalog-first"); p.Status.Phase == "" {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	apply(t, policy(ns, "catalog-second", "catalog", "{type: resource, metric: cpu, threshold: 50}"))
+	fleettest.Eventually(t, 30*time.Second, "catalog-second reports the conflict", func() error {
+		p := getPolicy(t, ns, "catalog-second")
+		c := meta.FindStatusCondition(p.Status.Conditions, autoscalingv1alpha1.ConditionConflict)
+		if c == nil || c.Status != "True" || !strings.Contains(c.Message, "ScalePolicy conflicts/catalog-first") {
+			return fmt.Errorf("%s", describePolicy(p))
+		}
+		if p.Status.Phase != autoscalingv1alpha1.PhaseBlocked {
+			return fmt.Errorf("phase %s, want Blocked", p.Status.Phase)
+		}
+		return nil
+	})
+	if p := getPolicy(t, ns, "catalog-first"); p.Status.Phase == autoscalingv1alpha1.PhaseBlocked {
+		t.Errorf("the first policy is blocked too: %s", describePolicy(p))
+	}
+	// A manual trigger of the yielding policy changes nothing either.
+	fleettest.Kurator(t, fleet, "scale", "trigger", "catalog-second", "-n", ns)
+	fleettest.Consistently(t, 5*time.Second, "catalog keeps 2 replicas", func() error {
+		if n := templateReplicas(t, ns, "catalog"); n != 2 {
+			return fmt.Errorf("catalog has %d replicas", n)
+		}
+		return nil
+	})
+}
+
+// TestMissingTargetsAreReportedAndRetried: a policy naming a Deployment that
+// does not exist says so, and acts once it is created; an unparsable cron
+// expression is reported with the field and an example.
+func TestMissingTargetsAreReportedAndRetried(t *testing.T) {
+	t.Parallel()
+	const ns = "missing"
+	fleettest.Kubectl(t, fleet, "", "create", "namespace", ns)
+	apply(t, policy(ns, "later", "search-service", "{type: cron, schedule: \"0 0 1 1 *\"}"))
+	fleettest.Eventually(t, 30*time.Second, "TargetsFound=False naming the Deployment", func() error {
+		p := getPolicy(t, ns, "later")
+		c := meta.FindStatusCondition(p.Status.Conditions, autoscalingv1alpha1.ConditionTargetsFound)
+		if c == nil || c.Status != "False" || !strings.Contains(c.Message, "Deployment missing/search-service not found") {
+			return fmt.Errorf("%s", describePolicy(p))
+		}
+		return nil
+	})
+	apply(t, deployment(ns, "search-service", 2, east))
+	fleettest.Eventually(t, 30*time.Second, "TargetsFound=True once the Deployment exists", func() error {
+		p := getPolicy(t, ns, "later")
+		c := meta.FindStatusCondition(p.Status.Conditions, autoscalingv1alpha1.ConditionTargetsFound)
+		if c == nil || c.Status != "True" || p.Status.Phase != autoscalingv1alpha1.PhaseWatching {
+			return fmt.Errorf("%s", describePolicy(p))
+		}
+		return nil
+	})
+
+	apply(t, policy(ns, "bad-cron", "search-service", "{type: cron, schedule: \"every morning\"}"))
+	fleettest.Eventually(t, 30*time.Second, "Ready=False naming the cron expression", func() error {
+		p := getPolicy(t, ns, "bad-cron")
+		c := meta.FindStatusCondition(p.Status.Conditions, autoscalingv1alpha1.ConditionReady)
+		if c == nil || c.Status != "False" || c.Reason != "InvalidSpec" || !strings.Contains(c.Message, "every morning") {
+			return fmt.Errorf("%s", describePolicy(p))
+		}
+		return nil
+	})
+}
