@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
@@ -33,10 +34,12 @@ const (
 	TopicRollouts  = "rollouts"
 	// TopicApplications: Applications and their AppVersions.
 	TopicApplications = "applications"
-	TopicEvents       = "events"
+	// TopicScaling: ScalePolicies and NodePools.
+	TopicScaling = "scaling"
+	TopicEvents  = "events"
 )
 
-var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicRollouts, TopicApplications, TopicEvents}
+var allTopics = []string{TopicClusters, TopicFleets, TopicWorkloads, TopicPolicies, TopicRollouts, TopicApplications, TopicScaling, TopicEvents}
 
 // watched are the kinds the dashboard caches, with the topic a change of
 // each touches. Templates (Deployments, ...) are cached lazily, on the first
@@ -62,6 +65,8 @@ var watched = []struct {
 	{&appsv1alpha1.Rollout{}, TopicRollouts, true},
 	{&appsv1alpha1.Application{}, TopicApplications, true},
 	{&appsv1alpha1.AppVersion{}, TopicApplications, true},
+	{&autoscalingv1alpha1.ScalePolicy{}, TopicScaling, true},
+	{&autoscalingv1alpha1.NodePool{}, TopicScaling, true},
 	{&corev1.Event{}, TopicEvents, false},
 }
 
