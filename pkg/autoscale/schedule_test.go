@@ -119,3 +119,35 @@ func TestCronFiresOncePerScheduleTime(t *testing.T) {
 		t.Errorf("fired at %s, want %s", got, want)
 	}
 }
+
+func FuzzScheduleDue(f *testing.F) {
+	f.Add("*/5 * * * *", int64(3600), int64(600), int64(7200))
+	f.Add("0 8 * * 1-5", int64(86400*30), int64(-1), int64(86400*40))
+	f.Add("@every 90s", int64(0), int64(100), int64(1000))
+	f.Fuzz(func(t *testing.T, expr string, sinceSec, lastSec, nowSec int64) {
+		s, err := ParseSchedule(expr, "Asia/Shanghai")
+		if err != nil || sinceSec < 0 || nowSec < 0 || sinceSec > 1e9 || nowSec > 1e9 || lastSec > 1e9 {
+			return
+		}
+		base := at("2025-01-01T00:00:00Z")
+		since, now := base.Add(time.Duration(sinceSec)*time.Second), base.Add(time.Duration(nowSec)*time.Second)
+		var last *time.Time
+		if lastSec >= 0 {
+			l := base.Add(time.Duration(lastSec) * time.Second)
+			last = &l
+		}
+		due, next := s.Due(last, since, now)
+		if !next.IsZero() && !next.After(now) {
+			t.Fatalf("next %v not after now %v", next, now)
+		}
+		if due == nil {
+			return
+		}
+		if due.After(now) || !due.After(since) || (last != nil && !due.After(*last)) {
+			t.Fatalf("due %v outside (max(%v, %v), %v]", due, last, since, now)
+		}
+		if n := s.Next(*due); !n.After(now) {
+			t.Fatalf("due %v is not the latest: %v is also due", due, n)
+		}
+	})
+}
