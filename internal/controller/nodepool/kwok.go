@@ -34,6 +34,9 @@ const (
 func (r *Reconciler) reconcileKwok(ctx context.Context, np *autoscalingv1alpha1.NodePool, want int32) (outcome, *problem, error) {
 	ac, prob, err := r.cluster(ctx, np)
 	if prob != nil || err != nil {
+		if prob != nil {
+			r.nodes.Forget(np.Spec.Cluster)
+		}
 		return outcome{}, prob, err
 	}
 	clients, err := r.clients.ForCluster(ctx, ac)

@@ -65,15 +65,11 @@ func poolSettled(cluster string, want int32) func() error {
 	}
 }
 
-// poolNodes lists the member's nodes in worker-pool, sorted.
+// poolNodes lists the names of the member's nodes in worker-pool, sorted.
 func poolNodes(t *testing.T, cluster string) []string {
 	t.Helper()
-	list, err := members[cluster].CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: autoscalingv1alpha1.NodePoolLabel + "=" + localfleet.WorkerPool})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, n := range list.Items {
+	for _, n := range poolNodesOf(t, cluster, localfleet.WorkerPool) {
 		names = append(names, n.Name)
 	}
 	slices.SortFunc(names, corepool.CompareNames)
@@ -385,4 +381,84 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// TestKwokScaleUpLatency measures, per node, how long a kwok pool takes
+// from a change of spec.replicas (0 to 10) to each new node Ready in the
+// member, and the way back to 0 (empty nodes: no pods to move).
+func TestKwokScaleUpLatency(t *testing.T) {
+	ctx := context.Background()
+	const burst = 10
+	np := &autoscalingv1alpha1.NodePool{
+		ObjectMeta: metav1.ObjectMeta{Name: "hangzhou-burst", Namespace: join.Namespace},
+		Spec: autoscalingv1alpha1.NodePoolSpec{
+			Cluster: hangzhou, PoolName: "burst", Replicas: 0, MinNodes: 0, MaxNodes: 20,
+			Provider: autoscalingv1alpha1.NodePoolProvider{Kwok: &autoscalingv1alpha1.KwokProvider{}},
+		},
+	}
+	if err := hub.Create(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(np)
+	settled := func(want int32) func() error {
+		return func() error {
+			got := &autoscalingv1alpha1.NodePool{}
+			if err := hub.Get(ctx, key, got); err != nil {
+				return err
+			}
+			c := meta.FindStatusCondition(got.Status.Conditions, nodepool.ConditionReady)
+			if got.Status.ObservedGeneration != got.Generation || got.Status.ReadyReplicas != want || got.Status.Replicas != want || c == nil || c.Status != metav1.ConditionTrue {
+				return fmt.Errorf("status replicas %d ready %d Ready %+v; want %d", got.Status.Replicas, got.Status.ReadyReplicas, c, want)
+			}
+			return nil
+		}
+	}
+	fleettest.Eventually(t, 20*time.Second, "empty pool burst Ready", settled(0))
+	scale := func(replicas int32) time.Time {
+		got := &autoscalingv1alpha1.NodePool{}
+		if err := hub.Get(ctx, key, got); err != nil {
+			t.Fatal(err)
+		}
+		patch := client.MergeFrom(got.DeepCopy())
+		got.Spec.Replicas = replicas
+		at := time.Now()
+		if err := hub.Patch(ctx, got, patch); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+
+	ready := watchReady(t, members[hangzhou])
+	begin := scale(burst)
+	fleettest.Eventually(t, readyWithin, "pool burst at 10 Ready nodes", settled(burst))
+	statusAt := time.Since(begin)
+	ready.stop()
+	var lat []time.Duration
+	for i := range burst {
+		name := corepool.NodeName(hangzhou, "burst", i)
+		at, ok := ready.at(name)
+		if !ok {
+			t.Fatalf("node %s never seen Ready in the member", name)
+		}
+		lat = append(lat, at.Sub(begin))
+	}
+	slices.Sort(lat)
+	t.Logf("latency: spec.replicas 0->%d to each node Ready in the member: min %s, median %s, max %s; pool status Ready %s",
+		burst, lat[0].Round(time.Millisecond), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), statusAt.Round(time.Millisecond))
+
+	begin = scale(0)
+	fleettest.Eventually(t, drainWithin, "pool burst back at 0", settled(0))
+	t.Logf("latency: spec.replicas %d->0 (no pods) to the pool settled: %s", burst, time.Since(begin).Round(time.Millisecond))
+	if got := len(poolNodesOf(t, hangzhou, "burst")); got != 0 {
+		t.Fatalf("%d nodes of pool burst left in the member", got)
+	}
+}
+
+func poolNodesOf(t *testing.T, cluster, pool string) []corev1.Node {
+	t.Helper()
+	list, err := members[cluster].CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: autoscalingv1alpha1.NodePoolLabel + "=" + pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
 }
