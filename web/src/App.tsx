@@ -12,6 +12,8 @@ import { OverviewPage } from './pages/Overview';
 import { PoliciesPage } from './pages/Policies';
 import { RolloutPage } from './pages/Rollout';
 import { RolloutsPage } from './pages/Rollouts';
+import { ScalePolicyPage } from './pages/ScalePolicy';
+import { ScalingPage } from './pages/Scaling';
 import { WorkloadPage } from './pages/Workload';
 import { WorkloadsPage } from './pages/Workloads';
 
@@ -62,6 +64,8 @@ export function AppRoutes({ factory }: { factory?: EventSourceFactory }) {
           <Route path="rollouts/:namespace/:name" element={<RolloutPage />} />
           <Route path="applications" element={<ApplicationsPage />} />
           <Route path="applications/:namespace/:name" element={<ApplicationPage />} />
+          <Route path="scaling" element={<ScalingPage />} />
+          <Route path="scaling/:namespace/:name" element={<ScalePolicyPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

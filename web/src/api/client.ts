@@ -8,11 +8,14 @@ import type {
   ErrorBody,
   Health,
   List,
+  NodePoolList,
   ObjectRef,
   Overview,
   PolicyList,
   RolloutDetail,
   RolloutList,
+  ScalePolicyDetail,
+  ScalePolicyList,
   Whoami,
   WorkloadDetail,
   WorkloadList,
@@ -153,6 +156,11 @@ export const api = {
     apiGet<ApplicationList>(`/api/v1/applications${namespace ? `?namespace=${enc(namespace)}` : ''}`, signal),
   application: (namespace: string, name: string, signal?: AbortSignal) =>
     apiGet<ApplicationDetail>(`/api/v1/applications/${enc(namespace)}/${enc(name)}`, signal),
+  scalePolicies: (namespace: string | undefined, signal?: AbortSignal) =>
+    apiGet<ScalePolicyList>(`/api/v1/scalepolicies${namespace ? `?namespace=${enc(namespace)}` : ''}`, signal),
+  scalePolicy: (namespace: string, name: string, signal?: AbortSignal) =>
+    apiGet<ScalePolicyDetail>(`/api/v1/scalepolicies/${enc(namespace)}/${enc(name)}`, signal),
+  nodePools: (signal?: AbortSignal) => apiGet<NodePoolList>('/api/v1/nodepools', signal),
   /** logout ends the session cookie's session (a bearer-token user has nothing to end). */
   logout: async (): Promise<void> => {
     const res = await fetch('/api/v1/logout', { method: 'POST', credentials: 'same-origin' }).catch((e: unknown) => {
@@ -196,6 +204,11 @@ export function applicationPath(namespace: string, name: string): string {
   return `/applications/${enc(namespace)}/${enc(name)}`;
 }
 
+/** scalePolicyPath is a ScalePolicy's page. */
+export function scalePolicyPath(namespace: string, name: string): string {
+  return `/scaling/${enc(namespace)}/${enc(name)}`;
+}
+
 export function loginPath(next?: string): string {
   return next && next !== '/' && !next.startsWith('/login') ? `/login?next=${enc(next)}` : '/login';
 }
@@ -225,6 +238,10 @@ export function objectPath(ref: ObjectRef): string | undefined {
       return rolloutPath(ref.namespace ?? 'default', ref.name);
     case 'Application':
       return applicationPath(ref.namespace ?? 'default', ref.name);
+    case 'ScalePolicy':
+      return scalePolicyPath(ref.namespace ?? 'default', ref.name);
+    case 'NodePool':
+      return '/scaling#node-pools';
     default:
       return WORKLOAD_KINDS.has(ref.kind) ? workloadPathFor(ref) : undefined;
   }

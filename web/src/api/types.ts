@@ -559,13 +559,170 @@ export interface AppVersionView {
   clusters: List<string>;
 }
 
+// Scale policies and node pools (pkg/dashboard/scale.go).
+
+/** GET /api/v1/scalepolicies?namespace= */
+export interface ScalePolicyList {
+  items: List<ScalePolicySummary>;
+  namespaces: List<string>;
+  /** why there are no ScalePolicies at all (the hub has no ScalePolicy CRD) */
+  unavailable?: string;
+}
+
+export type ScalePhase = 'Pending' | 'Watching' | 'ScaledOut' | 'CoolingDown' | 'Suspended' | 'Blocked';
+
+export interface ScalePolicySummary {
+  namespace: string;
+  name: string;
+  /** resource, cron or predictive */
+  trigger: string;
+  /** "cpu above 70% for 5m in north-cluster, south-cluster" */
+  triggerText: string;
+  targets: List<string>;
+  phase: ScalePhase | string;
+  suspended?: boolean;
+  /** "81.2%" */
+  value?: string;
+  /** "70%" */
+  threshold?: string;
+  /** the value is at or above the threshold */
+  over?: boolean;
+  /** a cron trigger's schedule and zone */
+  schedule?: string;
+  lastScale?: string;
+  lastEvaluation?: string;
+  nextEvaluation?: string;
+  last?: ScaleExecutionView;
+  /** what needs a person: Ready False, a conflict, a failed last execution */
+  message?: string;
+  created?: string;
+}
+
+/** GET /api/v1/scalepolicies/{namespace}/{name} */
+export interface ScalePolicyDetail {
+  summary: ScalePolicySummary;
+  spec: ScaleSpecView;
+  clusters: List<ScaleClusterView>;
+  forecast?: ForecastView;
+  /** the sizes a scale-in returns to */
+  before: List<ScaleChangeView>;
+  /** newest first */
+  executions: List<ScaleExecutionView>;
+  nodePools: List<NodePoolSummary>;
+  /** why nodePools is empty although the hub may hold some */
+  nodePoolsHidden?: string;
+  conditions: List<Condition>;
+  events: List<Event>;
+}
+
+export interface ScaleSpecView {
+  trigger: string;
+  actions: List<string>;
+  cooldown: string;
+  interval: string;
+  scaleIn: string;
+  /** console (the console's top-level JSON) or spec */
+  form: string;
+}
+
+export type Verdict = 'Above' | 'Below' | 'Mixed' | 'NoData';
+
+export interface ScaleClusterView {
+  name: string;
+  value?: string;
+  min?: string;
+  max?: string;
+  samples: number;
+  verdict: Verdict | string;
+  message?: string;
+}
+
+export interface ForecastView {
+  model?: string;
+  cluster?: string;
+  crossingTime?: string;
+  /** the crossing less the lead time: when the policy acts */
+  scaleAt?: string;
+  leadTime?: string;
+  peak?: string;
+  peakTime?: string;
+  error?: string;
+}
+
+export type ExecutionResult = 'InProgress' | 'Succeeded' | 'Failed';
+
+export interface ScaleExecutionView {
+  id: number;
+  time: string;
+  trigger: string;
+  /** Out or In */
+  direction: string;
+  reason: string;
+  result: ExecutionResult | string;
+  message?: string;
+  completed?: string;
+  seconds?: number;
+  changes: List<ScaleChangeView>;
+  failedPods: List<FailedObject>;
+  failedNodes: List<FailedObject>;
+}
+
+export interface ScaleChangeView {
+  kind: string;
+  namespace?: string;
+  name: string;
+  cluster?: string;
+  from: number;
+  to: number;
+  ready: number;
+  /** "north-cluster worker-pool", "Deployment default/order-service" */
+  target: string;
+  /** "north-cluster worker-pool 3 → 5" */
+  text: string;
+  /** "4/5 Ready" */
+  progress: string;
+  done: boolean;
+}
+
+export interface FailedObject {
+  cluster?: string;
+  namespace?: string;
+  name: string;
+  reason?: string;
+}
+
+/** GET /api/v1/nodepools?namespace= */
+export interface NodePoolList {
+  items: List<NodePoolSummary>;
+  namespaces: List<string>;
+  unavailable?: string;
+}
+
+export interface NodePoolSummary {
+  namespace: string;
+  name: string;
+  cluster: string;
+  pool: string;
+  desired: number;
+  nodes: number;
+  ready: number;
+  min: number;
+  max: number;
+  /** kwok or clusterAPI */
+  provider: string;
+  health: Health;
+  message?: string;
+  notReady: List<FailedObject>;
+  created?: string;
+}
+
 /** One server-sent event on GET /api/v1/watch (event name "change"). */
 export interface Change {
   topics: List<Topic>;
   version: number;
 }
 
-export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'rollouts' | 'applications' | 'events';
+export type Topic = 'clusters' | 'fleets' | 'workloads' | 'policies' | 'rollouts' | 'applications' | 'scaling' | 'events';
 
 /** The body of every non-2xx API answer. */
 export interface ErrorBody {

@@ -1,4 +1,4 @@
-import { Boxes, LayoutDashboard, LogOut, Moon, Package, Rocket, ShieldCheck, Sun, User } from 'lucide-react';
+import { Boxes, Gauge, LayoutDashboard, LogOut, Moon, Package, Rocket, ShieldCheck, Sun, User } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Link, NavLink } from 'react-router';
 import { api } from '../api/client';
@@ -126,6 +126,9 @@ export function Header() {
         </NavLink>
         <NavLink to="/applications" className={cls}>
           <Package size={16} aria-hidden="true" /> Applications
+        </NavLink>
+        <NavLink to="/scaling" className={cls}>
+          <Gauge size={16} aria-hidden="true" /> Scaling
         </NavLink>
       </nav>
       <div className="topbar-right">
