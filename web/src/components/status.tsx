@@ -35,7 +35,7 @@ export function HealthBadge({ health, message }: { health: string; message?: str
 }
 
 // Conditions whose True is bad news (node pressure and the like).
-const NEGATIVE = /Pressure$|^NetworkUnavailable$|^Unschedulable$|^Stalled$|^Failed$|^Degraded$/;
+const NEGATIVE = /Pressure$|^NetworkUnavailable$|^Unschedulable$|^Stalled$|^Failed$|^Degraded$|^Conflict$/;
 
 /** conditionTone: a condition's colour by its type's polarity (Ready=True is good, MemoryPressure=True bad). */
 export function conditionTone(c: Pick<Condition, 'type' | 'status'>): Tone {

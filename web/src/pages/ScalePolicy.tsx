@@ -70,7 +70,7 @@ export function ScalePolicyPage() {
           </Field>
           <Field label="Action">
             {list(d.spec.actions).length > 0 && (
-              <ul className="plain" data-testid="sp-actions">
+              <ul className="plain lines" data-testid="sp-actions">
                 {list(d.spec.actions).map((a) => (
                   <li key={a}>{a}</li>
                 ))}
@@ -122,7 +122,7 @@ export function ScalePolicyPage() {
       )}
       {list(d.before).length > 0 && (
         <Panel title="Scale-in returns to">
-          <ul className="plain" data-testid="sp-before">
+          <ul className="plain lines" data-testid="sp-before">
             {list(d.before).map((c) => (
               <li key={c.target}>
                 {c.target}: <span className="num">{c.from}</span>

@@ -3,6 +3,7 @@ import { MemoryRouter, useLocation } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppRoutes } from '../App';
 import { changeTone, failedText, verdictLook } from '../components/scaling';
+import { conditionTone } from '../components/status';
 import { FakeEventSource, stubFetch } from '../testing/fakes';
 import { execution, nodePool, scalePolicyDetail, scalePolicySummary } from '../testing/scaling';
 
@@ -264,6 +265,10 @@ describe('scaling words and colours', () => {
   it('a change is green when done, amber while its execution runs, red once it failed', () => {
     const c = execution().changes![0];
     expect([changeTone({ ...c, done: true }, 'Failed'), changeTone(c, 'InProgress'), changeTone(c, 'Failed')]).toEqual(['ok', 'warn', 'error']);
+  });
+
+  it('a ScalePolicy Conflict condition is good when False and bad when True', () => {
+    expect([conditionTone({ type: 'Conflict', status: 'False' }), conditionTone({ type: 'Conflict', status: 'True' })]).toEqual(['ok', 'error']);
   });
 
   it('a failed object reads as the CLI writes it', () => {
