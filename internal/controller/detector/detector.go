@@ -123,7 +123,7 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 		source.TypedKind(r.cache, &policyv1alpha1.ClusterPropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfClusterPropagationPolicy)),
 		// A binding deleted or edited by hand is put back.
 		// Status updates (scheduling, aggregated status) are not its business.
-		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ResourceBinding]),
+		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(r.templateAndHPAsOfBinding),
 			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ResourceBinding]{}),
 		source.TypedKind(r.cache, &workv1alpha1.ClusterResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ClusterResourceBinding]),
 			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ClusterResourceBinding]{}),
@@ -184,6 +184,15 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 		return reconcile.Result{}, err
 	}
 	if !obj.GetDeletionTimestamp().IsZero() || SkippedNamespace(key.Namespace) {
+		return reconcile.Result{}, r.removeBinding(ctx, key)
+	}
+	if hub, err := r.hubEvaluatedHPA(ctx, obj); err != nil || hub {
+		if err == nil {
+			err = r.claim(ctx, obj, nil)
+		}
+		if err != nil {
+			return reconcile.Result{}, err
+		}
 		return reconcile.Result{}, r.removeBinding(ctx, key)
 	}
 
