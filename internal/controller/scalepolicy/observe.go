@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -63,13 +62,15 @@ func (r *Reconciler) observe(ctx context.Context, p *autoscalingv1alpha1.ScalePo
 	step := window.Step
 	obs.Clusters = map[string]autoscale.WindowResult{}
 	for _, q := range queries {
-		series, err := mc.Range(ctx, q, now.Add(-s.Duration), now, step)
+		answer, err := mc.Range(ctx, q.expr, now.Add(-s.Duration), now, step)
 		if err != nil {
 			setCondition(p, autoscalingv1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "QueryFailed", err.Error())
 			return autoscale.Observation{Now: now, Manual: obs.Manual}, nil
 		}
 		for _, c := range w.clusters {
-			obs.Clusters[c] = combine(obs.Clusters[c], autoscale.Judge(window, series[c], now))
+			if q.cluster == "" || q.cluster == c {
+				obs.Clusters[c] = combine(obs.Clusters[c], autoscale.Judge(window, q.seriesOf(answer, c), now))
+			}
 		}
 	}
 	if s.Trigger.Type == autoscalingv1alpha1.TriggerPredictive {
@@ -78,7 +79,8 @@ func (r *Reconciler) observe(ctx context.Context, p *autoscalingv1alpha1.ScalePo
 			return autoscale.Observation{Now: now, Manual: obs.Manual}, nil
 		}
 	}
-	setCondition(p, autoscalingv1alpha1.ConditionMetricsAvailable, metav1.ConditionTrue, "Read", fmt.Sprintf("%d queries over %s at %s steps", len(queries)*(1+btoi(s.Trigger.Type == autoscalingv1alpha1.TriggerPredictive)), s.Duration, step))
+	n := len(queries) * (1 + btoi(s.Trigger.Type == autoscalingv1alpha1.TriggerPredictive))
+	setCondition(p, autoscalingv1alpha1.ConditionMetricsAvailable, metav1.ConditionTrue, "Read", fmt.Sprintf("%d %s over %s at %s steps", n, plural(n, "query", "queries"), s.Duration, step))
 	p.Status.Clusters = evaluations(w.clusters, obs.Clusters)
 	return obs, nil
 }
@@ -98,16 +100,46 @@ func asNoMetrics(err error, target **errNoMetrics) bool {
 	return ok
 }
 
-// queries are the PromQL expressions whose per-cluster values the trigger
-// compares with its threshold: one per workload, or one for the clusters.
-func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]string, error) {
+// query is one PromQL expression whose per-cluster values the trigger
+// compares with its threshold. A query written for one cluster (a
+// policy's own trigger.query) counts for it whatever labels it returns.
+type query struct {
+	expr    string
+	cluster string // "" when the answer is keyed by the cluster label
+}
+
+// seriesOf is cluster c's series in an answer to q.
+func (q query) seriesOf(answer map[string][]autoscale.Sample, c string) []autoscale.Sample {
+	if q.cluster == "" {
+		return answer[c]
+	}
+	if q.cluster != c {
+		return nil
+	}
+	if s, ok := answer[c]; ok {
+		return s
+	}
+	if len(answer) == 1 {
+		for _, s := range answer {
+			return s
+		}
+	}
+	return nil
+}
+
+// queries are the expressions of a trigger: the policy's own per target
+// cluster, else the built-in one per workload, or one for the clusters.
+func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]query, error) {
 	if s.Trigger.Query != "" {
-		q := strings.ReplaceAll(s.Trigger.Query, "{{ cluster }}", strings.Join(w.clusters, "|"))
 		ns := ""
 		if len(w.workloads) > 0 {
 			ns = w.workloads[0].w.Namespace
 		}
-		return []string{strings.ReplaceAll(q, "{{ namespace }}", ns)}, nil
+		out := make([]query, 0, len(w.clusters))
+		for _, c := range w.clusters {
+			out = append(out, query{expr: autoscale.ExpandQuery(s.Trigger.Query, c, ns), cluster: c})
+		}
+		return out, nil
 	}
 	resource := corev1.ResourceCPU
 	if s.Trigger.Metric == "memory" {
@@ -123,15 +155,16 @@ func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]string, error) 
 			q := ac.Status.ResourceSummary.Allocatable[resource]
 			alloc[c] = q.AsApproximateFloat64()
 		}
-		return []string{autoscale.ClusterQueryRate(s.Trigger.Metric, alloc, s.RateWindow)}, nil
+		return []query{{expr: autoscale.ClusterQueryRate(s.Trigger.Metric, alloc, s.RateWindow)}}, nil
 	}
-	var out []string
+	var out []query
 	for _, t := range w.workloads {
 		req := t.demand.PerReplica[resource]
 		if req.IsZero() {
 			return nil, &errNoMetrics{fmt.Sprintf("%s requests no %s: utilisation is usage over request, so set resources.requests.%s on its containers (or use scope Cluster)", t.w.Key(), resource, resource)}
 		}
-		out = append(out, autoscale.WorkloadQueryRate(s.Trigger.Metric, t.w.Namespace, t.w.Kind, t.w.Name, req.AsApproximateFloat64(), s.RateWindow))
+		expr := autoscale.WorkloadQueryRate(s.Trigger.Metric, t.w.Namespace, t.w.Kind, t.w.Name, req.AsApproximateFloat64(), s.RateWindow)
+		out = append(out, query{expr: autoscale.ClusterFilter(expr, w.clusters)})
 	}
 	return out, nil
 }
@@ -168,17 +201,20 @@ func pct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 // forecast reads each cluster's history and forecasts it; the earliest
 // crossing of the threshold is the one that counts.
-func (r *Reconciler) forecast(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, s *autoscale.Settings, w *world, mc metricsReader, queries []string, now time.Time, obs *autoscale.Observation) error {
+func (r *Reconciler) forecast(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, s *autoscale.Settings, w *world, mc metricsReader, queries []query, now time.Time, obs *autoscale.Observation) error {
 	step := forecastStep(s.Season)
 	var first *autoscalingv1alpha1.Forecast
 	var firstAt time.Time
 	for _, q := range queries {
-		series, err := mc.Range(ctx, q, now.Add(-s.History), now, step)
+		answer, err := mc.Range(ctx, q.expr, now.Add(-s.History), now, step)
 		if err != nil {
 			return err
 		}
 		for _, c := range w.clusters {
-			res, err := autoscale.ForecastCrossing(series[c], step, s.Season, s.Threshold, s.Season)
+			if q.cluster != "" && q.cluster != c {
+				continue
+			}
+			res, err := autoscale.ForecastCrossing(q.seriesOf(answer, c), step, s.Season, s.Threshold, s.Season)
 			if err != nil {
 				return fmt.Errorf("cluster %s: %w", c, err)
 			}
@@ -212,4 +248,11 @@ func forecastStep(season time.Duration) time.Duration {
 		step -= time.Second
 	}
 	return step
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -93,8 +93,10 @@ func TestTwoPoliciesOnOneWorkloadConflict(t *testing.T) {
 	if p := getPolicy(t, ns, "catalog-first"); p.Status.Phase == autoscalingv1alpha1.PhaseBlocked {
 		t.Errorf("the first policy is blocked too: %s", describePolicy(p))
 	}
-	// A manual trigger of the yielding policy changes nothing either.
-	fleettest.Kurator(t, fleet, "scale", "trigger", "catalog-second", "-n", ns)
+	// A manual trigger of the yielding policy changes nothing either (what
+	// kurator scale trigger writes; the CLI itself needs t.Setenv, which a
+	// parallel test cannot use).
+	fleettest.Kubectl(t, fleet, "", "annotate", "-n", ns, "scalepolicy", "catalog-second", autoscalingv1alpha1.TriggerAnnotation+"="+time.Now().Format(time.RFC3339Nano))
 	fleettest.Consistently(t, 5*time.Second, "catalog keeps 2 replicas", func() error {
 		if n := templateReplicas(t, ns, "catalog"); n != 2 {
 			return fmt.Errorf("catalog has %d replicas", n)

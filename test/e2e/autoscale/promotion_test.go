@@ -73,15 +73,16 @@ func TestPromotionScalesOutThenIn(t *testing.T) {
 	if out1.Direction != "Out" || out1.Trigger != autoscalingv1alpha1.TriggerResource || !strings.Contains(out1.Reason, "cpu") {
 		t.Fatalf("first execution %+v, want a resource scale-out naming cpu", out1)
 	}
-	// The usage reaches Prometheus a scrape and a rate window after it is
-	// set; from then the duration must pass, then at most one interval.
+	// The usage reaches the utilisation a scrape and a rate() window (10 s
+	// at this divisor) after it is set; from then the duration must pass,
+	// then at most one interval.
 	lag := out1.Time.Sub(hot)
 	t.Logf("scale-out %s after the usage went up (duration %s, interval %s): %s", lag.Round(100*time.Millisecond), duration, interval, out1.Reason)
 	if lag < duration {
 		t.Errorf("scaled out %s after the usage rose: before the %s duration had passed", lag, duration)
 	}
-	if lag > duration+interval+10*time.Second {
-		t.Errorf("scaled out %s after the usage rose: more than one %s interval after the %s duration (plus 10 s for scrape and rate)", lag, interval, duration)
+	if lag > duration+interval+15*time.Second {
+		t.Errorf("scaled out %s after the usage rose: more than one %s interval after the %s duration (plus 15 s for the rate window, scrape and query)", lag, interval, duration)
 	}
 	for _, c := range out1.Changes {
 		t.Logf("change %s %s/%s %s: %d -> %d", c.Kind, c.Namespace, c.Name, c.Cluster, c.From, c.To)
@@ -142,7 +143,7 @@ func TestPromotionScalesOutThenIn(t *testing.T) {
 	})
 	waitReadyEverywhere(t, ns, "order-service", 20, 2*time.Minute)
 	out = fleettest.Kurator(t, fleet, "describe", "scalepolicy", "promo-scale-policy")
-	for _, want := range []string{"Out", "In", "order-service", "worker-pool", "Succeeded"} {
+	for _, want := range []string{"scale out", "scale in", "order-service", "worker-pool", "Succeeded"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kurator describe scalepolicy lacks %q:\n%s", want, out)
 		}

@@ -127,7 +127,7 @@ func TestForecastScalesBeforeThePeak(t *testing.T) {
 	defer srv.Stop()
 
 	apply(t, deployment(ns, "checkout", 2, east))
-	apply(t, policy(ns, "before-peak", "checkout", fmt.Sprintf(`{type: predictive, metric: cpu, threshold: 60, leadTime: 3h, season: 24h, history: 72h, prometheus: %q, query: 'synthetic_cpu{cluster=~"{{ cluster }}"}'}`, srv.URL)))
+	apply(t, policy(ns, "before-peak", "checkout", fmt.Sprintf(`{type: predictive, metric: cpu, threshold: 60, leadTime: 3h, season: 24h, history: 72h, prometheus: %q, query: 'synthetic_cpu{cluster="{{ cluster }}"}'}`, srv.URL)))
 
 	var p *autoscalingv1alpha1.ScalePolicy
 	fleettest.Eventually(t, lead+3*time.Minute, "a predictive scale-out", func() error {
