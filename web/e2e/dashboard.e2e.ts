@@ -4,7 +4,7 @@
 // share one browser. Each asserts what a person sees.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployments } from './yaml';
 
@@ -417,6 +417,97 @@ status:
       await shot(p, 'application.png');
     } catch (e) {
       throw await explain(p, 'application', e);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('i. a ScalePolicy whose execution has a failed pod: the list flags it red, the page shows each change from → to and the pod in red', async () => {
+    // Seed 000's policy, wrapped. Its target clusters are not in this fleet,
+    // so the controller (if it runs) only reports the policy Blocked and
+    // keeps the executions the test writes through the status subresource.
+    await control(
+      '/apply',
+      `apiVersion: autoscaling.kurator.dev/v1alpha1
+kind: ScalePolicy
+metadata: {name: promo-e2e, namespace: default}
+name: promo-e2e
+targetClusters: [north-cluster, south-cluster]
+trigger: {type: resource, metric: cpu, threshold: 70, duration: 5m}
+action:
+  type: scale
+  nodePool: {name: worker-pool, minNodes: 2, maxNodes: 5}
+  deployment: {name: order-service, replicas: 30}
+`,
+    );
+    const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await control(
+      '/apply-status',
+      `apiVersion: autoscaling.kurator.dev/v1alpha1
+kind: ScalePolicy
+metadata: {name: promo-e2e, namespace: default}
+status:
+  phase: ScaledOut
+  trigger: resource
+  value: "81.2%"
+  lastScaleTime: "${t}"
+  clusters:
+  - {name: north-cluster, value: "81.2", min: "78.0", max: "84.5", samples: 10, verdict: Above, message: above 70% for 5m}
+  - {name: south-cluster, value: "66.0", min: "61.0", max: "74.0", samples: 10, verdict: Mixed}
+  executions:
+  - id: 2
+    time: "${t}"
+    trigger: manual
+    direction: Out
+    reason: kurator scale trigger
+    result: InProgress
+    changes:
+    - {kind: NodePool, name: worker-pool, cluster: north-cluster, from: 3, to: 5, ready: 4}
+    - {kind: Deployment, namespace: default, name: order-service, from: 20, to: 30, ready: 27}
+    failedPods: ["north-cluster/default/order-service-7d9c-x2: ImagePullBackOff"]
+  - id: 1
+    time: "${t}"
+    trigger: resource
+    direction: Out
+    reason: cpu 75% > 70% for 5m in north-cluster
+    result: Succeeded
+    completionTime: "${t}"
+    changes:
+    - {kind: Deployment, namespace: default, name: order-service, from: 10, to: 20, ready: 20}
+`,
+    );
+    const red = async (el: Locator, what: string) => {
+      const color = await el.evaluate((node) => getComputedStyle(node).color);
+      const [r, g, b] = (color.match(/\d+/g) ?? []).map(Number);
+      expect(r, `${what} is ${color}, not red`).toBeGreaterThan(g + 60);
+      expect(r, `${what} is ${color}, not red`).toBeGreaterThan(b + 60);
+    };
+    const p = await admin.newPage();
+    try {
+      await p.goto(`${base}/scaling`);
+      const row = p.locator('[data-testid="scalepolicy-default/promo-e2e"]');
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.locator('[data-testid="sp-trigger"]').textContent()).toBe('cpu above 70% for 5m in north-cluster, south-cluster');
+      const flagged = row.locator('[data-testid="sp-failed"]');
+      await expect.poll(() => flagged.textContent(), { timeout: 30_000 }).toBe('1 failed pod');
+      await red(flagged, 'the list\u2019s "1 failed pod"');
+      await shot(p, 'scaling.png');
+
+      await row.getByRole('link', { name: 'default/promo-e2e' }).click();
+      await p.waitForURL((u) => u.pathname === '/scaling/default/promo-e2e');
+      const exec = p.locator('[data-testid="execution-2"]');
+      await exec.waitFor({ timeout: 30_000 });
+      const ids = await p.locator('[data-testid^="execution-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+      expect(ids).toEqual(['execution-2', 'execution-1']);
+      const changes = await exec.locator('[data-testid="change"]').allTextContents();
+      expect(changes).toEqual(['north-cluster worker-pool3 → 5(4/5 Ready)', 'Deployment default/order-service20 → 30(27/30 ready)']);
+      const pod = exec.locator('[data-testid="failed-pod"]');
+      expect(await pod.textContent()).toContain('north-cluster/default/order-service-7d9c-x2: ImagePullBackOff');
+      await red(pod, 'the failed pod');
+      expect(await p.locator('[data-testid="window-north-cluster"]').getAttribute('data-verdict')).toBe('Above');
+      await shot(p, 'scalepolicy.png');
+    } catch (e) {
+      throw await explain(p, 'scalepolicy', e);
     } finally {
       await p.close();
     }
