@@ -516,7 +516,7 @@ func printScalePolicies(w io.Writer, items []autoscalingv1alpha1.ScalePolicy, wi
 		}
 		last, result := "-", "-"
 		if !s.LastScale.IsZero() {
-			last = shortDuration(now.Sub(s.LastScale)) + " ago"
+			last = roundDuration(now.Sub(s.LastScale)) + " ago"
 		}
 		if e := s.Last; e != nil {
 			result = fmt.Sprintf("#%d %s %s", e.ID, strings.ToLower(e.Direction), e.Result)

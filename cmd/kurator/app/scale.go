@@ -615,7 +615,7 @@ func (f *executionFollower) look(p *autoscalingv1alpha1.ScalePolicy, out io.Writ
 			fmt.Fprintf(out, "%s waiting for the controller to start the execution\n", ts)
 		} else if !f.warned && f.quiet > 0 && now.Sub(f.started) >= f.quiet {
 			f.warned = true
-			fmt.Fprintf(out, "%s no execution yet after %s: is kurator-manager running? (`kurator status`)\n", ts, shortDuration(now.Sub(f.started)))
+			fmt.Fprintf(out, "%s no execution yet after %s: is kurator-manager running? (`kurator status`)\n", ts, roundDuration(now.Sub(f.started)))
 		}
 		return false, nil
 	}
@@ -659,7 +659,7 @@ func (f *executionFollower) look(p *autoscalingv1alpha1.ScalePolicy, out io.Writ
 	case autoscalingv1alpha1.ResultSucceeded, autoscalingv1alpha1.ResultFailed:
 		took := ""
 		if exec.CompletionTime != nil {
-			took = " in " + shortDuration(exec.CompletionTime.Sub(exec.Time.Time))
+			took = " in " + roundDuration(exec.CompletionTime.Sub(exec.Time.Time))
 		}
 		msg := ""
 		if exec.Message != "" {
@@ -867,7 +867,7 @@ func printScaleStatus(w io.Writer, p *autoscalingv1alpha1.ScalePolicy, now time.
 		fmt.Fprintf(w, "Evaluated:   %s\n", line)
 	}
 	if !s.LastScale.IsZero() {
-		fmt.Fprintf(w, "Last scale:  %s (%s ago)\n", clockTime(s.LastScale, now), shortDuration(now.Sub(s.LastScale)))
+		fmt.Fprintf(w, "Last scale:  %s (%s ago)\n", clockTime(s.LastScale, now), roundDuration(now.Sub(s.LastScale)))
 	}
 	if s.Message != "" {
 		fmt.Fprintf(w, "Message:     %s\n", s.Message)
@@ -982,12 +982,12 @@ func printExecutions(w io.Writer, indent string, execs []dashboard.ScaleExecutio
 	for _, e := range shown {
 		result := e.Result
 		if e.Seconds > 0 || !e.Completed.IsZero() {
-			result += " in " + shortDuration(time.Duration(e.Seconds)*time.Second)
+			result += " in " + roundDuration(time.Duration(e.Seconds)*time.Second)
 		}
 		if e.Message != "" {
 			result += ": " + e.Message
 		}
-		fmt.Fprintf(w, "%s  #%d  %s (%s ago)  %s, scale %s  %s\n", indent, e.ID, clockTime(e.Time, now), shortDuration(now.Sub(e.Time)),
+		fmt.Fprintf(w, "%s  #%d  %s (%s ago)  %s, scale %s  %s\n", indent, e.ID, clockTime(e.Time, now), roundDuration(now.Sub(e.Time)),
 			orDefault(e.Trigger, "?"), strings.ToLower(orDefault(e.Direction, "?")), result)
 		if e.Reason != "" {
 			fmt.Fprintf(w, "%s      why: %s\n", indent, e.Reason)
@@ -1202,18 +1202,26 @@ func cronRuns(st karmadaautoscalingv1alpha1.CronFederatedHPAStatus, now time.Tim
 	var nextT, lastT time.Time
 	for _, h := range st.ExecutionHistories {
 		if t := h.NextExecutionTime; t != nil && (nextT.IsZero() || t.Before(&metav1.Time{Time: nextT})) {
-			nextT, next = t.Time, h.RuleName+" in "+shortDuration(t.Sub(now))
+			nextT, next = t.Time, h.RuleName+" in "+roundDuration(t.Sub(now))
 		}
 		for _, e := range h.SuccessfulExecutions {
 			if e.ExecutionTime != nil && e.ExecutionTime.After(lastT) {
-				lastT, last = e.ExecutionTime.Time, h.RuleName+" "+shortDuration(now.Sub(e.ExecutionTime.Time))+" ago ok"
+				lastT, last = e.ExecutionTime.Time, h.RuleName+" "+roundDuration(now.Sub(e.ExecutionTime.Time))+" ago ok"
 			}
 		}
 		for _, e := range h.FailedExecutions {
 			if e.ExecutionTime != nil && e.ExecutionTime.After(lastT) {
-				lastT, last = e.ExecutionTime.Time, h.RuleName+" "+shortDuration(now.Sub(e.ExecutionTime.Time))+" ago failed: "+truncate(e.Message, 60)
+				lastT, last = e.ExecutionTime.Time, h.RuleName+" "+roundDuration(now.Sub(e.ExecutionTime.Time))+" ago failed: "+truncate(e.Message, 60)
 			}
 		}
 	}
 	return next, last
+}
+
+// roundDuration is d to the second, as a person writes it: "1h", "1m30s".
+func roundDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	return dashboard.ShortDuration(d.Round(time.Second))
 }
