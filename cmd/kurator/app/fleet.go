@@ -38,12 +38,13 @@ func (f *fleetFlags) dir() string {
 
 func newUpCommand() *cobra.Command {
 	var (
-		ff      fleetFlags
-		members []string
-		nodes   int
-		binDir  string
-		noMerge bool
-		manager string
+		ff           fleetFlags
+		members      []string
+		nodes        int
+		binDir       string
+		noMerge      bool
+		manager      string
+		scaleDivisor float64
 
 		noDashboard   bool
 		dashboardAddr string
@@ -112,6 +113,9 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 			if len(members) > 0 {
 				cfg.Members = membersFromNames(members)
 			}
+			if scaleDivisor > 0 {
+				cfg.ManagerArgs = append(cfg.ManagerArgs, fmt.Sprintf("--scale-time-divisor=%g", scaleDivisor))
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := cmd.OutOrStdout()
@@ -154,6 +158,7 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the fleet's contexts to your kubeconfig")
 	cmd.Flags().BoolVar(&noDashboard, "no-dashboard", false, "do not start the web dashboard")
 	cmd.Flags().StringVar(&dashboardAddr, "dashboard-addr", "", "host:port of the dashboard (default 127.0.0.1:8443, or a free port when taken)")
+	cmd.Flags().Float64Var(&scaleDivisor, "scale-time-divisor", 0, "run ScalePolicy durations (windows, cooldowns, intervals, lead times; not cron schedules) this many times faster, for demos: 20 turns a 5m window into 15s")
 	cmd.Flags().StringVar(&manager, "manager-binary", "", "kurator-manager binary to run on the hub (default: next to kurator; `make build` puts it there)")
 	return cmd
 }

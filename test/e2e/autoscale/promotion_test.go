@@ -2,41 +2,20 @@ package autoscale
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
+	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
-// promotionJSON is the console's promotion policy, as the user writes it.
-const promotionJSON = `{
-"name": "promo-scale-policy",
-"targetClusters": ["north-cluster", "south-cluster"],
-"trigger": {
-"type": "resource",
-"metric": "cpu",
-"threshold": 70,
-"duration": "5m"
-},
-"action": {
-"type": "scale",
-"nodePool": {
-"name": "worker-pool",
-"minNodes": 2,
-"maxNodes": 5
-},
-"deployment": {
-"name": "order-service",
-"replicas": 30
-}
-}
-}`
+// examples is the promotion tour's folder (docs/autoscaling.md).
+const examples = "../../../examples/autoscale/"
 
-// TestPromotionScalesOutThenIn: order-service at 80% CPU in north and south
+// TestPromotionScalesOutThenIn runs the promotion tour of
+// docs/autoscaling.md: order-service at 80% CPU in north and south
 // for the (shortened) 5 minutes grows from 20 to 30 replicas and each
 // target's worker pool from 3 to 5 Ready nodes within one evaluation
 // interval after the duration; at 20% CPU, after the cooldown, it shrinks
@@ -45,18 +24,15 @@ func TestPromotionScalesOutThenIn(t *testing.T) {
 	const ns = "default"
 	duration := 5 * time.Minute / divisor
 	interval := 30 * time.Second / divisor
-	apply(t, deployment(ns, "order-service", 20, north, south))
+	// The tour's files, as a user runs them.
+	fleettest.Kubectl(t, fleet, "", "--context", localfleet.HubName, "apply", "-f", examples+"order-service.yaml")
 	waitReadyEverywhere(t, ns, "order-service", 20, 2*time.Minute)
-
-	file := filepath.Join(t.TempDir(), "promo.json")
-	if err := os.WriteFile(file, []byte(promotionJSON), 0o600); err != nil {
-		t.Fatal(err)
+	// Load first, then the policy: the window then starts full.
+	for _, c := range []string{north, south} {
+		fleettest.Kubectl(t, fleet, "", "--context", c, "apply", "-f", examples+"busy-order-service.yaml")
 	}
-	// Usage first, then the policy: the window then starts full.
-	fleettest.SetPodUsage(t, fleet, north, ns, "order-service-", "80m", "32Mi")
-	fleettest.SetPodUsage(t, fleet, south, ns, "order-service-", "80m", "32Mi")
 	hot := time.Now()
-	out := fleettest.Kurator(t, fleet, "scale", "apply", "-f", file)
+	out := fleettest.Kurator(t, fleet, "scale", "apply", "-f", examples+"promo-scale-policy.json")
 	if !strings.Contains(out, "promo-scale-policy") {
 		t.Fatalf("kurator scale apply printed %q", out)
 	}
@@ -112,8 +88,9 @@ func TestPromotionScalesOutThenIn(t *testing.T) {
 
 	// The condition clears: below the threshold for the duration, then the
 	// cooldown, then back in.
-	fleettest.SetPodUsage(t, fleet, north, ns, "order-service-", "20m", "32Mi")
-	fleettest.SetPodUsage(t, fleet, south, ns, "order-service-", "20m", "32Mi")
+	for _, c := range []string{north, south} {
+		fleettest.Kubectl(t, fleet, "", "--context", c, "delete", "-f", examples+"busy-order-service.yaml")
+	}
 	cool := time.Now()
 	cooldown := 5 * time.Minute / divisor
 	fleettest.Eventually(t, duration+cooldown+4*interval+time.Minute, "promo-scale-policy scaled back in", func() error {
