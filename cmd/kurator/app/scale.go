@@ -175,7 +175,11 @@ applied and each refusal is listed with its field and message.`,
 					defer fh.Close()
 					r = fh
 				}
-				ds, err := readScaleDocs(r, orDefault(strings.TrimPrefix(name, "-"), "stdin"))
+				source := name
+				if name == "-" {
+					source = "stdin"
+				}
+				ds, err := readScaleDocs(r, source)
 				if err != nil {
 					return err
 				}
@@ -286,7 +290,8 @@ func (d *scaleDoc) normalize(namespace string, explicit bool) error {
 	case apiVersion == "" || kind == "":
 		return fmt.Errorf("%s: give both apiVersion and kind (%s, ScalePolicy), or neither for the console's JSON", d.source, gv)
 	case !scaleKinds[kind]:
-		return fmt.Errorf("%s: kind %s: kurator scale apply takes ScalePolicy and NodePool objects; apply a %s with `kubectl apply -f %s`", d.source, kind, kind, d.source)
+		file, _, _ := strings.Cut(d.source, "#")
+		return fmt.Errorf("%s: kind %s: kurator scale apply takes ScalePolicy and NodePool objects; apply a %s with `kubectl apply -f %s`", d.source, kind, kind, file)
 	case apiVersion != gv:
 		return fmt.Errorf("%s: apiVersion %s: a %s is %s", d.source, apiVersion, kind, gv)
 	}
