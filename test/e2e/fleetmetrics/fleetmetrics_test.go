@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kurator-go/kurator/internal/fleetmetrics"
+	"github.com/kurator-go/kurator/pkg/autoscale"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
 
@@ -38,18 +39,29 @@ func TestWorkloadUtilisationFollowsEmulatedUsage(t *testing.T) {
 		memoryAt = time.Since(set)
 		return nil
 	})
+	// The policies' own query (pkg/autoscale: usage over the request the
+	// controller reads from the template, in percent), and the same from
+	// the request series kwok serves.
+	policyQuery := autoscale.WorkloadQueryRate("cpu", ns, "Deployment", name, 0.1, prom.RateWindow())
 	fleettest.Eventually(t, 60*time.Second, "north: order-service cpu utilisation 80%", func() error {
-		got, err := prom.Instant(ctx, utilisationQuery(fleetmetrics.CPU, ns, name+"-", prom.RateWindow()), time.Time{})
+		got, err := prom.Instant(ctx, policyQuery, time.Time{})
 		if err != nil {
 			return err
 		}
 		if _, ok := got[south]; ok {
 			return fmt.Errorf("south has a series for a workload it does not run: %v", got)
 		}
-		if err := near(got[north], 0.8, 0.04); err != nil {
+		if err := near(got[north], 80, 4); err != nil {
 			return fmt.Errorf("north %w", err)
 		}
 		cpuAt = time.Since(set)
+		fromRequests, err := prom.Instant(ctx, utilisationQuery(fleetmetrics.CPU, ns, name+"-", prom.RateWindow()), time.Time{})
+		if err != nil {
+			return err
+		}
+		if err := near(fromRequests[north], 0.8, 0.04); err != nil {
+			return fmt.Errorf("north, over the request series: %w", err)
+		}
 		return nil
 	})
 	t.Logf("usage set -> memory gauge read back after %s (scrape to query); cpu rate at 80%% after %s (rate window %s)",
@@ -77,7 +89,7 @@ func TestWorkloadUtilisationFollowsEmulatedUsage(t *testing.T) {
 	}
 
 	end := time.Now()
-	series, err := prom.Range(ctx, utilisationQuery(fleetmetrics.CPU, ns, name+"-", prom.RateWindow()), end.Add(-10*time.Second), end, time.Second)
+	series, err := prom.Range(ctx, policyQuery, end.Add(-10*time.Second), end, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +97,7 @@ func TestWorkloadUtilisationFollowsEmulatedUsage(t *testing.T) {
 	if len(got) < 10 {
 		t.Fatalf("range over 10s at 1s step: %d samples for north, want 10 or 11: %v", len(got), got)
 	}
-	if err := near(got[len(got)-1].V, 0.8, 0.04); err != nil {
+	if err := near(got[len(got)-1].V, 80, 4); err != nil {
 		t.Errorf("last sample of the range: %v", err)
 	}
 }
