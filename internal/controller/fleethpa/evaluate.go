@@ -170,12 +170,19 @@ func (e *evaluator) templateScale(ctx context.Context, namespace string, ref aut
 	obj.SetGroupVersionKind(gv.WithKind(ref.Kind))
 	obj.SetNamespace(namespace)
 	obj.SetName(ref.Name)
-	scale := &autoscalingv1.Scale{}
-	if err := e.hub.SubResource("scale").Get(ctx, obj, scale); err != nil {
+	// The client reads the subresource of an unstructured object only
+	// into an unstructured body.
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(autoscalingv1.SchemeGroupVersion.WithKind("Scale"))
+	if err := e.hub.SubResource("scale").Get(ctx, obj, u); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil, fmt.Errorf("%s %s/%s not found on the hub: create it, or fix spec.scaleTargetRef", ref.Kind, namespace, ref.Name)
 		}
 		return nil, nil, fmt.Errorf("read the scale of %s %s/%s on the hub (the kind needs a scale subresource): %w", ref.Kind, namespace, ref.Name, err)
+	}
+	scale := &autoscalingv1.Scale{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, scale); err != nil {
+		return nil, nil, fmt.Errorf("read the scale of %s %s/%s on the hub: %w", ref.Kind, namespace, ref.Name, err)
 	}
 	return obj, scale, nil
 }
@@ -186,7 +193,13 @@ func (e *evaluator) templateScale(ctx context.Context, namespace string, ref aut
 func (e *evaluator) writeReplicas(ctx context.Context, target *unstructured.Unstructured, scale *autoscalingv1.Scale, n int32) error {
 	s := scale.DeepCopy()
 	s.Spec.Replicas = n
-	if err := e.hub.SubResource("scale").Update(ctx, target, client.WithSubResourceBody(s)); err != nil {
+	body, err := runtime.DefaultUnstructuredConverter.ToUnstructured(s)
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: body}
+	u.SetGroupVersionKind(autoscalingv1.SchemeGroupVersion.WithKind("Scale"))
+	if err := e.hub.SubResource("scale").Update(ctx, target, client.WithSubResourceBody(u)); err != nil {
 		return fmt.Errorf("set %s %s/%s replicas to %d: %w", target.GetKind(), target.GetNamespace(), target.GetName(), n, err)
 	}
 	return nil
