@@ -32,6 +32,22 @@ func (l *launcher) startPrometheus(ctx context.Context, port int, scrape prometh
 	if err := l.start(ctx, HubName+"/prometheus", bin, prometheus.Args(configFile, dataDir, listen), port, url+"/-/ready", 90*time.Second); err != nil {
 		return err
 	}
+	// Ready is not yet scraping: wait until every member's nodes are, so
+	// usage set right after Up reads back within a scrape.
+	want := make(map[string]int, len(scrape.Kwoks))
+	for _, k := range scrape.Kwoks {
+		want[prometheus.KwokJobPrefix+k.Cluster] = l.cfg.NodesPerMember
+	}
+	begin := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := prometheus.WaitTargets(wctx, url, want); err != nil {
+		p, _ := l.state.Process(HubName + "/prometheus")
+		return fmt.Errorf("%w\n--- last lines of %s ---\n%s", err, p.Log, tail(p.Log, 15))
+	}
+	if len(want) > 0 {
+		l.progress.step("%s/prometheus scrapes the %d nodes of %d members (%.1fs)", HubName, l.cfg.NodesPerMember*len(want), len(want), time.Since(begin).Seconds())
+	}
 	l.state.PrometheusURL = url
 	return l.save()
 }

@@ -152,8 +152,21 @@ func TestKwokNodesAreScrapedWithClusterAndNode(t *testing.T) {
 	}
 	defer s.Stop()
 
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := WaitTargets(wctx, s.URL, map[string]int{KwokJobPrefix + "north": 2}); err != nil {
+		t.Fatal(err)
+	}
+	// Once both targets are up their series are there: no polling.
 	const query = `node_memory_working_set_bytes{cluster="north"}`
-	waitLabels(ctx, t, s.URL, query, []string{"north/north-node-0/north-node-0/", "north/north-node-1/north-node-1/"}, 30*time.Second)
+	if got, want := seriesLabels(ctx, s.URL, query), []string{"north/north-node-0/north-node-0/", "north/north-node-1/north-node-1/"}; !slices.Equal(got, want) {
+		t.Fatalf("series %v right after the targets were up, want %v", got, want)
+	}
+	short, scancel := context.WithTimeout(ctx, time.Second)
+	defer scancel()
+	if err := WaitTargets(short, s.URL, map[string]int{KwokJobPrefix + "north": 3}); err == nil || !strings.Contains(err.Error(), "kwok-north 2/3") {
+		t.Errorf("waiting for a third target: error %v, want one saying kwok-north 2/3", err)
+	}
 	kwok.add("north-node-2")
 	// One discovery refresh (5s) and one scrape (1s), with slack.
 	waitLabels(ctx, t, s.URL, query, []string{"north/north-node-0/north-node-0/", "north/north-node-1/north-node-1/", "north/north-node-2/north-node-2/"}, 3*KwokRefresh)

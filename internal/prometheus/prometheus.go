@@ -7,6 +7,7 @@ package prometheus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -393,4 +396,71 @@ func FreePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitTargets polls base's /api/v1/targets until every job in want has at
+// least that many active targets whose last scrape succeeded, or ctx ends.
+// Prometheus hands newly discovered targets to its scrapers in batches (every
+// 5 s), so a server that is ready may not scrape anything yet; a fleet that
+// waits for this is ready to answer usage queries.
+func WaitTargets(ctx context.Context, base string, want map[string]int) error {
+	c := &http.Client{Timeout: 2 * time.Second}
+	var last string
+	for {
+		up, err := upTargets(ctx, c, base)
+		if err == nil {
+			var missing []string
+			for job, n := range want {
+				if up[job] < n {
+					missing = append(missing, fmt.Sprintf("%s %d/%d", job, up[job], n))
+				}
+			}
+			if len(missing) == 0 {
+				return nil
+			}
+			slices.Sort(missing)
+			last = "targets up: " + strings.Join(missing, ", ")
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("prometheus %s: scrape targets not up: %w (%s); see its log and %s/targets", base, ctx.Err(), last, base)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// upTargets counts, per job, the active targets whose last scrape succeeded.
+func upTargets(ctx context.Context, c *http.Client, base string) (map[string]int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/targets?state=active", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("/api/v1/targets answered %s", resp.Status)
+	}
+	var r struct {
+		Data struct {
+			ActiveTargets []struct {
+				Labels map[string]string `json:"labels"`
+				Health string            `json:"health"`
+			} `json:"activeTargets"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("decode /api/v1/targets: %w", err)
+	}
+	up := map[string]int{}
+	for _, t := range r.Data.ActiveTargets {
+		if t.Health == "up" {
+			up[t.Labels["job"]]++
+		}
+	}
+	return up, nil
 }
