@@ -20,8 +20,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,6 +32,7 @@ import (
 	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/pkg/autoscale"
 	"github.com/kurator-go/kurator/pkg/dashboard"
 )
 
@@ -246,11 +249,12 @@ func readScaleDocs(r io.Reader, source string) ([]scaleDoc, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s: document %d holds %s, not an object: give a ScalePolicy such as\n%s", source, n, jsonKind(it), promoExample)
 			}
-			where := source
-			if n > 1 || len(items) > 1 {
-				where = fmt.Sprintf("%s#%d", source, len(docs)+1)
-			}
-			docs = append(docs, scaleDoc{obj: &unstructured.Unstructured{Object: m}, source: where})
+			docs = append(docs, scaleDoc{obj: &unstructured.Unstructured{Object: m}, source: source})
+		}
+	}
+	if len(docs) > 1 { // name each document of the file: "policies.yaml#2"
+		for i := range docs {
+			docs[i].source = fmt.Sprintf("%s#%d", source, i+1)
 		}
 	}
 	return docs, nil
@@ -378,13 +382,26 @@ func applyScaleDocs(ctx context.Context, c objectPatcher, out io.Writer, docs []
 		default:
 			return fmt.Errorf("read %s: %w", d.title(), err)
 		}
+		var lines []string
+		hubFields := map[string]bool{}
 		trial := d.obj.DeepCopy()
 		if err := c.Patch(ctx, trial, client.Apply, append([]client.PatchOption{client.DryRunAll}, opts...)...); err != nil {
-			refusals = append(refusals, refusalText(d, err))
+			lines, hubFields = refusalLines(err)
+		}
+		// The controller's own rules (a cron expression that does not
+		// parse, an unknown time zone, a scope without workloads), for what
+		// the hub's schema cannot say; a field the hub named is not named twice.
+		for _, e := range controllerRefusals(d) {
+			if !hubFields[strings.TrimPrefix(e.Field, ".")] {
+				lines = append(lines, "  "+e.Error())
+			}
+		}
+		if len(lines) > 0 {
+			refusals = append(refusals, d.title()+":\n"+strings.Join(lines, "\n"))
 		}
 	}
 	if len(refusals) > 0 {
-		return fmt.Errorf("the hub refused %d of %d documents, so nothing was applied:\n%s\nfix them and run the command again", len(refusals), len(docs), strings.Join(refusals, "\n"))
+		return fmt.Errorf("%d of %d documents were refused (by the hub, or by the controller's rules), so nothing was applied:\n%s\nfix them and run the command again", len(refusals), len(docs), strings.Join(refusals, "\n"))
 	}
 	if o.dryRun {
 		for i, d := range docs {
@@ -423,9 +440,17 @@ func appliedWord(before, after string) string {
 // refusalText names the document and lists the hub's reasons, one field a
 // line.
 func refusalText(d scaleDoc, err error) string {
+	lines, _ := refusalLines(err)
+	return d.title() + ":\n" + strings.Join(lines, "\n")
+}
+
+// refusalLines are the hub's reasons, one field a line, and the fields
+// they name.
+func refusalLines(err error) ([]string, map[string]bool) {
+	named := map[string]bool{}
 	var st apierrors.APIStatus
 	if !errors.As(err, &st) {
-		return fmt.Sprintf("%s: %v", d.title(), err)
+		return []string{"  " + err.Error()}, named
 	}
 	s := st.Status()
 	var lines []string
@@ -433,6 +458,7 @@ func refusalText(d scaleDoc, err error) string {
 		for _, c := range s.Details.Causes {
 			switch {
 			case c.Field != "":
+				named[strings.TrimPrefix(c.Field, ".")] = true
 				lines = append(lines, "  "+c.Field+": "+strings.TrimPrefix(c.Message, c.Field+": "))
 			case c.Message != "":
 				lines = append(lines, "  "+c.Message)
@@ -445,7 +471,23 @@ func refusalText(d scaleDoc, err error) string {
 	if len(lines) == 0 {
 		lines = append(lines, "  "+s.Message)
 	}
-	return d.title() + ":\n" + strings.Join(lines, "\n")
+	return lines, named
+}
+
+// controllerRefusals are what the controller would refuse in a ScalePolicy
+// document (pkg/autoscale.Resolve, the controller's own reading of a spec).
+// A document that does not even read as a ScalePolicy is left to the hub,
+// which names the field.
+func controllerRefusals(d scaleDoc) field.ErrorList {
+	if d.obj.GetKind() != "ScalePolicy" {
+		return nil
+	}
+	var p autoscalingv1alpha1.ScalePolicy
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(d.obj.Object, &p); err != nil {
+		return nil
+	}
+	_, errs := autoscale.Resolve(&p, 1)
+	return errs
 }
 
 // --- trigger ---

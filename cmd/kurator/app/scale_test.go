@@ -270,8 +270,8 @@ func TestScaleApplyAppliesNothingWhenTheHubRefusesOneDocument(t *testing.T) {
 		"bad": invalid("bad", field.Invalid(field.NewPath("trigger", "threshold"), 170, "trigger.threshold in body should be less than or equal to 100"),
 			field.Invalid(field.NewPath("action", "nodePool", "minNodes"), 6, "minNodes must not exceed maxNodes")),
 	}}
-	docs, err := readDocs(t, `{"name": "good"}
-{"name": "bad"}`, "default", false)
+	docs, err := readDocs(t, `{"name": "good", "trigger": {"type": "cron", "schedule": "@daily"}, "action": {"deployment": {"name": "x", "replicas": 1}}}
+{"name": "bad", "trigger": {"type": "resource", "metric": "cpu", "threshold": 170}, "action": {"nodePool": {"name": "p", "minNodes": 6, "maxNodes": 5}}}`, "default", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestScaleApplyAppliesNothingWhenTheHubRefusesOneDocument(t *testing.T) {
 		t.Fatal("applied although the hub refused a document")
 	}
 	for _, want := range []string{
-		"the hub refused 1 of 2 documents, so nothing was applied:",
+		"1 of 2 documents were refused (by the hub, or by the controller's rules), so nothing was applied:",
 		"ScalePolicy default/bad (in.json#2):\n  trigger.threshold: Invalid value: 170: trigger.threshold in body should be less than or equal to 100\n  action.nodePool.minNodes: Invalid value: 6: minNodes must not exceed maxNodes",
 		"fix them and run the command again",
 	} {
@@ -296,6 +296,34 @@ func TestScaleApplyAppliesNothingWhenTheHubRefusesOneDocument(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Fatalf("printed %q", out.String())
+	}
+}
+
+func TestScaleApplyRefusesWhatTheControllerWouldRefuse(t *testing.T) {
+	hub := &fakePatcher{objects: map[string]*unstructured.Unstructured{}}
+	docs, err := readDocs(t, `{"name": "nightly", "trigger": {"type": "cron", "schedule": "0 25 * * *"}, "action": {"deployment": {"name": "etl", "replicas": 3}}}
+{"name": "martian", "trigger": {"type": "cron", "schedule": "@daily", "timeZone": "Mars/Olympus"}, "action": {"deployment": {"name": "etl", "replicas": 3}}}`, "default", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = applyScaleDocs(context.Background(), hub, &bytes.Buffer{}, docs, applyOptions{})
+	if err == nil {
+		t.Fatal("applied a schedule the controller cannot parse")
+	}
+	for _, want := range []string{"2 of 2 documents were refused", "ScalePolicy default/nightly (in.json#1):\n  trigger.schedule: Invalid value: \"0 25 * * *\"",
+		"ScalePolicy default/martian (in.json#2):\n  trigger.timeZone: Invalid value: \"Mars/Olympus\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if len(hub.objects) != 0 {
+		t.Fatalf("stored %v", hub.objects)
+	}
+	// A field the hub names is not named again by the controller's check.
+	hub.refuse = map[string]error{"nightly": invalid("nightly", field.Invalid(field.NewPath("trigger", "schedule"), "0 25 * * *", "the hub's words"))}
+	err = applyScaleDocs(context.Background(), hub, &bytes.Buffer{}, docs, applyOptions{})
+	if err == nil || strings.Count(err.Error(), "trigger.schedule:") != 1 || !strings.Contains(err.Error(), "the hub's words") {
+		t.Fatalf("err %v, want trigger.schedule once, in the hub's words", err)
 	}
 }
 
