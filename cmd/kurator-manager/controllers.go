@@ -13,6 +13,7 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/eviction"
 	"github.com/kurator-go/kurator/internal/controller/execution"
 	"github.com/kurator-go/kurator/internal/controller/fleet"
+	"github.com/kurator-go/kurator/internal/controller/fleethpa"
 	"github.com/kurator-go/kurator/internal/controller/nodepool"
 	"github.com/kurator-go/kurator/internal/controller/policystatus"
 	"github.com/kurator-go/kurator/internal/controller/rollout"
@@ -98,6 +99,10 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 		}},
 		{"scale policy", func() error {
 			return scalepolicy.SetupWithManager(mgr, scalepolicy.Options{PrometheusAddress: o.prometheusAddr, TimeDivisor: o.scaleTimeDivisor, Clients: clients})
+		}},
+		{"fleet-wide HPA", func() error {
+			return fleethpa.SetupWithManager(mgr, fleethpa.Options{PrometheusAddress: o.prometheusAddr, Clients: clients,
+				TimeDivisor: o.scaleTimeDivisor, SyncPeriod: o.hpaSyncPeriod, MaxConcurrentReconciles: o.workConcurrency})
 		}},
 		{"failover", func() error {
 			if !o.failover {

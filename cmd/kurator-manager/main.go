@@ -42,6 +42,8 @@ type options struct {
 	prometheusAddr string
 	// scaleTimeDivisor shortens every scale-policy duration but cron's.
 	scaleTimeDivisor float64
+	// hpaSyncPeriod is how often the fleet-wide HPAs are evaluated.
+	hpaSyncPeriod time.Duration
 }
 
 func main() {
@@ -61,6 +63,7 @@ func main() {
 	flag.DurationVar(&o.gracefulEviction, "graceful-eviction-timeout", 10*time.Minute, "longest a cluster left with purgeMode Gracefully keeps its objects when the policy sets no gracePeriodSeconds")
 	flag.StringVar(&o.prometheusAddr, "prometheus-address", "", "base URL of the Prometheus HTTP API rollout analysis queries, e.g. http://127.0.0.1:9090 (kurator up passes its own)")
 	flag.Float64Var(&o.scaleTimeDivisor, "scale-time-divisor", 1, "divide every ScalePolicy duration (window, cooldown, evaluation interval, lead time, season, history) but cron schedules by this, for demos and tests (20 runs a 5m window in 15s)")
+	flag.DurationVar(&o.hpaSyncPeriod, "hpa-sync-period", 0, "how often hub HorizontalPodAutoscalers and FederatedHPAs are evaluated over their members' pods (0: 15s, divided by --scale-time-divisor)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
