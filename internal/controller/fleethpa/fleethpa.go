@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/member"
@@ -213,7 +214,7 @@ func (r *hpaReconciler[T]) Reconcile(ctx context.Context, req reconcile.Request)
 		r.recorder.Eventf(obj, nil, eventType, reason, "Scale", "%s", note)
 	}
 	var changed int32
-	if other, err := r.e.otherAutoscaler(ctx, r.kind, obj.GetNamespace(), obj.GetName(), spec.ScaleTargetRef); err != nil {
+	if other, err := r.e.otherAutoscaler(ctx, r.kind, obj, spec.ScaleTargetRef); err != nil {
 		return reconcile.Result{}, err
 	} else if other != "" {
 		ref := spec.ScaleTargetRef
@@ -243,11 +244,37 @@ func (r *hpaReconciler[T]) Reconcile(ctx context.Context, req reconcile.Request)
 	return reconcile.Result{RequeueAfter: r.e.opts.SyncPeriod}, nil
 }
 
-// otherAutoscaler names another HPA or FederatedHPA in the namespace with
-// the same target ("" for none).
-func (e *evaluator) otherAutoscaler(ctx context.Context, kind, namespace, name string, ref autoscalingv2.CrossVersionObjectReference) (string, error) {
+// otherAutoscaler names what this autoscaler must leave the target to: an
+// older ScalePolicy on it, or another HPA or FederatedHPA on it (then
+// neither acts, as Kubernetes does). "" for none.
+func (e *evaluator) otherAutoscaler(ctx context.Context, kind string, obj client.Object, ref autoscalingv2.CrossVersionObjectReference) (string, error) {
+	namespace, name := obj.GetNamespace(), obj.GetName()
 	same := func(o autoscalingv2.CrossVersionObjectReference) bool {
 		return o.Kind == ref.Kind && o.Name == ref.Name && groupOf(o.APIVersion) == groupOf(ref.APIVersion)
+	}
+	// A ScalePolicy on the same workload: the older of the two acts, as the
+	// ScalePolicy controller decides it from the same claims.
+	var policies autoscalingv1alpha1.ScalePolicyList
+	if err := e.hub.List(ctx, &policies, client.InNamespace(namespace)); err != nil {
+		return "", fmt.Errorf("list ScalePolicies in %s: %w", namespace, err)
+	}
+	self := kind + " " + namespace + "/" + name
+	target := autoscale.Workload{Kind: ref.Kind, Namespace: namespace, Name: ref.Name}.Key()
+	claims := []autoscale.Claim{{Owner: self, Created: obj.GetCreationTimestamp().Time, Workload: target}}
+	for i := range policies.Items {
+		p := &policies.Items[i]
+		s, errs := autoscale.Resolve(p, 1)
+		if len(errs) > 0 {
+			continue
+		}
+		for _, w := range s.Workloads {
+			if w.Key() == target {
+				claims = append(claims, autoscale.Claim{Owner: "ScalePolicy " + namespace + "/" + p.Name, Created: p.CreationTimestamp.Time, Workload: target})
+			}
+		}
+	}
+	if winner := autoscale.Conflicts(claims)[self]; winner != "" {
+		return winner, nil
 	}
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
 	if err := e.hub.List(ctx, &hpas, client.InNamespace(namespace)); err != nil {

@@ -1,12 +1,15 @@
 package autoscale
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
@@ -93,6 +96,30 @@ func TestTwoPoliciesOnOneWorkloadConflict(t *testing.T) {
 	if p := getPolicy(t, ns, "catalog-first"); p.Status.Phase == autoscalingv1alpha1.PhaseBlocked {
 		t.Errorf("the first policy is blocked too: %s", describePolicy(p))
 	}
+	// A hub HPA on the same Deployment, newer than catalog-first, yields too.
+	apply(t, `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: catalog, namespace: conflicts}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: catalog}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 10}}
+`)
+	fleettest.Eventually(t, 30*time.Second, "the HPA reports that catalog-first scales catalog", func() error {
+		var hpa autoscalingv2.HorizontalPodAutoscaler
+		if err := hub.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "catalog"}, &hpa); err != nil {
+			return err
+		}
+		for _, c := range hpa.Status.Conditions {
+			if c.Type == autoscalingv2.ScalingActive && c.Status == "False" && strings.Contains(c.Message, "ScalePolicy conflicts/catalog-first") {
+				return nil
+			}
+		}
+		return fmt.Errorf("conditions %+v", hpa.Status.Conditions)
+	})
 	// A manual trigger of the yielding policy changes nothing either (what
 	// kurator scale trigger writes; the CLI itself needs t.Setenv, which a
 	// parallel test cannot use).
