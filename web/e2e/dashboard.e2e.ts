@@ -457,9 +457,9 @@ status:
   executions:
   - id: 2
     time: "${t}"
-    trigger: manual
+    trigger: resource
     direction: Out
-    reason: kurator scale trigger
+    reason: cpu 81.2% > 70% for 5m in north-cluster (min 78.0%)
     result: InProgress
     changes:
     - {kind: NodePool, name: worker-pool, cluster: north-cluster, from: 3, to: 5, ready: 4}
