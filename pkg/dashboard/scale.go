@@ -514,7 +514,7 @@ func ScaleChanges(cs []autoscalingv1alpha1.ScaleChange) []ScaleChangeView {
 // pool's is "north-cluster worker-pool 3 → 5" and "4/5 Ready", a
 // workload's "Deployment default/order-service 20 → 30" and "27/30 ready".
 func ScaleChangeOf(c autoscalingv1alpha1.ScaleChange) ScaleChangeView {
-	v := ScaleChangeView{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name, Cluster: c.Cluster, From: c.From, To: c.To, Ready: c.Ready, Done: c.Ready >= c.To}
+	v := ScaleChangeView{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name, Cluster: c.Cluster, From: c.From, To: c.To, Ready: c.Ready, Done: c.Ready == c.To}
 	if c.Kind == autoscale.NodePoolKind {
 		v.Target = strings.TrimSpace(c.Cluster + " " + c.Name)
 		v.Progress = fmt.Sprintf("%d/%d Ready", c.Ready, c.To)

@@ -457,7 +457,7 @@ status:
   executions:
   - id: 2
     time: "${t}"
-    trigger: resource
+    trigger: manual
     direction: Out
     reason: cpu 81.2% > 70% for 5m in north-cluster (min 78.0%)
     result: InProgress

@@ -467,8 +467,10 @@ type ScaleExecution struct {
 	ID int32 `json:"id"`
 	// Time the execution started.
 	Time metav1.Time `json:"time"`
-	// Trigger is what started it: resource, cron, predictive or manual.
-	Trigger TriggerType `json:"trigger"`
+	// Trigger is what started it: resource, cron, predictive or manual (a
+	// string, not a TriggerType: the spec's enum has no manual).
+	// +kubebuilder:validation:Enum=resource;cron;predictive;manual
+	Trigger string `json:"trigger"`
 	// Direction is Out or In.
 	// +kubebuilder:validation:Enum=Out;In
 	Direction string `json:"direction"`

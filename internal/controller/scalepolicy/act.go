@@ -28,7 +28,7 @@ const executionTimeout = 10 * time.Minute
 func (r *Reconciler) execute(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, s *autoscale.Settings, w *world, d autoscale.Decision, now time.Time) error {
 	cur := w.current()
 	var changes []autoscalingv1alpha1.ScaleChange
-	trigger := d.Trigger
+	trigger := string(d.Trigger)
 	dir := string(autoscale.Out)
 	if d.Direction == autoscale.Out {
 		var err error

@@ -168,3 +168,37 @@ func TestMissingTargetsAreReportedAndRetried(t *testing.T) {
 		return nil
 	})
 }
+
+// TestManualTriggerRunsOnce: the trigger annotation (what kurator scale
+// trigger writes) scales out once, recorded as manual, whatever the
+// trigger says; the same value again does nothing more.
+func TestManualTriggerRunsOnce(t *testing.T) {
+	t.Parallel()
+	const ns = "manual"
+	apply(t, deployment(ns, "billing", 2, east))
+	waitReadyEverywhere(t, ns, "billing", 2, 2*time.Minute)
+	apply(t, policy(ns, "by-hand", "billing", `{type: cron, schedule: "0 0 1 1 *"}`))
+	stamp := time.Now().Format(time.RFC3339Nano)
+	fleettest.Kubectl(t, fleet, "", "annotate", "-n", ns, "scalepolicy", "by-hand", autoscalingv1alpha1.TriggerAnnotation+"="+stamp)
+	var p *autoscalingv1alpha1.ScalePolicy
+	fleettest.Eventually(t, time.Minute, "a manual scale-out, Succeeded", func() error {
+		p = getPolicy(t, ns, "by-hand")
+		if len(p.Status.Executions) == 0 || p.Status.Executions[0].Result != autoscalingv1alpha1.ResultSucceeded {
+			return fmt.Errorf("%s", describePolicy(p))
+		}
+		return nil
+	})
+	e := p.Status.Executions[0]
+	if e.Trigger != string(autoscalingv1alpha1.TriggerManual) || e.Direction != "Out" || p.Status.HandledTrigger != stamp {
+		t.Errorf("execution %+v, handledTrigger %q: want a manual scale-out and the annotation's value handled", e, p.Status.HandledTrigger)
+	}
+	if n := templateReplicas(t, ns, "billing"); n != 3 {
+		t.Errorf("billing has %d replicas, want 3 (+50%% of 2)", n)
+	}
+	fleettest.Consistently(t, 5*time.Second, "the same annotation does not run again", func() error {
+		if p := getPolicy(t, ns, "by-hand"); len(p.Status.Executions) != 1 {
+			return fmt.Errorf("%s", describePolicy(p))
+		}
+		return nil
+	})
+}

@@ -46,7 +46,7 @@ func TestPromotionScalesOutThenIn(t *testing.T) {
 		return nil
 	})
 	out1 := p.Status.Executions[0]
-	if out1.Direction != "Out" || out1.Trigger != autoscalingv1alpha1.TriggerResource || !strings.Contains(out1.Reason, "cpu") {
+	if out1.Direction != "Out" || out1.Trigger != string(autoscalingv1alpha1.TriggerResource) || !strings.Contains(out1.Reason, "cpu") {
 		t.Fatalf("first execution %+v, want a resource scale-out naming cpu", out1)
 	}
 	// The usage reaches the utilisation a scrape and a rate() window (10 s

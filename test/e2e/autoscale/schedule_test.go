@@ -50,7 +50,7 @@ func TestCronFiresOncePerSchedule(t *testing.T) {
 		t.Errorf("scale-outs %s apart, want one per minute", gap)
 	}
 	for _, e := range o {
-		if e.Trigger != autoscalingv1alpha1.TriggerCron {
+		if e.Trigger != string(autoscalingv1alpha1.TriggerCron) {
 			t.Errorf("execution %d trigger %s, want cron", e.ID, e.Trigger)
 		}
 		// Each fires within a few seconds of its minute.
@@ -145,7 +145,7 @@ func TestForecastScalesBeforeThePeak(t *testing.T) {
 	t.Logf("forecast %s: crossing %s (true %s, off by %s), peak %s at %s, error %s; scaled out %s before the true crossing: %s",
 		f.Model, f.CrossingTime.Format(time.TimeOnly), crossing.Format(time.TimeOnly), f.CrossingTime.Sub(crossing).Round(time.Second),
 		f.Peak, f.PeakTime.Format(time.TimeOnly), f.Error, crossing.Sub(e.Time.Time).Round(time.Second), e.Reason)
-	if e.Direction != "Out" || e.Trigger != autoscalingv1alpha1.TriggerPredictive {
+	if e.Direction != "Out" || e.Trigger != string(autoscalingv1alpha1.TriggerPredictive) {
 		t.Errorf("execution %+v, want a predictive scale-out", e)
 	}
 	if off := f.CrossingTime.Sub(crossing); off.Abs() > 3*step+time.Minute {
