@@ -22,44 +22,65 @@ import (
 // before it is Failed, before the time divisor.
 const executionTimeout = 10 * time.Minute
 
-// execute applies the decision's changes and records the execution. The
-// execution is recorded even when a change is refused: its message says
-// which and why.
-func (r *Reconciler) execute(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, s *autoscale.Settings, w *world, d autoscale.Decision, now time.Time) error {
+// pending is an execution recorded in status and not carried out yet.
+type pending struct {
+	id      int32
+	w       *world
+	changes []autoscalingv1alpha1.ScaleChange
+}
+
+// execute records the decision's execution (InProgress, or final when it
+// changes nothing or cannot be computed) and returns what to carry out
+// once the record is written.
+func (r *Reconciler) execute(p *autoscalingv1alpha1.ScalePolicy, s *autoscale.Settings, w *world, d autoscale.Decision, now time.Time) *pending {
 	cur := w.current()
 	var changes []autoscalingv1alpha1.ScaleChange
-	trigger := string(d.Trigger)
-	dir := string(autoscale.Out)
+	e := autoscalingv1alpha1.ScaleExecution{Time: metav1.Time{Time: now}, Trigger: string(d.Trigger), Direction: string(d.Direction), Reason: d.Reason, Result: autoscalingv1alpha1.ResultInProgress}
 	if d.Direction == autoscale.Out {
 		var err error
 		changes, err = autoscale.ScaleOutChanges(*s, cur, p.Status.Before)
 		if err != nil {
-			prependExecution(p, autoscalingv1alpha1.ScaleExecution{Time: metav1.Time{Time: now}, Trigger: trigger, Direction: dir, Reason: d.Reason,
-				Result: autoscalingv1alpha1.ResultFailed, Message: err.Error(), CompletionTime: &metav1.Time{Time: now}})
+			e.Result, e.Message, e.CompletionTime = autoscalingv1alpha1.ResultFailed, err.Error(), &metav1.Time{Time: now}
+			prependExecution(p, e)
 			return nil
 		}
 		p.Status.Before = autoscale.RecordBefore(p.Status.Before, changes)
 	} else {
-		dir = string(autoscale.In)
 		changes = autoscale.ScaleInChanges(*s, cur, p.Status.Before)
 		p.Status.Before = nil
 	}
-	e := autoscalingv1alpha1.ScaleExecution{Time: metav1.Time{Time: now}, Trigger: trigger, Direction: dir, Reason: d.Reason, Changes: changes, Result: autoscalingv1alpha1.ResultInProgress}
-	var failed []string
-	for _, c := range changes {
-		if err := r.apply(ctx, w, c); err != nil {
-			failed = append(failed, err.Error())
-		}
-	}
-	switch {
-	case len(failed) > 0:
-		e.Result, e.Message, e.CompletionTime = autoscalingv1alpha1.ResultFailed, strings.Join(failed, "; "), &metav1.Time{Time: now}
-	case len(changes) == 0:
+	e.Changes = changes
+	if len(changes) == 0 {
 		e.Result, e.Message, e.CompletionTime = autoscalingv1alpha1.ResultSucceeded, "every target already had its size", &metav1.Time{Time: now}
 	}
 	p.Status.LastScaleTime = &metav1.Time{Time: now}
 	prependExecution(p, e)
-	return nil
+	if len(changes) == 0 {
+		return nil
+	}
+	return &pending{id: p.Status.Executions[0].ID, w: w, changes: changes}
+}
+
+// carryOut applies a recorded execution's changes. A refused change fails
+// the execution, with a message naming the target and the reason.
+func (r *Reconciler) carryOut(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, act *pending) error {
+	var failed []string
+	for _, c := range act.changes {
+		if err := r.apply(ctx, act.w, c); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	for i := range p.Status.Executions {
+		e := &p.Status.Executions[i]
+		if e.ID == act.id {
+			now := metav1.Time{Time: r.opts.Clock.Now()}
+			e.Result, e.Message, e.CompletionTime = autoscalingv1alpha1.ResultFailed, strings.Join(failed, "; "), &now
+		}
+	}
+	return r.client.Status().Update(ctx, p)
 }
 
 // apply sets one target's size on the hub.

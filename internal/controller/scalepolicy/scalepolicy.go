@@ -15,10 +15,12 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -55,9 +57,10 @@ const maxExecutions = 20
 
 // Reconciler evaluates ScalePolicies.
 type Reconciler struct {
-	client  client.Client
-	opts    Options
-	metrics *metricsClients
+	client   client.Client
+	opts     Options
+	metrics  *metricsClients
+	recorder events.EventRecorder
 }
 
 // SetupWithManager registers the controller.
@@ -71,7 +74,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	r := &Reconciler{client: mgr.GetClient(), opts: opts, metrics: newMetricsClients(opts.PrometheusAddress)}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, metrics: newMetricsClients(opts.PrometheusAddress), recorder: mgr.GetEventRecorder("kurator-scalepolicy")}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scalepolicy").
 		// Spec changes, and the trigger annotation of kurator scale trigger.
@@ -106,8 +109,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	before := p.Status.DeepCopy()
-	res, err := r.reconcileNormal(ctx, &p)
+	var act *pending
+	res, err := r.reconcileNormal(ctx, &p, &act)
 	p.Status.ObservedGeneration = p.Generation
+	// The execution is recorded before it is carried out, with the
+	// resourceVersion: one decided on a stale copy fails here and is never
+	// applied, and a crash between the two leaves a record, not a change
+	// nobody knows the reason of (or, for "+30%", one applied twice).
 	if !equality.Semantic.DeepEqual(before, &p.Status) {
 		if uerr := r.client.Status().Update(ctx, &p); uerr != nil {
 			if apierrors.IsConflict(uerr) {
@@ -116,6 +124,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			return reconcile.Result{}, uerr
 		}
 	}
+	if act != nil {
+		if err := r.carryOut(ctx, &p, act); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	// Only what was recorded is told.
+	r.recordEvents(&p, before)
 	return res, err
 }
 
@@ -133,7 +148,7 @@ func blocked(p *autoscalingv1alpha1.ScalePolicy, cond, reason, msg string, retry
 	return reconcile.Result{RequeueAfter: retry}, nil
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy) (reconcile.Result, error) {
+func (r *Reconciler) reconcileNormal(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, act **pending) (reconcile.Result, error) {
 	now := r.opts.Clock.Now()
 	s, errs := autoscale.Resolve(p, r.opts.TimeDivisor)
 	if len(errs) > 0 {
@@ -184,9 +199,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, p *autoscalingv1alpha1
 	setCondition(p, autoscalingv1alpha1.ConditionReady, metav1.ConditionTrue, string(d.Phase), readyMessage(d))
 
 	if d.Direction != "" {
-		if err := r.execute(ctx, p, &s, w, d, now); err != nil {
-			return reconcile.Result{}, err
-		}
+		*act = r.execute(p, &s, w, d, now)
 		inFlight = true
 	}
 	next := time.Until(d.NextEvaluation)
@@ -228,5 +241,30 @@ func prependExecution(p *autoscalingv1alpha1.ScalePolicy, e autoscalingv1alpha1.
 	p.Status.Executions = slices.Insert(p.Status.Executions, 0, e)
 	if len(p.Status.Executions) > maxExecutions {
 		p.Status.Executions = p.Status.Executions[:maxExecutions]
+	}
+}
+
+// recordEvents emits an event for each execution that started or ended in
+// this evaluation, so kubectl describe and kubectl get events tell the story
+// too.
+func (r *Reconciler) recordEvents(p *autoscalingv1alpha1.ScalePolicy, before *autoscalingv1alpha1.ScalePolicyStatus) {
+	old := map[int32]autoscalingv1alpha1.ExecutionResult{}
+	for _, e := range before.Executions {
+		old[e.ID] = e.Result
+	}
+	for _, e := range p.Status.Executions {
+		prev, seen := old[e.ID]
+		if seen && prev == e.Result {
+			continue
+		}
+		typ, reason := corev1.EventTypeNormal, "Scale"+e.Direction
+		note := fmt.Sprintf("execution %d (%s): %s", e.ID, e.Trigger, e.Reason)
+		switch e.Result {
+		case autoscalingv1alpha1.ResultSucceeded:
+			reason, note = "Scaled"+e.Direction, fmt.Sprintf("execution %d succeeded: %s", e.ID, e.Message)
+		case autoscalingv1alpha1.ResultFailed:
+			typ, reason, note = corev1.EventTypeWarning, "ScaleFailed", fmt.Sprintf("execution %d failed: %s", e.ID, e.Message)
+		}
+		r.recorder.Eventf(p, nil, typ, reason, "Scale", "%s", note)
 	}
 }
