@@ -231,7 +231,7 @@ type ScaleAction struct {
 
 // WorkloadAction sets the replicas of a workload template on the hub.
 // +kubebuilder:validation:XValidation:rule="type(self.replicas) == int ? self.replicas >= 0 : self.replicas.matches('^[+-]?[0-9]+%?$')",message="replicas is a count (30), a change (\"+5\") or a percentage of the current replicas (\"+30%\", \"150%\")",fieldPath=".replicas"
-// +kubebuilder:validation:XValidation:rule="type(self.replicas) == int || !self.replicas.matches('^[+-]?[0-9]+%$') || int(self.replicas.replace('%', '').replace('+', '')) <= 1000",message="a percentage of replicas is at most 1000%",fieldPath=".replicas"
+// +kubebuilder:validation:XValidation:rule="type(self.replicas) == int || !self.replicas.matches('^[+-]?[0-9]+%$') || int(self.replicas.replace(\"%\", \"\").replace(\"+\", \"\")) <= 1000",message="a percentage of replicas is at most 1000%",fieldPath=".replicas"
 type WorkloadAction struct {
 	// APIVersion of the workload. Default apps/v1.
 	// +optional
