@@ -51,6 +51,9 @@ type Options struct {
 	Log io.Writer
 	// ReadyTimeout bounds the wait for /-/ready (default 60s).
 	ReadyTimeout time.Duration
+	// Retention is how long samples are kept, counted back from the newest
+	// (default 2h); a TSDB backfilled with days of history needs more.
+	Retention time.Duration
 }
 
 // Job is the scrape job every target belongs to.
@@ -289,7 +292,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, Args(configFile, dataDir, listen)...)
+	args := Args(configFile, dataDir, listen)
+	if opts.Retention > 0 {
+		// Prometheus refuses a repeated flag: replace the default.
+		for i, a := range args {
+			if strings.HasPrefix(a, "--storage.tsdb.retention.time=") {
+				args[i] = "--storage.tsdb.retention.time=" + model(opts.Retention)
+			}
+		}
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = opts.Log, opts.Log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -120,7 +120,8 @@ func TestForecastScalesBeforeThePeak(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := prometheus.Start(ctx, prometheus.Options{Dir: filepath.Join(dir, "prom")})
+	// The history reaches 5 h back from its newest sample (1 h ahead).
+	srv, err := prometheus.Start(ctx, prometheus.Options{Dir: filepath.Join(dir, "prom"), Retention: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
