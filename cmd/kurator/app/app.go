@@ -29,7 +29,6 @@ import (
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
-	"github.com/kurator-go/kurator/api/scheme"
 	apphubstore "github.com/kurator-go/kurator/internal/apphub"
 	"github.com/kurator-go/kurator/internal/imagesync"
 	"github.com/kurator-go/kurator/internal/join"
@@ -41,25 +40,10 @@ import (
 )
 
 // appFlags are the flags every app verb shares.
-type appFlags struct {
-	hub       hubFlags
-	namespace string
-}
+type appFlags struct{ objectFlags }
 
 func (f *appFlags) add(cmd *cobra.Command) {
-	f.hub.add(cmd)
-	// kubectl's names for the same two flags, so a kubectl habit works.
-	cmd.Flags().StringVar(&f.hub.kubeconfig, "kubeconfig", "", "same as --hub-kubeconfig")
-	cmd.Flags().StringVar(&f.hub.context, "context", localfleet.HubName, "same as --hub-context")
-	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the Application and of its versions in AppHub")
-}
-
-func (f *appFlags) client() (client.WithWatch, error) {
-	cfg, err := f.hub.restConfig()
-	if err != nil {
-		return nil, err
-	}
-	return client.NewWithWatch(cfg, client.Options{Scheme: scheme.Scheme})
+	f.objectFlags.add(cmd, "namespace of the Application and of its versions in AppHub")
 }
 
 // getApp reads the Application, with an error that says how to find it.

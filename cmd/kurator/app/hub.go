@@ -47,3 +47,27 @@ func (h *hubFlags) client() (client.Client, error) {
 	}
 	return client.New(cfg, client.Options{Scheme: scheme.Scheme})
 }
+
+// objectFlags are the flags of the verbs on one namespaced object of the
+// hub (rollout, app, scale): how to reach the hub, with kubectl's names for
+// the same two flags so a kubectl habit works, and the object's namespace.
+type objectFlags struct {
+	hub       hubFlags
+	namespace string
+}
+
+// add registers the flags; namespaceHelp says what -n names.
+func (f *objectFlags) add(cmd *cobra.Command, namespaceHelp string) {
+	f.hub.add(cmd)
+	cmd.Flags().StringVar(&f.hub.kubeconfig, "kubeconfig", "", "same as --hub-kubeconfig")
+	cmd.Flags().StringVar(&f.hub.context, "context", localfleet.HubName, "same as --hub-context")
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", namespaceHelp)
+}
+
+func (f *objectFlags) client() (client.WithWatch, error) {
+	cfg, err := f.hub.restConfig()
+	if err != nil {
+		return nil, err
+	}
+	return client.NewWithWatch(cfg, client.Options{Scheme: scheme.Scheme})
+}

@@ -20,32 +20,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
-	"github.com/kurator-go/kurator/api/scheme"
-	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/pkg/dashboard"
 )
 
 // rolloutFlags are the flags every rollout verb shares.
-type rolloutFlags struct {
-	hub       hubFlags
-	namespace string
-}
+type rolloutFlags struct{ objectFlags }
 
-func (f *rolloutFlags) add(cmd *cobra.Command) {
-	f.hub.add(cmd)
-	// kubectl's names for the same two flags, so a kubectl habit works.
-	cmd.Flags().StringVar(&f.hub.kubeconfig, "kubeconfig", "", "same as --hub-kubeconfig")
-	cmd.Flags().StringVar(&f.hub.context, "context", localfleet.HubName, "same as --hub-context")
-	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the Rollout")
-}
-
-func (f *rolloutFlags) client() (client.WithWatch, error) {
-	cfg, err := f.hub.restConfig()
-	if err != nil {
-		return nil, err
-	}
-	return client.NewWithWatch(cfg, client.Options{Scheme: scheme.Scheme})
-}
+func (f *rolloutFlags) add(cmd *cobra.Command) { f.objectFlags.add(cmd, "namespace of the Rollout") }
 
 // get reads the Rollout, with an error that says how to find the right one.
 func (f *rolloutFlags) get(ctx context.Context, c client.Client, name string) (*appsv1alpha1.Rollout, error) {

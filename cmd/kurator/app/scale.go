@@ -30,7 +30,6 @@ import (
 
 	autoscalingv1alpha1 "github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
-	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/pkg/autoscale"
 	"github.com/kurator-go/kurator/pkg/dashboard"
@@ -40,25 +39,9 @@ import (
 const scaleFieldManager = "kurator-scale"
 
 // scaleFlags are the flags every scale verb shares.
-type scaleFlags struct {
-	hub       hubFlags
-	namespace string
-}
+type scaleFlags struct{ objectFlags }
 
-func (f *scaleFlags) add(cmd *cobra.Command) {
-	f.hub.add(cmd)
-	cmd.Flags().StringVar(&f.hub.kubeconfig, "kubeconfig", "", "same as --hub-kubeconfig")
-	cmd.Flags().StringVar(&f.hub.context, "context", localfleet.HubName, "same as --hub-context")
-	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the ScalePolicy")
-}
-
-func (f *scaleFlags) client() (client.WithWatch, error) {
-	cfg, err := f.hub.restConfig()
-	if err != nil {
-		return nil, err
-	}
-	return client.NewWithWatch(cfg, client.Options{Scheme: scheme.Scheme})
-}
+func (f *scaleFlags) add(cmd *cobra.Command) { f.objectFlags.add(cmd, "namespace of the ScalePolicy") }
 
 func getScalePolicy(ctx context.Context, c objectGetter, ns, name string) (*autoscalingv1alpha1.ScalePolicy, error) {
 	var p autoscalingv1alpha1.ScalePolicy
