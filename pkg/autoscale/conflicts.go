@@ -3,6 +3,8 @@ package autoscale
 import (
 	"sort"
 	"time"
+
+	"github.com/kurator-go/kurator/api/autoscaling/v1alpha1"
 )
 
 // Claim says that a policy scales a workload.
@@ -90,6 +92,21 @@ func ConflictDetails(claims []Claim) map[string]Yield {
 		if !yielded {
 			acting = append(acting, o)
 		}
+	}
+	return out
+}
+
+// PolicyClaims are a ScalePolicy's claims on its workloads; none when the
+// policy does not resolve, since it then acts on nothing.
+func PolicyClaims(p *v1alpha1.ScalePolicy) []Claim {
+	s, errs := Resolve(p, 1) // the workloads do not depend on the time scale
+	if len(errs) > 0 {
+		return nil
+	}
+	owner := "ScalePolicy " + p.Namespace + "/" + p.Name
+	out := make([]Claim, 0, len(s.Workloads))
+	for _, w := range s.Workloads {
+		out = append(out, Claim{Owner: owner, Created: p.CreationTimestamp.Time, Workload: w.Key()})
 	}
 	return out
 }

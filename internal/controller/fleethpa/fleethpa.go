@@ -262,16 +262,7 @@ func (e *evaluator) otherAutoscaler(ctx context.Context, kind string, obj client
 	target := autoscale.Workload{Kind: ref.Kind, Namespace: namespace, Name: ref.Name}.Key()
 	claims := []autoscale.Claim{{Owner: self, Created: obj.GetCreationTimestamp().Time, Workload: target}}
 	for i := range policies.Items {
-		p := &policies.Items[i]
-		s, errs := autoscale.Resolve(p, 1)
-		if len(errs) > 0 {
-			continue
-		}
-		for _, w := range s.Workloads {
-			if w.Key() == target {
-				claims = append(claims, autoscale.Claim{Owner: "ScalePolicy " + namespace + "/" + p.Name, Created: p.CreationTimestamp.Time, Workload: target})
-			}
-		}
+		claims = append(claims, autoscale.PolicyClaims(&policies.Items[i])...)
 	}
 	if winner := autoscale.Conflicts(claims)[self]; winner != "" {
 		return winner, nil

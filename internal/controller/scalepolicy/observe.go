@@ -14,12 +14,6 @@ import (
 	"github.com/kurator-go/kurator/pkg/autoscale"
 )
 
-// errNoMetrics is a problem with the metric itself (no request to compare
-// usage with, Prometheus unreachable): the policy says so and waits.
-type errNoMetrics struct{ msg string }
-
-func (e *errNoMetrics) Error() string { return e.msg }
-
 // observe gathers what Decide needs: the manual trigger, the due schedule
 // time, each target cluster's window and the forecast.
 func (r *Reconciler) observe(ctx context.Context, p *autoscalingv1alpha1.ScalePolicy, s *autoscale.Settings, w *world, now time.Time) (autoscale.Observation, error) {
@@ -44,14 +38,10 @@ func (r *Reconciler) observe(ctx context.Context, p *autoscalingv1alpha1.ScalePo
 		return obs, nil
 	}
 
-	queries, err := r.queries(s, w)
-	if err != nil {
-		var nm *errNoMetrics
-		if asNoMetrics(err, &nm) {
-			setCondition(p, autoscalingv1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "NoRequest", nm.msg)
-			return obs, nil
-		}
-		return obs, err
+	queries, problem := r.queries(s, w)
+	if problem != "" {
+		setCondition(p, autoscalingv1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "NoRequest", problem)
+		return obs, nil
 	}
 	mc := r.metrics.For(s.Trigger.Prometheus)
 	if mc == nil {
@@ -79,25 +69,13 @@ func (r *Reconciler) observe(ctx context.Context, p *autoscalingv1alpha1.ScalePo
 			return autoscale.Observation{Now: now, Manual: obs.Manual}, nil
 		}
 	}
-	n := len(queries) * (1 + btoi(s.Trigger.Type == autoscalingv1alpha1.TriggerPredictive))
+	n := len(queries)
+	if s.Trigger.Type == autoscalingv1alpha1.TriggerPredictive {
+		n *= 2 // the window and the history
+	}
 	setCondition(p, autoscalingv1alpha1.ConditionMetricsAvailable, metav1.ConditionTrue, "Read", fmt.Sprintf("%d %s over %s at %s steps", n, plural(n, "query", "queries"), s.Duration, step))
 	p.Status.Clusters = evaluations(w.clusters, obs.Clusters)
 	return obs, nil
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func asNoMetrics(err error, target **errNoMetrics) bool {
-	nm, ok := err.(*errNoMetrics)
-	if ok {
-		*target = nm
-	}
-	return ok
 }
 
 // query is one PromQL expression whose per-cluster values the trigger
@@ -128,8 +106,10 @@ func (q query) seriesOf(answer map[string][]autoscale.Sample, c string) []autosc
 }
 
 // queries are the expressions of a trigger: the policy's own per target
-// cluster, else the built-in one per workload, or one for the clusters.
-func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]query, error) {
+// cluster, else the built-in one per workload, or one for the clusters. A
+// problem with the metric itself (no request to compare usage with, no
+// allocatable yet) is returned as a message for the condition.
+func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]query, string) {
 	if s.Trigger.Query != "" {
 		ns := ""
 		if len(w.workloads) > 0 {
@@ -139,7 +119,7 @@ func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]query, error) {
 		for _, c := range w.clusters {
 			out = append(out, query{expr: autoscale.ExpandQuery(s.Trigger.Query, c, ns), cluster: c})
 		}
-		return out, nil
+		return out, ""
 	}
 	resource := corev1.ResourceCPU
 	if s.Trigger.Metric == "memory" {
@@ -150,23 +130,23 @@ func (r *Reconciler) queries(s *autoscale.Settings, w *world) ([]query, error) {
 		for _, c := range w.clusters {
 			ac := w.attached[c]
 			if ac.Status.ResourceSummary == nil {
-				return nil, &errNoMetrics{fmt.Sprintf("cluster %s reports no allocatable %s yet (status.resourceSummary); wait for its first health check", c, resource)}
+				return nil, fmt.Sprintf("cluster %s reports no allocatable %s yet (status.resourceSummary); wait for its first health check", c, resource)
 			}
 			q := ac.Status.ResourceSummary.Allocatable[resource]
 			alloc[c] = q.AsApproximateFloat64()
 		}
-		return []query{{expr: autoscale.ClusterQueryRate(s.Trigger.Metric, alloc, s.RateWindow)}}, nil
+		return []query{{expr: autoscale.ClusterQueryRate(s.Trigger.Metric, alloc, s.RateWindow)}}, ""
 	}
 	var out []query
 	for _, t := range w.workloads {
 		req := t.demand.PerReplica[resource]
 		if req.IsZero() {
-			return nil, &errNoMetrics{fmt.Sprintf("%s requests no %s: utilisation is usage over request, so set resources.requests.%s on its containers (or use scope Cluster)", t.w.Key(), resource, resource)}
+			return nil, fmt.Sprintf("%s requests no %s: utilisation is usage over request, so set resources.requests.%s on its containers (or use scope Cluster)", t.w.Key(), resource, resource)
 		}
 		expr := autoscale.WorkloadQueryRate(s.Trigger.Metric, t.w.Namespace, t.w.Kind, t.w.Name, req.AsApproximateFloat64(), s.RateWindow)
 		out = append(out, query{expr: autoscale.ClusterFilter(expr, w.clusters)})
 	}
-	return out, nil
+	return out, ""
 }
 
 // combine merges two workloads' verdicts in one cluster: above if either

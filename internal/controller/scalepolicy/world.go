@@ -8,6 +8,7 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -44,7 +45,7 @@ func (r *Reconciler) read(ctx context.Context, p *autoscalingv1alpha1.ScalePolic
 		obj := &unstructured.Unstructured{}
 		obj.SetGroupVersionKind(schema.FromAPIVersionAndKind(wl.APIVersion, wl.Kind))
 		if err := r.client.Get(ctx, types.NamespacedName{Namespace: wl.Namespace, Name: wl.Name}, obj); err != nil {
-			if apierrors.IsNotFound(err) || meta404(err) {
+			if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 				return nil, fmt.Sprintf("%s not found on the hub: create it, or fix the action's workload name", wl.Key()), nil
 			}
 			return nil, "", err
@@ -112,12 +113,6 @@ func (r *Reconciler) read(ctx context.Context, p *autoscalingv1alpha1.ScalePolic
 	return w, "", nil
 }
 
-// meta404 reports a kind the hub does not serve, which is as missing as an
-// object that does not exist.
-func meta404(err error) bool {
-	return strings.Contains(err.Error(), "no matches for kind")
-}
-
 // current is the sizes the decisions start from.
 func (w *world) current() autoscale.Current {
 	cur := autoscale.Current{Workloads: map[string]int32{}, Pools: map[string]autoscale.PoolSize{}}
@@ -165,14 +160,7 @@ func (r *Reconciler) yieldsTo(ctx context.Context, p *autoscalingv1alpha1.ScaleP
 		return "", err
 	}
 	for i := range policies.Items {
-		other := &policies.Items[i]
-		os, errs := autoscale.Resolve(other, r.opts.TimeDivisor)
-		if len(errs) > 0 {
-			continue
-		}
-		for _, wl := range os.Workloads {
-			claims = append(claims, autoscale.Claim{Owner: "ScalePolicy " + other.Namespace + "/" + other.Name, Created: other.CreationTimestamp.Time, Workload: wl.Key()})
-		}
+		claims = append(claims, autoscale.PolicyClaims(&policies.Items[i])...)
 	}
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
 	if err := r.client.List(ctx, &hpas); err != nil {
