@@ -50,6 +50,14 @@ type Config struct {
 	// ManagerArgs are extra flags for the manager, after the playground's
 	// own (a later flag wins), e.g. --scale-time-divisor=20 in tests.
 	ManagerArgs []string
+	// ManagerReplicas is how many kurator-manager processes run against the
+	// hub (default 1); they elect one leader through a Lease, as the
+	// replicas of an installed manager do. Replica i > 1 runs as process
+	// kurator-hub/kurator-manager-<i>.
+	ManagerReplicas int
+	// MemberAPIServerArgs are extra kube-apiserver flags for every member
+	// (after the playground's own), e.g. an audit policy and log in tests.
+	MemberAPIServerArgs []string
 	// DashboardBinary, when set with ManagerBinary, is the kurator CLI: the
 	// dashboard runs as `kurator dashboard` against the hub, on
 	// DashboardAddr (default 127.0.0.1:8443, or a free port when that is
