@@ -358,6 +358,10 @@ func (l *launcher) startAPIServer(ctx context.Context, c Cluster, etcdURL string
 		"--allow-privileged=true",
 		"--cert-dir=" + filepath.Join(l.cfg.StateDir, "pki", c.Name+"-apiserver-certs"),
 	}
+	if !c.Hub {
+		// After the playground's own, so a later flag of the caller wins.
+		args = append(args, l.cfg.MemberAPIServerArgs...)
+	}
 	l.progress.step("starting %s/kube-apiserver", c.Name)
 	return l.start(ctx, c.Name+"/kube-apiserver", "kube-apiserver", args, atoi(port), c.Server+"/readyz", 90*time.Second)
 }
