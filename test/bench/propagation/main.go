@@ -7,7 +7,8 @@
 // need), and the write floor, every hub and member object propagation writes
 // created at once with no controller involved (the lower bound for the bulk
 // phase on this machine). The write floor and bulk phases also print the CPU
-// each process group used and the hub's write requests.
+// each process group used and the hub's write requests; the manager's RSS and
+// idle CPU are printed before any workload and after the bulk phase.
 //
 //	go run ./test/bench/propagation [-n 500] [-single 20]
 package main
@@ -45,14 +46,15 @@ func main() {
 	single := flag.Int("single", 20, "Deployments applied one at a time in the single phase")
 	replicas := flag.Int("replicas", 3, "replicas per Deployment (divided 1:1:1 over the members)")
 	nodes := flag.Int("nodes-per-member", 16, "fake nodes per member (110 pods each; the pods of every phase must fit together)")
+	idle := flag.Duration("idle-window", 30*time.Second, "how long the manager's idle CPU is measured, before any workload and after the bulk phase")
 	flag.Parse()
-	if err := run(*n, *single, int32(*replicas), *nodes); err != nil {
+	if err := run(*n, *single, int32(*replicas), *nodes, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, single int, replicas int32, nodes int) error {
+func run(n, single int, replicas int32, nodes int, idle time.Duration) error {
 	ctx := context.Background()
 	fmt.Printf("starting a local fleet: hub + 3 members x %d nodes, real kurator-manager\n", nodes)
 	st, stop, err := fleetup.Start(ctx, localfleet.Config{Name: "bench", NodesPerMember: nodes}, os.Stderr)
@@ -80,6 +82,8 @@ func run(n, single int, replicas int32, nodes int) error {
 	if err := hub.Create(ctx, policy(st.Members)); err != nil {
 		return err
 	}
+	fmt.Println("\nmanager footprint with no workload")
+	printManagerFootprint(st, "idle, no workload", idle)
 
 	// The floor, first, on empty members: the bulk phase's member objects
 	// created straight in the members, no hub involved. What the members
@@ -174,6 +178,7 @@ func run(n, single int, replicas int32, nodes int) error {
 	if p, ok := st.Process(localfleet.HubName + "/kurator-manager"); ok {
 		printControllerStats(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port))
 	}
+	printManagerFootprint(st, fmt.Sprintf("idle with the %d bulk and %d single workloads in place", n, single), idle)
 
 	return nil
 }
