@@ -13,6 +13,7 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	karmadaautoscalingv1alpha1 "github.com/kurator-go/kurator/api/karmadaautoscaling/v1alpha1"
+	multiclusterv1alpha1 "github.com/kurator-go/kurator/api/multicluster/v1alpha1"
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -28,7 +29,9 @@ func AddToScheme(s *runtime.Scheme) error {
 }
 
 // KuratorAddToScheme adds only the Kurator groups (policy, cluster, fleet,
-// work, apps, networking, autoscaling and Karmada's autoscaling), for schemes that already hold the built-in types.
+// work, apps, networking, autoscaling, Karmada's autoscaling and
+// SIG-Multicluster's ClusterProfile), for schemes that already hold the
+// built-in types.
 func KuratorAddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		policyv1alpha1.AddToScheme,
@@ -39,6 +42,7 @@ func KuratorAddToScheme(s *runtime.Scheme) error {
 		networkingv1alpha1.AddToScheme,
 		autoscalingv1alpha1.AddToScheme,
 		karmadaautoscalingv1alpha1.AddToScheme,
+		multiclusterv1alpha1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err

@@ -24,6 +24,8 @@ func TestCRDsDecodesEveryGeneratedFile(t *testing.T) {
 		{"federatedhpas.autoscaling.karmada.io", apiextensionsv1.NamespaceScoped, "fhpa", true},
 		{"nodepools.autoscaling.kurator.dev", apiextensionsv1.NamespaceScoped, "np", true},
 		{"scalepolicies.autoscaling.kurator.dev", apiextensionsv1.NamespaceScoped, "sp", true},
+		// SIG-Multicluster's CRD has no short name; ours matches it.
+		{"clusterprofiles.multicluster.x-k8s.io", apiextensionsv1.NamespaceScoped, "", true},
 		{"clusteroverridepolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cop", true},
 		{"clusterpropagationpolicies.policy.karmada.io", apiextensionsv1.ClusterScoped, "cpp", true},
 		{"clusterresourcebindings.work.kurator.dev", apiextensionsv1.ClusterScoped, "crb", true},
@@ -54,7 +56,11 @@ func TestCRDsDecodesEveryGeneratedFile(t *testing.T) {
 			if c.Spec.Scope != w.scope {
 				t.Errorf("scope %s, want %s", c.Spec.Scope, w.scope)
 			}
-			if len(c.Spec.Names.ShortNames) != 1 || c.Spec.Names.ShortNames[0] != w.shortName {
+			if w.shortName == "" {
+				if len(c.Spec.Names.ShortNames) != 0 {
+					t.Errorf("short names %v, want none", c.Spec.Names.ShortNames)
+				}
+			} else if len(c.Spec.Names.ShortNames) != 1 || c.Spec.Names.ShortNames[0] != w.shortName {
 				t.Errorf("short names %v, want [%s]", c.Spec.Names.ShortNames, w.shortName)
 			}
 			hasStatus := c.Spec.Versions[0].Subresources != nil && c.Spec.Versions[0].Subresources.Status != nil

@@ -80,8 +80,8 @@ func TestEveryCRDIsAcceptedByAnAPIServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(crds) != 18 {
-		t.Errorf("embedded CRDs: got %d, want 18 (4 policy, 1 cluster, 1 fleet, 3 work, 4 apps, 1 networking, 2 autoscaling, 2 Karmada autoscaling)", len(crds))
+	if len(crds) != 19 {
+		t.Errorf("embedded CRDs: got %d, want 19 (4 policy, 1 cluster, 1 fleet, 3 work, 4 apps, 1 networking, 2 autoscaling, 2 Karmada autoscaling, 1 multicluster)", len(crds))
 	}
 	for i := range crds {
 		t.Run(crds[i].Name, func(t *testing.T) {
