@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -22,9 +23,18 @@ import (
 
 // options are the manager's flags.
 type options struct {
-	kubeconfig       string
-	leaderElect      bool
-	leaderNamespace  string
+	kubeconfig      string
+	leaderElect     bool
+	leaderNamespace string
+	// leaderIdentity names this replica in the Lease's holderIdentity.
+	leaderIdentity string
+	// leaseDuration, renewDeadline and retryPeriod time the election as in
+	// client-go's LeaderElector: a crashed leader is replaced after at most
+	// leaseDuration + retryPeriod; a leader that cannot renew within
+	// renewDeadline steps down (and the process exits).
+	leaseDuration    time.Duration
+	renewDeadline    time.Duration
+	retryPeriod      time.Duration
 	metricsAddr      string
 	healthAddr       string
 	probeInterval    time.Duration
@@ -50,6 +60,10 @@ func main() {
 	var o options
 	flag.BoolVar(&o.leaderElect, "leader-elect", true, "elect one active manager among replicas through a Lease on the hub")
 	flag.StringVar(&o.leaderNamespace, "leader-election-namespace", workv1alpha1.SystemNamespace, "namespace of the leader election Lease")
+	flag.StringVar(&o.leaderIdentity, "leader-elect-identity", "", "this replica's name in the Lease's holderIdentity (default <hostname>_<pid>; in a Pod the hostname is the Pod's name)")
+	flag.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second, "how long the other replicas wait after the leader's last renewal before they take the Lease over")
+	flag.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew the Lease before it steps down (shorter than the lease duration)")
+	flag.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "how often replicas try to acquire or renew the Lease")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
 	flag.StringVar(&o.healthAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	flag.DurationVar(&o.probeInterval, "cluster-probe-interval", 10*time.Second, "how often each member cluster's /readyz is probed")
@@ -69,6 +83,10 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
+	if err := validateLeaderElection(o); err != nil {
+		fmt.Fprintln(os.Stderr, "kurator-manager:", err)
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "kurator-manager:", err)
 		os.Exit(1)
@@ -81,12 +99,24 @@ func run(o options) error {
 		return err
 	}
 	cfg.QPS, cfg.Burst = 200, 400
+	var lock resourcelock.Interface
+	if o.leaderElect {
+		if lock, err = leaderLock(cfg, o); err != nil {
+			return err
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme.Scheme,
-		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        "kurator-manager",
-		LeaderElectionNamespace: o.leaderNamespace,
-		// Let a successor take over at once when this replica stops cleanly.
+		Scheme:                              scheme.Scheme,
+		LeaderElection:                      o.leaderElect,
+		LeaderElectionID:                    LeaseName,
+		LeaderElectionNamespace:             o.leaderNamespace,
+		LeaderElectionResourceLockInterface: lock,
+		LeaseDuration:                       &o.leaseDuration,
+		RenewDeadline:                       &o.renewDeadline,
+		RetryPeriod:                         &o.retryPeriod,
+		// Let a successor take over at once when this replica stops cleanly:
+		// the Lease is released after every controller has stopped, and the
+		// process exits right after, as this setting requires.
 		LeaderElectionReleaseOnCancel: true,
 		Metrics:                       metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:        o.healthAddr,
@@ -104,8 +134,18 @@ func run(o options) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
+	// A replica that waits for the Lease is ready (it serves probes and
+	// metrics, and its caches sync) but runs no controller: every
+	// reconciler and runnable of setupControllers needs the election.
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return err
+	}
+	if o.leaderElect {
+		id := lock.Identity()
+		if err := mgr.Add(leaderLog{identity: id, lease: o.leaderNamespace + "/" + LeaseName}); err != nil {
+			return err
+		}
+		ctrl.Log.WithName("leader-election").Info("waiting to become leader", "identity", id, "lease", o.leaderNamespace+"/"+LeaseName)
 	}
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
