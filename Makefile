@@ -44,10 +44,11 @@ up: build k8s ## start the local fleet (hub + 3 members, Prometheus; apt-get ins
 down: build ## stop the local fleet and remove its state
 	$(BIN)/kurator down
 
-generate: ## regenerate deepcopy code and CRDs from api/, and config/istio from the istio.io/api module
+generate: ## regenerate deepcopy code and CRDs from api/, config/istio from the istio.io/api module, and the chart's copy of the CRDs
 	$(GO) tool controller-gen object paths=./api/...
 	$(GO) tool controller-gen crd:allowDangerousTypes=true paths=./api/... output:crd:artifacts:config=config/crd
 	GO=$(GO) $(GO) run ./hack/istiocrds
+	$(GO) run ./hack/chartcrds
 
 verify: ## gofmt, vet and generated files up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # verify-generated.sh [ROOT]: fail when the deepcopy code under ROOT/api or the
 # CRDs in ROOT/config/crd differ from what `make generate` writes from
-# ROOT/api (ROOT defaults to this repository).
+# ROOT/api, or the chart's copy in ROOT/charts/kurator/files/crds differs from
+# what hack/chartcrds writes from ROOT/config/crd (ROOT defaults to this
+# repository).
 #
 # It generates into a temporary copy of go.mod, go.sum and api/, so the tree
 # itself is never written, and names every stale file with the command that
@@ -41,6 +43,24 @@ done < <(
 		done
 )
 
+# The chart's copy of the CRDs: what hack/chartcrds (of this script's
+# repository) writes from ROOT/config/crd; a stale config/crd is reported
+# above on its own. A ROOT without the chart has nothing to check.
+chartcrds=charts/kurator/files/crds
+if [[ -d "$root/charts/kurator" ]]; then
+	mkdir -p "$tmp/$chartcrds"
+	(cd "$(dirname "$0")/.." && "$GO" run ./hack/chartcrds -in "$root/config/crd" -out "$tmp/$chartcrds") ||
+		{ echo "verify-generated: hack/chartcrds failed; fix the error above" >&2; exit 1; }
+	while IFS= read -r f; do
+		stale+=("$f")
+	done < <(
+		{ (cd "$tmp" && ls $chartcrds/*.yaml); (cd "$root" && ls $chartcrds/*.yaml 2>/dev/null || true); } | sort -u |
+			while IFS= read -r f; do
+				cmp -s "$tmp/$f" "$root/$f" 2>/dev/null || echo "$f"
+			done
+	)
+fi
+
 if ((${#stale[@]} == 0)); then
 	exit 0
 fi
@@ -48,7 +68,7 @@ for f in "${stale[@]}"; do
 	if [[ ! -e "$root/$f" ]]; then
 		echo "$f: missing; make generate writes it" >&2
 	elif [[ ! -e "$tmp/$f" ]]; then
-		echo "$f: no type in api/ generates it any more; delete it" >&2
+		echo "$f: nothing generates it any more; delete it (make generate does, for the chart's copy)" >&2
 	else
 		echo "$f: differs from what make generate writes:" >&2
 		diff -u "$root/$f" "$tmp/$f" | head -20 >&2 || true
