@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -60,6 +61,53 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 	}
 	l.progress.step("%s: joined %d members, Fleet %s/%s and a worker-pool NodePool per member created (%.1fs)", HubName, len(l.cfg.Members), join.Namespace, FleetName, time.Since(begin).Seconds())
 
+	if err := l.startManager(ctx, ManagerProcess(1), metricsPort, healthPort); err != nil {
+		return err
+	}
+	// Replicas beyond the first get their own metrics and health ports;
+	// they start after the first, which therefore leads at first.
+	extra := max(l.cfg.ManagerReplicas, 1) - 1
+	if extra == 0 {
+		return nil
+	}
+	ports, err := freePorts(2 * extra)
+	if err != nil {
+		return err
+	}
+	for i := 2; i <= extra+1; i++ {
+		if err := l.startManager(ctx, ManagerProcess(i), ports[0], ports[1]); err != nil {
+			return err
+		}
+		ports = ports[2:]
+	}
+	l.progress.step("%s: %d kurator-manager replicas started; one leads through the Lease %s/kurator-manager", HubName, extra+1, SystemNamespace)
+	return nil
+}
+
+// ManagerProcess is the process name of manager replica i (from 1):
+// kurator-hub/kurator-manager for the first, kurator-hub/kurator-manager-<i>
+// for the others.
+func ManagerProcess(i int) string {
+	if i <= 1 {
+		return HubName + "/kurator-manager"
+	}
+	return HubName + "/kurator-manager-" + strconv.Itoa(i)
+}
+
+// componentKind is the component a process name's part after the cluster
+// stands for: kurator-manager-<i> is a kurator-manager replica.
+func componentKind(comp string) string {
+	if n, ok := strings.CutPrefix(comp, "kurator-manager-"); ok {
+		if _, err := strconv.Atoi(n); err == nil {
+			return "kurator-manager"
+		}
+	}
+	return comp
+}
+
+// startManager starts one kurator-manager replica against the hub, with
+// /metrics and /healthz on the given loopback ports.
+func (l *launcher) startManager(ctx context.Context, name string, metricsPort, healthPort int) error {
 	hubCluster, _ := l.state.Cluster(HubName)
 	args := []string{
 		"--kubeconfig=" + hubCluster.Kubeconfig,
@@ -79,7 +127,7 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 		args = append(args, "--prometheus-address="+l.state.PrometheusURL)
 	}
 	args = append(args, l.cfg.ManagerArgs...)
-	return l.start(ctx, HubName+"/kurator-manager", l.cfg.ManagerBinary, args, metricsPort,
+	return l.start(ctx, name, l.cfg.ManagerBinary, args, metricsPort,
 		"http://127.0.0.1:"+strconv.Itoa(healthPort)+"/healthz", 60*time.Second)
 }
 

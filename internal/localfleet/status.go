@@ -58,5 +58,5 @@ func (s *State) order(name string) int {
 		return -1
 	}
 	ci := slices.IndexFunc(s.Clusters, func(c Cluster) bool { return c.Name == cluster })
-	return ci*len(componentOrder) + slices.Index(componentOrder, comp)
+	return ci*len(componentOrder) + slices.Index(componentOrder, componentKind(comp))
 }
