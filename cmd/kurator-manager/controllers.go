@@ -9,6 +9,7 @@ import (
 	"github.com/kurator-go/kurator/internal/controller/application"
 	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/internal/controller/cluster"
+	"github.com/kurator-go/kurator/internal/controller/clusterprofile"
 	"github.com/kurator-go/kurator/internal/controller/detector"
 	"github.com/kurator-go/kurator/internal/controller/eviction"
 	"github.com/kurator-go/kurator/internal/controller/execution"
@@ -60,6 +61,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 				SuccessThreshold: o.successThreshold,
 			})
 		}},
+		{"cluster profile", func() error { return clusterprofile.SetupWithManager(mgr, clusterprofile.Options{Clients: clients}) }},
 		{"fleet", func() error {
 			opts := fleet.Options{}
 			if o.failover {
