@@ -7,10 +7,16 @@ HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
 REGISTRY_BIN ?= $(HOME)/.cache/kurator/registry-v3.1.2/bin
 export KURATOR_REGISTRY_BIN := $(REGISTRY_BIN)
 
-.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-imagesync bench-rollout generate verify
+.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-imagesync bench-rollout generate verify images
 
 build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+# OCI images of kurator-manager and kurator (CLI + dashboard) without Docker,
+# into OCI layouts bin/images/<name>/ and bin/images/digests.txt; the same
+# tree and SOURCE_DATE_EPOCH (default 0) give the same digests (docs/images.md).
+images: web ## build the OCI images of kurator-manager and kurator into bin/images (no Docker; PUSH=REGISTRY/PREFIX pushes them)
+	$(GO) run ./hack/images -root $(CURDIR) -out $(BIN)/images -bin-dir $(BIN)/linux_amd64 $(if $(PUSH),-push $(PUSH))
 
 # The dashboard's frontend (web/, Vite + React) is built into web/dist, which
 # the kurator binary embeds. npm ci runs only when the lockfile changed.

@@ -51,6 +51,8 @@ type options struct {
 	push     string // REGISTRY/PREFIX
 	insecure bool
 	only     string
+	// noCompile builds the images from the binaries already in binDir.
+	noCompile bool
 }
 
 func main() {
@@ -63,6 +65,7 @@ func main() {
 	flag.StringVar(&o.push, "push", "", "push the layouts to REGISTRY/PREFIX (e.g. 127.0.0.1:5000/kurator-go) as <prefix>/<name>:<version>")
 	flag.BoolVar(&o.insecure, "insecure", false, "push over plain HTTP (automatic for loopback, localhost and private-network registries)")
 	flag.StringVar(&o.only, "only", "", "build only this image (kurator-manager or kurator)")
+	flag.BoolVar(&o.noCompile, "no-compile", false, "build the images from the binaries already in -bin-dir (compiled by an earlier run or elsewhere with the same flags)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -114,9 +117,11 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		t0 := time.Now()
 		bin := filepath.Join(o.binDir, im.name)
 		c := ociimage.Compile{Dir: o.root, Package: im.pkg, Output: abs(bin), Version: o.version}
-		fmt.Fprintf(w, "compile %s (%s, linux/amd64, CGO_ENABLED=0, -trimpath, -ldflags %q)\n", im.name, im.pkg, c.LDFlags())
-		if err := c.Run(ctx); err != nil {
-			return err
+		if !o.noCompile {
+			fmt.Fprintf(w, "compile %s (%s, linux/amd64, CGO_ENABLED=0, -trimpath, -ldflags %q)\n", im.name, im.pkg, c.LDFlags())
+			if err := c.Run(ctx); err != nil {
+				return err
+			}
 		}
 		t1 := time.Now()
 		b, err := buildLayout(ociimage.Spec{

@@ -3,6 +3,7 @@ package ociimage
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -46,6 +47,21 @@ func WriteLayout(dir string, img v1.Image, tag string) (v1.Hash, error) {
 	}
 	if err := lp.AppendImage(img, opts...); err != nil {
 		return v1.Hash{}, fmt.Errorf("layout %s: write image: %w", dir, err)
+	}
+	// go-containerregistry writes blobs 0600 and index.json 0755; a layout
+	// is data that others (a registry's importer, a CI upload step) read.
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(p, mode)
+	})
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("layout %s: file modes: %w", dir, err)
 	}
 	return digest, nil
 }

@@ -308,6 +308,9 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 		if err != nil || fi.IsDir() {
 			return err
 		}
+		if fi.Mode().Perm() != 0o644 {
+			t.Errorf("layout file %s has mode %v, want 0644", p, fi.Mode().Perm())
+		}
 		rel, _ := filepath.Rel(dir, p)
 		b, err := os.ReadFile(p)
 		files[filepath.ToSlash(rel)] = b

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/kurator-go/kurator/internal/ociimage"
+	"github.com/kurator-go/kurator/internal/registry/registrytest"
+)
+
+// TestManagerImageIsReproducible runs the real build of the kurator-manager
+// image: one compile, the image built twice from that binary into two
+// layouts (same digest), then a second compile into another directory
+// (fast: the build cache holds every package, only the link runs again)
+// whose binary and image must be identical too, and a push of the layout
+// to a real registry that must serve it under the same digest.
+func TestManagerImageIsReproducible(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	base := options{root: root, version: "v0.0.0-test", revision: "0000000000000000000000000000000000000000", only: "kurator-manager"}
+
+	build := func(name, binDir string, compile bool) (string, string) {
+		t.Helper()
+		o := base
+		o.out = filepath.Join(tmp, name)
+		o.binDir = binDir
+		o.noCompile = !compile
+		var out bytes.Buffer
+		start := time.Now()
+		if err := run(ctx, o, &out); err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out.String())
+		}
+		t.Logf("build %s (compile=%v): %s", name, compile, time.Since(start).Round(100*time.Millisecond))
+		digests, err := os.ReadFile(filepath.Join(o.out, "digests.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, d, ok := strings.Cut(strings.TrimSpace(string(digests)), " ")
+		if !ok || n != "kurator-manager" || !strings.HasPrefix(d, "sha256:") {
+			t.Fatalf("%s/digests.txt = %q, want one line `kurator-manager sha256:...`", o.out, digests)
+		}
+		wantLine := "kurator install center-manager --image ghcr.io/kurator-go/kurator-manager@" + d
+		if !strings.Contains(out.String(), wantLine) {
+			t.Errorf("output lacks %q:\n%s", wantLine, out.String())
+		}
+		return d, out.String()
+	}
+
+	bin1 := filepath.Join(tmp, "bin1")
+	d1, _ := build("first", bin1, true)
+	d2, _ := build("same-binary", bin1, false)
+	if d1 != d2 {
+		t.Errorf("the same binary gave two digests: %s and %s", d1, d2)
+	}
+
+	bin2 := filepath.Join(tmp, "bin2")
+	d3, _ := build("second-compile", bin2, true)
+	b1, err := os.ReadFile(filepath.Join(bin1, "kurator-manager"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := os.ReadFile(filepath.Join(bin2, "kurator-manager"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b1, b2) {
+		t.Errorf("two compiles of ./cmd/kurator-manager differ (%d and %d bytes): the build is not reproducible", len(b1), len(b2))
+	}
+	if d3 != d1 {
+		t.Errorf("second compile gave digest %s, first %s", d3, d1)
+	}
+	t.Logf("kurator-manager: %d bytes binary, image %s", len(b1), d1)
+
+	// Push the layout of the first build to a real registry, as
+	// `make images PUSH=...` does.
+	reg := registrytest.Start(t)
+	o := base
+	o.out = filepath.Join(tmp, "push")
+	o.binDir = bin1
+	o.noCompile = true
+	o.push = reg.Host() + "/kurator-go/"
+	var out bytes.Buffer
+	if err := run(ctx, o, &out); err != nil {
+		t.Fatalf("push: %v\n%s", err, out.String())
+	}
+	pushed := reg.Host() + "/kurator-go/kurator-manager@" + d1
+	if !strings.Contains(out.String(), "kurator install center-manager --image "+pushed) {
+		t.Errorf("push output lacks the install line for %s:\n%s", pushed, out.String())
+	}
+	ref, err := name.NewDigest(pushed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Get(ref, remote.WithContext(ctx))
+	if err != nil {
+		t.Fatalf("read back %s: %v", ref, err)
+	}
+	if desc.Digest.String() != d1 {
+		t.Errorf("registry serves %s for %s", desc.Digest, ref)
+	}
+	tagged, err := ociimage.ParseTag(reg.Host()+"/kurator-go/kurator-manager:v0.0.0-test", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := remote.Head(tagged, remote.WithContext(ctx))
+	if err != nil || head.Digest.String() != d1 {
+		t.Errorf("tag %s names %v (%v), want %s", tagged, head, err, d1)
+	}
+}
+
+func TestRunBadInput(t *testing.T) {
+	cases := []struct {
+		name    string
+		opts    options
+		wantErr string
+	}{
+		{"an unknown image is refused with the choices", options{only: "kurator-agent", version: "v1"}, "pick kurator-manager or kurator"},
+		{"a version that is no tag is refused", options{version: "v1/2"}, "not a valid image tag"},
+		{"a push prefix that does not parse is refused", options{version: "v1", push: "Bad Registry//x", noCompile: true}, "-push"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.opts
+			o.root = "."
+			o.out = t.TempDir()
+			o.binDir = t.TempDir()
+			if o.noCompile {
+				for _, im := range images {
+					if err := os.WriteFile(filepath.Join(o.binDir, im.name), []byte("fake "+im.name), 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			err := run(context.Background(), o, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("err %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
