@@ -148,7 +148,7 @@ func Render(o Options) (*Release, error) {
 		Name: ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
 	}, chartutil.DefaultCapabilities)
 	if err != nil {
-		return nil, fmt.Errorf("chart values: %w: fix the key named (--set KEY=VALUE; the keys are in charts/kurator/values.yaml)", err)
+		return nil, fmt.Errorf("chart values: %s\nfix the key named (--set KEY=VALUE; the keys are in charts/kurator/values.yaml)", strings.TrimSpace(err.Error()))
 	}
 	rendered, err := engine.Render(chrt, rv)
 	if err != nil {
