@@ -38,7 +38,9 @@ const (
 //go:embed testdata/clusterproperty-crd.yaml
 var clusterPropertyCRD []byte
 
-func key(name string) client.ObjectKey { return client.ObjectKey{Namespace: join.Namespace, Name: name} }
+func key(name string) client.ObjectKey {
+	return client.ObjectKey{Namespace: join.Namespace, Name: name}
+}
 
 // getProfile reads a member's profile; nil with the error when it cannot.
 func getProfile(hub client.Client, name string) (*multiclusterv1alpha1.ClusterProfile, error) {
