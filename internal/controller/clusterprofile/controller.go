@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -93,6 +94,12 @@ type Reconciler struct {
 	opts     Options
 	recorder events.EventRecorder
 	now      func() time.Time
+
+	// lastRead is when each cluster's ClusterProperties were last read:
+	// the AttachedCluster's status changes (pod counts) may trigger many
+	// reconciles, and the member is asked at most once per resync period.
+	mu       sync.Mutex
+	lastRead map[types.NamespacedName]time.Time
 }
 
 // SetupWithManager registers the ClusterProfile reconciler.
@@ -101,7 +108,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.Clients == nil {
 		opts.Clients = member.NewRegistry(mgr.GetClient())
 	}
-	r := &Reconciler{Client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-clusterprofile"), now: time.Now}
+	r := &Reconciler{Client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-clusterprofile"), now: time.Now,
+		lastRead: map[types.NamespacedName]time.Time{}}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("clusterprofile").
 		// Every change of a cluster, its status included: the profile
@@ -135,6 +143,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // profile is removed: one of another manager, or one owned by a newer
 // AttachedCluster of the same name (uid set and different), stays.
 func (r *Reconciler) reconcileDelete(ctx context.Context, key types.NamespacedName, uid types.UID) error {
+	r.mu.Lock()
+	delete(r.lastRead, key)
+	r.mu.Unlock()
 	var cp multiclusterv1alpha1.ClusterProfile
 	if err := r.Get(ctx, key, &cp); err != nil {
 		return client.IgnoreNotFound(err)
@@ -268,6 +279,9 @@ func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCl
 		return obs
 	}
 	obs.server = c.Config
+	if !r.dueForRead(client.ObjectKeyFromObject(ac), obs.now) {
+		return obs
+	}
 	props, err := readClusterProperties(ctx, c, r.opts.ReadTimeout)
 	if err != nil {
 		logger.Info("cannot read the member's ClusterProperties; they stay as last read", "cluster", ac.Name, "error", err.Error())
@@ -275,6 +289,23 @@ func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCl
 	}
 	obs.memberProperties = props
 	return obs
+}
+
+// dueForRead reports whether the cluster's ClusterProperties should be read
+// now, and if so records the read. A read is due once the last one is
+// nine tenths of a resync period old, so the periodic requeue always finds
+// it due.
+func (r *Reconciler) dueForRead(key types.NamespacedName, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lastRead == nil {
+		r.lastRead = map[types.NamespacedName]time.Time{}
+	}
+	if last, ok := r.lastRead[key]; ok && now.Sub(last) < r.opts.ResyncPeriod*9/10 {
+		return false
+	}
+	r.lastRead[key] = now
+	return true
 }
 
 // readClusterProperties lists the member's about.k8s.io ClusterProperties

@@ -205,3 +205,36 @@ func TestAProfileThatLostItsLabelAndOwnerGetsThemBack(t *testing.T) {
 		t.Errorf("labels %v owners %v, want the label and the cluster as controller", cp.Labels, cp.OwnerReferences)
 	}
 }
+
+func TestTheMemberIsAskedAtMostOncePerResync(t *testing.T) {
+	ac := readyCluster()
+	m := memberWith(true, map[string]string{"clusterset.k8s.io": "a"})
+	r, _ := newReconciler(t, m, ac)
+	now := t0
+	r.now = func() time.Time { return now }
+	lists := func() int {
+		n := 0
+		for _, a := range m.Dynamic.(*dynamicfake.FakeDynamicClient).Actions() {
+			if a.GetVerb() == "list" {
+				n++
+			}
+		}
+		return n
+	}
+	steps := []struct {
+		name    string
+		advance time.Duration
+		want    int
+	}{
+		{"first reconcile reads the member", 0, 1},
+		{"a status change a second later does not", time.Second, 1},
+		{"one resync period after the read it reads again", r.opts.ResyncPeriod, 2},
+	}
+	for _, s := range steps {
+		now = now.Add(s.advance)
+		reconcileOnce(t, r, ac)
+		if got := lists(); got != s.want {
+			t.Errorf("%s: %d ClusterProperty lists, want %d", s.name, got, s.want)
+		}
+	}
+}
