@@ -365,3 +365,32 @@ func TestCheckImages(t *testing.T) {
 		t.Fatalf("a bad image is not refused with its name and the fix: %v", err)
 	}
 }
+
+func TestIsKuratorFinalizer(t *testing.T) {
+	for f, want := range map[string]bool{
+		"work.kurator.dev/execution":      true,
+		"fleet.kurator.dev/member-labels": true,
+		"kurator.dev/x":                   true,
+		"kubernetes.io/pvc-protection":    false,
+		"example.com/kurator.dev":         false,
+		"notkurator.dev/x":                false,
+		"foregroundDeletion":              false,
+	} {
+		if got := isKuratorFinalizer(f); got != want {
+			t.Errorf("isKuratorFinalizer(%q) = %v, want %v", f, got, want)
+		}
+	}
+}
+
+func TestStoredResourceOfEveryChartCRD(t *testing.T) {
+	rel, err := Render(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, crd := range rel.CRDs() {
+		gvr, ok := storedResource(crd)
+		if !ok || gvr.Version == "" || !strings.HasPrefix(crd.GetName(), gvr.Resource+"."+gvr.Group) {
+			t.Errorf("CRD %s: stored resource %v (ok %v), want its plural, group and storage version", crd.GetName(), gvr, ok)
+		}
+	}
+}
