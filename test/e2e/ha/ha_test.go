@@ -51,11 +51,14 @@ spec:
         - {targetCluster: {clusterNames: [cluster-hangzhou]}, weight: 1}
         - {targetCluster: {clusterNames: [cluster-shanghai]}, weight: 1}
 `, ns))
-	// Deployments keep coming in while the leader dies.
+	deleteDeployments(t, ns)
+	// Deployments keep coming in while the leader dies. The cleanup stops
+	// the stream before anything is deleted.
+	ctx, cancel := context.WithCancel(context.Background())
 	created := make(chan error, 1)
 	go func() {
 		for i := range n {
-			if err := hub.Create(context.Background(), deployment(ns, fmt.Sprintf("web-%03d", i), 2)); err != nil {
+			if err := hub.Create(ctx, deployment(ns, fmt.Sprintf("web-%03d", i), 2)); err != nil {
 				created <- err
 				return
 			}
@@ -63,6 +66,13 @@ spec:
 		}
 		created <- nil
 	}()
+	finished := false
+	t.Cleanup(func() {
+		cancel()
+		if !finished {
+			<-created
+		}
+	})
 	fleettest.Eventually(t, 90*time.Second, "half the Works exist", func() error {
 		if got := works.count(); got < n {
 			return fmt.Errorf("%d of %d Works", got, 2*n)
@@ -76,7 +86,9 @@ spec:
 	if limit := crashBound(leaseDuration, retryPeriod, 2*time.Second); k.acquired > limit {
 		t.Errorf("%s took the Lease %s after the crash; want at most %s (lease %s, retry %s, 2s margin)", k.new, k.acquired, limit, leaseDuration, retryPeriod)
 	}
-	if err := <-created; err != nil {
+	err := <-created
+	finished = true
+	if err != nil {
 		t.Fatalf("create Deployments: %v", err)
 	}
 
@@ -152,6 +164,7 @@ spec:
         - {targetCluster: {clusterNames: [cluster-shanghai]}, weight: 3}
         - {targetCluster: {clusterNames: [cluster-frankfurt]}, weight: 3}
 `, ns))
+	deleteDeployments(t, ns)
 	if err := hub.Create(context.Background(), deployment(ns, "mid", 10)); err != nil {
 		t.Fatal(err)
 	}
@@ -269,14 +282,21 @@ func failoverRange() (lo, hi time.Duration) {
 }
 
 // namespace creates a hub namespace of its own for the test. The hub runs
-// no namespace controller, so it stays; its objects are deleted by apply's
-// and deployment's cleanups.
+// no namespace controller, so it stays; deleteDeployments empties it.
 func namespace(t *testing.T, what string) string {
 	t.Helper()
 	ns := fmt.Sprintf("ha-%s-%d", what, time.Now().UnixNano()%1_000_000)
 	if err := hub.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatal(err)
 	}
+	return ns
+}
+
+// deleteDeployments deletes the Deployments of ns when the test ends and
+// waits until their Works are gone. Registered after the policies' apply,
+// it runs before their deletion (cleanups run last in, first out).
+func deleteDeployments(t *testing.T, ns string) {
+	t.Helper()
 	t.Cleanup(func() {
 		// Deployments first (their Works and member objects go), waiting
 		// until the Works are gone so the next test starts on a quiet hub.
@@ -290,12 +310,12 @@ func namespace(t *testing.T, what string) string {
 				return err
 			}
 			if len(list.Items) > 0 {
-				return fmt.Errorf("%d Works left, e.g. %s/%s", len(list.Items), list.Items[0].Namespace, list.Items[0].Name)
+				w := list.Items[0]
+				return fmt.Errorf("%d Works left, e.g. %s/%s (deletionTimestamp %v, finalizers %v)", len(list.Items), w.Namespace, w.Name, w.DeletionTimestamp, w.Finalizers)
 			}
 			return nil
 		})
 	})
-	return ns
 }
 
 // apply applies YAML to the hub and deletes it when the test ends.

@@ -140,6 +140,10 @@ func (k takeover) String() string {
 func signalLeader(t *testing.T, sig syscall.Signal, within time.Duration) takeover {
 	t.Helper()
 	leader, standby := roles(t)
+	if !fleet.Alive(standby) {
+		p, _ := fleet.Process(standby)
+		t.Fatalf("standby %s is not running (a replica that loses the Lease exits); see %s", standby, p.Log)
+	}
 	oldID, newID := identity(t, leader), identity(t, standby)
 	// A replica just started answers /healthz a moment before /metrics.
 	var base float64
