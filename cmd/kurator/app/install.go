@@ -162,7 +162,7 @@ same values) and applied server-side, CRDs first. Before writing anything it
 checks that the cluster answers, that you may create every kind, and that the
 image parses. Running it again upgrades in place (CRDs included) and reports
 "unchanged" for what did not change.`,
-		Example: `  # the seed's form: the cluster of ~/.kube/config
+		Example: `  # the cluster of ~/.kube/config (the shell leaves ~ after = alone; kurator expands it)
   kurator install center-manager --kubeconfig=~/.kube/config
   kubectl get pods -n kurator-system
 
