@@ -135,7 +135,8 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			float64(b.size)/1e6, t1.Sub(t0).Round(100*time.Millisecond), time.Since(t1).Round(100*time.Millisecond))
 		done = append(done, b)
 	}
-	if err := writeDigests(filepath.Join(o.out, "digests.txt"), done); err != nil {
+	digests, err := writeDigests(filepath.Join(o.out, "digests.txt"), done)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nOCI layouts in %s/<name>/, digests in %s (%s, SOURCE_DATE_EPOCH=%d, %s)\n",
@@ -143,6 +144,12 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	repo := DefaultRepository
 	if o.push != "" {
 		repo = strings.TrimSuffix(o.push, "/")
+	}
+	valuesFile := filepath.Join(o.out, "values.yaml")
+	if err := writeValues(valuesFile, repo, digests); err != nil {
+		return err
+	}
+	if o.push != "" {
 		for _, b := range done {
 			tag, err := ociimage.ParseTag(repo+"/"+b.name+":"+o.version, o.insecure)
 			if err != nil {
@@ -161,12 +168,34 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	for _, b := range done {
 		fmt.Fprintf(w, "%s/%s@%s\n", repo, b.name, b.digest)
 	}
-	for _, b := range done {
-		if b.name == "kurator-manager" {
-			fmt.Fprintf(w, "\ninstall with:\n  kurator install center-manager --image %s/%s@%s\n", repo, b.name, b.digest)
-		}
-	}
+	fmt.Fprintf(w, "\nchart values pinning them by digest in %s; install with:\n  kurator install center-manager -f %s\n  (or helm install kurator charts/kurator -n kurator-system --create-namespace -f %s)\n", valuesFile, valuesFile, valuesFile)
 	return nil
+}
+
+// chartImages are the chart's image values each image fills.
+var chartImages = []struct{ name, key string }{
+	{"kurator-manager", "image"},
+	{"kurator", "dashboard.image"},
+}
+
+// writeValues writes the chart values that pin every built image by digest
+// in repo, for `kurator install center-manager -f` and `helm install -f`.
+func writeValues(path, repo string, digests map[string]string) error {
+	var sb strings.Builder
+	sb.WriteString("# Written by make images: the chart's images pinned by digest.\n")
+	for _, ci := range chartImages {
+		d, ok := digests[ci.name]
+		if !ok {
+			continue
+		}
+		indent := ""
+		if parent, _, nested := strings.Cut(ci.key, "."); nested {
+			fmt.Fprintf(&sb, "%s:\n", parent)
+			indent = "  "
+		}
+		fmt.Fprintf(&sb, "%simage:\n%s  repository: %s/%s\n%s  digest: %s\n", indent, indent, repo, ci.name, indent, d)
+	}
+	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
 func buildLayout(s ociimage.Spec, dir, tag string) (built, error) {
@@ -193,7 +222,7 @@ func buildLayout(s ociimage.Spec, dir, tag string) (built, error) {
 
 // writeDigests writes "<name> sha256:..." lines in the order of images;
 // lines of images not built this time (-only) are kept.
-func writeDigests(path string, done []built) error {
+func writeDigests(path string, done []built) (map[string]string, error) {
 	digests := map[string]string{}
 	if old, err := os.ReadFile(path); err == nil {
 		for _, line := range strings.Split(string(old), "\n") {
@@ -212,9 +241,9 @@ func writeDigests(path string, done []built) error {
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(path, []byte(sb.String()), 0o644)
+	return digests, os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
 func gitOutput(dir string, args ...string) string {

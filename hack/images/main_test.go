@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/kurator-go/kurator/internal/install"
 	"github.com/kurator-go/kurator/internal/ociimage"
 	"github.com/kurator-go/kurator/internal/registry/registrytest"
 )
@@ -149,5 +150,30 @@ func TestRunBadInput(t *testing.T) {
 				t.Errorf("err %v, want one containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestValuesPinTheChartByDigest: the values make images writes, given to
+// the chart as `kurator install -f` does, make the manager and the
+// dashboard run exactly the built images.
+func TestValuesPinTheChartByDigest(t *testing.T) {
+	manager, dash := "sha256:"+strings.Repeat("3c", 32), "sha256:"+strings.Repeat("4d", 32)
+	file := filepath.Join(t.TempDir(), "values.yaml")
+	if err := writeValues(file, "127.0.0.1:5000/kg", map[string]string{"kurator-manager": manager, "kurator": dash}); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]any{}
+	if err := install.ReadValuesFile(values, file); err != nil {
+		t.Fatal(err)
+	}
+	install.MergeValues(values, map[string]any{"dashboard": map[string]any{"enabled": true, "tls": map[string]any{"secretName": "tls"}}})
+	rel, err := install.Render(install.Options{Values: values})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`image: "127.0.0.1:5000/kg/kurator-manager@` + manager + `"`, `image: "127.0.0.1:5000/kg/kurator@` + dash + `"`} {
+		if !strings.Contains(rel.Manifest, want) {
+			t.Errorf("the chart rendered with %s lacks %s", file, want)
+		}
 	}
 }

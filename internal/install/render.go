@@ -11,6 +11,7 @@ package install
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -126,6 +127,34 @@ func ParseSet(values map[string]any, sets []string) error {
 		}
 	}
 	return nil
+}
+
+// ReadValuesFile merges the chart values of a YAML file into values, as
+// Helm's --values does: maps merge key by key, anything else is replaced.
+func ReadValuesFile(values map[string]any, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("--values: %w", err)
+	}
+	var from map[string]any
+	if err := yaml.Unmarshal(data, &from); err != nil {
+		return fmt.Errorf("--values %s: not a YAML map of chart values: %w", file, err)
+	}
+	MergeValues(values, from)
+	return nil
+}
+
+// MergeValues merges src into dst: maps key by key, anything else replaced.
+func MergeValues(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				MergeValues(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
 }
 
 // Render renders the embedded chart offline, like `helm template kurator

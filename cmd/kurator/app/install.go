@@ -66,7 +66,8 @@ func expandHome(p string) string {
 }
 
 // imageValues turns an image reference into the chart's image values:
-// repository and tag, or repository and digest.
+// repository and tag, or repository and digest (the other emptied, so that
+// it replaces what a --values file pinned).
 func imageValues(ref string) (map[string]any, error) {
 	r, err := name.ParseReference(ref)
 	if err != nil {
@@ -74,9 +75,9 @@ func imageValues(ref string) (map[string]any, error) {
 	}
 	switch r := r.(type) {
 	case name.Digest:
-		return map[string]any{"repository": r.Context().Name(), "digest": r.DigestStr()}, nil
+		return map[string]any{"repository": r.Context().Name(), "tag": "", "digest": r.DigestStr()}, nil
 	case name.Tag:
-		return map[string]any{"repository": r.Context().Name(), "tag": r.TagStr()}, nil
+		return map[string]any{"repository": r.Context().Name(), "tag": r.TagStr(), "digest": ""}, nil
 	}
 	return nil, fmt.Errorf("--image %q: neither a tag nor a digest", ref)
 }
@@ -142,6 +143,7 @@ func newInstallCenterManagerCommand() *cobra.Command {
 		ns       string
 		replicas int
 		image    string
+		files    []string
 		sets     []string
 		dryRun   bool
 		output   string
@@ -169,6 +171,9 @@ image parses. Running it again upgrades in place (CRDs included) and reports
   # what would be applied, touching nothing
   kurator install center-manager --dry-run -o yaml > kurator.yaml
 
+  # the images make images built, pinned by digest
+  kurator install center-manager -f bin/images/values.yaml
+
   # one replica of a pinned image from a private registry
   kurator install center-manager --context prod --replicas 1 \
       --image registry.example.com/kurator/kurator-manager@sha256:<digest> \
@@ -181,7 +186,7 @@ image parses. Running it again upgrades in place (CRDs included) and reports
 			if cmd.Flags().Changed("output") && !dryRun {
 				return fmt.Errorf("-o prints the manifests of --dry-run: add --dry-run, or drop -o")
 			}
-			values, err := installValues(cmd, replicas, image, sets)
+			values, err := installValues(cmd, files, replicas, image, sets)
 			if err != nil {
 				return err
 			}
@@ -195,7 +200,8 @@ image parses. Running it again upgrades in place (CRDs included) and reports
 	f.StringVarP(&ns, "namespace", "n", install.DefaultNamespace, "namespace of the manager (created when missing)")
 	f.IntVar(&replicas, "replicas", 2, "manager replicas (one leads; the others take over within the lease)")
 	f.StringVar(&image, "image", "", "manager image, REPOSITORY:TAG or REPOSITORY@sha256:DIGEST (default the chart's, tagged with its appVersion)")
-	f.StringArrayVar(&sets, "set", nil, "a chart value, KEY=VALUE (repeatable; the keys of charts/kurator/values.yaml)")
+	f.StringArrayVarP(&files, "values", "f", nil, "a YAML file of chart values, e.g. bin/images/values.yaml from make images (repeatable; later files win)")
+	f.StringArrayVar(&sets, "set", nil, "a chart value, KEY=VALUE (repeatable; the keys of charts/kurator/values.yaml; wins over --values)")
 	f.BoolVar(&dryRun, "dry-run", false, "print the manifests instead of applying them; nothing is read or written")
 	f.StringVarP(&output, "output", "o", "yaml", "format of --dry-run: yaml")
 	f.BoolVar(&wait, "wait", true, "wait until the manager Deployment is rolled out")
@@ -203,10 +209,16 @@ image parses. Running it again upgrades in place (CRDs included) and reports
 	return cmd
 }
 
-// installValues are the chart values of the flags: --replicas and --image
-// when given, then every --set (which wins).
-func installValues(cmd *cobra.Command, replicas int, image string, sets []string) (map[string]any, error) {
+// installValues are the chart values of the flags, as Helm layers them:
+// the --values files, then --replicas and --image when given, then every
+// --set (which wins).
+func installValues(cmd *cobra.Command, files []string, replicas int, image string, sets []string) (map[string]any, error) {
 	values := map[string]any{}
+	for _, file := range files {
+		if err := install.ReadValuesFile(values, expandHome(file)); err != nil {
+			return nil, err
+		}
+	}
 	if cmd.Flags().Changed("replicas") {
 		if replicas < 1 {
 			return nil, fmt.Errorf("--replicas %d: give 1 or more", replicas)
@@ -218,7 +230,7 @@ func installValues(cmd *cobra.Command, replicas int, image string, sets []string
 		if err != nil {
 			return nil, err
 		}
-		values["image"] = iv
+		install.MergeValues(values, map[string]any{"image": iv})
 	}
 	if err := install.ParseSet(values, sets); err != nil {
 		return nil, err

@@ -37,6 +37,49 @@ func TestInstallFlagErrors(t *testing.T) {
 	}
 }
 
+// TestInstallValuesFiles: -f files layer under --image and --set as in
+// Helm; an image pinned by digest in a file is replaced whole by --image.
+func TestInstallValuesFiles(t *testing.T) {
+	digest := "sha256:" + strings.Repeat("2b", 32)
+	file := filepath.Join(t.TempDir(), "values.yaml")
+	pinned := "image:\n  repository: 127.0.0.1:5000/kurator-manager\n  digest: " + digest + "\n  pullPolicy: Always\nreplicas: 4\n"
+	if err := os.WriteFile(file, []byte(pinned), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		args      []string
+		want, not []string
+	}{
+		{"the file pins the image by digest", nil,
+			[]string{`image: "127.0.0.1:5000/kurator-manager@` + digest + `"`, "imagePullPolicy: Always", "replicas: 4"}, nil},
+		{"--set wins over the file", []string{"--set", "replicas=2"}, []string{"replicas: 2"}, []string{"replicas: 4"}},
+		{"--image with a tag replaces the file's digest", []string{"--image", "example.com/km:v2"},
+			[]string{`image: "example.com/km:v2"`, "imagePullPolicy: Always"}, []string{digest}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runKurator(t, "", append([]string{"install", "center-manager", "--dry-run", "-f", file}, tc.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the manifest lacks %s", w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(out, n) {
+					t.Errorf("the manifest still holds %s", n)
+				}
+			}
+		})
+	}
+	if _, err := runKurator(t, "", "install", "center-manager", "--dry-run", "-f", filepath.Join(t.TempDir(), "none.yaml")); err == nil || !strings.Contains(err.Error(), "--values") {
+		t.Errorf("a missing values file: error %v, want one naming --values", err)
+	}
+}
+
 // TestInstallDryRunPrintsTheChart: --dry-run prints Render's manifest for
 // the flags' values, and --image with a digest pins it.
 func TestInstallDryRunPrintsTheChart(t *testing.T) {
