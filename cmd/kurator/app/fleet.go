@@ -38,13 +38,14 @@ func (f *fleetFlags) dir() string {
 
 func newUpCommand() *cobra.Command {
 	var (
-		ff           fleetFlags
-		members      []string
-		nodes        int
-		binDir       string
-		noMerge      bool
-		manager      string
-		scaleDivisor float64
+		ff              fleetFlags
+		members         []string
+		nodes           int
+		binDir          string
+		noMerge         bool
+		manager         string
+		scaleDivisor    float64
+		managerReplicas int
 
 		noDashboard   bool
 		dashboardAddr string
@@ -113,6 +114,10 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 			if len(members) > 0 {
 				cfg.Members = membersFromNames(members)
 			}
+			if managerReplicas < 1 {
+				return fmt.Errorf("--manager-replicas %d: give 1 or more", managerReplicas)
+			}
+			cfg.ManagerReplicas = managerReplicas
 			if scaleDivisor > 0 {
 				cfg.ManagerArgs = append(cfg.ManagerArgs, fmt.Sprintf("--scale-time-divisor=%g", scaleDivisor))
 			}
@@ -157,6 +162,7 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 	cmd.Flags().StringVar(&binDir, "bin-dir", "", "directory of the pinned Kubernetes binaries (default ~/.cache/kurator/k8s-v1.37.2/bin)")
 	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the fleet's contexts to your kubeconfig")
 	cmd.Flags().BoolVar(&noDashboard, "no-dashboard", false, "do not start the web dashboard")
+	cmd.Flags().IntVar(&managerReplicas, "manager-replicas", 1, "kurator-manager processes; they elect one leader through the Lease kurator-system/kurator-manager, as installed replicas do (docs/ha.md)")
 	cmd.Flags().StringVar(&dashboardAddr, "dashboard-addr", "", "host:port of the dashboard (default 127.0.0.1:8443, or a free port when taken)")
 	cmd.Flags().Float64Var(&scaleDivisor, "scale-time-divisor", 0, "run ScalePolicy durations (windows, cooldowns, intervals, lead times; not cron schedules) this many times faster, for demos: 20 turns a 5m window into 15s")
 	cmd.Flags().StringVar(&manager, "manager-binary", "", "kurator-manager binary to run on the hub (default: next to kurator; `make build` puts it there)")
