@@ -147,6 +147,22 @@ func Preflight(ctx context.Context, t Target, rel *Release) error {
 	return c.checkAccess(ctx, needs)
 }
 
+// CheckNodes fails when the cluster has no node to run the manager's pods
+// on (a bare API server, like the hub of `kurator up`), instead of waiting
+// out the rollout. A cluster that does not let us list nodes passes: the
+// rollout wait will tell.
+func CheckNodes(ctx context.Context, t Target) error {
+	c, err := connect(t)
+	if err != nil {
+		return err
+	}
+	nodes, err := c.kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{Limit: 1})
+	if err != nil || len(nodes.Items) > 0 {
+		return nil
+	}
+	return fmt.Errorf("%s has no nodes, so the manager's pods cannot run there (a hub started by `kurator up` is such a cluster): install into a cluster with nodes, e.g. a member (--context NAME), or pass --wait=false to install anyway", t.where())
+}
+
 func (c *cluster) reach(ctx context.Context) error {
 	cfg := rest.CopyConfig(c.target.Config)
 	cfg.Timeout = ReachTimeout

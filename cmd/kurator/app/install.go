@@ -115,6 +115,11 @@ func (in installer) run(ctx context.Context, out io.Writer) (install.Target, err
 	if err := install.Preflight(ctx, t, rel); err != nil {
 		return install.Target{}, err
 	}
+	if in.wait {
+		if err := install.CheckNodes(ctx, t); err != nil {
+			return install.Target{}, err
+		}
+	}
 	if err := install.Apply(ctx, t, rel, out, in.timeout); err != nil {
 		return install.Target{}, err
 	}
