@@ -180,8 +180,43 @@ func TestInstallRunNginxUpgradeUninstall(t *testing.T) {
 		t.FailNow()
 	}
 
+	ok = t.Run("dashboard as its ServiceAccount shows the fleet to a viewer", func(t *testing.T) {
+		installDashboard(t, cs, kc)
+		base, stop := startDashboard(t, tokenKubeconfig(t, mgmt, systemNS, dashSA))
+		defer stop()
+		browseDashboard(t, base, viewerToken(t, cs))
+		// A clean stop ends its watches, so they are audited as complete.
+		stop()
+		checkDashboardLog(t)
+	})
+	if !ok {
+		t.FailNow()
+	}
+
 	t.Run("RBAC is sufficient and every rule is needed", func(t *testing.T) {
-		judgeAudit(t)
+		rel, err := install.Render(install.Options{Values: map[string]any{
+			"dashboard": map[string]any{"enabled": true, "tls": map[string]any{"secretName": dashTLSSecret}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules, err := rbacaudit.ParseRules([]byte(rel.Manifest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dash := rbacaudit.Of(rules, dashSA)
+		var manager []rbacaudit.Rule
+		for _, r := range rules {
+			if r.Role != dashSA {
+				manager = append(manager, r)
+			}
+		}
+		t.Run("manager", func(t *testing.T) {
+			judgeAudit(t, "manager", saUser, manager, "charts/kurator/templates/rbac.yaml")
+		})
+		t.Run("dashboard", func(t *testing.T) {
+			judgeAudit(t, "dashboard", dashUser, dash, "charts/kurator/templates/dashboard-rbac.yaml")
+		})
 	})
 
 	t.Run("upgrade in place keeps user objects", func(t *testing.T) {
@@ -534,36 +569,29 @@ func checkManagerLog(t *testing.T) {
 	}
 }
 
-// judgeAudit reads what the management cluster's apiserver audited of the
-// manager and judges the chart's ClusterRole and Role with it.
-func judgeAudit(t *testing.T) {
-	rel, err := install.Render(install.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := rbacaudit.ParseRules([]byte(rel.Manifest))
-	if err != nil {
-		t.Fatal(err)
-	}
+// judgeAudit reads what the management cluster's apiserver audited of user
+// (who: "manager" or "dashboard") and judges the rules of its roles, from
+// the chart file named by file, with it.
+func judgeAudit(t *testing.T, who, user string, rules []rbacaudit.Rule, file string) {
 	if len(rules) == 0 {
-		t.Fatal("the chart renders no ClusterRole or Role rules")
+		t.Fatalf("the chart renders no ClusterRole or Role rules for the %s", who)
 	}
 	f, err := os.Open(auditLog)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	reqs, err := rbacaudit.ParseAudit(f, saUser)
+	reqs, err := rbacaudit.ParseAudit(f, user)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(reqs) == 0 {
-		t.Fatalf("the audit log %s holds no request of %s", auditLog, saUser)
+		t.Fatalf("the audit log %s holds no request of %s", auditLog, user)
 	}
 	v := rbacaudit.Judge(rules, reqs)
-	t.Logf("FIGURE %d audited requests of the manager, %d rules", len(reqs), len(rules))
+	t.Logf("FIGURE %d audited requests of the %s, %d rules", len(reqs), who, len(rules))
 	for _, q := range v.Denied {
-		t.Errorf("the manager was denied %s (%s): the RBAC does not suffice; add a rule to charts/kurator/templates/rbac.yaml", q, q.URI)
+		t.Errorf("the %s was denied %s (%s): the RBAC does not suffice; add a rule to %s", who, q, q.URI, file)
 	}
 	for _, r := range rules {
 		if q, ok := v.Needed[r.Source]; ok {
@@ -571,7 +599,7 @@ func judgeAudit(t *testing.T) {
 		}
 	}
 	for _, r := range v.Unneeded {
-		t.Errorf("%s [%s] allowed no request of the manager that no other rule allows: remove it or exercise it", r, r.Function)
+		t.Errorf("%s [%s] allowed no request of the %s that no other rule allows: remove it from %s or exercise it", r, r.Function, who, file)
 	}
 }
 
@@ -671,6 +699,12 @@ func uninstall(t *testing.T, cs kubernetes.Interface, hub client.Client, ext api
 		}
 		if _, err := cs.CoreV1().ServiceAccounts(systemNS).Get(ctx, saName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("ServiceAccount %s: %v", saName, err)
+		}
+		if _, err := cs.AppsV1().Deployments(systemNS).Get(ctx, "kurator-dashboard", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("Deployment kurator-dashboard: %v", err)
+		}
+		if _, err := cs.RbacV1().ClusterRoles().Get(ctx, dashSA, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("ClusterRole %s: %v", dashSA, err)
 		}
 		return nil
 	})

@@ -4,8 +4,10 @@
 // the installed ServiceAccount's token against it, joins the two other members
 // and runs seed 001's nginx through it; the management cluster's audit log
 // proves the chart's RBAC sufficient (nothing denied) and minimal (each rule
-// alone allows some request the manager made). Upgrade, uninstall and bad
-// input follow.
+// alone allows some request the manager made). It installs again with the
+// dashboard and runs the kurator dashboard binary as the dashboard's
+// ServiceAccount, logged into by a viewer; the audit log judges its RBAC the
+// same way. Upgrade, uninstall and bad input follow.
 package install
 
 import (
@@ -38,16 +40,18 @@ var (
 	auditLog string
 	// managerBin is kurator-manager built from this tree.
 	managerBin string
+	// kuratorBin is the kurator CLI built from this tree (its dashboard).
+	kuratorBin string
 )
 
-// auditPolicy records, at Metadata level, the requests of the manager's
-// ServiceAccount only.
+// auditPolicy records, at Metadata level, the requests of the manager's and
+// the dashboard's ServiceAccounts only.
 const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived"]
 rules:
 - level: Metadata
-  users: ["` + saUser + `"]
+  users: ["` + saUser + `", "` + dashUser + `"]
 - level: None
 `
 
@@ -78,6 +82,10 @@ func run(m *testing.M) int {
 	auditLog = filepath.Join(work, "audit.log")
 	if localfleet.CheckBinaries(localfleet.DefaultBinDir(), "kubectl") == nil {
 		if managerBin, err = fleetup.BuildManager(work); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if kuratorBin, err = fleetup.BuildKurator(work); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

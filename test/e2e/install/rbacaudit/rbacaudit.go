@@ -27,6 +27,8 @@ import (
 type Rule struct {
 	// Source names the rule: "ClusterRole kurator-manager rules[3]".
 	Source string
+	// Role is the name of the ClusterRole or Role the rule is in.
+	Role string
 	// Function is the comment written above the rule: the function it serves.
 	Function string
 	// Namespace is the Role's namespace; empty for a ClusterRole's rule.
@@ -113,6 +115,7 @@ func ParseRules(manifest []byte) ([]Rule, error) {
 			}
 			r := Rule{
 				Source:    fmt.Sprintf("%s %s rules[%d]", kind, meta.Name, i),
+				Role:      meta.Name,
 				Function:  comment(item),
 				APIGroups: pr.APIGroups, Resources: pr.Resources, Verbs: pr.Verbs, ResourceNames: pr.ResourceNames,
 			}
@@ -122,6 +125,17 @@ func ParseRules(manifest []byte) ([]Rule, error) {
 			rules = append(rules, r)
 		}
 	}
+}
+
+// Of returns the rules of the ClusterRoles and Roles named role, in order.
+func Of(rules []Rule, role string) []Rule {
+	var out []Rule
+	for _, r := range rules {
+		if r.Role == role {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func field(m *yaml.Node, key string) *yaml.Node {
