@@ -168,7 +168,7 @@ func viewerToken(t *testing.T, cs kubernetes.Interface) string {
 	create("ClusterRoleBinding "+viewerSA+"-view", err)
 	_, err = cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: viewerSA + "-kurator"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: kuratorGroups, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}}},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: kuratorGroups, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}}},
 	}, metav1.CreateOptions{})
 	create("ClusterRole "+viewerSA+"-kurator", err)
 	_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
