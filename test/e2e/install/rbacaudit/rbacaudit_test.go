@@ -147,3 +147,31 @@ func TestJudgeNamesDeniedRequestsAndUnneededRules(t *testing.T) {
 		t.Errorf("rules[0] should be needed by the list of pods, got %v", q)
 	}
 }
+
+func TestOfKeepsOnlyTheNamedRolesRules(t *testing.T) {
+	rules, err := ParseRules([]byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		role string
+		want int
+	}{
+		{"the ClusterRole's four and the Role's one rule of kurator-manager", "kurator-manager", 5},
+		{"a role the manifest does not hold has no rules", "kurator-dashboard", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := Of(rules, c.role)
+			if len(got) != c.want {
+				t.Fatalf("Of(%s) = %d rules, want %d: %v", c.role, len(got), c.want, got)
+			}
+			for _, r := range got {
+				if r.Role != c.role {
+					t.Errorf("Of(%s) returned %s of role %q", c.role, r.Source, r.Role)
+				}
+			}
+		})
+	}
+}
