@@ -63,6 +63,13 @@ spec:
 	}
 }
 
+// notObjects are example files that are not Kubernetes objects: the
+// `kurator server install --config` file (its own test decodes it) and the
+// kubeconfig it names.
+var notObjects = map[string]bool{
+	"../../examples/install/config.yaml": true,
+}
+
 // TestEveryExampleAndSeedIsAdmitted: the examples and the seed documents
 // must keep passing the admission check plan now runs.
 func TestEveryExampleAndSeedIsAdmitted(t *testing.T) {
@@ -78,6 +85,9 @@ func TestEveryExampleAndSeedIsAdmitted(t *testing.T) {
 		t.Fatalf("found %d example and seed files, want at least 10", len(files))
 	}
 	for _, f := range files {
+		if notObjects[filepath.ToSlash(f)] {
+			continue
+		}
 		t.Run(f, func(t *testing.T) {
 			data, err := os.ReadFile(f)
 			if err != nil {
