@@ -53,7 +53,7 @@ func TestManagerImageIsReproducible(t *testing.T) {
 		if !ok || n != "kurator-manager" || !strings.HasPrefix(d, "sha256:") {
 			t.Fatalf("%s/digests.txt = %q, want one line `kurator-manager sha256:...`", o.out, digests)
 		}
-		wantLine := "kurator install center-manager --image ghcr.io/kurator-go/kurator-manager@" + d
+		wantLine := "ghcr.io/kurator-go/kurator-manager@" + d
 		if !strings.Contains(out.String(), wantLine) {
 			t.Errorf("output lacks %q:\n%s", wantLine, out.String())
 		}
@@ -98,8 +98,16 @@ func TestManagerImageIsReproducible(t *testing.T) {
 		t.Fatalf("push: %v\n%s", err, out.String())
 	}
 	pushed := reg.Host() + "/kurator-go/kurator-manager@" + d1
-	if !strings.Contains(out.String(), "kurator install center-manager --image "+pushed) {
-		t.Errorf("push output lacks the install line for %s:\n%s", pushed, out.String())
+	valuesFile := filepath.Join(o.out, "values.yaml")
+	if !strings.Contains(out.String(), "kurator install center-manager -f "+valuesFile) {
+		t.Errorf("push output lacks the install line with %s:\n%s", valuesFile, out.String())
+	}
+	values, err := os.ReadFile(valuesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "repository: " + reg.Host() + "/kurator-go/kurator-manager\n  digest: " + d1; !strings.Contains(string(values), want) {
+		t.Errorf("%s does not pin the pushed image (%s):\n%s", valuesFile, want, values)
 	}
 	ref, err := name.NewDigest(pushed)
 	if err != nil {
