@@ -58,7 +58,7 @@ func Join(ctx context.Context, hub client.Client, o Options) error {
 	ac := &clusterv1alpha1.AttachedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: Namespace},
 		Spec: clusterv1alpha1.AttachedClusterSpec{
-			Kubeconfig: clusterv1alpha1.KubeconfigReference{
+			Kubeconfig: &clusterv1alpha1.KubeconfigReference{
 				Name: secret.Name,
 				Key:  clusterv1alpha1.DefaultKubeconfigKey,
 			},

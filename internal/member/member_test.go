@@ -178,7 +178,7 @@ contexts: [{name: m, context: {cluster: m, user: m}}]
 `)
 	ac := &clusterv1alpha1.AttachedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: "c1", Namespace: DefaultNamespace},
-		Spec: clusterv1alpha1.AttachedClusterSpec{Kubeconfig: clusterv1alpha1.KubeconfigReference{
+		Spec: clusterv1alpha1.AttachedClusterSpec{Kubeconfig: &clusterv1alpha1.KubeconfigReference{
 			SecretRef: &clusterv1alpha1.SecretKeyReference{Name: "c1-kubeconfig"}}},
 	}
 	secret := secretFor("c1-kubeconfig", DefaultNamespace, good)

@@ -7,11 +7,14 @@ import (
 
 // KubeconfigSecretRef resolves both kubeconfig forms to the Secret's name and
 // key. The key defaults to DefaultKubeconfigKey. Name is empty when neither
-// form is set (the CRD rejects that).
+// form is set (a Pull cluster has none).
 func (c *AttachedCluster) KubeconfigSecretRef() SecretKeyReference {
-	ref := SecretKeyReference{Name: c.Spec.Kubeconfig.Name, Key: c.Spec.Kubeconfig.Key}
-	if s := c.Spec.Kubeconfig.SecretRef; s != nil {
-		ref = *s
+	var ref SecretKeyReference
+	if kc := c.Spec.Kubeconfig; kc != nil {
+		ref = SecretKeyReference{Name: kc.Name, Key: kc.Key}
+		if kc.SecretRef != nil {
+			ref = *kc.SecretRef
+		}
 	}
 	if ref.Key == "" {
 		ref.Key = DefaultKubeconfigKey

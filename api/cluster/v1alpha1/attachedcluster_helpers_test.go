@@ -21,11 +21,26 @@ func TestKubeconfigSecretRef(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &AttachedCluster{Spec: AttachedClusterSpec{Kubeconfig: tc.ref}}
+			c := &AttachedCluster{Spec: AttachedClusterSpec{Kubeconfig: &tc.ref}}
 			if got := c.KubeconfigSecretRef(); got != tc.want {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+	pull := &AttachedCluster{Spec: AttachedClusterSpec{Mode: ModePull}}
+	if got := pull.KubeconfigSecretRef(); got.Name != "" {
+		t.Errorf("a Pull cluster without kubeconfig: got %+v, want no Secret name", got)
+	}
+}
+
+func TestAgentUser(t *testing.T) {
+	if c, ok := ClusterOfAgentUser(AgentUser("north")); c != "north" || !ok {
+		t.Errorf("round trip gives %q %v", c, ok)
+	}
+	for _, u := range []string{"system:kurator:agent:", "system:serviceaccount:x:y", "north"} {
+		if c, ok := ClusterOfAgentUser(u); ok {
+			t.Errorf("ClusterOfAgentUser(%q) = %q, want no cluster", u, c)
+		}
 	}
 }
 

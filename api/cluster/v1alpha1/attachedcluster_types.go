@@ -9,6 +9,7 @@ import (
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=ac,categories=kurator
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.kubernetesVersion`
 // +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.provider`
 // +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.spec.region`
@@ -19,8 +20,9 @@ import (
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // AttachedCluster is an existing Kubernetes cluster joined to the hub as a
-// member. The hub reaches its API server with the kubeconfig held in a Secret
-// in the AttachedCluster's own namespace.
+// member. In Push mode the hub reaches its API server with the kubeconfig
+// held in a Secret in the AttachedCluster's own namespace; in Pull mode an
+// agent inside the cluster connects to the hub instead.
 type AttachedCluster struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -40,10 +42,23 @@ type AttachedClusterList struct {
 
 // AttachedClusterSpec describes how to reach a member cluster and what the
 // scheduler should know about it.
+// +kubebuilder:validation:XValidation:rule="has(self.kubeconfig) == (!has(self.mode) || self.mode == 'Push')",message="a Push cluster needs spec.kubeconfig (the Secret the hub reaches it with); a Pull cluster has none, its agent connects to the hub (kurator cluster register --mode pull)"
 type AttachedClusterSpec struct {
+	// Mode is how the hub and the cluster talk. Push (the default): the hub
+	// holds the cluster's kubeconfig and applies to its API server. Pull: an
+	// agent in the cluster registers with a bootstrap token, holds only its
+	// own credentials, heartbeats through a Lease and applies its Works
+	// itself; the hub holds no credentials of the cluster.
+	// +kubebuilder:validation:Enum=Push;Pull
+	// +kubebuilder:default=Push
+	// +optional
+	Mode ClusterMode `json:"mode,omitempty"`
+
 	// Kubeconfig names the Secret (in this namespace) holding the kubeconfig
-	// the hub uses to reach the cluster.
-	Kubeconfig KubeconfigReference `json:"kubeconfig"`
+	// the hub uses to reach the cluster. Required in Push mode, absent in
+	// Pull mode.
+	// +optional
+	Kubeconfig *KubeconfigReference `json:"kubeconfig,omitempty"`
 
 	// APIEndpoint is the cluster's API server URL. Informational: the
 	// kubeconfig's server wins when both are set.
@@ -174,6 +189,36 @@ type AttachedClusterStatus struct {
 	// +optional
 	// +listType=atomic
 	Nodes []NodeStatus `json:"nodes,omitempty"`
+
+	// Agent is what the agent of a Pull cluster last reported.
+	// +optional
+	Agent *AgentStatus `json:"agent,omitempty"`
+}
+
+// AgentStatus is the agent's own report of a Pull cluster.
+type AgentStatus struct {
+	// Version of the kurator-agent.
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// ClusterID identifies the member the agent runs in: the UID of its
+	// kube-system namespace, recorded at registration. An agent reporting
+	// another is refused.
+	// +optional
+	ClusterID string `json:"clusterID,omitempty"`
+
+	// HeartbeatInterval is how often the agent renews its Lease.
+	// +optional
+	HeartbeatInterval *metav1.Duration `json:"heartbeatInterval,omitempty"`
+
+	// LastHeartbeatTime is the agent's last Lease renewal the hub saw.
+	// +optional
+	LastHeartbeatTime *metav1.Time `json:"lastHeartbeatTime,omitempty"`
+
+	// CertificateNotAfter is when the agent's client certificate expires;
+	// the agent renews it before.
+	// +optional
+	CertificateNotAfter *metav1.Time `json:"certificateNotAfter,omitempty"`
 }
 
 // APIEnablement lists the resources of one group/version a cluster serves.

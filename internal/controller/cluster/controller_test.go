@@ -79,7 +79,7 @@ func TestReconcileHoldsFailuresThenTaints(t *testing.T) {
 	}
 	ac := &clusterv1alpha1.AttachedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: "c1", Namespace: "kurator-system"},
-		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: clusterv1alpha1.KubeconfigReference{Name: "s"}},
+		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: &clusterv1alpha1.KubeconfigReference{Name: "s"}},
 	}
 	hub := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ac).WithStatusSubresource(ac).Build()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

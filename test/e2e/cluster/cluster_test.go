@@ -66,7 +66,7 @@ func TestBrokenKubeconfigSecret(t *testing.T) {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "broken-kubeconfig", Namespace: systemNamespace}, Data: map[string][]byte{"wrong": []byte("x")}}
 	ac := &clusterv1alpha1.AttachedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: "broken", Namespace: systemNamespace},
-		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: clusterv1alpha1.KubeconfigReference{Name: secret.Name}},
+		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: &clusterv1alpha1.KubeconfigReference{Name: secret.Name}},
 	}
 	for _, o := range []client.Object{secret, ac} {
 		if err := hub.Create(ctx, o); err != nil {

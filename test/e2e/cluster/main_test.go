@@ -83,7 +83,7 @@ func setup(ctx context.Context) (stop func(), err error) {
 		ac := &clusterv1alpha1.AttachedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: systemNamespace},
 			Spec: clusterv1alpha1.AttachedClusterSpec{
-				Kubeconfig: ref,
+				Kubeconfig: &ref,
 				// A taint of another key must survive the readiness taints.
 				Taints: []corev1.Taint{{Key: "example.com/dedicated", Value: "e2e", Effect: corev1.TaintEffectPreferNoSchedule}},
 			},

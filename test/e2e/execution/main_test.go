@@ -109,7 +109,7 @@ func setup(ctx context.Context) (stop func(), err error) {
 func createCluster(ctx context.Context, name string, ready bool) error {
 	ac := &clusterv1alpha1.AttachedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: systemNamespace},
-		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: clusterv1alpha1.KubeconfigReference{Name: name + "-kubeconfig"}},
+		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: &clusterv1alpha1.KubeconfigReference{Name: name + "-kubeconfig"}},
 	}
 	if err := hub.Create(ctx, ac); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err

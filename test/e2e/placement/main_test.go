@@ -102,7 +102,7 @@ func attach(ctx context.Context, m localfleet.Member) error {
 	ac := &clusterv1alpha1.AttachedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: clusterNamespace},
 		Spec: clusterv1alpha1.AttachedClusterSpec{
-			Kubeconfig: clusterv1alpha1.KubeconfigReference{Name: m.Name + "-kubeconfig"},
+			Kubeconfig: &clusterv1alpha1.KubeconfigReference{Name: m.Name + "-kubeconfig"},
 			Provider:   m.Provider, Region: m.Region, Zone: m.Zone,
 			Labels: map[string]string{"region": m.Region, "provider": m.Provider, "env": "production"},
 		},
