@@ -17,10 +17,8 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -207,11 +205,7 @@ func startDashboard(t *testing.T, kubeconfig string) (base string, stop func()) 
 	t.Helper()
 	certFile, keyFile, _, _ := selfSigned(t, work, "dashboard-process")
 	addr := freeLoopbackAddr(t)
-	logFile, err := os.Create(dashboardLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(kuratorBin, "dashboard",
+	p := startProcess(t, "kurator dashboard", dashboardLog(), kuratorBin, "dashboard",
 		"--kubeconfig="+kubeconfig,
 		"--context="+mgmt,
 		"--addr="+addr,
@@ -219,36 +213,13 @@ func startDashboard(t *testing.T, kubeconfig string) (base string, stop func()) 
 		"--tls-key-file="+keyFile,
 		"--no-login-token",
 	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); logFile.Close() }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Logf("kurator dashboard exited: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("kurator dashboard did not stop within 30s of SIGTERM; killed (log %s)", dashboardLog())
-		}
-	}
+	stop = p.stop
 	base = "https://" + addr
 	c := dashboardClient(nil)
 	fleettest.Eventually(t, time.Minute, "kurator dashboard answers /healthz on "+base, func() error {
 		select {
-		case err := <-done:
-			done <- err
+		case err := <-p.done:
+			p.done <- err
 			log, _ := os.ReadFile(dashboardLog())
 			t.Fatalf("kurator dashboard exited before serving: %v\n%s", err, log)
 		default:

@@ -344,11 +344,7 @@ func crdEstablished(c *apiextensionsv1.CustomResourceDefinition) bool {
 // called more than once.
 func startManager(t *testing.T, kubeconfig string) (stop func()) {
 	t.Helper()
-	logFile, err := os.Create(managerLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(managerBin,
+	return startProcess(t, "kurator-manager", managerLog(), managerBin,
 		"--kubeconfig="+kubeconfig,
 		"--leader-election-namespace="+systemNS,
 		"--metrics-bind-address=0",
@@ -356,31 +352,51 @@ func startManager(t *testing.T, kubeconfig string) (stop func()) {
 		"--cluster-probe-interval=1s",
 		"--cluster-failure-threshold=3s",
 		"--cluster-success-threshold=3s",
-	)
+	).stop
+}
+
+// process is a binary of this tree the test runs, logging to a file.
+type process struct {
+	done chan error
+	// stop ends it with SIGTERM (killing it after 30 s); it may be called
+	// more than once.
+	stop func()
+}
+
+// startProcess starts bin with args, its output in logPath; it dies with
+// the test binary.
+func startProcess(t *testing.T, name, logPath, bin string, args ...string) *process {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); logFile.Close() }()
+	p := &process{done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait(); logFile.Close() }()
 	stopped := false
-	return func() {
+	p.stop = func() {
 		if stopped {
 			return
 		}
 		stopped = true
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case err := <-done:
+		case err := <-p.done:
 			if err != nil {
-				t.Logf("kurator-manager exited: %v", err)
+				t.Logf("%s exited: %v", name, err)
 			}
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
-			t.Errorf("kurator-manager did not stop within 30s of SIGTERM; killed (log %s)", managerLog())
+			t.Errorf("%s did not stop within 30s of SIGTERM; killed (log %s)", name, logPath)
 		}
 	}
+	return p
 }
 
 func managerLog() string { return filepath.Join(work, "kurator-manager.log") }
