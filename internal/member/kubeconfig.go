@@ -30,6 +30,20 @@ func kubeconfigErrorf(format string, args ...any) error {
 	return &kubeconfigError{msg: fmt.Sprintf(format, args...)}
 }
 
+// ErrPullMode marks the error of asking for the clients of a Pull cluster:
+// its agent reaches the hub, the hub holds no credentials to reach it.
+// Controllers that act on members test for it with errors.Is and report the
+// cluster as out of their reach instead of retrying.
+var ErrPullMode = errors.New("cluster in Pull mode")
+
+type pullModeError struct{ cluster string }
+
+func (e *pullModeError) Error() string {
+	return fmt.Sprintf("cluster %s is in Pull mode: the hub holds no credentials for it (its agent applies its Works; "+
+		"actions that need the hub to reach the member's API server are not available for Pull clusters)", e.cluster)
+}
+func (e *pullModeError) Is(target error) bool { return target == ErrPullMode }
+
 // KubeconfigSecret builds the Secret `kurator join` creates for a member: the
 // kubeconfig reduced to one context (context, or the current context when
 // empty), with every certificate, key and CA file embedded, stored under the

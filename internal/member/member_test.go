@@ -220,3 +220,26 @@ contexts: [{name: m, context: {cluster: m, user: m}}]
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestRegistryRefusesPullClusters(t *testing.T) {
+	ac := &clusterv1alpha1.AttachedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge", Namespace: DefaultNamespace},
+		Spec:       clusterv1alpha1.AttachedClusterSpec{Mode: clusterv1alpha1.ModePull},
+	}
+	hub := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ac).Build()
+	r := NewRegistry(hub)
+	ctx := context.Background()
+	_, err := r.Kubernetes(ctx, "edge")
+	if !errors.Is(err, ErrPullMode) {
+		t.Fatalf("err = %v, want ErrPullMode", err)
+	}
+	if errors.Is(err, ErrKubeconfigInvalid) {
+		t.Error("a Pull cluster's error claims a broken kubeconfig Secret")
+	}
+	if want := "cluster edge is in Pull mode: the hub holds no credentials for it"; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %q, want it to contain %q", err, want)
+	}
+	if _, err := r.ForCluster(ctx, ac); !errors.Is(err, ErrPullMode) {
+		t.Errorf("ForCluster err = %v, want ErrPullMode", err)
+	}
+}

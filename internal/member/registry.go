@@ -152,7 +152,8 @@ func (r *Registry) get(ctx context.Context, name string) (Clients, error) {
 
 // ForCluster returns the clients of an AttachedCluster the caller already
 // read; its Secret is looked up in its namespace. Errors caused by the Secret
-// satisfy errors.Is(err, ErrKubeconfigInvalid).
+// satisfy errors.Is(err, ErrKubeconfigInvalid); a Pull cluster has no clients
+// on the hub: errors.Is(err, ErrPullMode).
 func (r *Registry) ForCluster(ctx context.Context, ac *clusterv1alpha1.AttachedCluster) (Clients, error) {
 	e, err := r.forCluster(ctx, ac)
 	if err != nil {
@@ -162,6 +163,9 @@ func (r *Registry) ForCluster(ctx context.Context, ac *clusterv1alpha1.AttachedC
 }
 
 func (r *Registry) forCluster(ctx context.Context, ac *clusterv1alpha1.AttachedCluster) (*entry, error) {
+	if ac.IsPull() {
+		return nil, &pullModeError{cluster: ac.Name}
+	}
 	ref := ac.KubeconfigSecretRef()
 	if ref.Name == "" {
 		return nil, kubeconfigErrorf("AttachedCluster %s/%s: spec.kubeconfig names no Secret: set spec.kubeconfig.name (or secretRef.name) to the Secret kurator join created", ac.Namespace, ac.Name)
