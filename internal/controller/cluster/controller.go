@@ -4,6 +4,9 @@
 // cluster's version, served APIs, node and resource summaries up to date, and
 // taints clusters that are not Ready: NoSchedule so the scheduler avoids them,
 // NoExecute so the failover controller moves away what does not tolerate it.
+// It probes Push clusters only: a Pull cluster's agent reports its status
+// (internal/clusterstatus, the same collection) and its heartbeat Lease
+// decides Ready.
 package cluster
 
 import (
@@ -30,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	"github.com/kurator-go/kurator/internal/clusterstatus"
 	"github.com/kurator-go/kurator/internal/member"
 )
 
@@ -153,6 +157,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if !ac.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(&ac)
 	}
+	if ac.IsPull() {
+		// The hub holds no credentials of a Pull cluster: its agent reports
+		// the status and the agentlease controller sets Ready and the taints
+		// from the agent's heartbeat Lease.
+		r.forget(req.NamespacedName)
+		return ctrl.Result{}, nil
+	}
 	before := ac.DeepCopy()
 	defer func() {
 		if equality.Semantic.DeepEqual(before.Status, ac.Status) {
@@ -187,12 +198,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ac *clusterv1alpha1.At
 		return ctrl.Result{}, err
 	}
 	if f != nil {
-		ac.Status.KubernetesVersion = f.version
-		ac.Status.APIEnablements = f.enablements
-		ac.Status.NodeSummary = f.nodes
-		ac.Status.ResourceSummary = f.resources
-		ac.Status.PodSummary = f.pods
-		ac.Status.Nodes = f.nodeList
+		f.Into(&ac.Status)
 	}
 
 	key := client.ObjectKeyFromObject(ac)
@@ -232,7 +238,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ac *clusterv1alpha1.At
 }
 
 // observe probes the cluster and, when it is healthy, collects its facts.
-func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCluster) (Observation, *facts, error) {
+func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCluster) (Observation, *clusterstatus.Status, error) {
 	c, err := r.opts.Clients.ForCluster(ctx, ac)
 	if errors.Is(err, member.ErrKubeconfigInvalid) {
 		return Observation{Status: metav1.ConditionUnknown, Reason: clusterv1alpha1.ReasonKubeconfigInvalid, Message: err.Error()}, nil, nil
@@ -246,9 +252,10 @@ func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCl
 	if obs.Status != metav1.ConditionTrue {
 		return obs, nil, nil
 	}
-	f, refused, err := collect(ctx, c, ac.Name, r.opts.ProbeTimeout)
-	if refused != nil {
-		return *refused, nil, nil
+	f, err := clusterstatus.Collect(ctx, c.Kubernetes, r.opts.ProbeTimeout)
+	var refused *clusterstatus.RefusedError
+	if errors.As(err, &refused) {
+		return forbidden(ac.Name, refused.What, refused.Err), nil, nil
 	}
 	if err != nil {
 		return Observation{Status: metav1.ConditionFalse, Reason: ReasonClusterNotReachable,
@@ -272,7 +279,7 @@ func (r *Reconciler) emitTransition(ac *clusterv1alpha1.AttachedCluster, from me
 // or removes them. It patches a copy so that the deferred
 // status patch still diffs against the object as read.
 func (r *Reconciler) syncTaints(ctx context.Context, ac *clusterv1alpha1.AttachedCluster, ready metav1.ConditionStatus) error {
-	taints, changed := withReadinessTaint(ac.Spec.Taints, ready, metav1.NewTime(r.now()))
+	taints, changed := clusterstatus.WithReadinessTaint(ac.Spec.Taints, ready, metav1.NewTime(r.now()))
 	if !changed {
 		return nil
 	}

@@ -156,3 +156,49 @@ func hasReadinessTaint(ac *clusterv1alpha1.AttachedCluster) bool {
 	}
 	return false
 }
+
+// countingClients counts the member clients asked for.
+type countingClients struct{ asked atomic.Int32 }
+
+func (c *countingClients) ForCluster(context.Context, *clusterv1alpha1.AttachedCluster) (member.Clients, error) {
+	c.asked.Add(1)
+	return member.Clients{}, nil
+}
+func (*countingClients) Invalidate(string) {}
+
+func TestReconcileLeavesPullClustersToTheirAgent(t *testing.T) {
+	ready := metav1.Condition{Type: clusterv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "AgentHeartbeat", Message: "set by agentlease"}
+	ac := &clusterv1alpha1.AttachedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge", Namespace: "kurator-system"},
+		Spec:       clusterv1alpha1.AttachedClusterSpec{Mode: clusterv1alpha1.ModePull},
+		Status:     clusterv1alpha1.AttachedClusterStatus{Conditions: []metav1.Condition{ready}, KubernetesVersion: "v1.37.2"},
+	}
+	hub := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ac).WithStatusSubresource(ac).Build()
+	clients := &countingClients{}
+	r := &Reconciler{
+		Client:   hub,
+		opts:     Options{Clients: clients}.withDefaults(),
+		recorder: events.NewFakeRecorder(10),
+		now:      time.Now,
+		pending:  map[types.NamespacedName]pending{},
+	}
+	registerMetrics()
+	key := types.NamespacedName{Namespace: "kurator-system", Name: "edge"}
+	res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RequeueAfter != 0 {
+		t.Errorf("requeue after %s, want none: nothing to probe", res.RequeueAfter)
+	}
+	if n := clients.asked.Load(); n != 0 {
+		t.Errorf("asked for member clients %d times, want 0: the hub holds none for a Pull cluster", n)
+	}
+	var got clusterv1alpha1.AttachedCluster
+	if err := hub.Get(context.Background(), key, &got); err != nil {
+		t.Fatal(err)
+	}
+	if c := got.ReadyCondition(); c == nil || c.Reason != "AgentHeartbeat" || got.Status.KubernetesVersion != "v1.37.2" || len(got.Spec.Taints) != 0 {
+		t.Errorf("status changed: %+v, taints %+v; want the agent's status left as it was", got.Status, got.Spec.Taints)
+	}
+}

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,12 +10,9 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/version"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
-	"github.com/kurator-go/kurator/internal/member"
 )
 
 // probeHealth asks the API server's /readyz, falling back to /healthz when
@@ -66,81 +62,4 @@ func excerpt(body []byte, err error) string {
 func forbidden(cluster, what string, err error) Observation {
 	return Observation{Status: metav1.ConditionFalse, Reason: ReasonForbidden,
 		Message: fmt.Sprintf("cluster %s refuses %s (%v): give the kubeconfig's user read access to /readyz, /version, discovery, nodes and pods (kurator join grants it), or recreate the Secret with kurator join", cluster, what, err)}
-}
-
-// facts is what the hub records of a healthy cluster.
-type facts struct {
-	version     string
-	enablements []clusterv1alpha1.APIEnablement
-	nodes       *clusterv1alpha1.NodeSummary
-	resources   *clusterv1alpha1.ResourceSummary
-	pods        *clusterv1alpha1.PodSummary
-	nodeList    []clusterv1alpha1.NodeStatus
-}
-
-// collect reads the version, the served APIs, the nodes and the pods. A
-// refusal becomes a Forbidden observation; other errors are returned.
-func collect(ctx context.Context, c member.Clients, cluster string, timeout time.Duration) (facts, *Observation, error) {
-	var f facts
-	call := func(what string, fn func(ctx context.Context) error) (*Observation, error) {
-		cctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		err := fn(cctx)
-		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-			obs := forbidden(cluster, what, err)
-			return &obs, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		return nil, nil
-	}
-	rc := c.Kubernetes.Discovery().RESTClient()
-	steps := []struct {
-		what string
-		fn   func(ctx context.Context) error
-	}{
-		{"GET /version", func(ctx context.Context) error {
-			raw, err := rc.Get().AbsPath("/version").Do(ctx).Raw()
-			if err != nil {
-				return err
-			}
-			var info version.Info
-			if err := json.Unmarshal(raw, &info); err != nil {
-				return err
-			}
-			f.version = info.GitVersion
-			return nil
-		}},
-		{"API discovery", func(ctx context.Context) error {
-			_, lists, err := discovery.ServerGroupsAndResourcesWithContext(ctx, discovery.ToDiscoveryInterfaceWithContext(c.Kubernetes.Discovery()))
-			if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-				return err
-			}
-			f.enablements = apiEnablements(lists)
-			return nil
-		}},
-		{"list nodes and pods", func(ctx context.Context) error {
-			nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{ResourceVersion: "0"})
-			if err != nil {
-				return err
-			}
-			pods, err := c.Kubernetes.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{ResourceVersion: "0"})
-			if err != nil {
-				return err
-			}
-			f.nodes = summarizeNodes(nodes.Items)
-			f.resources = summarizeResources(nodes.Items, pods.Items)
-			f.pods = summarizePods(pods.Items)
-			f.nodeList = listNodes(nodes.Items)
-			return nil
-		}},
-	}
-	for _, s := range steps {
-		obs, err := call(s.what, s.fn)
-		if obs != nil || err != nil {
-			return f, obs, err
-		}
-	}
-	return f, nil, nil
 }

@@ -1,4 +1,4 @@
-package cluster
+package clusterstatus
 
 import (
 	"sort"
@@ -136,49 +136,6 @@ func apiEnablements(lists []*metav1.APIResourceList) []clusterv1alpha1.APIEnable
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].GroupVersion < out[j].GroupVersion })
 	return out
-}
-
-// withReadinessTaint returns taints with the readiness taints matching ready
-// (not-ready for False, unreachable for Unknown, none for True), each with
-// both effects: NoSchedule keeps new work away, NoExecute makes the failover
-// controller evict what does not tolerate it. The other readiness key is
-// removed. It also reports whether anything changed. Taints of other keys
-// keep their order; an existing matching taint keeps its TimeAdded, which
-// tolerationSeconds count from.
-func withReadinessTaint(taints []corev1.Taint, ready metav1.ConditionStatus, now metav1.Time) ([]corev1.Taint, bool) {
-	want := ""
-	switch ready {
-	case metav1.ConditionFalse:
-		want = clusterv1alpha1.TaintClusterNotReady
-	case metav1.ConditionUnknown:
-		want = clusterv1alpha1.TaintClusterUnreachable
-	}
-	effects := []corev1.TaintEffect{corev1.TaintEffectNoSchedule, corev1.TaintEffectNoExecute}
-	out := make([]corev1.Taint, 0, len(taints)+len(effects))
-	changed := false
-	have := map[corev1.TaintEffect]bool{}
-	for _, t := range taints {
-		isReadiness := t.Key == clusterv1alpha1.TaintClusterNotReady || t.Key == clusterv1alpha1.TaintClusterUnreachable
-		switch {
-		case isReadiness && t.Key == want && !have[t.Effect]:
-			have[t.Effect] = true
-			out = append(out, t)
-		case isReadiness:
-			changed = true
-		default:
-			out = append(out, t)
-		}
-	}
-	if want == "" {
-		return out, changed
-	}
-	for _, e := range effects {
-		if !have[e] {
-			out = append(out, corev1.Taint{Key: want, Effect: e, TimeAdded: &now})
-			changed = true
-		}
-	}
-	return out, changed
 }
 
 // listNodes lists the nodes, those not Ready first, then by name, at most
