@@ -1,0 +1,153 @@
+package netem
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestMain skips the package where it cannot make namespaces (not root, no
+// iproute2 or iptables), unless CI=true: there the machine must have them.
+func TestMain(m *testing.M) {
+	if err := Check(); err != nil {
+		if os.Getenv("CI") == "true" {
+			println("FAIL: " + err.Error())
+			os.Exit(1)
+		}
+		println("SKIP: " + err.Error())
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// echoServer answers every line with the same line, on loopback.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(c, c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// roundTrips sends n one-line messages over c one after the other and
+// returns each round trip's time.
+func roundTrips(t *testing.T, c net.Conn, n int) []time.Duration {
+	t.Helper()
+	r := bufio.NewReader(c)
+	var rtts []time.Duration
+	for range n {
+		begin := time.Now()
+		if err := c.SetDeadline(begin.Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write([]byte("ping\n")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		rtts = append(rtts, time.Since(begin))
+	}
+	return rtts
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func TestLinkDelaysLosesAndPartitions(t *testing.T) {
+	ns := New(t)
+	link := ns.AddLink(t, "hub", 201)
+	if other := ns.AddLink(t, "other", 201); other.HostIP == link.HostIP || other.NSIP.Prev() == link.HostIP {
+		t.Fatalf("two links share a subnet: %s and %s", link.HostIP, other.HostIP)
+	}
+	relay := link.Relay(t, echoServer(t))
+
+	c, err := ns.Dial(relay.Addr)
+	if err != nil {
+		t.Fatalf("dial the relay %s from namespace %s: %v", relay.Addr, ns.Name, err)
+	}
+	defer c.Close()
+
+	plain := median(roundTrips(t, c, 20))
+	if plain > 20*time.Millisecond {
+		t.Errorf("unshaped link: median round trip %s, want under 20ms", plain)
+	}
+
+	link.Shape(t, Impairment{Delay: 80 * time.Millisecond})
+	slow := median(roundTrips(t, c, 10))
+	if slow < 80*time.Millisecond || slow > 130*time.Millisecond {
+		t.Errorf("link at 80ms: median round trip %s, want 80ms to 130ms", slow)
+	}
+	t.Logf("link %s shaped by %s: median round trip %s unshaped, %s at 80ms", link.Name, link.Method(), plain, slow)
+
+	// Loss: a bulk transfer through the link at 5%; the shaper's drop
+	// share must be near 5% and TCP must still deliver every byte.
+	link.Shape(t, Impairment{Loss: 0.05})
+	before, beforeIn := link.Stats()
+	payload := make([]byte, 4<<20)
+	go func() { _, _ = c.Write(payload) }()
+	if err := c.SetDeadline(time.Now().Add(60 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, payload); err != nil {
+		t.Fatalf("4 MiB echoed through a link at 5%% loss: %v", err)
+	}
+	out, in := link.Stats()
+	packets := out.Packets - before.Packets + in.Packets - beforeIn.Packets
+	dropped := out.Dropped - before.Dropped + in.Dropped - beforeIn.Dropped
+	if link.Method() == "nfqueue" {
+		share := float64(dropped) / float64(packets)
+		if packets < 500 || share < 0.025 || share > 0.075 {
+			t.Errorf("5%% loss: %d of %d packets dropped (%.2f%%), want at least 500 packets and 2.5%% to 7.5%%", dropped, packets, 100*share)
+		}
+		t.Logf("5%% loss: %d of %d packets dropped (%.2f%%), 4 MiB delivered whole", dropped, packets, 100*float64(dropped)/float64(packets))
+	}
+
+	// A partition: the same connection gets no answer, and gets it once
+	// the link is healed (TCP retransmits, nothing resets).
+	link.Shape(t, Impairment{})
+	link.Partition(t)
+	if err := c.SetDeadline(time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("lost?\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	var ne net.Error
+	if _, err := io.ReadFull(c, buf); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("partitioned link: want a read timeout, got %v", err)
+	}
+	link.Heal(t)
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "lost?\n" {
+		t.Fatalf("healed link: want the message held during the partition, got %q, %v", buf, err)
+	}
+	if got := relay.Counters(); got.Conns != 1 || got.Up < 4<<20 || got.Down < 4<<20 {
+		t.Errorf("relay counters %+v: want 1 connection and at least 4 MiB each way", got)
+	}
+}
