@@ -58,40 +58,61 @@ type Namespace struct {
 
 var namespaces atomic.Int32
 
-// New makes the namespace kurator-e2e-<pid>[-n] with its loopback up. It is
-// removed, with its links, shapers and relays, when the test ends.
-func New(t testing.TB) *Namespace {
-	t.Helper()
+// New makes the namespace kurator-e2e-<pid>[-n] with its loopback up.
+// Close removes it with its links, shapers and relays.
+func New() (*Namespace, error) {
 	if err := Check(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	name := "kurator-e2e-" + strconv.Itoa(os.Getpid())
 	if n := namespaces.Add(1); n > 1 {
 		name += "-" + strconv.Itoa(int(n))
 	}
 	ns := &Namespace{Name: name}
-	run(t, "ip", "netns", "add", name)
-	t.Cleanup(func() { ns.remove(t) })
-	run(t, "ip", "-n", name, "link", "set", "lo", "up")
+	if err := run("ip", "netns", "add", name); err != nil {
+		return nil, err
+	}
+	if err := run("ip", "-n", name, "link", "set", "lo", "up"); err != nil {
+		return nil, errors.Join(err, ns.Close())
+	}
+	return ns, nil
+}
+
+// NewForTest is New, failing the test on error, with Close when the test
+// ends.
+func NewForTest(t testing.TB) *Namespace {
+	t.Helper()
+	ns, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := ns.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return ns
 }
 
-// remove stops the shapers and relays, then deletes the veth pairs and the
+// Close stops the shapers and relays, then deletes the veth pairs and the
 // namespace (deleting it would take its veth ends along; the host ends are
 // deleted explicitly so that a failed namespace delete leaves no pair).
-func (ns *Namespace) remove(t testing.TB) {
+func (ns *Namespace) Close() error {
 	ns.mu.Lock()
 	links := ns.links
+	ns.links = nil
 	ns.mu.Unlock()
+	var errs []error
 	for _, l := range links {
 		l.stop()
 		if out, err := exec.Command("ip", "link", "del", l.HostIf).CombinedOutput(); err != nil && !bytes.Contains(out, []byte("Cannot find device")) {
-			t.Errorf("remove veth %s: %v: %s", l.HostIf, err, out)
+			errs = append(errs, fmt.Errorf("remove veth %s: %v: %s", l.HostIf, err, out))
 		}
 	}
 	if out, err := exec.Command("ip", "netns", "del", ns.Name).CombinedOutput(); err != nil {
-		t.Errorf("remove network namespace %s: %v: %s", ns.Name, err, out)
+		errs = append(errs, fmt.Errorf("remove network namespace %s: %v: %s", ns.Name, err, out))
 	}
+	return errors.Join(errs...)
 }
 
 // Command is name run inside the namespace (`ip netns exec`); `ip` execs
@@ -154,30 +175,37 @@ type Link struct {
 // AddLink makes a veth pair named after the namespace, with a free /30 in
 // 10.<second>.0.0/16 (second 201 for a hub link, 202 for a member link,
 // say), and brings both ends up.
-func (ns *Namespace) AddLink(t testing.TB, name string, second byte) *Link {
-	t.Helper()
+func (ns *Namespace) AddLink(name string, second byte) (*Link, error) {
 	ns.mu.Lock()
 	ns.nextPair++
 	pair := ns.nextPair
 	ns.mu.Unlock()
 	host, inner, err := freeSubnet(second, os.Getpid()+pair)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	// Interface names are at most 15 bytes: k<pid base 36><pair>h|n.
 	base := "k" + strconv.FormatInt(int64(os.Getpid()), 36) + strconv.Itoa(pair)
 	l := &Link{Name: name, HostIf: base + "h", NSIf: base + "n", HostIP: host, NSIP: inner, ns: ns, pair: pair}
 	l.imp.Store(&Impairment{})
-	run(t, "ip", "link", "add", l.HostIf, "type", "veth", "peer", "name", l.NSIf)
+	if err := run("ip", "link", "add", l.HostIf, "type", "veth", "peer", "name", l.NSIf); err != nil {
+		return nil, err
+	}
 	ns.mu.Lock()
 	ns.links = append(ns.links, l)
 	ns.mu.Unlock()
-	run(t, "ip", "link", "set", l.NSIf, "netns", ns.Name)
-	run(t, "ip", "addr", "add", host.String()+"/30", "dev", l.HostIf)
-	run(t, "ip", "link", "set", l.HostIf, "up")
-	run(t, "ip", "-n", ns.Name, "addr", "add", inner.String()+"/30", "dev", l.NSIf)
-	run(t, "ip", "-n", ns.Name, "link", "set", l.NSIf, "up")
-	return l
+	for _, args := range [][]string{
+		{"link", "set", l.NSIf, "netns", ns.Name},
+		{"addr", "add", host.String() + "/30", "dev", l.HostIf},
+		{"link", "set", l.HostIf, "up"},
+		{"-n", ns.Name, "addr", "add", inner.String() + "/30", "dev", l.NSIf},
+		{"-n", ns.Name, "link", "set", l.NSIf, "up"},
+	} {
+		if err := run("ip", args...); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
 // freeSubnet picks a /30 in 10.<second>.0.0/16 that no interface of the
@@ -211,39 +239,40 @@ func freeSubnet(second byte, seed int) (host, inner netip.Addr, err error) {
 // Shape sets the link's delay and loss (both directions); the zero
 // Impairment makes it a plain veth again. A partitioned link stays
 // partitioned, with the new impairment after Heal.
-func (l *Link) Shape(t testing.TB, imp Impairment) {
-	t.Helper()
+func (l *Link) Shape(imp Impairment) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.shaped = imp
-	if !l.partitioned {
-		if err := l.apply(imp); err != nil {
-			t.Fatalf("shape link %s (%s): %v", l.Name, imp, err)
-		}
+	if l.partitioned {
+		return nil
 	}
+	if err := l.apply(imp); err != nil {
+		return fmt.Errorf("shape link %s (%s): %w", l.Name, imp, err)
+	}
+	return nil
 }
 
 // Partition drops every packet of the link, both ways, as a cut cable or
 // a firewall would: connections hang rather than fail at once.
-func (l *Link) Partition(t testing.TB) {
-	t.Helper()
+func (l *Link) Partition() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.partitioned = true
 	if err := l.apply(Impairment{Loss: 1}); err != nil {
-		t.Fatalf("partition link %s: %v", l.Name, err)
+		return fmt.Errorf("partition link %s: %w", l.Name, err)
 	}
+	return nil
 }
 
 // Heal ends a partition: the link is as Shape last left it.
-func (l *Link) Heal(t testing.TB) {
-	t.Helper()
+func (l *Link) Heal() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.partitioned = false
 	if err := l.apply(l.shaped); err != nil {
-		t.Fatalf("heal link %s: %v", l.Name, err)
+		return fmt.Errorf("heal link %s: %w", l.Name, err)
 	}
+	return nil
 }
 
 // Method tells how the link is shaped: "tc netem" or "nfqueue" (the
@@ -360,9 +389,9 @@ func (l *Link) stop() {
 	l.relays = nil
 }
 
-func run(t testing.TB, name string, args ...string) {
-	t.Helper()
+func run(name string, args ...string) error {
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
+	return nil
 }

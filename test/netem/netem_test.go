@@ -70,6 +70,23 @@ func roundTrips(t *testing.T, c net.Conn, n int) []time.Duration {
 	return rtts
 }
 
+func must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func ok(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
@@ -77,12 +94,12 @@ func median(d []time.Duration) time.Duration {
 }
 
 func TestLinkDelaysLosesAndPartitions(t *testing.T) {
-	ns := New(t)
-	link := ns.AddLink(t, "hub", 201)
-	if other := ns.AddLink(t, "other", 201); other.HostIP == link.HostIP || other.NSIP.Prev() == link.HostIP {
+	ns := NewForTest(t)
+	link := must(ns.AddLink("hub", 201))(t)
+	if other := must(ns.AddLink("other", 201))(t); other.HostIP == link.HostIP || other.NSIP.Prev() == link.HostIP {
 		t.Fatalf("two links share a subnet: %s and %s", link.HostIP, other.HostIP)
 	}
-	relay := link.Relay(t, echoServer(t))
+	relay := must(link.Relay(echoServer(t)))(t)
 
 	c, err := ns.Dial(relay.Addr)
 	if err != nil {
@@ -95,7 +112,7 @@ func TestLinkDelaysLosesAndPartitions(t *testing.T) {
 		t.Errorf("unshaped link: median round trip %s, want under 20ms", plain)
 	}
 
-	link.Shape(t, Impairment{Delay: 80 * time.Millisecond})
+	ok(t, link.Shape(Impairment{Delay: 80 * time.Millisecond}))
 	slow := median(roundTrips(t, c, 10))
 	if slow < 80*time.Millisecond || slow > 130*time.Millisecond {
 		t.Errorf("link at 80ms: median round trip %s, want 80ms to 130ms", slow)
@@ -104,7 +121,7 @@ func TestLinkDelaysLosesAndPartitions(t *testing.T) {
 
 	// Loss: a bulk transfer through the link at 5%; the shaper's drop
 	// share must be near 5% and TCP must still deliver every byte.
-	link.Shape(t, Impairment{Loss: 0.05})
+	ok(t, link.Shape(Impairment{Loss: 0.05}))
 	before, beforeIn := link.Stats()
 	payload := make([]byte, 4<<20)
 	go func() { _, _ = c.Write(payload) }()
@@ -127,8 +144,8 @@ func TestLinkDelaysLosesAndPartitions(t *testing.T) {
 
 	// A partition: the same connection gets no answer, and gets it once
 	// the link is healed (TCP retransmits, nothing resets).
-	link.Shape(t, Impairment{})
-	link.Partition(t)
+	ok(t, link.Shape(Impairment{}))
+	ok(t, link.Partition())
 	if err := c.SetDeadline(time.Now().Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +157,7 @@ func TestLinkDelaysLosesAndPartitions(t *testing.T) {
 	if _, err := io.ReadFull(c, buf); !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("partitioned link: want a read timeout, got %v", err)
 	}
-	link.Heal(t)
+	ok(t, link.Heal())
 	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,12 @@
 package netem
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"testing"
 )
 
 // Relay listens on a link's host end and carries every connection the
@@ -44,12 +44,11 @@ func (c Counters) Sub(earlier Counters) Counters {
 }
 
 // Relay starts a relay on the link's host address (a free port) to target,
-// e.g. "127.0.0.1:6443". It stops when the test ends.
-func (l *Link) Relay(t testing.TB, target string) *Relay {
-	t.Helper()
+// e.g. "127.0.0.1:6443". It stops with Close or the namespace's Close.
+func (l *Link) Relay(target string) (*Relay, error) {
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(l.HostIP, 0).String())
 	if err != nil {
-		t.Fatalf("relay on link %s: %v", l.Name, err)
+		return nil, fmt.Errorf("relay on link %s: %w", l.Name, err)
 	}
 	r := &Relay{Addr: ln.Addr().String(), Target: target, ln: ln, open: map[net.Conn]struct{}{}}
 	l.mu.Lock()
@@ -57,8 +56,7 @@ func (l *Link) Relay(t testing.TB, target string) *Relay {
 	l.mu.Unlock()
 	r.wg.Add(1)
 	go r.serve()
-	t.Cleanup(r.Close)
-	return r
+	return r, nil
 }
 
 // Counters reads the relay's counters.
