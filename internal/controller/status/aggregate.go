@@ -14,57 +14,25 @@ import (
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/objectstatus"
 )
 
 // Keys the hub adds to a collected member status, next to the object's own
-// .status fields.
+// .status fields (see package objectstatus).
 const (
-	// GenerationKey is the member object's metadata.generation, so the hub
-	// can tell whether the member observed its own latest spec.
-	GenerationKey = "generation"
-	// SpecReplicasKey is the member object's spec.replicas (after overrides),
-	// so the hub can tell whether the member is fully rolled out at the size
-	// it was asked for.
-	SpecReplicasKey = "specReplicas"
-	// AppliedGenerationKey is the generation of the Work whose apply the
-	// collected member object reflects (the Work's Applied condition when
-	// the status was collected), so the hub never takes a status collected
-	// before the latest apply for the latest spec's.
-	AppliedGenerationKey = "appliedWorkGeneration"
+	GenerationKey        = objectstatus.GenerationKey
+	SpecReplicasKey      = objectstatus.SpecReplicasKey
+	AppliedGenerationKey = objectstatus.AppliedGenerationKey
 )
 
-// CollectStatus is what the hub keeps of a member object's status: its
-// .status plus GenerationKey and, for objects with spec.replicas,
-// SpecReplicasKey. nil when the object has none of them.
-func CollectStatus(obj *unstructured.Unstructured) map[string]any {
-	if obj == nil {
-		return nil
-	}
-	st, _, _ := unstructured.NestedMap(obj.Object, "status")
-	add := func(k string, v int64) {
-		if st == nil {
-			st = map[string]any{}
-		}
-		st[k] = v
-	}
-	if g := obj.GetGeneration(); g > 0 {
-		add(GenerationKey, g)
-	}
-	if r, found, err := unstructured.NestedInt64(obj.Object, "spec", "replicas"); found && err == nil {
-		add(SpecReplicasKey, r)
-	}
-	return st
-}
+// CollectStatus is what the hub keeps of a member object's status
+// (objectstatus.Collect).
+func CollectStatus(obj *unstructured.Unstructured) map[string]any { return objectstatus.Collect(obj) }
 
-// StampApplied adds AppliedGenerationKey to a status collected for work:
-// the generation its Applied condition is True at, if it is.
+// StampApplied adds AppliedGenerationKey to a status collected for work
+// (objectstatus.StampApplied).
 func StampApplied(st map[string]any, work *workv1alpha1.Work) map[string]any {
-	c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied)
-	if st == nil || c == nil || c.Status != metav1.ConditionTrue {
-		return st
-	}
-	st[AppliedGenerationKey] = c.ObservedGeneration
-	return st
+	return objectstatus.StampApplied(st, work)
 }
 
 // WorkState is what aggregation needs of one target's Work.

@@ -17,8 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,8 +26,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
+	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/memberwatch"
+	"github.com/kurator-go/kurator/internal/objectstatus"
 )
 
 // Clients gives clients for a member cluster by name; member.Registry
@@ -48,6 +50,8 @@ type Options struct {
 	// WriteInterval is the least time between two status writes of one
 	// Work, binding or template (default DefaultWriteInterval).
 	WriteInterval time.Duration
+	// ClusterNamespace is where AttachedClusters live (default kurator-system).
+	ClusterNamespace string
 }
 
 // SetupWithManager registers the Work status collector and the
@@ -61,6 +65,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	if opts.WriteInterval <= 0 {
 		opts.WriteInterval = DefaultWriteInterval
+	}
+	if opts.ClusterNamespace == "" {
+		opts.ClusterNamespace = workv1alpha1.SystemNamespace
 	}
 	w := &WorkReconciler{Client: mgr.GetClient(), opts: opts, writes: newPacer(opts.WriteInterval)}
 	if err := ctrl.NewControllerManagedBy(mgr).
@@ -96,28 +103,15 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if !ok || !work.DeletionTimestamp.IsZero() || len(work.Status.ManifestStatuses) == 0 {
 		return ctrl.Result{}, nil
 	}
+	if r.pullCluster(ctx, cluster) {
+		return ctrl.Result{}, nil // its agent reports the status
+	}
 	before := work.DeepCopy()
 	var errs []error
-	for i := range work.Status.ManifestStatuses {
-		ms := &work.Status.ManifestStatuses[i]
-		if ms.Kind == "" {
-			continue
-		}
-		live, err := r.live(ctx, cluster, ms.ResourceIdentifier)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ms.Health = Health(live)
-		ms.Status = nil
-		if st := StampApplied(CollectStatus(live), &work); st != nil {
-			raw, err := json.Marshal(st)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			ms.Status = &runtime.RawExtension{Raw: raw}
-		}
+	if err := objectstatus.Refresh(ctx, &work, func(ctx context.Context, id workv1alpha1.ResourceIdentifier) (*unstructured.Unstructured, error) {
+		return r.live(ctx, cluster, id)
+	}); err != nil {
+		errs = append(errs, err)
 	}
 	if reflect.DeepEqual(before.Status, work.Status) {
 		return ctrl.Result{}, errors.Join(errs...)
@@ -144,6 +138,17 @@ func (r *WorkReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		errs = append(errs, fmt.Errorf("apply Work %s status: %w", req.NamespacedName, err))
 	}
 	return ctrl.Result{}, errors.Join(errs...)
+}
+
+// pullCluster reports whether cluster is joined in Pull mode: its agent
+// collects its Works' status (internal/agent/sync). A cluster that cannot be
+// read is not skipped: reading its objects reports the problem.
+func (r *WorkReconciler) pullCluster(ctx context.Context, cluster string) bool {
+	var ac clusterv1alpha1.AttachedCluster
+	if err := r.Get(ctx, types.NamespacedName{Namespace: r.opts.ClusterNamespace, Name: cluster}, &ac); err != nil {
+		return false
+	}
+	return ac.IsPull()
 }
 
 // collectedStatus is the part of a Work's status the status collector

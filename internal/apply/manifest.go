@@ -1,4 +1,4 @@
-package execution
+package apply
 
 import (
 	"encoding/json"
@@ -123,10 +123,10 @@ func mergeIdentifiers(old []workv1alpha1.ManifestStatus, ids []workv1alpha1.Reso
 	return out
 }
 
-// executionStatus is the part of a Work's status the execution controller
+// ExecutionStatus is the part of a Work's status the execution controller
 // owns, as a server-side apply request: the Applied condition and each
 // manifest's identifying fields (entries keyed by ordinal).
-func executionStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
+func ExecutionStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
 	var conds []any
 	if c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied); c != nil {
 		conds = append(conds, map[string]any{
