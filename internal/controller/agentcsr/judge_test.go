@@ -108,7 +108,10 @@ func TestJudge(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "edge", Namespace: workv1alpha1.SystemNamespace},
 		Spec:       clusterv1alpha1.AttachedClusterSpec{Kubeconfig: &clusterv1alpha1.KubeconfigReference{Name: "edge-kubeconfig"}},
 	}
-	renewal := func(s *csrSpec) { s.user = clusterv1alpha1.AgentUser("edge"); s.groups = []string{clusterv1alpha1.AgentGroup} }
+	renewal := func(s *csrSpec) {
+		s.user = clusterv1alpha1.AgentUser("edge")
+		s.groups = []string{clusterv1alpha1.AgentGroup}
+	}
 	deleting := pullCluster("edge", clusterID)
 	deleting.DeletionTimestamp = &metav1.Time{Time: now}
 	deleting.Finalizers = []string{"x"}
@@ -134,7 +137,10 @@ func TestJudge(t *testing.T) {
 		{name: "renewal of an unregistered cluster: denied, register again with a new token", csr: renewal,
 			reason: ReasonClusterNotRegistered, message: []string{"cluster edge is not registered", "kurator token create"}},
 		{name: "agent of cluster b asks for a certificate of edge: denied", token: live,
-			csr:    func(s *csrSpec) { s.user = clusterv1alpha1.AgentUser("b"); s.groups = []string{clusterv1alpha1.AgentGroup} },
+			csr: func(s *csrSpec) {
+				s.user = clusterv1alpha1.AgentUser("b")
+				s.groups = []string{clusterv1alpha1.AgentGroup}
+			},
 			reason: ReasonClusterNameMismatch, message: []string{"the agent of cluster b asks for a certificate of cluster edge"}},
 		{name: "common name edge, label other: denied", token: live, csr: func(s *csrSpec) { s.label = "other" },
 			reason: ReasonClusterNameMismatch, message: []string{`names "other"`}},
@@ -160,7 +166,9 @@ func TestJudge(t *testing.T) {
 		{name: "requester is a plain user: denied", token: live, csr: func(s *csrSpec) { s.user = "alice"; s.groups = nil },
 			reason: ReasonUnknownRequester, message: []string{`requester "alice"`, "kurator token create"}},
 		{name: "a bootstrap token without the kurator group (kubeadm's): denied", token: live,
-			csr:    func(s *csrSpec) { s.groups = []string{"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token"} },
+			csr: func(s *csrSpec) {
+				s.groups = []string{"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token"}
+			},
 			reason: ReasonUnknownRequester},
 		{name: "token Secret deleted (revoked): denied", reason: ReasonTokenNotFound,
 			message: []string{"bootstrap token abc123 was deleted (revoked)", "kurator token create"}},
