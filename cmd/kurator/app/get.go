@@ -249,7 +249,7 @@ func orDash(s string) string {
 func printClusters(w io.Writer, items []clusterv1alpha1.AttachedCluster, wide bool) error {
 	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
 	tw := table(w)
-	head := "NAME\tREADY\tVERSION\tPROVIDER\tREGION\tNODES\tAGE"
+	head := "NAME\tREADY\tMODE\tVERSION\tPROVIDER\tREGION\tNODES\tHEARTBEAT\tAGENT\tAGE"
 	if wide {
 		head += "\tZONES\tCPU\tMEMORY\tTAINTS\tMESSAGE"
 	}
@@ -264,8 +264,9 @@ func printClusters(w io.Writer, items []clusterv1alpha1.AttachedCluster, wide bo
 		if s := c.Status.NodeSummary; s != nil {
 			nodes = fmt.Sprintf("%d/%d", s.ReadyNum, s.TotalNum)
 		}
-		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", c.Name, ready, orDash(c.Status.KubernetesVersion),
-			orDash(c.ProviderName()), orDash(c.RegionName()), nodes, age(c.CreationTimestamp.Time))
+		heartbeat, agent := clusterAgent(c)
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", c.Name, ready, clusterMode(c), orDash(c.Status.KubernetesVersion),
+			orDash(c.ProviderName()), orDash(c.RegionName()), nodes, heartbeat, agent, age(c.CreationTimestamp.Time))
 		if wide {
 			cpu, mem := "-", "-"
 			if s := c.Status.ResourceSummary; s != nil {
@@ -286,6 +287,29 @@ func printClusters(w io.Writer, items []clusterv1alpha1.AttachedCluster, wide bo
 		fmt.Fprintln(tw, row)
 	}
 	return tw.Flush()
+}
+
+// clusterMode is Push or Pull (an unset mode is Push).
+func clusterMode(c *clusterv1alpha1.AttachedCluster) string {
+	if c.IsPull() {
+		return string(clusterv1alpha1.ModePull)
+	}
+	return string(clusterv1alpha1.ModePush)
+}
+
+// clusterAgent is the HEARTBEAT and AGENT columns: for a Pull cluster the
+// age of its agent's last heartbeat and the agent's version. Push clusters
+// have no agent, and the hub records no time of its last probe of them.
+func clusterAgent(c *clusterv1alpha1.AttachedCluster) (heartbeat, version string) {
+	a := c.Status.Agent
+	if !c.IsPull() || a == nil {
+		return "-", "-"
+	}
+	heartbeat = "-"
+	if a.LastHeartbeatTime != nil {
+		heartbeat = age(a.LastHeartbeatTime.Time)
+	}
+	return heartbeat, orDash(a.Version)
 }
 
 func printFleets(w io.Writer, items []fleetv1alpha1.Fleet) error {

@@ -23,7 +23,7 @@ watches their health. Start a local playground with "kurator up".`,
 		SilenceErrors: false,
 	}
 	root.AddCommand(newVersionCommand(), newUpCommand(), newDownCommand(), newStatusCommand(),
-		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newGetCommand(), newDescribeCommand(), newPlanCommand(), newRescheduleCommand(), newDashboardCommand(), newRolloutCommand(), newAppCommand(), newScaleCommand(),
+		newJoinCommand(), newUnjoinCommand(), newClusterCommand(), newTokenCommand(), newUnregisterCommand(), newGetCommand(), newDescribeCommand(), newPlanCommand(), newRescheduleCommand(), newDashboardCommand(), newRolloutCommand(), newAppCommand(), newScaleCommand(),
 		newInstallCommand(), newUninstallCommand(), newServerCommand())
 	return root
 }
