@@ -6,6 +6,8 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kurator-go/kurator/internal/controller/agentcsr"
+	"github.com/kurator-go/kurator/internal/controller/agentlease"
 	"github.com/kurator-go/kurator/internal/controller/application"
 	"github.com/kurator-go/kurator/internal/controller/binding"
 	"github.com/kurator-go/kurator/internal/controller/cluster"
@@ -28,7 +30,8 @@ import (
 )
 
 // setupControllers registers every reconciler of the hub with the manager, in
-// the order of the workload flow: clusters and fleets, detector, scheduler,
+// the order of the workload flow: clusters (Push probes; Pull agents'
+// certificates, RBAC and heartbeats) and fleets, detector, scheduler,
 // binding, execution, status, and failover, which feeds back into the
 // scheduler; last the policies' own status.
 func setupControllers(mgr ctrl.Manager, o options) error {
@@ -60,6 +63,10 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 				FailureThreshold: o.failureThreshold,
 				SuccessThreshold: o.successThreshold,
 			})
+		}},
+		{"agent CSR", func() error { return agentcsr.SetupWithManager(mgr, agentcsr.Options{}) }},
+		{"agent heartbeat", func() error {
+			return agentlease.SetupWithManager(mgr, agentlease.Options{Grace: o.agentHeartbeatGrace})
 		}},
 		{"cluster profile", func() error { return clusterprofile.SetupWithManager(mgr, clusterprofile.Options{Clients: clients}) }},
 		{"fleet", func() error {

@@ -1,5 +1,7 @@
-// Command kurator-manager runs the hub's controllers: cluster health, fleets,
-// the detector, the scheduler, the binding controller, execution and status.
+// Command kurator-manager runs the hub's controllers: cluster health (probes
+// of Push clusters, heartbeats of Pull clusters' agents, whose certificate
+// requests it approves), fleets, the detector, the scheduler, the binding
+// controller, execution and status.
 // Several replicas may run; leader election on the hub picks the active one.
 package main
 
@@ -18,6 +20,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/controller/agentlease"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
@@ -54,6 +57,9 @@ type options struct {
 	scaleTimeDivisor float64
 	// hpaSyncPeriod is how often the fleet-wide HPAs are evaluated.
 	hpaSyncPeriod time.Duration
+	// agentHeartbeatGrace is how long a Pull cluster stays Ready after its
+	// agent's last heartbeat.
+	agentHeartbeatGrace time.Duration
 }
 
 func main() {
@@ -78,6 +84,7 @@ func main() {
 	flag.StringVar(&o.prometheusAddr, "prometheus-address", "", "base URL of the Prometheus HTTP API rollout analysis queries, e.g. http://127.0.0.1:9090 (kurator up passes its own)")
 	flag.Float64Var(&o.scaleTimeDivisor, "scale-time-divisor", 1, "divide every ScalePolicy duration (window, cooldown, evaluation interval, lead time, season, history) but cron schedules by this, for demos and tests (20 runs a 5m window in 15s)")
 	flag.DurationVar(&o.hpaSyncPeriod, "hpa-sync-period", 0, "how often hub HorizontalPodAutoscalers and FederatedHPAs are evaluated over their members' pods (0: 15s, divided by --scale-time-divisor)")
+	flag.DurationVar(&o.agentHeartbeatGrace, "agent-heartbeat-grace", agentlease.DefaultGrace, "how long a Pull cluster stays Ready after its agent's last heartbeat (Lease renewal); then it is Unknown and failover applies as for an unreachable Push cluster")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
