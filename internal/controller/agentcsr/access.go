@@ -22,6 +22,25 @@ import (
 // execution namespace binds it to the cluster's agent.
 const AgentRoleName = "kurator-agent"
 
+// AgentClusterRole is ClusterRole kurator-agent as the chart renders it
+// (charts/kurator/templates/agent-rbac.yaml; a test holds the two equal):
+// for a hub without the chart, `kurator token create` makes it. The
+// manager cannot make it: it does not hold these rules, it may only bind
+// the role.
+func AgentClusterRole() *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{Name: AgentRoleName, Labels: map[string]string{"app.kubernetes.io/part-of": "kurator"}},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{workv1alpha1.GroupVersion.Group}, Resources: []string{"works"}, Verbs: []string{"get", "list", "watch"}},
+			{APIGroups: []string{workv1alpha1.GroupVersion.Group}, Resources: []string{"works/status"}, Verbs: []string{"get", "update", "patch"}},
+			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},
+			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, ResourceNames: []string{clusterv1alpha1.AgentLeaseName}, Verbs: []string{"get", "update"}},
+			{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+		},
+	}
+}
+
 // AgentOfLabel marks the hub RBAC objects made for one cluster's agent;
 // its value is the cluster. Only objects carrying it are changed or
 // deleted, so a user's object of the same name is never touched.
