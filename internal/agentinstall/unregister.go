@@ -14,6 +14,7 @@ import (
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/agentcsr"
 )
 
 // HubRBAC are the per-cluster hub objects that authorise an agent (made
@@ -23,50 +24,56 @@ import (
 // Without them the agent's certificate still authenticates but may do
 // nothing: that is how a Pull cluster is revoked.
 func HubRBAC(cluster string) []client.Object {
-	name := "kurator-agent:" + cluster
+	name := agentcsr.ClusterRoleName(cluster)
 	return []client.Object{
-		skeleton(&rbacv1.RoleBinding{}, rbacv1.SchemeGroupVersion.String(), "RoleBinding", AgentRoleBindingName, workv1alpha1.ExecutionNamespace(cluster)),
+		skeleton(&rbacv1.RoleBinding{}, rbacv1.SchemeGroupVersion.String(), "RoleBinding", agentcsr.AgentRoleName, workv1alpha1.ExecutionNamespace(cluster)),
 		skeleton(&rbacv1.ClusterRoleBinding{}, rbacv1.SchemeGroupVersion.String(), "ClusterRoleBinding", name, ""),
 		skeleton(&rbacv1.ClusterRole{}, rbacv1.SchemeGroupVersion.String(), "ClusterRole", name, ""),
 	}
 }
 
-// AgentRoleBindingName is the RoleBinding of an agent in its execution
-// namespace.
-const AgentRoleBindingName = "kurator-agent"
-
 // PullCleanup removes, after the AttachedCluster of Pull cluster has been
 // deleted, what authorised its agent on the hub: the per-cluster RBAC
 // (the manager removes it when the AttachedCluster goes; what is still
-// there after wait is deleted here), the heartbeat Lease, and the
+// there after wait is deleted here, only objects carrying the manager's
+// agentcsr.AgentOfLabel for this cluster), the heartbeat Lease, and the
 // cluster's CSRs that are still pending. It prints what it did.
 func PullCleanup(ctx context.Context, hub client.Client, cluster string, wait time.Duration, out io.Writer) error {
 	deadline := time.Now().Add(wait)
 	for {
 		left := 0
 		for _, o := range HubRBAC(cluster) {
+			ref := refOf(o)
 			err := hub.Get(ctx, client.ObjectKeyFromObject(o), o)
-			if err == nil {
+			switch {
+			case err == nil && o.GetLabels()[agentcsr.AgentOfLabel] == cluster:
 				left++
-			} else if !apierrors.IsNotFound(err) {
-				return fmt.Errorf("read %s on the hub: %w", refOf(o), err)
+			case err != nil && !apierrors.IsNotFound(err):
+				return fmt.Errorf("read %s on the hub: %w", ref, err)
 			}
 		}
 		if left == 0 {
 			fmt.Fprintf(out, "  the agent's hub RBAC is gone (RoleBinding %s/%s, ClusterRole and ClusterRoleBinding kurator-agent:%s): its certificate is authorised for nothing\n",
-				workv1alpha1.ExecutionNamespace(cluster), AgentRoleBindingName, cluster)
+				workv1alpha1.ExecutionNamespace(cluster), agentcsr.AgentRoleName, cluster)
 			break
 		}
 		if time.Now().After(deadline) {
 			for _, o := range HubRBAC(cluster) {
-				err := hub.Delete(ctx, o)
+				ref := refOf(o)
+				err := hub.Get(ctx, client.ObjectKeyFromObject(o), o)
+				if apierrors.IsNotFound(err) || (err == nil && o.GetLabels()[agentcsr.AgentOfLabel] != cluster) {
+					continue // gone, or not the manager's: leave it
+				}
+				if err == nil {
+					err = hub.Delete(ctx, o)
+				}
 				if apierrors.IsNotFound(err) {
 					continue
 				}
 				if err != nil {
-					return fmt.Errorf("delete %s on the hub: %w", refOf(o), err)
+					return fmt.Errorf("delete %s on the hub: %w", ref, err)
 				}
-				fmt.Fprintf(out, "  %s deleted on the hub\n", refOf(o))
+				fmt.Fprintf(out, "  %s deleted on the hub\n", ref)
 			}
 			break
 		}
