@@ -36,7 +36,9 @@ func TestPullCleanupRemovesTheAgentsHubAccessOnly(t *testing.T) {
 	if err := PullCleanup(context.Background(), hub, "north", 0, &out); err != nil {
 		t.Fatal(err)
 	}
-	gone := func(o client.Object) bool { return hub.Get(context.Background(), client.ObjectKeyFromObject(o), o) != nil }
+	gone := func(o client.Object) bool {
+		return hub.Get(context.Background(), client.ObjectKeyFromObject(o), o) != nil
+	}
 	for _, tc := range []struct {
 		what string
 		obj  client.Object
