@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -84,6 +85,18 @@ type Config struct {
 	// AttachedCluster's spec.registry when it joins.
 	Registries     bool
 	RegistryBinary string
+	// PullMembers names members (among Members) joined in Pull mode: the
+	// hub gets no kubeconfig of theirs; each runs AgentBinary (the
+	// kurator-agent command) as process <member>/kurator-agent with a
+	// bootstrap token of its own and its credentials in
+	// <StateDir>/agents/<member>, and Up waits until its AttachedCluster,
+	// which the manager creates when it approves the agent's certificate
+	// request, is Ready. Needs ManagerBinary.
+	PullMembers []string
+	AgentBinary string
+	// AgentArgs are extra flags for every agent, after the playground's
+	// own (a later flag wins), e.g. --heartbeat-interval=2s in tests.
+	AgentArgs []string
 	// StopWithParent kills every process of the fleet when the starting
 	// process dies (used by tests so a crashed test leaves nothing behind).
 	StopWithParent bool
@@ -177,6 +190,22 @@ func (c Config) Validate() error {
 	if c.TrafficGen && c.TrafficGenBinary == "" {
 		return fmt.Errorf("fleet %s: the traffic generator needs its binary; build it with `make build` (bin/kurator-trafficgen)", c.Name)
 	}
+	pull := map[string]bool{}
+	for _, p := range c.PullMembers {
+		if !seen[p] || p == HubName {
+			return fmt.Errorf("--pull-members %q: not a member of fleet %s; name members from --members", p, c.Name)
+		}
+		if pull[p] {
+			return fmt.Errorf("--pull-members %q is given twice", p)
+		}
+		pull[p] = true
+	}
+	if len(c.PullMembers) > 0 && c.ManagerBinary == "" {
+		return fmt.Errorf("fleet %s: Pull members need the manager (it approves their agents' certificate requests); give its binary", c.Name)
+	}
+	if len(c.PullMembers) > 0 && c.AgentBinary == "" {
+		return fmt.Errorf("fleet %s: Pull members need the agent's binary; build it with `make build` (bin/kurator-agent)", c.Name)
+	}
 	if c.NodesPerMember < 1 || c.NodesPerMember > 1000 {
 		return fmt.Errorf("--nodes-per-member %d: give a number from 1 to 1000", c.NodesPerMember)
 	}
@@ -185,3 +214,6 @@ func (c Config) Validate() error {
 
 // HubName is the kubeconfig context and cluster name of the hub.
 const HubName = "kurator-hub"
+
+// IsPull tells whether the named member joins in Pull mode.
+func (c Config) IsPull(member string) bool { return slices.Contains(c.PullMembers, member) }

@@ -40,6 +40,9 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 	}
 	begin := time.Now()
 	for _, m := range l.cfg.Members {
+		if l.cfg.IsPull(m.Name) {
+			continue // its agent registers it (startAgents)
+		}
 		c, _ := l.state.Cluster(m.Name)
 		kc, err := member.FlattenKubeconfigFile(c.Kubeconfig, "")
 		if err != nil {
@@ -59,9 +62,12 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 	if err := CreateNodePools(ctx, hub, l.state); err != nil {
 		return err
 	}
-	l.progress.step("%s: joined %d members, Fleet %s/%s and a worker-pool NodePool per member created (%.1fs)", HubName, len(l.cfg.Members), join.Namespace, FleetName, time.Since(begin).Seconds())
+	l.progress.step("%s: joined %d members, Fleet %s/%s and a worker-pool NodePool per Push member created (%.1fs)", HubName, len(l.cfg.Members)-len(l.cfg.PullMembers), join.Namespace, FleetName, time.Since(begin).Seconds())
 
 	if err := l.startManager(ctx, ManagerProcess(1), metricsPort, healthPort); err != nil {
+		return err
+	}
+	if err := l.startAgents(ctx, hub); err != nil {
 		return err
 	}
 	// Replicas beyond the first get their own metrics and health ports;

@@ -3,6 +3,7 @@ package localfleet
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,9 +25,13 @@ const (
 // <member>-worker-pool), sized to the member's fake nodes it adopts and
 // bounded by WorkerPoolMinNodes and WorkerPoolMaxNodes, so `kurator up`
 // users (and scale policies) can grow and shrink the members at once. A
-// pool that exists is left as it is.
+// pool that exists is left as it is. Pull members get none: the hub cannot
+// reach them to add or remove nodes.
 func CreateNodePools(ctx context.Context, hub client.Client, state *State) error {
 	for _, m := range state.Members {
+		if slices.Contains(state.PullMembers, m.Name) {
+			continue
+		}
 		nodes, err := countPoolNodes(ctx, state, m.Name)
 		if err != nil {
 			return err

@@ -19,7 +19,8 @@ type Process struct {
 	// Name is "<cluster>/<component>", or "etcd".
 	Name string `json:"name"`
 	PID  int    `json:"pid"`
-	// Port is the component's main port; Health the URL answering 200 when healthy.
+	// Port is the component's main port (0: none); Health the URL answering
+	// 200 when healthy (empty: healthy while it runs).
 	Port   int      `json:"port"`
 	Health string   `json:"health"`
 	Log    string   `json:"log"`

@@ -12,12 +12,14 @@ import (
 // State is what a running fleet records in its state dir, so that later
 // commands (status, down, a second up) find its processes and endpoints.
 type State struct {
-	Name      string    `json:"name"`
-	StateDir  string    `json:"stateDir"`
-	Started   time.Time `json:"started"`
-	Members   []Member  `json:"members"`
-	Clusters  []Cluster `json:"clusters"`
-	Processes []Process `json:"processes"`
+	Name     string    `json:"name"`
+	StateDir string    `json:"stateDir"`
+	Started  time.Time `json:"started"`
+	Members  []Member  `json:"members"`
+	// PullMembers are the members joined through an agent (Config.PullMembers).
+	PullMembers []string  `json:"pullMembers,omitempty"`
+	Clusters    []Cluster `json:"clusters"`
+	Processes   []Process `json:"processes"`
 	// Kubeconfig is the fleet's own kubeconfig with every context.
 	Kubeconfig string `json:"kubeconfig"`
 	// MergedInto is the user kubeconfig the contexts were added to, if any.

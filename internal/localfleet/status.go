@@ -48,7 +48,7 @@ func Status(ctx context.Context, s *State) ([]ProcessStatus, error) {
 }
 
 // componentOrder is the order a cluster's components start in.
-var componentOrder = []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "registry", "trafficgen", "prometheus", "kurator-manager", "dashboard"}
+var componentOrder = []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kurator-agent", "registry", "trafficgen", "prometheus", "kurator-manager", "dashboard"}
 
 // order ranks a process for display: etcd, then each cluster in fleet order
 // (hub first), each cluster's components in start order.

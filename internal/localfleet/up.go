@@ -73,6 +73,11 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 			return nil, fmt.Errorf("kurator-manager binary: %w; build it with `make build`", err)
 		}
 	}
+	if len(cfg.PullMembers) > 0 {
+		if _, err := os.Stat(cfg.AgentBinary); err != nil {
+			return nil, fmt.Errorf("kurator-agent binary: %w; build it with `make build`", err)
+		}
+	}
 	if old, err := LoadState(cfg.StateDir); err == nil {
 		if old.Running() {
 			return old, ErrAlreadyRunning
@@ -87,7 +92,7 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 
 	l := &launcher{
 		cfg:      cfg,
-		state:    &State{Name: cfg.Name, StateDir: cfg.StateDir, Started: time.Now(), Members: cfg.Members},
+		state:    &State{Name: cfg.Name, StateDir: cfg.StateDir, Started: time.Now(), Members: cfg.Members, PullMembers: cfg.PullMembers},
 		progress: newProgress(out),
 		exited:   map[string]<-chan struct{}{},
 	}
@@ -132,11 +137,12 @@ func (l *launcher) up(ctx context.Context) error {
 	// Plus one for the dashboard when 127.0.0.1:8443 is taken.
 	// Plus one each for Prometheus and the traffic generator.
 	// Plus one registry per cluster (hub included) when asked for.
+	// Plus one for the hub's controller-manager.
 	registryPorts := 0
 	if l.cfg.Registries {
 		registryPorts = 1 + len(l.cfg.Members)
 	}
-	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1 + 2 + registryPorts)
+	ports, err := freePorts(2 + 1 + 4*len(l.cfg.Members) + 2 + 1 + 2 + registryPorts + 1)
 	if err != nil {
 		return err
 	}
@@ -206,7 +212,13 @@ func (l *launcher) up(ctx context.Context) error {
 		memberPorts[m.Name] = [3]int{next(), next(), next()}
 	}
 	members := clusters[1:]
-	if err := l.parallel(members, func(c Cluster) error {
+	// The hub's controller-manager (it signs pull agents' certificates)
+	// starts while the members do.
+	hubKCMPort := next()
+	if err := l.parallel(clusters, func(c Cluster) error {
+		if c.Hub {
+			return l.startHubControllerManager(ctx, c, hubKCMPort)
+		}
 		m := l.member(c.Name)
 		return l.startMember(ctx, c, m, memberPorts[c.Name])
 	}); err != nil {
@@ -358,7 +370,10 @@ func (l *launcher) startAPIServer(ctx context.Context, c Cluster, etcdURL string
 		"--allow-privileged=true",
 		"--cert-dir=" + filepath.Join(l.cfg.StateDir, "pki", c.Name+"-apiserver-certs"),
 	}
-	if !c.Hub {
+	if c.Hub {
+		// Pull agents register with bootstrap tokens (kurator token create).
+		args = append(args, "--enable-bootstrap-token-auth")
+	} else {
 		// After the playground's own, so a later flag of the caller wins.
 		args = append(args, l.cfg.MemberAPIServerArgs...)
 	}

@@ -53,6 +53,9 @@ func newUpCommand() *cobra.Command {
 		noPrometheus bool
 		trafficDemo  bool
 		registries   bool
+
+		pullMembers []string
+		agent       string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -85,7 +88,13 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
   kurator status
 
   # with AppHub's registry and one per member (for kurator app push/deploy)
-  kurator up --registries`,
+  kurator up --registries
+
+  # cluster-frankfurt joined in Pull mode: its agent (bin/kurator-agent) runs
+  # as a process, registers with a bootstrap token; the hub holds no
+  # kubeconfig of it
+  kurator up --pull-members cluster-frankfurt
+  kurator get clusters`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := localfleet.Config{
@@ -113,6 +122,15 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 			}
 			if len(members) > 0 {
 				cfg.Members = membersFromNames(members)
+			}
+			for _, p := range pullMembers {
+				cfg.PullMembers = append(cfg.PullMembers, strings.TrimSpace(p))
+			}
+			if len(cfg.PullMembers) > 0 {
+				cfg.AgentBinary = agent
+				if agent == "" {
+					cfg.AgentBinary = siblingBinary("kurator-agent")
+				}
 			}
 			if managerReplicas < 1 {
 				return fmt.Errorf("--manager-replicas %d: give 1 or more", managerReplicas)
@@ -165,6 +183,8 @@ The Kubernetes components are built once from pinned Go modules by "make k8s".`,
 	cmd.Flags().IntVar(&managerReplicas, "manager-replicas", 1, "kurator-manager processes; they elect one leader through the Lease kurator-system/kurator-manager, as installed replicas do (docs/ha.md)")
 	cmd.Flags().StringVar(&dashboardAddr, "dashboard-addr", "", "host:port of the dashboard (default 127.0.0.1:8443, or a free port when taken)")
 	cmd.Flags().Float64Var(&scaleDivisor, "scale-time-divisor", 0, "run ScalePolicy durations (windows, cooldowns, intervals, lead times; not cron schedules) this many times faster, for demos: 20 turns a 5m window into 15s")
+	cmd.Flags().StringSliceVar(&pullMembers, "pull-members", nil, "members (among --members) joined in Pull mode: each runs kurator-agent as a process that registers with a bootstrap token; the hub gets no kubeconfig of theirs (docs/pull-agent-cli.md)")
+	cmd.Flags().StringVar(&agent, "agent-binary", "", "kurator-agent binary for --pull-members (default: next to kurator; `make build` puts it there)")
 	cmd.Flags().StringVar(&manager, "manager-binary", "", "kurator-manager binary to run on the hub (default: next to kurator; `make build` puts it there)")
 	return cmd
 }

@@ -161,3 +161,10 @@ func TestPrintClustersShowsModeHeartbeatAndAgent(t *testing.T) {
 		}
 	}
 }
+
+func TestUpRefusesPullMembersOutsideMembers(t *testing.T) {
+	_, err := runCLI(t, "up", "--members", "east,west", "--pull-members", "north", "--state-dir", t.TempDir(), "--no-kubeconfig-merge", "--no-dashboard", "--no-prometheus")
+	if err == nil || !strings.Contains(err.Error(), `--pull-members "north": not a member`) {
+		t.Fatalf("error %v, want one naming the unknown Pull member", err)
+	}
+}
