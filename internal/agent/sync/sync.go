@@ -135,6 +135,8 @@ type counters struct {
 	syncs, applies, applyFailures, deletes       atomic.Int64
 	statusWrites, statusBytes, statusWriteFailed atomic.Int64
 	finalizerWrites, lists, watches              atomic.Int64
+	// inflight is how many syncs are running (tests wait for 0).
+	inflight atomic.Int64
 }
 
 // Syncer syncs one member with its Works on the hub.
@@ -361,6 +363,8 @@ func (s *Syncer) processNext(ctx context.Context) bool {
 	if shutdown {
 		return false
 	}
+	s.stats.inflight.Add(1)
+	defer s.stats.inflight.Add(-1) // after Done has requeued what came in meanwhile
 	defer s.queue.Done(name)
 	if err := s.sync(ctx, name); err != nil {
 		if ctx.Err() == nil {
