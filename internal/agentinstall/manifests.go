@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
 // The agent's objects in the member cluster.
@@ -88,6 +90,10 @@ func (o Options) Validate() error {
 	}
 	if errs := validation.IsDNS1123Label(o.ClusterName); len(errs) > 0 {
 		return fmt.Errorf("--name %q: %s", o.ClusterName, strings.Join(errs, "; "))
+	}
+	// The hub's execution namespace of the cluster is a prefix plus its name.
+	if limit := validation.DNS1123LabelMaxLength - len(workv1alpha1.ExecutionNamespacePrefix); len(o.ClusterName) > limit {
+		return fmt.Errorf("--name %q: at most %d characters (the hub's namespace %s<name> is a DNS label)", o.ClusterName, limit, workv1alpha1.ExecutionNamespacePrefix)
 	}
 	if o.HubURL == "" {
 		return fmt.Errorf("--hub is required: the hub's API server URL as the member reaches it (printed by `kurator token create`)")

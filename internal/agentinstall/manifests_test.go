@@ -104,6 +104,7 @@ func TestOptionsValidateNamesTheFlag(t *testing.T) {
 	}{
 		{"no name is refused naming --name", func(o *Options) { o.ClusterName = "" }, "--name"},
 		{"a name that is no DNS label is refused", func(o *Options) { o.ClusterName = "North_Cluster" }, "--name"},
+		{"a name too long for the hub's execution namespace is refused", func(o *Options) { o.ClusterName = strings.Repeat("a", 49) }, "at most 48"},
 		{"no hub is refused naming --hub", func(o *Options) { o.HubURL = "" }, "--hub"},
 		{"a plain-HTTP hub is refused", func(o *Options) { o.HubURL = "http://hub:6443" }, "--hub"},
 		{"no token is refused naming kurator token create", func(o *Options) { o.Token = "" }, "kurator token create"},
