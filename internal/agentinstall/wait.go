@@ -284,13 +284,13 @@ func (w *Watcher) refusal(ctx context.Context, p *corev1.Pod) string {
 }
 
 // RefusalLine finds, in agent log output, the last line saying the hub
-// refused the token or denied the certificate request.
+// refused the token or the certificate, or denied the certificate request.
 func RefusalLine(log []byte) string {
 	lines := bytes.Split(bytes.TrimSpace(log), []byte("\n"))
 	for i := len(lines) - 1; i >= 0; i-- {
 		l := string(bytes.TrimSpace(lines[i]))
 		low := strings.ToLower(l)
-		if strings.Contains(low, "refused the bootstrap token") || strings.Contains(low, "denied") {
+		if strings.Contains(low, "refused the bootstrap token") || strings.Contains(low, "refused the agent") || strings.Contains(low, "denied") {
 			return l
 		}
 	}
