@@ -124,9 +124,10 @@ type Stats struct {
 	// FinalizerWrites is how many times the execution finalizer was added or
 	// removed.
 	FinalizerWrites int64
-	// Lists is how many times the Works were listed, and Watches how many
-	// watches were opened: a reconnect that resumes from the last
-	// resourceVersion opens a watch without a list.
+	// Lists is how many times every Work was fetched (a list, or a watch
+	// streaming the initial state), and Watches how many watches were
+	// opened: a reconnect that resumes from the last resourceVersion opens a
+	// watch and fetches no list.
 	Lists   int64
 	Watches int64
 }
@@ -218,6 +219,9 @@ func (s *Syncer) listWatch() cache.ListerWatcher {
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			s.stats.watches.Add(1)
+			if o.SendInitialEvents != nil && *o.SendInitialEvents {
+				s.stats.lists.Add(1) // a streamed list: every Work comes again
+			}
 			return s.opts.Hub.Watch(ctx, &workv1alpha1.WorkList{}, client.InNamespace(s.namespace), &client.ListOptions{Raw: &o})
 		},
 	}
@@ -253,8 +257,8 @@ func (s *Syncer) Stats() Stats {
 	}
 }
 
-// Run syncs until ctx ends. It returns nil when ctx ends; nothing is
-// deleted from the member because Run stops.
+// Run syncs until ctx ends, then returns nil; nothing is deleted from the
+// member because Run stops. Call it once.
 func (s *Syncer) Run(ctx context.Context) error {
 	logger := log.FromContext(ctx).WithValues("cluster", s.opts.Cluster)
 	ctx = log.IntoContext(ctx, logger)
