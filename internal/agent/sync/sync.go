@@ -152,6 +152,9 @@ type Syncer struct {
 	status    *statusBatch
 	stats     counters
 
+	// warnedFinalizer: the missing permission to add finalizers was logged.
+	warnedFinalizer atomic.Bool
+
 	mu gosync.Mutex
 	// gone holds Works deleted on the hub without the execution finalizer,
 	// whose objects are still to be removed.
@@ -467,7 +470,15 @@ func (s *Syncer) syncNormal(ctx context.Context, cached, work *workv1alpha1.Work
 		orig := work.DeepCopy()
 		controllerutil.AddFinalizer(work, workv1alpha1.ExecutionFinalizer)
 		if err := s.opts.Hub.Patch(ctx, work, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-			errs = append(errs, fmt.Errorf("add finalizer %s to Work %s/%s: %w%s", workv1alpha1.ExecutionFinalizer, work.Namespace, work.Name, err, forbiddenHint(err, "patch on works")))
+			err = fmt.Errorf("add finalizer %s to Work %s/%s: %w%s", workv1alpha1.ExecutionFinalizer, work.Namespace, work.Name, err, forbiddenHint(err, "patch on works"))
+			if !apierrors.IsForbidden(err) {
+				errs = append(errs, err)
+			} else if s.warnedFinalizer.CompareAndSwap(false, true) {
+				// Without the finalizer a deleted Work's objects are still
+				// removed, on its delete event; only an agent that is down
+				// then misses it.
+				log.FromContext(ctx).Error(err, "Works are synced without the execution finalizer")
+			}
 			work = cached.DeepCopy()
 		} else {
 			s.stats.finalizerWrites.Add(1)
