@@ -11,7 +11,7 @@
 // API:
 //
 //	a := apply.New(watch)                  // watch: memberwatch.Watcher (Ensure+Get)
-//	m := apply.Member{Name, Dynamic, Mapper}
+//	m := apply.Member{Name, Dynamic, Mapper} // or apply.MemberFromConfig(name, restConfig)
 //	res, err := a.Apply(ctx, m, work)      // err: *DecodeError only; per-manifest failures in res.Failed
 //	apply.Report(work, m.Name, res, retry) // sets work.Status: manifestStatuses + Applied; returns the failure message
 //	apply.SetApplied(work, status, reason, msg)
