@@ -238,3 +238,34 @@ func TestAccessFollowsTheAttachedCluster(t *testing.T) {
 		t.Errorf("a ClusterRole without the agent label was deleted: %v", err)
 	}
 }
+
+func TestAccessRefusesToTakeOverAForeignObject(t *testing.T) {
+	ac := pullCluster("edge", clusterID)
+	foreign := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: workv1alpha1.ExecutionNamespace("edge"), Name: AgentRoleName},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "admin"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}},
+	}
+	hub := newHub(ac, foreign)
+	r := &AccessReconciler{Client: hub}
+	_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(ac)})
+	if err == nil || !strings.Contains(err.Error(), "RoleBinding kurator-member-edge/kurator-agent exists without label cluster.kurator.dev/agent-of=edge") {
+		t.Fatalf("err = %v", err)
+	}
+	var rb rbacv1.RoleBinding
+	if err := hub.Get(context.Background(), client.ObjectKeyFromObject(foreign), &rb); err != nil || rb.RoleRef.Name != "admin" || rb.Subjects[0].Name != "alice" {
+		t.Errorf("the user's RoleBinding was changed: %+v (%v)", rb, err)
+	}
+}
+
+func TestAccessRemakesABindingWhoseRoleChanged(t *testing.T) {
+	ac := pullCluster("edge", clusterID)
+	rb, _, _ := agentAccess("edge")
+	rb.RoleRef.Name = "admin"
+	hub := newHub(ac, rb)
+	r := &AccessReconciler{Client: hub}
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(ac)}); err != nil {
+		t.Fatal(err)
+	}
+	checkAccess(t, hub, "edge")
+}
