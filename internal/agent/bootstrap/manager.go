@@ -25,6 +25,9 @@ import (
 	"k8s.io/client-go/rest"
 )
 
+// ErrNoCredentials: nothing usable is stored and no token was given.
+var ErrNoCredentials = errors.New("no usable stored credentials and no bootstrap token")
+
 // Options configure a Manager.
 type Options struct {
 	// Cluster is the name the agent registers as.
@@ -154,7 +157,7 @@ func (m *Manager) Start(ctx context.Context) (registered bool, err error) {
 		return false, nil
 	}
 	if m.opts.Token == "" {
-		return false, fmt.Errorf("no usable stored credentials (%s) and no bootstrap token: create one on the hub with `kurator token create` and pass it with --token or --token-file", strings.Join(why, "; "))
+		return false, fmt.Errorf("%w (%s): create one on the hub with `kurator token create` and pass it with --token or --token-file", ErrNoCredentials, strings.Join(why, "; "))
 	}
 	m.opts.Log.Info("registering with a bootstrap token", "cluster", m.opts.Cluster, "hub", m.opts.Hub.URL, "stored", strings.Join(why, "; "))
 	c, err := m.obtain(ctx, m.opts.Hub.tokenConfig(m.opts.Token), credsToken)
