@@ -52,6 +52,7 @@ type options struct {
 	resyncPeriod      time.Duration
 	statusInterval    time.Duration
 	logFile           string
+	trafficLog        time.Duration
 	version           bool
 	zap               zap.Options
 }
@@ -71,6 +72,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.resyncPeriod, "resync-period", 30*time.Second, "how often every Work is re-checked against the member (drift the member watch misses is reverted within it)")
 	fs.DurationVar(&o.statusInterval, "status-interval", 2*time.Second, "least time between two status writes of one Work (a burst of changes is one write)")
 	fs.StringVar(&o.logFile, "log-file", "", "also append the logs to this file, e.g. /var/log/kurator/agent.log")
+	fs.DurationVar(&o.trafficLog, "traffic-log-interval", 10*time.Minute, "how often to log the hub traffic (requests and body bytes per minute); 0 never")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	// --zap-log-level (info, debug, or a number: 2 shows V(2)), --zap-encoder, ...
 	o.zap.BindFlags(fs)
@@ -127,24 +129,33 @@ func run(o options) error {
 	logger.Info("starting", "version", Version, "cluster", o.clusterName, "hub", o.hubURL, "member", member.Host,
 		"heartbeatInterval", o.heartbeatInterval.String(), "credentialsDir", o.credentialsDir)
 	err = agent.Run(ctx, agent.Options{
-		ClusterName:       o.clusterName,
-		Hub:               bootstrap.Hub{URL: o.hubURL, CAFile: o.hubCAFile, TLSServerName: o.hubTLSServerName},
-		Token:             token,
-		Member:            member,
-		InCluster:         inCluster,
-		CredentialsDir:    o.credentialsDir,
-		HeartbeatInterval: o.heartbeatInterval,
-		StatusEvery:       o.statusEvery,
-		CertificateTTL:    o.certificateTTL,
-		ResyncPeriod:      o.resyncPeriod,
-		StatusInterval:    o.statusInterval,
-		Version:           Version,
-		Log:               logger,
+		ClusterName:        o.clusterName,
+		Hub:                bootstrap.Hub{URL: o.hubURL, CAFile: o.hubCAFile, TLSServerName: o.hubTLSServerName},
+		Token:              token,
+		Member:             member,
+		InCluster:          inCluster,
+		CredentialsDir:     o.credentialsDir,
+		HeartbeatInterval:  o.heartbeatInterval,
+		StatusEvery:        o.statusEvery,
+		CertificateTTL:     o.certificateTTL,
+		ResyncPeriod:       o.resyncPeriod,
+		StatusInterval:     o.statusInterval,
+		Version:            Version,
+		TrafficLogInterval: trafficLogInterval(o.trafficLog),
+		Log:                logger,
 	})
 	if err != nil {
 		logger.Error(err, "the agent stops")
 	}
 	return err
+}
+
+// trafficLogInterval maps the flag's 0 (never) to agent.Options' negative.
+func trafficLogInterval(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 func (o *options) bootstrapToken() (string, error) {
