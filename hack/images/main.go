@@ -1,5 +1,6 @@
-// Command images builds the OCI images of kurator-manager and kurator (the
-// CLI, which also serves the dashboard) without Docker, into OCI image
+// Command images builds the OCI images of kurator-manager, kurator (the
+// CLI, which also serves the dashboard) and kurator-agent (the pull-mode
+// agent `kurator cluster register --mode pull` installs) without Docker, into OCI image
 // layouts under bin/images, and optionally pushes them to a registry
 // (`make images`, `make images PUSH=REGISTRY/PREFIX`). The same source tree
 // and SOURCE_DATE_EPOCH give the same digests; docs/images.md.
@@ -40,6 +41,7 @@ type image struct {
 var images = []image{
 	{name: "kurator-manager", pkg: "./cmd/kurator-manager"},
 	{name: "kurator", pkg: "./cmd/kurator"},
+	{name: "kurator-agent", pkg: "./cmd/kurator-agent"},
 }
 
 type options struct {
@@ -64,7 +66,7 @@ func main() {
 	flag.StringVar(&o.revision, "revision", "", "source revision label (default: git rev-parse HEAD)")
 	flag.StringVar(&o.push, "push", "", "push the layouts to REGISTRY/PREFIX (e.g. 127.0.0.1:5000/kurator-go) as <prefix>/<name>:<version>")
 	flag.BoolVar(&o.insecure, "insecure", false, "push over plain HTTP (automatic for loopback, localhost and private-network registries)")
-	flag.StringVar(&o.only, "only", "", "build only this image (kurator-manager or kurator)")
+	flag.StringVar(&o.only, "only", "", "build only this image (kurator-manager, kurator or kurator-agent)")
 	flag.BoolVar(&o.noCompile, "no-compile", false, "build the images from the binaries already in -bin-dir (compiled by an earlier run or elsewhere with the same flags)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -109,7 +111,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			}
 		}
 		if todo == nil {
-			return fmt.Errorf("-only %q: no such image; pick kurator-manager or kurator", o.only)
+			return fmt.Errorf("-only %q: no such image; pick kurator-manager, kurator or kurator-agent", o.only)
 		}
 	}
 	var done []built
