@@ -15,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/localfleet"
 	"github.com/kurator-go/kurator/test/e2e/fleettest"
 )
@@ -231,6 +233,7 @@ func createToken(t *testing.T, args ...string) string {
 func ensurePull(t *testing.T) {
 	t.Helper()
 	if pull == nil {
+		moveIntoNamespace(t)
 		registrationToken = createToken(t)
 		pull = newAgent(t, shanghai, shanghai, registrationToken, true)
 		begin := time.Now()
@@ -248,6 +251,33 @@ func ensurePull(t *testing.T) {
 		pull.start(t)
 	}
 	waitReady(t, shanghai, 60*time.Second)
+}
+
+// moveIntoNamespace stops the agent the fleet started for the pull member
+// on loopback and unregisters the cluster (`kurator unregister`): its
+// AttachedCluster, Lease and hub RBAC go, its certificate is authorised for
+// nothing from then on. The namespace's agent registers it anew.
+func moveIntoNamespace(t *testing.T) {
+	t.Helper()
+	if err := fleet.Stop(localfleet.AgentProcess(shanghai)); err != nil {
+		t.Fatal(err)
+	}
+	out := fleettest.Kurator(t, fleet, "unregister", shanghai)
+	t.Logf("kurator unregister %s:\n%s", shanghai, out)
+	ctx := context.Background()
+	fleettest.Eventually(t, 30*time.Second, "AttachedCluster "+shanghai+" gone", func() error {
+		_, err := attached(ctx, shanghai)
+		return fleettest.Absent("AttachedCluster "+shanghai, err)
+	})
+	// Revoked: the certificate still authenticates, and may do nothing.
+	old := agentClient(t, filepath.Join(fleet.AgentDir(shanghai), "credentials"))
+	fleettest.Eventually(t, 30*time.Second, "the unregistered agent's certificate refused its Works", func() error {
+		err := old.List(ctx, &workv1alpha1.WorkList{}, client.InNamespace(workv1alpha1.ExecutionNamespace(shanghai)))
+		if !apierrors.IsForbidden(err) {
+			return fmt.Errorf("list its Works: %v, want 403 Forbidden", err)
+		}
+		return nil
+	})
 }
 
 // restartPull restarts the pull agent with another heartbeat interval.

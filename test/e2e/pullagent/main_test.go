@@ -1,9 +1,9 @@
 // Package pullagent tests pull mode end to end over links the test makes:
-// a local fleet started like `kurator up` (the real kurator-manager) whose
-// member cluster-shanghai is not joined by kubeconfig; its kurator-agent
-// runs as a process inside a network namespace of its own and reaches the
-// hub and its member only through two veth links (test/netem), which the
-// tests slow down, make lossy and cut.
+// a local fleet started like `kurator up --pull-members cluster-shanghai`
+// (the real kurator-manager; the hub holds no kubeconfig of that member),
+// whose agent is then unregistered and registered again from a network
+// namespace of its own: it reaches the hub and its member only through two
+// veth links (test/netem), which the tests slow down, make lossy and cut.
 package pullagent
 
 import (
@@ -68,31 +68,41 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "SKIP: %v\n", err)
 		os.Exit(0)
 	}
+	var err error
+	if work, err = os.MkdirTemp("", "kurator-e2e-pullagent-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	agentBin = filepath.Join(work, "kurator-agent")
+	if out, err := exec.Command("go", "build", "-o", agentBin, "github.com/kurator-go/kurator/cmd/kurator-agent").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build kurator-agent: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	// The fleet registers cluster-shanghai through an agent of its own on
+	// loopback, as `kurator up --pull-members` does; the first test
+	// unregisters it and registers it again from the namespace.
 	cfg := localfleet.Config{
 		Name:           "e2e-pullagent",
 		NodesPerMember: 2,
 		ManagerArgs:    []string{"--agent-heartbeat-grace=" + grace.String()},
+		PullMembers:    []string{shanghai},
+		AgentBinary:    agentBin,
+		AgentArgs:      []string{"--heartbeat-interval=" + heartbeat.String()},
 	}
-	os.Exit(fleettest.Main(m, cfg, true, &fleet, setup))
+	code := fleettest.Main(m, cfg, true, &fleet, setup)
+	if code == 0 {
+		os.RemoveAll(work)
+	} else {
+		fmt.Fprintf(os.Stderr, "kept the agents' files and logs in %s\n", work)
+	}
+	os.Exit(code)
 }
 
-// setup builds the agent, takes cluster-shanghai off the hub (the fleet
-// joins every member by kubeconfig), makes the namespace with its two links
-// and relays, and counts the agent's requests on the hub with a FlowSchema
-// of its own.
+// setup makes the namespace with its two links and relays, and counts the
+// agent's requests on the hub with a FlowSchema of its own.
 func setup(ctx context.Context, st *localfleet.State) (func(), error) {
 	var err error
 	if hub, err = fleettest.HubClient(st); err != nil {
-		return nil, err
-	}
-	if work, err = os.MkdirTemp(filepath.Dir(st.StateDir), "pullagent-"); err != nil {
-		return nil, err
-	}
-	agentBin = filepath.Join(work, "kurator-agent")
-	if out, err := exec.Command("go", "build", "-o", agentBin, "github.com/kurator-go/kurator/cmd/kurator-agent").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build kurator-agent: %v\n%s", err, out)
-	}
-	if err := pullOnly(ctx, st, shanghai); err != nil {
 		return nil, err
 	}
 	if ns, err = netem.New(); err != nil {
@@ -123,23 +133,6 @@ func setup(ctx context.Context, st *localfleet.State) (func(), error) {
 	fmt.Fprintf(os.Stderr, "pullagent: namespace %s, hub link %s<->%s (relay %s), member link %s<->%s (relay %s)\n",
 		ns.Name, hubLink.HostIP, hubLink.NSIP, hubRelay.Addr, memberLink.HostIP, memberLink.NSIP, memberRelay.Addr)
 	return stop, nil
-}
-
-// pullOnly leaves the named member with no trace on the hub, as a cluster
-// that was never joined: no AttachedCluster, no kubeconfig Secret. Its
-// agent registers it.
-func pullOnly(ctx context.Context, st *localfleet.State, cluster string) error {
-	var ac clusterv1alpha1.AttachedCluster
-	err := hub.Get(ctx, client.ObjectKey{Namespace: localfleet.SystemNamespace, Name: cluster}, &ac)
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil
-	case err != nil:
-		return err
-	case ac.IsPull():
-		return nil
-	}
-	return fmt.Errorf("%s is joined by kubeconfig: the fleet must leave it to its agent (localfleet Config.PullMembers)", cluster)
 }
 
 // hostPort is the loopback host:port of a fleet cluster's API server.

@@ -88,7 +88,7 @@ func TestRefusedTokensSayHowToGetANewOne(t *testing.T) {
 			a.start(t)
 			defer a.stop()
 			fleettest.Eventually(t, 60*time.Second, "the agent says the token was refused and how to get a new one", func() error {
-				if out := a.output(); !strings.Contains(out, "kurator token create") {
+				if out := a.output(); !strings.Contains(out, "refused the bootstrap token") || !strings.Contains(out, "kurator token create") {
 					return fmt.Errorf("output so far:\n%s", lastLines(out, 10))
 				}
 				return nil
@@ -99,7 +99,7 @@ func TestRefusedTokensSayHowToGetANewOne(t *testing.T) {
 			if _, err := attached(context.Background(), name); !apierrors.IsNotFound(err) {
 				t.Errorf("AttachedCluster %s after a refused token: %v, want NotFound", name, err)
 			}
-			t.Logf("refused: %s", firstLineWith(a.output(), "kurator token create"))
+			t.Logf("refused: %s", firstLineWith(a.output(), "refused the bootstrap token"))
 		})
 	}
 	waitReady(t, shanghai, 30*time.Second) // the registered agent is unaffected
@@ -114,16 +114,17 @@ func firstLineWith(s, sub string) string {
 	return ""
 }
 
-// agentClient is a hub client with the pull agent's own certificate.
-func agentClient(t *testing.T) client.Client {
+// agentClient is a hub client with the certificate and key an agent keeps
+// in its credentials directory dir.
+func agentClient(t *testing.T, dir string) client.Client {
 	t.Helper()
 	var certPEM, keyPEM []byte
-	entries, err := os.ReadDir(pull.credentials())
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(pull.credentials(), e.Name()))
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			continue
 		}
@@ -141,7 +142,7 @@ func agentClient(t *testing.T) client.Client {
 		}
 	}
 	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
-		t.Fatalf("the agent's certificate and key in %s: %v", pull.credentials(), err)
+		t.Fatalf("the agent's certificate and key in %s: %v", dir, err)
 	}
 	rc := &rest.Config{
 		Host:            "https://" + hostPort(fleet, localfleet.HubName),
@@ -159,7 +160,7 @@ func agentClient(t *testing.T) client.Client {
 // AttachedCluster, any Secret, or writing Works are forbidden.
 func TestAgentCertificateIsConfinedToItsCluster(t *testing.T) {
 	ensurePull(t)
-	c := agentClient(t)
+	c := agentClient(t, pull.credentials())
 	ctx := context.Background()
 	own := workv1alpha1.ExecutionNamespace(shanghai)
 	other := workv1alpha1.ExecutionNamespace(hangzhou)
