@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/agentcsr"
 )
 
 // The bootstrap-token Secret format of Kubernetes (k8s.io/cluster-bootstrap):
@@ -218,10 +219,13 @@ func BootstrapClusterRoleBinding() *rbacv1.ClusterRoleBinding {
 	}
 }
 
-// EnsureBootstrapRBAC creates BootstrapClusterRole and its binding when
-// missing; existing ones (the chart's) are left as they are.
+// EnsureBootstrapRBAC creates BootstrapClusterRole and its binding, and
+// ClusterRole kurator-agent (agentcsr.AgentClusterRole: what an agent may
+// do in its execution namespace, which the manager binds per cluster but
+// may not make), when missing; existing ones (the chart's) are left as
+// they are.
 func EnsureBootstrapRBAC(ctx context.Context, hub client.Client) error {
-	for _, o := range []client.Object{BootstrapClusterRole(), BootstrapClusterRoleBinding()} {
+	for _, o := range []client.Object{BootstrapClusterRole(), BootstrapClusterRoleBinding(), agentcsr.AgentClusterRole()} {
 		if err := hub.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create %s %s on the hub: %w (the hub user needs to create ClusterRoles and ClusterRoleBindings, or install the chart, which has them)",
 				o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)

@@ -15,6 +15,7 @@ import (
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
+	"github.com/kurator-go/kurator/internal/controller/agentcsr"
 )
 
 func TestNewTokenHasTheBootstrapTokenForm(t *testing.T) {
@@ -141,6 +142,10 @@ func TestCreateTokenWritesTheSecretAndTheBootstrapRBAC(t *testing.T) {
 	}
 	if strings.Join(groups, ",") != "Group:"+clusterv1alpha1.BootstrapGroup+",Group:"+clusterv1alpha1.AgentGroup {
 		t.Errorf("binding subjects %v, want the bootstrap group and the agents' group", groups)
+	}
+	var agentRole rbacv1.ClusterRole
+	if err := hub.Get(context.Background(), client.ObjectKey{Name: agentcsr.AgentRoleName}, &agentRole); err != nil {
+		t.Fatalf("ClusterRole %s (bound per cluster by the manager, which may not make it): %v", agentcsr.AgentRoleName, err)
 	}
 	// A second token keeps the existing RBAC.
 	if _, _, err := CreateToken(context.Background(), hub, TokenOptions{}, now); err != nil {
