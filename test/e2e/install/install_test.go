@@ -172,6 +172,7 @@ func TestInstallRunNginxUpgradeUninstall(t *testing.T) {
 
 		checkNginx(t, cs)
 		checkExercised(t, cs, hub)
+		registerPull(t, cs, hub)
 		// A clean stop releases the Lease (its update is audited).
 		stop()
 		checkManagerLog(t)
@@ -612,6 +613,10 @@ func judgeAudit(t *testing.T, who, user string, rules []rbacaudit.Rule, file str
 		}
 	}
 	for _, r := range v.Unneeded {
+		if q, ok := checkedInside(r, reqs); ok {
+			t.Logf("%s [%s] is checked by the apiserver inside %s, which was allowed", r.Source, r.Function, q)
+			continue
+		}
 		t.Errorf("%s [%s] allowed no request of the %s that no other rule allows: remove it from %s or exercise it", r, r.Function, who, file)
 	}
 }

@@ -99,6 +99,8 @@ func run(m *testing.M) int {
 			"--audit-log-path=" + auditLog,
 			"--audit-log-format=json",
 			"--audit-log-maxbackup=1",
+			// Pull registration (pull_test.go) logs in with a bootstrap token.
+			"--enable-bootstrap-token-auth",
 		},
 	}
 	code = fleettest.Main(m, cfg, false, &fleet, nil)
