@@ -184,7 +184,8 @@ func (a *Agent) Wait(ctx context.Context, o Options) error {
 	}
 	wg.Go(func() { fail(a.Credentials.Run(ctx)) })
 	wg.Go(func() { fail(a.Heartbeat.Run(ctx)) })
-	wg.Go(func() { fail(a.Sync.Run(log.IntoContext(ctx, logger.WithName("sync")))) })
+	// The sync names the cluster in its own log values.
+	wg.Go(func() { fail(a.Sync.Run(log.IntoContext(ctx, o.Log.WithName("sync")))) })
 	if every := o.TrafficLogInterval; every >= 0 {
 		if every == 0 {
 			every = 10 * time.Minute

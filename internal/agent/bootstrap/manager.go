@@ -159,7 +159,7 @@ func (m *Manager) Start(ctx context.Context) (registered bool, err error) {
 	if m.opts.Token == "" {
 		return false, fmt.Errorf("%w (%s): create one on the hub with `kurator token create` and pass it with --token or --token-file", ErrNoCredentials, strings.Join(why, "; "))
 	}
-	m.opts.Log.Info("registering with a bootstrap token", "cluster", m.opts.Cluster, "hub", m.opts.Hub.URL, "stored", strings.Join(why, "; "))
+	m.opts.Log.Info("registering with a bootstrap token", "hub", m.opts.Hub.URL, "stored", strings.Join(why, "; "))
 	c, err := m.obtain(ctx, m.opts.Hub.tokenConfig(m.opts.Token), credsToken)
 	if err != nil {
 		return false, err
