@@ -284,7 +284,11 @@ func printStatus(cmd *cobra.Command, st *localfleet.State, procs []localfleet.Pr
 			rss = fmt.Sprintf("%dMi", p.RSS>>20)
 			total += p.RSS
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", p.Name, p.PID, p.Port, health, rss, truncate(detail, 80))
+		port := "-" // e.g. a pull agent serves nothing
+		if p.Port > 0 {
+			port = fmt.Sprint(p.Port)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", p.Name, p.PID, port, health, rss, truncate(detail, 80))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -364,7 +364,7 @@ namespace stays). --delete-token also revokes the token it registered with.`,
 	}
 	h.add(cmd)
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the member: remove the agent's objects from it too (Pull)")
-	cmd.Flags().StringVar(&kubecontext, "context", "", "context of the member in that kubeconfig")
+	cmd.Flags().StringVar(&kubecontext, "context", "", "context of the member (in --kubeconfig, else in $KUBECONFIG or ~/.kube/config): remove the agent's objects from it too")
 	cmd.Flags().BoolVar(&deleteToken, "delete-token", false, "Pull: also delete the bootstrap token the cluster registered with (other clusters may be using it)")
 	return cmd
 }
@@ -383,7 +383,9 @@ func unregister(cmd *cobra.Command, h *hubFlags, name, kubeconfig, kubecontext s
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("read AttachedCluster %s/%s: %w", join.Namespace, name, err)
 	}
-	if !found && kubeconfig == "" {
+	// The member is given by its kubeconfig, a context, or both.
+	memberGiven := kubeconfig != "" || kubecontext != ""
+	if !found && !memberGiven {
 		return fmt.Errorf("cluster %s is not on the hub (no AttachedCluster %s/%s; `kurator get clusters` lists them)", name, join.Namespace, name)
 	}
 	pull := found && ac.IsPull()
@@ -397,7 +399,10 @@ func unregister(cmd *cobra.Command, h *hubFlags, name, kubeconfig, kubecontext s
 		}
 		fmt.Fprintf(out, "cluster %s (%s) removed from the hub: AttachedCluster %s/%s deleted, removed from every Fleet\n", name, mode, join.Namespace, name)
 	}
-	if pull || (!found && kubeconfig != "") {
+	if !found {
+		fmt.Fprintf(out, "cluster %s is not on the hub; removing what may be left of a Pull registration\n", name)
+	}
+	if pull || !found {
 		if err := agentinstall.PullCleanup(ctx, hub, name, 10*time.Second, out); err != nil {
 			return err
 		}
@@ -413,7 +418,7 @@ func unregister(cmd *cobra.Command, h *hubFlags, name, kubeconfig, kubecontext s
 			fmt.Fprintf(out, "  the token %s it registered with stays valid until it expires (an agent holding it could register again): revoke it with `kurator token delete %s`\n", tokenID, tokenID)
 		}
 	}
-	if kubeconfig == "" {
+	if !memberGiven {
 		if pull {
 			fmt.Fprintf(out, "the agent still runs in the member, authorised for nothing on the hub; remove it with `kurator unregister %s --kubeconfig MEMBER` or `kubectl -n %s delete deploy/%s secret/%s secret/%s`\n",
 				name, agentinstall.Namespace, agentinstall.Name, agentinstall.HubSecretName, agentinstall.CredentialsSecretName)
