@@ -438,6 +438,12 @@ func (s *Syncer) syncDelete(ctx context.Context, work *workv1alpha1.Work) error 
 	if !controllerutil.ContainsFinalizer(work, workv1alpha1.ExecutionFinalizer) {
 		return nil // not ours to hold
 	}
+	s.mu.Lock()
+	done := s.released[work.Name]
+	s.mu.Unlock()
+	if done {
+		return nil // released already; the cache has not seen it yet
+	}
 	if !preserved(work) {
 		if err := s.applier.Delete(ctx, s.member, work); err != nil {
 			return fmt.Errorf("remove the objects of deleted Work %s/%s from cluster %s: %w; the Work keeps finalizer %s until they are gone",
