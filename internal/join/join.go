@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
@@ -86,7 +87,13 @@ func Join(ctx context.Context, hub client.Client, o Options) error {
 	return addToFleet(ctx, hub, o.Fleet, o.Name)
 }
 
+// addToFleet adds the cluster to the Fleet (creating it), retrying when the
+// fleet controller updated the Fleet in between (its finalizer, its status).
 func addToFleet(ctx context.Context, hub client.Client, fleet, cluster string) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error { return addToFleetOnce(ctx, hub, fleet, cluster) })
+}
+
+func addToFleetOnce(ctx context.Context, hub client.Client, fleet, cluster string) error {
 	f := &fleetv1alpha1.Fleet{}
 	err := hub.Get(ctx, client.ObjectKey{Namespace: Namespace, Name: fleet}, f)
 	if apierrors.IsNotFound(err) {
@@ -107,6 +114,9 @@ func addToFleet(ctx context.Context, hub client.Client, fleet, cluster string) e
 	}
 	f.Spec.Clusters = append(f.Spec.Clusters, fleetv1alpha1.FleetCluster{Name: cluster})
 	if err := hub.Update(ctx, f); err != nil {
+		if apierrors.IsConflict(err) {
+			return err
+		}
 		return fmt.Errorf("add %s to Fleet %s/%s: %w", cluster, Namespace, fleet, err)
 	}
 	return nil
@@ -121,12 +131,22 @@ func Unjoin(ctx context.Context, hub client.Client, name string) error {
 	}
 	for i := range fleets.Items {
 		f := &fleets.Items[i]
-		kept := slices.DeleteFunc(slices.Clone(f.Spec.Clusters), func(c fleetv1alpha1.FleetCluster) bool { return c.Name == name })
-		if len(kept) == len(f.Spec.Clusters) {
-			continue
-		}
-		f.Spec.Clusters = kept
-		if err := hub.Update(ctx, f); err != nil {
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			kept := slices.DeleteFunc(slices.Clone(f.Spec.Clusters), func(c fleetv1alpha1.FleetCluster) bool { return c.Name == name })
+			if len(kept) == len(f.Spec.Clusters) {
+				return nil
+			}
+			f.Spec.Clusters = kept
+			err := hub.Update(ctx, f)
+			if apierrors.IsConflict(err) {
+				// Read it again: the fleet controller changed it meanwhile.
+				if gerr := hub.Get(ctx, client.ObjectKeyFromObject(f), f); gerr != nil {
+					return gerr
+				}
+			}
+			return err
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("remove %s from Fleet %s: %w", name, f.Name, err)
 		}
 	}
