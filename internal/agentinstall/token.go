@@ -19,6 +19,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -219,19 +220,60 @@ func BootstrapClusterRoleBinding() *rbacv1.ClusterRoleBinding {
 	}
 }
 
-// EnsureBootstrapRBAC creates BootstrapClusterRole and its binding, and
+// EnsureBootstrapRBAC makes BootstrapClusterRole and its binding, and
 // ClusterRole kurator-agent (agentcsr.AgentClusterRole: what an agent may
 // do in its execution namespace, which the manager binds per cluster but
-// may not make), when missing; existing ones (the chart's) are left as
-// they are.
+// may not make), what they must be: created when missing, their rules,
+// subjects and role reference brought back when they differ (a hub made
+// by an older kurator). The chart renders the same objects, so on a hub
+// installed with it nothing changes.
 func EnsureBootstrapRBAC(ctx context.Context, hub client.Client) error {
-	for _, o := range []client.Object{BootstrapClusterRole(), BootstrapClusterRoleBinding(), agentcsr.AgentClusterRole()} {
-		if err := hub.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create %s %s on the hub: %w (the hub user needs to create ClusterRoles and ClusterRoleBindings, or install the chart, which has them)",
-				o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
+	for _, want := range []client.Object{BootstrapClusterRole(), BootstrapClusterRoleBinding(), agentcsr.AgentClusterRole()} {
+		kind := want.GetObjectKind().GroupVersionKind().Kind
+		fail := func(verb string, err error) error {
+			return fmt.Errorf("%s %s %s on the hub: %w (the hub user needs to manage ClusterRoles and ClusterRoleBindings, or install the chart, which has them)", verb, kind, want.GetName(), err)
+		}
+		have := want.DeepCopyObject().(client.Object)
+		err := hub.Get(ctx, client.ObjectKeyFromObject(want), have)
+		if apierrors.IsNotFound(err) {
+			if err := hub.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
+				return fail("create", err)
+			}
+			continue
+		}
+		if err != nil {
+			return fail("read", err)
+		}
+		if !rbacDiffers(have, want) {
+			continue
+		}
+		if err := hub.Update(ctx, have); err != nil {
+			return fail("update", err)
 		}
 	}
 	return nil
+}
+
+// rbacDiffers copies want's rules (or subjects and role reference) into
+// have and tells whether that changed anything.
+func rbacDiffers(have, want client.Object) bool {
+	switch h := have.(type) {
+	case *rbacv1.ClusterRole:
+		w := want.(*rbacv1.ClusterRole)
+		if equality.Semantic.DeepEqual(h.Rules, w.Rules) {
+			return false
+		}
+		h.Rules = w.Rules
+	case *rbacv1.ClusterRoleBinding:
+		w := want.(*rbacv1.ClusterRoleBinding)
+		if equality.Semantic.DeepEqual(h.Subjects, w.Subjects) && h.RoleRef == w.RoleRef {
+			return false
+		}
+		// The role reference of a binding cannot change; a different one
+		// is reported by the update.
+		h.Subjects, h.RoleRef = w.Subjects, w.RoleRef
+	}
+	return true
 }
 
 // TokenInfo is what `kurator token list` shows of a token (never its secret).

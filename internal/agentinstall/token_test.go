@@ -226,3 +226,19 @@ func TestDeleteToken(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateTokenBringsStaleAgentRBACBack(t *testing.T) {
+	stale := agentcsr.AgentClusterRole()
+	stale.Rules = stale.Rules[:1] // as an older kurator made it
+	hub := newHub(stale)
+	if _, _, err := CreateToken(context.Background(), hub, TokenOptions{}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := hub.Get(context.Background(), client.ObjectKey{Name: agentcsr.AgentRoleName}, &role); err != nil {
+		t.Fatal(err)
+	}
+	if want := agentcsr.AgentClusterRole().Rules; len(role.Rules) != len(want) {
+		t.Fatalf("ClusterRole %s has %d rules after token create, want the %d of agentcsr.AgentClusterRole", role.Name, len(role.Rules), len(want))
+	}
+}
