@@ -39,18 +39,26 @@ func TestRegistersThroughTheAgentAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	switch a := ac.Status.Agent; {
-	case a == nil:
-		t.Errorf("AttachedCluster %s has no status.agent", shanghai)
-	case a.ClusterID != string(kubeSystem.UID) || a.Version == "" || a.LastHeartbeatTime == nil || a.CertificateNotAfter == nil:
-		t.Errorf("status.agent %+v: want clusterID %s (the member's kube-system UID), a version, a heartbeat time and the certificate's expiry", *a, kubeSystem.UID)
-	}
-	if ns := ac.Status.NodeSummary; ns == nil || ns.TotalNum != int32(2) || ns.ReadyNum != int32(2) {
-		t.Errorf("status.nodeSummary %+v: want the member's 2 nodes, both ready (the push controller's summary)", ns)
-	}
-	if ac.Status.KubernetesVersion == "" || len(ac.Status.APIEnablements) == 0 {
-		t.Errorf("status: version %q and %d API enablements, want both reported", ac.Status.KubernetesVersion, len(ac.Status.APIEnablements))
-	}
+	// The agent writes its status right after the heartbeat that made the
+	// cluster Ready.
+	fleettest.Eventually(t, 20*time.Second, "the agent's status of "+shanghai, func() error {
+		if ac, err = attached(ctx, shanghai); err != nil {
+			return err
+		}
+		switch a := ac.Status.Agent; {
+		case a == nil:
+			return fmt.Errorf("no status.agent")
+		case a.ClusterID != string(kubeSystem.UID) || a.Version == "" || a.LastHeartbeatTime == nil || a.CertificateNotAfter == nil:
+			return fmt.Errorf("status.agent %+v: want clusterID %s (the member's kube-system UID), a version, a heartbeat time and the certificate's expiry", *a, kubeSystem.UID)
+		}
+		if ns := ac.Status.NodeSummary; ns == nil || ns.TotalNum != int32(2) || ns.ReadyNum != int32(2) {
+			return fmt.Errorf("status.nodeSummary %+v: want the member's 2 nodes, both ready (the push controller's summary)", ns)
+		}
+		if ac.Status.KubernetesVersion == "" || len(ac.Status.APIEnablements) == 0 {
+			return fmt.Errorf("status: version %q and %d API enablements, want both reported", ac.Status.KubernetesVersion, len(ac.Status.APIEnablements))
+		}
+		return nil
+	})
 	l := lease(t, shanghai)
 	if l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity != shanghai || l.Spec.LeaseDurationSeconds == nil || *l.Spec.LeaseDurationSeconds != 40 {
 		t.Errorf("Lease %s/%s: holder %v duration %v, want %s and 40s", l.Namespace, l.Name, l.Spec.HolderIdentity, l.Spec.LeaseDurationSeconds, shanghai)

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -118,6 +119,16 @@ func firstLineWith(s, sub string) string {
 // in its credentials directory dir.
 func agentClient(t *testing.T, dir string) client.Client {
 	t.Helper()
+	c, err := client.New(agentConfig(t, dir), client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// agentConfig is a hub rest.Config with the agent's certificate and key.
+func agentConfig(t *testing.T, dir string) *rest.Config {
+	t.Helper()
 	var certPEM, keyPEM []byte
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -144,15 +155,10 @@ func agentClient(t *testing.T, dir string) client.Client {
 	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
 		t.Fatalf("the agent's certificate and key in %s: %v", dir, err)
 	}
-	rc := &rest.Config{
+	return &rest.Config{
 		Host:            "https://" + hostPort(fleet, localfleet.HubName),
 		TLSClientConfig: rest.TLSClientConfig{CAFile: caFile(), CertData: certPEM, KeyData: keyPEM},
 	}
-	c, err := client.New(rc, client.Options{Scheme: scheme.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // The agent's certificate reaches its own cluster's Works, Lease and
@@ -196,8 +202,18 @@ func TestAgentCertificateIsConfinedToItsCluster(t *testing.T) {
 		{"list Secrets in kube-system (bootstrap tokens): forbidden", func() error {
 			return c.List(ctx, &corev1.SecretList{}, client.InNamespace("kube-system"))
 		}, false},
-		{"approve a CertificateSigningRequest: forbidden", func() error {
-			return c.List(ctx, &certificatesv1.CertificateSigningRequestList{})
+		{"approve a CertificateSigningRequest (its own): forbidden", func() error {
+			csrs := kubernetes.NewForConfigOrDie(agentConfig(t, pull.credentials())).CertificatesV1().CertificateSigningRequests()
+			var own certificatesv1.CertificateSigningRequestList
+			if err := hub.List(ctx, &own, client.MatchingLabels{clusterv1alpha1.ClusterNameLabel: shanghai}); err != nil || len(own.Items) == 0 {
+				return fmt.Errorf("no CSR of %s to try (%v)", shanghai, err)
+			}
+			csr := own.Items[0].DeepCopy()
+			csr.Status.Conditions = append(csr.Status.Conditions, certificatesv1.CertificateSigningRequestCondition{
+				Type: certificatesv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: "SelfApproved", Message: "e2e: an agent approving itself",
+			})
+			_, err := csrs.UpdateApproval(ctx, csr.Name, csr, metav1.UpdateOptions{})
+			return err
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
