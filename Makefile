@@ -12,10 +12,10 @@ export KURATOR_REGISTRY_BIN := $(REGISTRY_BIN)
 build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-# OCI images of kurator-manager and kurator (CLI + dashboard) without Docker,
+# OCI images of kurator-manager, kurator (CLI + dashboard) and kurator-agent without Docker,
 # into OCI layouts bin/images/<name>/ and bin/images/digests.txt; the same
 # tree and SOURCE_DATE_EPOCH (default 0) give the same digests (docs/images.md).
-images: web ## build the OCI images of kurator-manager and kurator into bin/images (no Docker; PUSH=REGISTRY/PREFIX pushes them)
+images: web ## build the OCI images of kurator-manager, kurator and kurator-agent into bin/images (no Docker; PUSH=REGISTRY/PREFIX pushes them)
 	$(GO) run ./hack/images -root $(CURDIR) -out $(BIN)/images -bin-dir $(BIN)/linux_amd64 $(if $(PUSH),-push $(PUSH))
 
 # The dashboard's frontend (web/, Vite + React) is built into web/dist, which

@@ -39,7 +39,9 @@ type Compile struct {
 func (c Compile) LDFlags() string {
 	f := "-s -w -buildid="
 	if c.Version != "" {
-		f += " -X " + VersionVar + "=" + c.Version
+		// The CLI keeps its version in cmd/kurator/app, kurator-agent in
+		// its main package; the linker ignores a variable a binary lacks.
+		f += " -X " + VersionVar + "=" + c.Version + " -X main.Version=" + c.Version
 	}
 	return f
 }
