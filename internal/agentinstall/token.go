@@ -48,8 +48,9 @@ const (
 	bootstrapUserPfx = "system:bootstrap:"
 )
 
-// FleetLabel on a token Secret names the Fleet the token was made for.
-const FleetLabel = "kurator.dev/fleet"
+// FleetLabel on a token Secret names the Fleet the token was made for; the
+// approver adds the clusters it registers to that Fleet.
+const FleetLabel = agentcsr.FleetLabel
 
 // BootstrapRBACName names the ClusterRole and ClusterRoleBinding that let
 // BootstrapGroup (and the agents, to rotate their certificates) ask for a

@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
@@ -160,6 +162,9 @@ func (a *Approver) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if err := ensureAgentAccess(ctx, a.Client, v.Cluster); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := a.joinTokenFleet(ctx, in.Token, ac); err != nil {
+		return ctrl.Result{}, err
+	}
 	logger.Info("approved an agent CSR", "reason", v.Reason, "clusterID", v.ClusterID)
 	return ctrl.Result{}, a.decide(ctx, &csr, ac, v)
 }
@@ -231,6 +236,34 @@ func (a *Approver) register(ctx context.Context, ac *clusterv1alpha1.AttachedClu
 		}
 	}
 	return ac, nil
+}
+
+// joinTokenFleet adds the cluster to the Fleet its bootstrap token names
+// (`kurator token create --fleet F`), as `kurator join --fleet` does for a
+// Push cluster. A Fleet that does not exist is not created: the event says
+// so, and the registration goes on.
+func (a *Approver) joinTokenFleet(ctx context.Context, token *corev1.Secret, ac *clusterv1alpha1.AttachedCluster) error {
+	if token == nil || token.Labels[FleetLabel] == "" {
+		return nil
+	}
+	key := types.NamespacedName{Namespace: workv1alpha1.SystemNamespace, Name: token.Labels[FleetLabel]}
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var f fleetv1alpha1.Fleet
+		if err := a.Get(ctx, key, &f); err != nil {
+			if apierrors.IsNotFound(err) {
+				a.recorder.Eventf(ac, nil, corev1.EventTypeWarning, "FleetNotFound", "JoinFleet",
+					"bootstrap token %s names Fleet %s, which does not exist: create it, or add %s to a Fleet's spec.clusters", token.Name, key, ac.Name)
+				return nil
+			}
+			return fmt.Errorf("read Fleet %s of bootstrap token %s: %w", key, token.Name, err)
+		}
+		if slices.ContainsFunc(f.Spec.Clusters, func(c fleetv1alpha1.FleetCluster) bool { return c.Name == ac.Name }) {
+			return nil
+		}
+		base := f.DeepCopy()
+		f.Spec.Clusters = append(f.Spec.Clusters, fleetv1alpha1.FleetCluster{Name: ac.Name})
+		return a.Patch(ctx, &f, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	})
 }
 
 // decide writes the verdict as the CSR's Approved or Denied condition and

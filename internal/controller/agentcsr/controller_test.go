@@ -3,6 +3,7 @@ package agentcsr
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
+	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
@@ -268,4 +270,50 @@ func TestAccessRemakesABindingWhoseRoleChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAccess(t, hub, "edge")
+}
+
+// TestTokenFleetIsJoined: a token made with --fleet F adds the cluster it
+// registers to Fleet F; a missing Fleet is reported and not created.
+func TestTokenFleetIsJoined(t *testing.T) {
+	ctx := context.Background()
+	for _, fleetExists := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fleet exists %v", fleetExists), func(t *testing.T) {
+			csr := agentCSR(t, nil)
+			token := tokenSecret(tokenID, now.Add(time.Hour), "system:bootstrappers:kurator")
+			token.Labels = map[string]string{FleetLabel: "edge-fleet"}
+			objs := []client.Object{csr, token}
+			if fleetExists {
+				objs = append(objs, &fleetv1alpha1.Fleet{
+					ObjectMeta: metav1.ObjectMeta{Name: "edge-fleet", Namespace: workv1alpha1.SystemNamespace},
+					Spec:       fleetv1alpha1.FleetSpec{Clusters: []fleetv1alpha1.FleetCluster{{Name: "core"}}},
+				})
+			}
+			hub := newHub(objs...)
+			a, rec := newApprover(hub)
+			if _, err := a.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Name: csr.Name}}); err != nil {
+				t.Fatal(err)
+			}
+			var f fleetv1alpha1.Fleet
+			err := hub.Get(ctx, types.NamespacedName{Namespace: workv1alpha1.SystemNamespace, Name: "edge-fleet"}, &f)
+			if !fleetExists {
+				if !apierrors.IsNotFound(err) {
+					t.Errorf("Fleet edge-fleet: %v, want it not created", err)
+				}
+				if !slices.ContainsFunc(rec.events, func(e string) bool { return strings.Contains(e, "FleetNotFound") }) {
+					t.Errorf("events %q, want a FleetNotFound warning", rec.events)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, c := range f.Spec.Clusters {
+				names = append(names, c.Name)
+			}
+			if !slices.Equal(names, []string{"core", "edge"}) {
+				t.Errorf("Fleet clusters %v, want [core edge]", names)
+			}
+		})
+	}
 }

@@ -20,6 +20,10 @@ import (
 // Secret kube-system/bootstrap-token-<id> of type bootstrap.kubernetes.io/token,
 // authenticated by the kube-apiserver as user system:bootstrap:<id>.
 const (
+	// FleetLabel on a token Secret names the Fleet the clusters it
+	// registers join (`kurator token create --fleet F`).
+	FleetLabel = "kurator.dev/fleet"
+
 	tokenNamespace    = "kube-system"
 	tokenSecretPrefix = "bootstrap-token-"
 	tokenSecretType   = corev1.SecretType("bootstrap.kubernetes.io/token")
