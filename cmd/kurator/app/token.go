@@ -69,7 +69,7 @@ func newTokenCreateCommand() *cobra.Command {
 	}
 	h.add(cmd)
 	cmd.Flags().DurationVar(&ttl, "ttl", agentinstall.DefaultTokenTTL, "how long the token may be used to register (at least 1m)")
-	cmd.Flags().StringVar(&fleet, "fleet", "", "Fleet the token is for (a label on its Secret; `kurator token list --fleet` filters by it)")
+	cmd.Flags().StringVar(&fleet, "fleet", "", "Fleet the clusters registered with this token join (a label on its Secret; `kurator token list --fleet` filters by it)")
 	cmd.Flags().StringVar(&description, "description", "", "what the token is for, shown by `kurator token list`")
 	cmd.Flags().StringVar(&hubURL, "hub-url", "", "the hub's API server URL as the members reach it (default: the server of the hub kubeconfig)")
 	return cmd
