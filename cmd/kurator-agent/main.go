@@ -84,6 +84,9 @@ func main() {
 	// global one.
 	fs := flag.NewFlagSet("kurator-agent", flag.ExitOnError)
 	o.bind(fs)
+	// Errors are logged with their fix, not a stack trace (a heartbeat
+	// failing on a lossy link would print one every interval).
+	_ = fs.Set("zap-stacktrace-level", "panic")
 	_ = fs.Parse(os.Args[1:])
 	if o.version {
 		fmt.Printf("kurator-agent %s\n", Version)
