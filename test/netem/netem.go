@@ -46,6 +46,43 @@ func Check() error {
 	return nil
 }
 
+// vethPrefix starts the names of a process's veth ends.
+func vethPrefix(pid int) string { return "k" + strconv.FormatInt(int64(pid), 36) + "x" }
+
+// removeStale deletes what test processes that died without cleaning up
+// (killed, or a crashed TestMain) left: their namespaces kurator-e2e-<pid>
+// and veth pairs, found by name, only when that pid runs no more.
+func removeStale() {
+	entries, _ := os.ReadDir("/var/run/netns")
+	dead := map[int]bool{}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "kurator-e2e-")
+		if !ok {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || processAlive(pid) {
+			continue
+		}
+		dead[pid] = true
+		_ = exec.Command("ip", "netns", "del", e.Name()).Run()
+	}
+	ifaces, _ := net.Interfaces()
+	for _, i := range ifaces {
+		for pid := range dead {
+			if strings.HasPrefix(i.Name, vethPrefix(pid)) {
+				_ = exec.Command("ip", "link", "del", i.Name).Run()
+			}
+		}
+	}
+}
+
+func processAlive(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil
+}
+
 // Namespace is a network namespace made by a test.
 type Namespace struct {
 	Name string
@@ -68,6 +105,7 @@ func New() (*Namespace, error) {
 	if n := namespaces.Add(1); n > 1 {
 		name += "-" + strconv.Itoa(int(n))
 	}
+	removeStale()
 	ns := &Namespace{Name: name}
 	if err := run("ip", "netns", "add", name); err != nil {
 		return nil, err
@@ -184,8 +222,8 @@ func (ns *Namespace) AddLink(name string, second byte) (*Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Interface names are at most 15 bytes: k<pid base 36><pair>h|n.
-	base := "k" + strconv.FormatInt(int64(os.Getpid()), 36) + strconv.Itoa(pair)
+	// Interface names are at most 15 bytes: k<pid base 36>x<pair>h|n.
+	base := vethPrefix(os.Getpid()) + strconv.Itoa(pair)
 	l := &Link{Name: name, HostIf: base + "h", NSIf: base + "n", HostIP: host, NSIP: inner, ns: ns, pair: pair}
 	l.imp.Store(&Impairment{})
 	if err := run("ip", "link", "add", l.HostIf, "type", "veth", "peer", "name", l.NSIf); err != nil {

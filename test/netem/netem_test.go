@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -166,5 +168,32 @@ func TestLinkDelaysLosesAndPartitions(t *testing.T) {
 	}
 	if got := relay.Counters(); got.Conns != 1 || got.Up < 4<<20 || got.Down < 4<<20 {
 		t.Errorf("relay counters %+v: want 1 connection and at least 4 MiB each way", got)
+	}
+}
+
+// A test process that died without its cleanup left a namespace and a veth
+// pair: the next New removes both, and leaves a live process's alone.
+func TestNewRemovesWhatDeadTestsLeft(t *testing.T) {
+	dead := 4_000_000
+	for processAlive(dead) {
+		dead++
+	}
+	name := "kurator-e2e-" + strconv.Itoa(dead)
+	veth := vethPrefix(dead) + "1h"
+	ok(t, run("ip", "netns", "add", name))
+	ok(t, run("ip", "link", "add", veth, "type", "veth", "peer", "name", vethPrefix(dead)+"1n"))
+	t.Cleanup(func() {
+		_ = exec.Command("ip", "netns", "del", name).Run()
+		_ = exec.Command("ip", "link", "del", veth).Run()
+	})
+	ns := NewForTest(t)
+	if _, err := os.Stat("/var/run/netns/" + name); !os.IsNotExist(err) {
+		t.Errorf("namespace %s of dead pid %d still there (%v)", name, dead, err)
+	}
+	if _, err := net.InterfaceByName(veth); err == nil {
+		t.Errorf("veth %s of dead pid %d still there", veth, dead)
+	}
+	if _, err := os.Stat("/var/run/netns/" + ns.Name); err != nil {
+		t.Errorf("this process's namespace %s: %v", ns.Name, err)
 	}
 }
