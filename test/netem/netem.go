@@ -161,22 +161,39 @@ func (ns *Namespace) Command(name string, args ...string) *exec.Cmd {
 
 // Do runs fn on an OS thread that has entered the namespace: sockets fn
 // creates (net.Dial, a netlink socket) belong to the namespace for good.
-// The thread is thrown away after, never handed back to other goroutines.
+// The thread goes back to the host's namespace after. It must not die
+// instead: it may be the thread that started a process with a parent-death
+// signal (the fleet's processes), which the kernel would then kill.
 func (ns *Namespace) Do(fn func() error) error {
-	f, err := os.Open("/var/run/netns/" + ns.Name)
+	target, err := os.Open("/var/run/netns/" + ns.Name)
 	if err != nil {
 		return fmt.Errorf("open network namespace %s: %w", ns.Name, err)
 	}
-	defer f.Close()
+	defer target.Close()
 	errc := make(chan error, 1)
 	go func() {
-		// Exiting with the thread still locked ends the thread.
 		runtime.LockOSThread()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		home, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("open this thread's network namespace: %w", err)
+			return
+		}
+		defer home.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("enter network namespace %s: %w", ns.Name, err)
 			return
 		}
-		errc <- fn()
+		fnErr := fn()
+		if err := unix.Setns(int(home.Fd()), unix.CLONE_NEWNET); err != nil {
+			// Stuck in the namespace: the thread stays locked and ends
+			// with this goroutine.
+			errc <- errors.Join(fnErr, fmt.Errorf("leave network namespace %s: %w", ns.Name, err))
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- fnErr
 	}()
 	return <-errc
 }

@@ -3,12 +3,15 @@ package netem
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -195,5 +198,57 @@ func TestNewRemovesWhatDeadTestsLeft(t *testing.T) {
 	}
 	if _, err := os.Stat("/var/run/netns/" + ns.Name); err != nil {
 		t.Errorf("this process's namespace %s: %v", ns.Name, err)
+	}
+}
+
+// Do hands its thread back in the host's namespace, alive: a thread that
+// ended instead would kill the processes it started with a parent-death
+// signal, and one left in the namespace would run other goroutines there.
+func TestDoLeavesEveryThreadInTheHostNamespace(t *testing.T) {
+	ns := NewForTest(t)
+	host, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := make(chan string, 1)
+	ok(t, ns.Do(func() error {
+		l, err := os.Readlink("/proc/thread-self/ns/net")
+		inner <- l
+		return err
+	}))
+	if got := <-inner; got == host {
+		t.Fatalf("fn ran in the host's namespace %s", got)
+	}
+	// A child started on Do's thread with a parent-death signal lives on.
+	child := exec.Command("sleep", "60")
+	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	ok(t, ns.Do(child.Start))
+	t.Cleanup(func() { _ = child.Process.Kill() })
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
+	select {
+	case err := <-exited:
+		t.Fatalf("the process started on Do's thread died when Do returned: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	for range 50 {
+		ok(t, ns.Do(func() error { return nil }))
+	}
+	errs := make(chan error, 200)
+	for range 200 {
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			l, err := os.Readlink("/proc/thread-self/ns/net")
+			if err == nil && l != host {
+				err = fmt.Errorf("a thread is in %s, not the host's %s", l, host)
+			}
+			errs <- err
+		}()
+	}
+	for range 200 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
