@@ -257,8 +257,17 @@ func TestPartitionKeepsEverythingAndCatchesUp(t *testing.T) {
 			_ = hubLink.Heal()
 		}
 	})
-	waitCondition(t, shanghai, metav1.ConditionUnknown, grace+20*time.Second)
-	t.Logf("partition: %s Unknown on the hub %s after the link was cut", shanghai, time.Since(begin).Round(time.Millisecond))
+	out0, in0 := hubLink.Stats()
+	relay0 := hubRelay.Counters()
+	cut := func(what string) {
+		out1, in1 := hubLink.Stats()
+		t.Logf("partition: %s %s after the link was cut (%s); meanwhile the link dropped %d of %d packets out of the namespace and %d of %d into it, the relay carried %+v",
+			what, time.Since(begin).Round(time.Millisecond), hubLink.Method(), out1.Dropped-out0.Dropped, out1.Packets-out0.Packets, in1.Dropped-in0.Dropped, in1.Packets-in0.Packets, hubRelay.Counters().Sub(relay0))
+	}
+	func() {
+		defer cut(shanghai + " Unknown on the hub (or not)")
+		waitCondition(t, shanghai, metav1.ConditionUnknown, grace+20*time.Second)
+	}()
 	kubectl(t, pinned("ledger", 3, "2"), "--context", localfleet.HubName, "apply", "-f", "-")
 
 	fleettest.Consistently(t, partition-time.Since(begin), "the member keeps ledger as it was during the partition", func() error {
