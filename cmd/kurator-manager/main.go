@@ -20,8 +20,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kurator-go/kurator/api/scheme"
-	"github.com/kurator-go/kurator/internal/controller/agentlease"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/agentlease"
 )
 
 // options are the manager's flags.

@@ -60,7 +60,9 @@ func registerPull(t *testing.T, cs kubernetes.Interface, hub client.Client) {
 	if _, err := cs.CoreV1().Secrets(tok.Namespace).Create(ctx, tok, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.CoreV1().Secrets(tok.Namespace).Delete(context.Background(), tok.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = cs.CoreV1().Secrets(tok.Namespace).Delete(context.Background(), tok.Name, metav1.DeleteOptions{})
+	})
 	admin, err := fleet.RESTConfig(mgmt)
 	if err != nil {
 		t.Fatal(err)
