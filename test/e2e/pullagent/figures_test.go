@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -132,5 +133,24 @@ func TestHeartbeatCostAndFootprint(t *testing.T) {
 	}
 	t.Logf("figure: %d Works applied by the agent %s after kubectl apply (the hub had made the last Work %s after it)",
 		n, applied.Round(time.Millisecond), lastWork.Sub(begin).Round(time.Second))
-	measure(t, 20*time.Second, fmt.Sprintf("with %d Works", n))
+	// Steady state: every Work's status reported (Applied), then a window
+	// of one heartbeat.
+	fleettest.Eventually(t, 120*time.Second, fmt.Sprintf("the agent reports all %d Works Applied", n), func() error {
+		var works workv1alpha1.WorkList
+		if err := hub.List(t.Context(), &works, client.InNamespace(workv1alpha1.ExecutionNamespace(shanghai))); err != nil {
+			return err
+		}
+		done := 0
+		for _, w := range works.Items {
+			if strings.HasPrefix(w.Name, "default-bulk-") && meta.IsStatusConditionTrue(w.Status.Conditions, workv1alpha1.ConditionApplied) {
+				done++
+			}
+		}
+		if done != n {
+			return fmt.Errorf("%d of %d Applied", done, n)
+		}
+		return nil
+	})
+	t.Logf("figure: %d Works applied and reported Applied on the hub %s after kubectl apply", n, time.Since(begin).Round(time.Millisecond))
+	measure(t, 30*time.Second, fmt.Sprintf("with %d Works, steady", n))
 }

@@ -60,7 +60,7 @@ func TestSyncsOverSlowLinks(t *testing.T) {
 		{"0ms: 20 syncs, all arrive", netem.Impairment{}, 20},
 		{"80ms and 1% loss: 200 syncs, all 200 arrive", netem.Impairment{Delay: 80 * time.Millisecond, Loss: 0.01}, 200},
 		{"200ms: 20 syncs, all arrive", netem.Impairment{Delay: 200 * time.Millisecond}, 20},
-		{"200ms and 5% loss: 20 syncs, all arrive", netem.Impairment{Delay: 200 * time.Millisecond, Loss: 0.05}, 20},
+		{"200ms and 5% loss: 50 syncs, all arrive", netem.Impairment{Delay: 200 * time.Millisecond, Loss: 0.05}, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := hubLink.Shape(tc.link); err != nil {
