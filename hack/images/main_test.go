@@ -136,7 +136,7 @@ func TestRunBadInput(t *testing.T) {
 		opts    options
 		wantErr string
 	}{
-		{"an unknown image is refused with the choices", options{only: "kurator-dashboard", version: "v1"}, "pick one of kurator-manager, kurator, kurator-agent"},
+		{"an unknown image is refused with the choices", options{only: "kurator-dashboard", version: "v1"}, "pick kurator-manager, kurator or kurator-agent"},
 		{"a version that is no tag is refused", options{version: "v1/2"}, "not a valid image tag"},
 		{"a push prefix that does not parse is refused", options{version: "v1", push: "Bad Registry//x", noCompile: true}, "-push"},
 	}
