@@ -245,6 +245,16 @@ func TestMismatchedIdentityIsRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The CSRs already there (ensurePull's registration of a moment
+			// ago among them) are not this agent's.
+			var existing certificatesv1.CertificateSigningRequestList
+			if err := hub.List(ctx, &existing, client.MatchingLabels{clusterv1alpha1.ClusterNameLabel: tc.claims}); err != nil {
+				t.Fatal(err)
+			}
+			earlier := map[string]bool{}
+			for _, csr := range existing.Items {
+				earlier[csr.Name] = true
+			}
 			a := newAgent(t, tc.claims, tc.member, createToken(t), false)
 			started := time.Now()
 			a.start(t)
@@ -256,7 +266,7 @@ func TestMismatchedIdentityIsRefused(t *testing.T) {
 					return err
 				}
 				for _, csr := range csrs.Items {
-					if csr.CreationTimestamp.Time.Before(started.Add(-time.Second)) {
+					if earlier[csr.Name] || csr.CreationTimestamp.Time.Before(started.Add(-time.Second)) {
 						continue
 					}
 					for _, c := range csr.Status.Conditions {
