@@ -1,8 +1,13 @@
 package clusterstatus
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 )
@@ -48,4 +53,23 @@ func WithReadinessTaint(taints []corev1.Taint, ready metav1.ConditionStatus, now
 		}
 	}
 	return out, changed
+}
+
+// SyncReadinessTaints puts the readiness taints matching ready on the
+// cluster's spec, or removes them, for Push and Pull clusters alike. It
+// patches a copy so that a caller's deferred status patch still diffs
+// against the object as read, then records the taints on ac.
+func SyncReadinessTaints(ctx context.Context, c client.Client, ac *clusterv1alpha1.AttachedCluster, ready metav1.ConditionStatus, now time.Time) error {
+	taints, changed := WithReadinessTaint(ac.Spec.Taints, ready, metav1.NewTime(now))
+	if !changed {
+		return nil
+	}
+	obj := ac.DeepCopy()
+	base := obj.DeepCopy()
+	obj.Spec.Taints = taints
+	if err := c.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("set readiness taints of AttachedCluster %s: %w", ac.Name, err)
+	}
+	ac.Spec.Taints = taints
+	return nil
 }

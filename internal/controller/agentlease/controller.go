@@ -162,7 +162,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		})
 		r.emitTransition(&ac, old, v)
 	}
-	if err := r.syncTaints(ctx, &ac, v.Status, now); err != nil {
+	if err := clusterstatus.SyncReadinessTaints(ctx, r.Client, &ac, v.Status, now); err != nil {
 		return ctrl.Result{}, err
 	}
 	if v.Expires > 0 {
@@ -197,23 +197,4 @@ func (r *Reconciler) emitTransition(ac *clusterv1alpha1.AttachedCluster, old *me
 		typ = corev1.EventTypeNormal
 	}
 	r.recorder.Eventf(ac, nil, typ, v.Reason, "Heartbeat", "Ready %s -> %s: %s", from, v.Status, strings.TrimSpace(v.Message))
-}
-
-// syncTaints puts the readiness taints of ready on the cluster's spec, or
-// removes them: the same taints, by the same function, as for Push clusters.
-// It patches a copy so that the deferred status patch still diffs against
-// the object as read.
-func (r *Reconciler) syncTaints(ctx context.Context, ac *clusterv1alpha1.AttachedCluster, ready metav1.ConditionStatus, now time.Time) error {
-	taints, changed := clusterstatus.WithReadinessTaint(ac.Spec.Taints, ready, metav1.NewTime(now))
-	if !changed {
-		return nil
-	}
-	obj := ac.DeepCopy()
-	base := obj.DeepCopy()
-	obj.Spec.Taints = taints
-	if err := r.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("set readiness taints of AttachedCluster %s: %w", ac.Name, err)
-	}
-	ac.Spec.Taints = taints
-	return nil
 }

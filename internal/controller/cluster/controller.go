@@ -231,7 +231,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, ac *clusterv1alpha1.At
 	}
 	clusterReady.WithLabelValues(ac.Name).Set(gauge)
 
-	if err := r.syncTaints(ctx, ac, ready.Status); err != nil {
+	if err := clusterstatus.SyncReadinessTaints(ctx, r.Client, ac, ready.Status, r.now()); err != nil {
 		return ctrl.Result{}, err
 	}
 	return requeue, nil
@@ -273,22 +273,4 @@ func (r *Reconciler) emitTransition(ac *clusterv1alpha1.AttachedCluster, from me
 		from = "unset"
 	}
 	r.recorder.Eventf(ac, nil, typ, obs.Reason, "Probe", "Ready %s -> %s: %s", from, obs.Status, obs.Message)
-}
-
-// syncTaints puts the readiness taints matching ready on the cluster's spec,
-// or removes them. It patches a copy so that the deferred
-// status patch still diffs against the object as read.
-func (r *Reconciler) syncTaints(ctx context.Context, ac *clusterv1alpha1.AttachedCluster, ready metav1.ConditionStatus) error {
-	taints, changed := clusterstatus.WithReadinessTaint(ac.Spec.Taints, ready, metav1.NewTime(r.now()))
-	if !changed {
-		return nil
-	}
-	obj := ac.DeepCopy()
-	base := obj.DeepCopy()
-	obj.Spec.Taints = taints
-	if err := r.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("set readiness taints of AttachedCluster %s: %w", ac.Name, err)
-	}
-	ac.Spec.Taints = taints
-	return nil
 }
