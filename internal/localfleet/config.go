@@ -34,6 +34,11 @@ type Config struct {
 	Name string
 	// Members are the member clusters.
 	Members []Member
+	// HubOnly starts etcd, the hub (kube-apiserver and kube-controller-manager)
+	// and, with ManagerBinary, the manager, but no member cluster and no
+	// Fleet: the caller joins clusters of its own (the scale bench joins
+	// simulated ones). Members must be empty.
+	HubOnly bool
 	// NodesPerMember is the number of fake nodes in each member.
 	NodesPerMember int
 	// NodeCPU, NodeMemory and NodePods are each fake node's capacity.
@@ -140,7 +145,7 @@ func (c Config) WithDefaults() Config {
 	if c.Name == "" {
 		c.Name = "local"
 	}
-	if c.Members == nil {
+	if c.Members == nil && !c.HubOnly {
 		c.Members = DefaultMembers()
 	}
 	if c.NodesPerMember == 0 {
@@ -174,7 +179,10 @@ func (c Config) Validate() error {
 	if !dnsLabel.MatchString(c.Name) {
 		return fmt.Errorf("fleet name %q: use lower-case letters, digits and '-'", c.Name)
 	}
-	if len(c.Members) == 0 {
+	if c.HubOnly && (len(c.Members) > 0 || len(c.PullMembers) > 0) {
+		return fmt.Errorf("fleet %s is hub-only: it starts no members, so name none (or turn HubOnly off)", c.Name)
+	}
+	if len(c.Members) == 0 && !c.HubOnly {
 		return fmt.Errorf("fleet %s has no members: pass --members with at least one name", c.Name)
 	}
 	seen := map[string]bool{HubName: true}

@@ -56,13 +56,19 @@ func (l *launcher) setupHub(ctx context.Context, metricsPort, healthPort int) er
 			return fmt.Errorf("join %s: %w", m.Name, err)
 		}
 	}
-	if err := createFleet(ctx, hub, l.cfg.Members); err != nil {
-		return err
+	if l.cfg.HubOnly {
+		// No member, so no Fleet of the seed and no node pool: the caller
+		// joins its own clusters and makes its own Fleets.
+		l.progress.step("%s: hub only, no member joined", HubName)
+	} else {
+		if err := createFleet(ctx, hub, l.cfg.Members); err != nil {
+			return err
+		}
+		if err := CreateNodePools(ctx, hub, l.state); err != nil {
+			return err
+		}
+		l.progress.step("%s: joined %d members, Fleet %s/%s and a worker-pool NodePool per Push member created (%.1fs)", HubName, len(l.cfg.Members)-len(l.cfg.PullMembers), join.Namespace, FleetName, time.Since(begin).Seconds())
 	}
-	if err := CreateNodePools(ctx, hub, l.state); err != nil {
-		return err
-	}
-	l.progress.step("%s: joined %d members, Fleet %s/%s and a worker-pool NodePool per Push member created (%.1fs)", HubName, len(l.cfg.Members)-len(l.cfg.PullMembers), join.Namespace, FleetName, time.Since(begin).Seconds())
 
 	if err := l.startManager(ctx, ManagerProcess(1), metricsPort, healthPort); err != nil {
 		return err

@@ -267,6 +267,10 @@ func (l *launcher) up(ctx context.Context) error {
 			return err
 		}
 	}
+	if l.cfg.HubOnly {
+		l.progress.step("fleet %s ready: hub only", l.cfg.Name)
+		return nil
+	}
 	l.progress.step("fleet %s ready: hub and %d members", l.cfg.Name, len(members))
 	return nil
 }
