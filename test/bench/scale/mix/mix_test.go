@@ -61,11 +61,22 @@ func TestStaticDivisionAgreesWithTheScheduler(t *testing.T) {
 		t.Fatal(err)
 	}
 	checked := map[bool]int{}
-	for i, p := range m.Policies {
+	var statics []Policy
+	for _, p := range m.Policies {
 		if p.Kind != Static {
 			continue
 		}
-		pl := m.PropagationPolicy(i).Spec.Placement
+		// The mix's weights (1, 2, 3, 4) never tie; equal weights do, and
+		// exercise the name order in both directions.
+		statics = append(statics, p)
+		for _, w := range [][]int64{{1, 1, 1, 1}, {2, 2, 1, 1}} {
+			q := p
+			q.Weights = w[:len(p.Clusters)]
+			statics = append(statics, q)
+		}
+	}
+	for i, p := range statics {
+		pl := (&Mix{Options: m.Options, Policies: []Policy{p}}).PropagationPolicy(0).Spec.Placement
 		for replicas := int32(2); replicas <= 6; replicas++ {
 			for u := range 4 {
 				uid := fmt.Sprintf("uid-%d-%d", i, u)
