@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/bench/measure"
 )
 
 // printManagerFootprint shows the manager's resident memory and the CPU it
@@ -20,23 +18,8 @@ func printManagerFootprint(st *localfleet.State, what string, window time.Durati
 		fmt.Println("  (no kurator-manager process)")
 		return
 	}
-	before := processCPU(p.PID)
+	before := measure.ProcessCPU(p.PID)
 	time.Sleep(window) // measuring a rate over a window, not waiting for a state
-	used := processCPU(p.PID) - before
-	fmt.Printf("  manager %s: RSS %s, CPU %.0f millicores over %s\n", what, rss(p.PID), 1000*used.Seconds()/window.Seconds(), window)
-}
-
-// rss is the resident set size of pid from /proc, e.g. "84 MiB".
-func rss(pid int) string {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return fmt.Sprintf("%d MiB", kb/1024)
-		}
-	}
-	return "unknown"
+	used := measure.ProcessCPU(p.PID) - before
+	fmt.Printf("  manager %s: RSS %s, CPU %.0f millicores over %s\n", what, measure.RSS(p.PID), 1000*used.Seconds()/window.Seconds(), window)
 }

@@ -14,15 +14,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +34,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/bench/measure"
 	"github.com/kurator-go/kurator/test/fleetup"
 )
 
@@ -176,70 +173,11 @@ func run(n, single int, replicas int32, nodes int, idle time.Duration) error {
 		n, present.Sub(begin).Round(time.Millisecond), ready.Sub(begin).Round(time.Millisecond))
 	printUsage(from, to, n)
 	if p, ok := st.Process(localfleet.HubName + "/kurator-manager"); ok {
-		printControllerStats(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port))
+		measure.PrintControllerStats(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port))
 	}
 	printManagerFootprint(st, fmt.Sprintf("idle with the %d bulk and %d single workloads in place", n, single), idle)
 
 	return nil
-}
-
-// printControllerStats shows, per controller, reconciles and their mean time
-// and mean queue wait, from the manager's /metrics: where the time went.
-func printControllerStats(url string) {
-	resp, err := http.Get(url)
-	if err != nil {
-		fmt.Println("  (no manager metrics:", err, ")")
-		return
-	}
-	defer resp.Body.Close()
-	sums := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, metric := range []string{"controller_runtime_reconcile_time_seconds", "workqueue_queue_duration_seconds"} {
-			for _, suffix := range []string{"_sum", "_count"} {
-				prefix := metric + suffix + "{"
-				if !strings.HasPrefix(line, prefix) {
-					continue
-				}
-				name := labelValue(line, "controller")
-				if name == "" {
-					name = labelValue(line, "name")
-				}
-				f := strings.Fields(line)
-				v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-				sums[metric+suffix+"/"+name] += v
-			}
-		}
-	}
-	fmt.Println("  controller              reconciles  mean reconcile  mean queue wait")
-	for _, c := range []string{"detector", "scheduling", "binding", "execution", "work-status", "resourcebinding-status"} {
-		n := sums["controller_runtime_reconcile_time_seconds_count/"+c]
-		if n == 0 {
-			continue
-		}
-		mean := time.Duration(sums["controller_runtime_reconcile_time_seconds_sum/"+c] / n * float64(time.Second))
-		qn := sums["workqueue_queue_duration_seconds_count/"+c]
-		var wait time.Duration
-		if qn > 0 {
-			wait = time.Duration(sums["workqueue_queue_duration_seconds_sum/"+c] / qn * float64(time.Second))
-		}
-		fmt.Printf("  %-22s  %10.0f  %14s  %15s\n", c, n, mean.Round(time.Microsecond), wait.Round(time.Microsecond))
-	}
-}
-
-func labelValue(line, key string) string {
-	i := strings.Index(line, key+"=\"")
-	if i < 0 {
-		return ""
-	}
-	rest := line[i+len(key)+2:]
-	j := strings.IndexByte(rest, '"')
-	if j < 0 {
-		return ""
-	}
-	return rest[:j]
 }
 
 func names(format string, n int) []string {

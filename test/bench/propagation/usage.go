@@ -1,20 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/bench/measure"
 )
 
 // usage is what the fleet spent up to a moment: CPU time per process group
@@ -31,17 +29,13 @@ type usage struct {
 	memberRequests map[string]float64
 }
 
-// clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ, 100
-// on every Linux this runs on).
-const clockTick = 10 * time.Millisecond
-
 func measureUsage(ctx context.Context, st *localfleet.State, hub kubernetes.Interface, members map[string]kubernetes.Interface) usage {
 	u := usage{at: time.Now(), cpu: map[string]time.Duration{}, writes: map[string]float64{}, conflicts: map[string]float64{}, memberRequests: map[string]float64{}}
 	for _, p := range st.Processes {
-		u.cpu[processGroup(p.Name)] += processCPU(p.PID)
+		u.cpu[processGroup(p.Name)] += measure.ProcessCPU(p.PID)
 	}
-	u.cpu["bench (this command)"] += processCPU(os.Getpid())
-	requests(ctx, hub, func(what, verb, code string, v float64) {
+	u.cpu["bench (this command)"] += measure.ProcessCPU(os.Getpid())
+	measure.Requests(ctx, hub, func(what, verb, code string, v float64) {
 		switch verb {
 		case "POST", "PUT", "PATCH", "APPLY", "DELETE":
 		default:
@@ -53,33 +47,9 @@ func measureUsage(ctx context.Context, st *localfleet.State, hub kubernetes.Inte
 		}
 	})
 	for _, m := range members {
-		requests(ctx, m, func(what, verb, _ string, v float64) { u.memberRequests[what+" "+verb] += v })
+		measure.Requests(ctx, m, func(what, verb, _ string, v float64) { u.memberRequests[what+" "+verb] += v })
 	}
 	return u
-}
-
-// requests reads an apiserver's apiserver_request_total and calls add for
-// each series with its resource[/subresource], verb, code and value.
-func requests(ctx context.Context, cs kubernetes.Interface, add func(what, verb, code string, v float64)) {
-	raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
-	if err != nil {
-		return
-	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "apiserver_request_total{") {
-			continue
-		}
-		what := labelValue(line, "resource")
-		if sub := labelValue(line, "subresource"); sub != "" {
-			what += "/" + sub
-		}
-		f := strings.Fields(line)
-		v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-		add(what, labelValue(line, "verb"), labelValue(line, "code"), v)
-	}
 }
 
 // processGroup folds the members' processes together: "members
@@ -93,23 +63,6 @@ func processGroup(name string) string {
 		return "hub " + component
 	}
 	return "members " + component
-}
-
-// processCPU is the user plus system CPU time pid has used so far.
-func processCPU(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces; fields count from after it.
-	s := string(data)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * clockTick
 }
 
 // printUsage shows the CPU each process group used between from and to
