@@ -92,7 +92,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			})
 		}},
 		{"status", func() error {
-			return status.SetupWithManager(mgr, status.Options{Clients: clients, Watcher: watcher})
+			return status.SetupWithManager(mgr, status.Options{MaxConcurrentReconciles: o.workConcurrency})
 		}},
 		{"traffic", func() error {
 			return traffic.SetupWithManager(mgr, traffic.Options{PrometheusAddress: o.prometheusAddr})

@@ -123,9 +123,11 @@ func mergeIdentifiers(old []workv1alpha1.ManifestStatus, ids []workv1alpha1.Reso
 	return out
 }
 
-// ExecutionStatus is the part of a Work's status the execution controller
-// owns, as a server-side apply request: the Applied condition and each
-// manifest's identifying fields (entries keyed by ordinal).
+// ExecutionStatus is a Work's status as the execution controller writes it,
+// as a server-side apply request: the Applied condition and, for each
+// manifest (entries keyed by ordinal), its identifying fields and the health
+// and status collected from the member. Execution is the one writer of a
+// push cluster's Work status, so applying and collecting cost one write.
 func ExecutionStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
 	var conds []any
 	if c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied); c != nil {
@@ -143,6 +145,15 @@ func ExecutionStatus(work *workv1alpha1.Work) *unstructured.Unstructured {
 		}
 		if id.Namespace != "" {
 			e["namespace"] = id.Namespace
+		}
+		if ms.Health != "" {
+			e["health"] = string(ms.Health)
+		}
+		if ms.Status != nil && len(ms.Status.Raw) > 0 {
+			var st map[string]any
+			if json.Unmarshal(ms.Status.Raw, &st) == nil {
+				e["status"] = st
+			}
 		}
 		entries = append(entries, e)
 	}

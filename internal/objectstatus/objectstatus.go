@@ -1,6 +1,6 @@
 // Package objectstatus judges one applied member object for its Work: the
 // health and the status the hub keeps of it (Work.status.manifestStatuses[]
-// .health and .status). The hub's work-status controller (push clusters) and
+// .health and .status). The hub's execution controller (push clusters) and
 // the pull agent (internal/agent/sync) both call it, so a Work reads the same
 // whichever way its cluster joined.
 //

@@ -111,7 +111,8 @@ type WorkStatus struct {
 	ManifestStatuses []ManifestStatus `json:"manifestStatuses,omitempty"`
 }
 
-// Field managers of the Work status writers.
+// Field managers of status writers: execution writes a push cluster's
+// Work status; the status controller its part of a binding's status.
 const (
 	FieldManagerExecution = "kurator-execution"
 	FieldManagerStatus    = "kurator-status"

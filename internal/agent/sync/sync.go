@@ -1,6 +1,6 @@
 // Package sync is the pull agent's Work sync: it keeps a member cluster in
 // line with the Works in the cluster's execution namespace on the hub, the
-// job the hub's execution and work-status controllers do for push clusters,
+// job the hub's execution controller does for push clusters,
 // with the same code (internal/apply, internal/objectstatus).
 //
 //   - An informer watches the namespace's Works: a reconnect resumes the watch

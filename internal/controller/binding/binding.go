@@ -421,9 +421,17 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) e
 	if equality.Semantic.DeepEqual(old, now) {
 		return nil
 	}
-	err := r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-	return client.IgnoreNotFound(err)
+	// The binding controller's own fields (bindings.ApplyStatus: no
+	// conflict with the scheduler's or the status controller's writes).
+	fields := map[string]any{"conditions": bindings.Conditions(now.Conditions, workv1alpha1.ConditionWorksRendered)}
+	if len(now.AppliedOverrides) > 0 {
+		fields["appliedOverrides"] = now.AppliedOverrides
+	}
+	return client.IgnoreNotFound(bindings.ApplyStatus(ctx, r.client, b, FieldManager, fields))
 }
+
+// FieldManager owns the binding controller's part of a binding's status.
+const FieldManager = "kurator-binding"
 
 // bindingOfWork maps a Work to its binding by labels.
 func bindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {

@@ -4,6 +4,11 @@
 // directly in a member are reverted: the applied objects are watched and
 // their Work requeued on change, and every Work is resynced periodically.
 // Deleting a Work deletes its objects from the member.
+//
+// Execution also writes the Work's whole status, the Applied condition and
+// each object's health and status read from the member watch, in one
+// server-side apply: an apply and the readiness that follows it usually
+// cost one hub write (internal/writepace holds progress briefly).
 package execution
 
 import (
@@ -34,6 +39,8 @@ import (
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/apply"
 	"github.com/kurator-go/kurator/internal/memberwatch"
+	"github.com/kurator-go/kurator/internal/objectstatus"
+	"github.com/kurator-go/kurator/internal/writepace"
 )
 
 const (
@@ -64,6 +71,10 @@ type Options struct {
 	ResyncPeriod time.Duration
 	// ClusterNamespace is where AttachedClusters live (default kurator-system).
 	ClusterNamespace string
+	// StatusHold and StatusInterval pace status writes that only show
+	// progress (writepace; 0: its defaults). Failures and a Work whose
+	// objects are all healthy are written at once.
+	StatusHold, StatusInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -86,6 +97,8 @@ type Reconciler struct {
 	recorder events.EventRecorder
 	// applier applies Works to members (shared code with the pull agent).
 	applier *apply.Applier
+	// statusWrites paces the Work status writes.
+	statusWrites *writepace.Pacer
 }
 
 // SetupWithManager registers the execution controller.
@@ -96,10 +109,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	registerMetrics()
 	r := &Reconciler{
-		Client:   mgr.GetClient(),
-		opts:     opts,
-		recorder: mgr.GetEventRecorder("kurator-execution"),
-		applier:  apply.New(opts.Watcher),
+		Client:       mgr.GetClient(),
+		opts:         opts,
+		recorder:     mgr.GetEventRecorder("kurator-execution"),
+		applier:      apply.New(opts.Watcher),
+		statusWrites: writepace.New(opts.StatusHold, opts.StatusInterval),
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("execution").
@@ -141,6 +155,9 @@ func (r *Reconciler) worksOfCluster(ctx context.Context, obj client.Object) []re
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
 	var work workv1alpha1.Work
 	if err := r.Get(ctx, req.NamespacedName, &work); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.statusWrites.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	cluster, ok := workv1alpha1.ClusterOfExecutionNamespace(work.Namespace)
@@ -153,6 +170,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		return ctrl.Result{}, nil
 	}
 	if !work.DeletionTimestamp.IsZero() {
+		r.statusWrites.Forget(req.NamespacedName)
 		return r.reconcileDelete(ctx, cluster, &work)
 	}
 	if controllerutil.AddFinalizer(&work, Finalizer) {
@@ -162,24 +180,50 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	}
 	before := work.DeepCopy()
 	defer func() {
-		if equalStatus(before.Status, work.Status) {
-			if err != nil {
-				result = ctrl.Result{} // the error requeues with backoff
-			}
-			return
-		}
-		// Server-side apply of only the fields this controller owns: the
-		// status collector owns the rest of each entry, so neither needs
-		// the other's latest version and a stale cache cannot conflict.
-		perr := r.Status().Patch(ctx, apply.ExecutionStatus(&work), client.Apply, client.FieldOwner(workv1alpha1.FieldManagerExecution), client.ForceOwnership)
-		if perr != nil && !apierrors.IsNotFound(perr) {
-			err = errors.Join(err, fmt.Errorf("apply Work status: %w", perr))
-		}
 		if err != nil {
 			result = ctrl.Result{} // the error requeues with backoff
 		}
+		if equalStatus(before.Status, work.Status) {
+			r.statusWrites.Settle(req.NamespacedName)
+			return
+		}
+		if wait := r.statusWrites.Wait(req.NamespacedName, settled(&work)); wait > 0 {
+			if err == nil && (result.RequeueAfter == 0 || wait < result.RequeueAfter) {
+				result = ctrl.Result{RequeueAfter: wait}
+			}
+			return
+		}
+		// Server-side apply, forced: execution is the only writer of a push
+		// cluster's Work status, and an apply request needs no fresh
+		// resourceVersion, so a stale cache cannot conflict.
+		perr := r.Status().Patch(ctx, apply.ExecutionStatus(&work), client.Apply, client.FieldOwner(workv1alpha1.FieldManagerExecution), client.ForceOwnership)
+		switch {
+		case perr == nil:
+			r.statusWrites.Wrote(req.NamespacedName)
+		case apierrors.IsNotFound(perr):
+		default:
+			err = errors.Join(err, fmt.Errorf("apply Work status: %w", perr))
+			result = ctrl.Result{}
+		}
 	}()
 	return r.reconcileNormal(ctx, cluster, &work)
+}
+
+// settled reports whether a Work's status is worth writing at once: it is
+// not applied (a failure, a wait for the cluster, a suspension) or every
+// object it applied is healthy. An applied Work whose objects are still
+// rolling out is progress, written paced.
+func settled(work *workv1alpha1.Work) bool {
+	c := meta.FindStatusCondition(work.Status.Conditions, workv1alpha1.ConditionApplied)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return true
+	}
+	for _, ms := range work.Status.ManifestStatuses {
+		if ms.Kind != "" && ms.Health != workv1alpha1.ResourceHealthy {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, cluster string, work *workv1alpha1.Work) (ctrl.Result, error) {
@@ -213,11 +257,15 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster string, work *
 	if res.Applies > 0 {
 		propagationDuration.WithLabelValues(cluster).Observe(time.Since(start).Seconds())
 	}
-	if msg := apply.Report(work, cluster, res, r.opts.ResyncPeriod); msg != "" {
+	msg := apply.Report(work, cluster, res, r.opts.ResyncPeriod)
+	// Each applied object's health and status, from the member watch (the
+	// member itself until the watch has synced).
+	refreshErr := objectstatus.Refresh(ctx, work, objectstatus.MemberLookup(cluster, dyn, mapper, r.opts.Watcher))
+	if msg != "" {
 		r.recorder.Eventf(work, nil, "Warning", workv1alpha1.ReasonAppliedFailed, "Apply", "%s", msg)
 		return ctrl.Result{}, errors.New(msg)
 	}
-	return resync, nil
+	return resync, refreshErr
 }
 
 // reconcileDelete removes the Work's objects from the member (unless

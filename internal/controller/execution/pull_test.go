@@ -15,6 +15,7 @@ import (
 	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/apply"
+	"github.com/kurator-go/kurator/internal/writepace"
 )
 
 // The controller has no member clients here: reaching for one would panic,
@@ -54,7 +55,7 @@ func TestPullClustersAreLeftToTheirAgent(t *testing.T) {
 				b = b.WithObjects(tc.cluster)
 			}
 			c := b.Build()
-			r := &Reconciler{Client: c, opts: Options{}.withDefaults(), applier: apply.New(nil)}
+			r := &Reconciler{Client: c, opts: Options{}.withDefaults(), applier: apply.New(nil), statusWrites: writepace.New(0, 0)}
 			key := client.ObjectKeyFromObject(tc.work)
 			if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key}); err != nil {
 				t.Fatalf("Reconcile: %v", err)

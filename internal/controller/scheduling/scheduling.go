@@ -206,9 +206,8 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		if status.SchedulerObservedGeneration == b.GetGeneration() {
 			return reconcile.Result{}, nil
 		}
-		before := b.DeepCopyObject().(client.Object)
 		status.SchedulerObservedGeneration = b.GetGeneration()
-		return reconcile.Result{}, client.IgnoreNotFound(r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
+		return reconcile.Result{}, client.IgnoreNotFound(applyStatus(ctx, r.client, b))
 	}
 
 	start := time.Now()
@@ -240,6 +239,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		// The result and the placement it is for go in one write.
 		digest := PlacementDigest(spec.Placement)
 		moved := !equality.Semantic.DeepEqual(clusters, spec.Clusters)
+		hadClusters := len(spec.Clusters) > 0
 		if moved || b.GetAnnotations()[workv1alpha1.ScheduledPlacementAnnotation] != digest {
 			spec.Clusters = clusters
 			ann := b.GetAnnotations()
@@ -252,8 +252,10 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 				return reconcile.Result{}, err
 			}
 		}
-		if moved {
-			r.recorder.Eventf(b, nil, "Normal", "Scheduled", "Schedule", "scheduled to %s", res.String())
+		// An event only for a placement that moved: the first one is the
+		// Scheduled condition's message, and an event is a hub write.
+		if moved && hadClusters {
+			r.recorder.Eventf(b, nil, "Normal", "Scheduled", "Schedule", "rescheduled to %s", res.String())
 		}
 		// The update returned the new generation; recompute after it.
 		_, status = workv1alpha1.BindingParts(b)
@@ -300,11 +302,28 @@ func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) e
 	if equality.Semantic.DeepEqual(old, cmpNew) && old.LastScheduledTime != nil {
 		return nil
 	}
-	err := r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-	if apierrors.IsNotFound(err) {
-		return nil
+	return client.IgnoreNotFound(applyStatus(ctx, r.client, b))
+}
+
+// FieldManager owns the scheduler's part of a binding's status.
+const FieldManager = "kurator-scheduler"
+
+// applyStatus writes the scheduler's fields of b's status: the observed
+// generation and affinity, the last scheduled time and the Scheduled
+// condition (bindings.ApplyStatus: no conflict with the other writers).
+func applyStatus(ctx context.Context, c client.Client, b client.Object) error {
+	_, st := workv1alpha1.BindingParts(b)
+	fields := map[string]any{
+		"schedulerObservedGeneration": st.SchedulerObservedGeneration,
+		"conditions":                  bindings.Conditions(st.Conditions, workv1alpha1.ConditionScheduled),
 	}
-	return err
+	if st.SchedulerObservedAffinityName != "" {
+		fields["schedulerObservedAffinityName"] = st.SchedulerObservedAffinityName
+	}
+	if st.LastScheduledTime != nil {
+		fields["lastScheduledTime"] = st.LastScheduledTime.UTC().Format(time.RFC3339)
+	}
+	return bindings.ApplyStatus(ctx, c, b, FieldManager, fields)
 }
 
 // policyOf names the policy a binding came from, for messages that must

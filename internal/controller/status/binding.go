@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/bindings"
+	"github.com/kurator-go/kurator/internal/writepace"
 )
 
 func setupBindings(mgr ctrl.Manager, opts Options) error {
@@ -29,7 +31,7 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 	}
 	base := bindingReconciler{Client: mgr.GetClient(), hub: hub, mapper: mgr.GetRESTMapper()}
 	rb := &BindingReconciler{bindingReconciler: base}
-	rb.writes = newWriteLog(opts.WriteInterval)
+	rb.writes, rb.pace = newWriteLog(), writepace.New(opts.WriteHold, opts.WriteInterval)
 	if err := ctrl.NewControllerManagedBy(mgr).
 		Named("resourcebinding-status").
 		For(&workv1alpha1.ResourceBinding{}).
@@ -40,7 +42,7 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	crb := &ClusterBindingReconciler{bindingReconciler: base}
-	crb.writes = newWriteLog(opts.WriteInterval)
+	crb.writes, crb.pace = newWriteLog(), writepace.New(opts.WriteHold, opts.WriteInterval)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("clusterresourcebinding-status").
 		For(&workv1alpha1.ClusterResourceBinding{}).
@@ -72,9 +74,12 @@ type bindingReconciler struct {
 	client.Client
 	hub    dynamic.Interface
 	mapper meta.RESTMapper
-	// writes spaces the writes of each binding's status and its template's
-	// status (both keyed by the binding).
+	// writes skips a binding's status write while the cache still shows
+	// it from before this controller's last write.
 	writes *writeLog
+	// pace holds progress (a cluster still rolling out) so one write shows
+	// what a burst of Work changes did; a settled status goes at once.
+	pace *writepace.Pacer
 }
 
 // BindingReconciler aggregates a ResourceBinding's Works.
@@ -89,6 +94,7 @@ func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.writes.forget(req.NamespacedName)
+			r.pace.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -105,6 +111,7 @@ func (r *ClusterBindingReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.writes.forget(req.NamespacedName)
+			r.pace.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -134,22 +141,23 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 	status.AggregatedStatus = items
 	meta.SetStatusCondition(&status.Conditions, FullyApplied(items, obj.GetGeneration()))
 	if reflect.DeepEqual(oldStatus, *status) {
+		r.pace.Settle(client.ObjectKeyFromObject(obj))
 		return r.updateTemplate(ctx, spec, items, bindingSide(obj, spec, status, works.Items))
 	}
 	key := client.ObjectKeyFromObject(obj)
-	wait, stale := r.writes.hold(key, before.GetResourceVersion())
-	if stale {
+	if r.writes.stale(key, before.GetResourceVersion()) {
 		return ctrl.Result{}, nil // our last write's watch event brings it back
 	}
-	if wait > 0 {
+	if wait := r.pace.Wait(key, Settled(items)); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
+	if err := bindings.ApplyStatus(ctx, r.Client, obj, workv1alpha1.FieldManagerStatus, map[string]any{
+		"aggregatedStatus": items,
+		"conditions":       bindings.Conditions(status.Conditions, workv1alpha1.ConditionFullyApplied),
+	}); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	r.pace.Wrote(key)
 	r.writes.wrote(key, before.GetResourceVersion(), obj.GetResourceVersion())
 	return r.updateTemplate(ctx, spec, items, bindingSide(obj, spec, status, works.Items))
 }

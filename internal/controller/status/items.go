@@ -12,6 +12,12 @@ import (
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
+// Messages of items whose cluster has not reported yet.
+const (
+	noWorkYet     = "no Work for this cluster yet"
+	notAppliedYet = "not applied yet"
+)
+
 // Items builds a binding's aggregatedStatus: one item per target cluster,
 // in cluster name order, from the binding's Works (any order). A target
 // without a Work yet is not applied.
@@ -30,12 +36,12 @@ func Items(spec *workv1alpha1.ResourceBindingSpec, works []workv1alpha1.Work) []
 		item := workv1alpha1.AggregatedStatusItem{ClusterName: name, Health: workv1alpha1.ResourceUnknownHealth}
 		w := byCluster[name]
 		if w == nil {
-			item.AppliedMessage = "no Work for this cluster yet"
+			item.AppliedMessage = noWorkYet
 			out = append(out, item)
 			continue
 		}
 		if c := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.ConditionApplied); c == nil {
-			item.AppliedMessage = "not applied yet"
+			item.AppliedMessage = notAppliedYet
 		} else {
 			item.Applied = c.Status == metav1.ConditionTrue
 			if !item.Applied {
@@ -83,4 +89,24 @@ func FullyApplied(items []workv1alpha1.AggregatedStatusItem, generation int64) m
 		c.Message = fmt.Sprintf("applied to all %d target clusters", len(items))
 	}
 	return c
+}
+
+// Settled reports whether items are worth showing at once: every target is
+// applied and healthy, or some target's Work reports that it is not applied
+// (a failure or a wait that has a reason). Anything else is progress: Works
+// not created or not applied yet, objects still rolling out.
+func Settled(items []workv1alpha1.AggregatedStatusItem) bool {
+	if len(items) == 0 {
+		return true
+	}
+	done := true
+	for _, it := range items {
+		switch {
+		case !it.Applied && it.AppliedMessage != "" && it.AppliedMessage != noWorkYet && it.AppliedMessage != notAppliedYet:
+			return true
+		case !it.Applied || it.Health != workv1alpha1.ResourceHealthy:
+			done = false
+		}
+	}
+	return done
 }

@@ -100,7 +100,7 @@ func setup(ctx context.Context) (stop func(), err error) {
 		if err := execution.SetupWithManager(mgr, execution.Options{Clients: registry, Watcher: watcher, ResyncPeriod: resync}); err != nil {
 			return err
 		}
-		return status.SetupWithManager(mgr, status.Options{Clients: registry, Watcher: watcher})
+		return status.SetupWithManager(mgr, status.Options{})
 	})
 }
 
