@@ -59,9 +59,22 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 // Collect reads the version, the served APIs, the nodes and the pods of the
 // member behind kube, each request bounded by timeout (0: no bound beyond
 // ctx). A refusal is a *RefusedError; any other failure names the request.
-// Nodes and pods are listed from the API server's cache (resourceVersion 0),
-// so a collection costs the member's etcd nothing.
+// Nodes are listed from the API server's cache (resourceVersion 0); pods
+// in pages of PodPage, so neither the member nor the hub holds a large
+// cluster's whole pod list at once.
 func Collect(ctx context.Context, kube kubernetes.Interface, timeout time.Duration) (Status, error) {
+	return CollectReusing(ctx, kube, timeout, nil)
+}
+
+// PodPage is how many pods one list request of a collection asks for.
+const PodPage = 500
+
+// CollectReusing is Collect, except that when known holds the served APIs
+// of the same Kubernetes version, they are reused instead of discovered
+// again: discovery is the largest part of a collection (a hundred kilobytes
+// of JSON from a real cluster), and the APIs change with an upgrade or a new
+// CRD, not between two probes. The caller decides how often to pass nil.
+func CollectReusing(ctx context.Context, kube kubernetes.Interface, timeout time.Duration, known *Status) (Status, error) {
 	var s Status
 	rc := kube.Discovery().RESTClient()
 	steps := []struct {
@@ -81,6 +94,10 @@ func Collect(ctx context.Context, kube kubernetes.Interface, timeout time.Durati
 			return nil
 		}},
 		{"API discovery", func(ctx context.Context) error {
+			if known != nil && len(known.APIEnablements) > 0 && known.KubernetesVersion == s.KubernetesVersion {
+				s.APIEnablements = known.APIEnablements
+				return nil
+			}
 			_, lists, err := discovery.ServerGroupsAndResourcesWithContext(ctx, discovery.ToDiscoveryInterfaceWithContext(kube.Discovery()))
 			if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
 				return err
@@ -93,13 +110,21 @@ func Collect(ctx context.Context, kube kubernetes.Interface, timeout time.Durati
 			if err != nil {
 				return err
 			}
-			pods, err := kube.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{ResourceVersion: "0"})
-			if err != nil {
-				return err
+			t := newPodTally()
+			opts := metav1.ListOptions{Limit: PodPage}
+			for {
+				pods, err := kube.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
+				if err != nil {
+					return err
+				}
+				t.add(pods.Items)
+				if opts.Continue = pods.Continue; opts.Continue == "" {
+					break
+				}
 			}
 			s.NodeSummary = summarizeNodes(nodes.Items)
-			s.ResourceSummary = summarizeResources(nodes.Items, pods.Items)
-			s.PodSummary = summarizePods(pods.Items)
+			s.ResourceSummary = t.resources(nodes.Items)
+			s.PodSummary = t.summary()
 			s.Nodes = listNodes(nodes.Items)
 			return nil
 		}},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,8 +19,11 @@ import (
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
 )
 
-// member serves /version, core discovery, two nodes and one pod; the paths
-// in refuse answer 403.
+// discoveries counts the requests for /api the test members answered.
+var discoveries atomic.Int64
+
+// member serves /version, core discovery, two nodes and two pods (in two
+// pages); the paths in refuse answer 403.
 func member(t *testing.T, refuse ...string) kubernetes.Interface {
 	t.Helper()
 	write := func(w http.ResponseWriter, v any) {
@@ -40,6 +44,7 @@ func member(t *testing.T, refuse ...string) kubernetes.Interface {
 		case "/version":
 			write(w, map[string]string{"gitVersion": "v1.37.2"})
 		case "/api":
+			discoveries.Add(1)
 			write(w, metav1.APIVersions{TypeMeta: metav1.TypeMeta{Kind: "APIVersions"}, Versions: []string{"v1"}})
 		case "/apis":
 			write(w, metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}})
@@ -58,11 +63,23 @@ func member(t *testing.T, refuse ...string) kubernetes.Interface {
 			write(w, corev1.NodeList{TypeMeta: metav1.TypeMeta{Kind: "NodeList", APIVersion: "v1"},
 				Items: []corev1.Node{n("n1", corev1.ConditionTrue), n("n2", corev1.ConditionFalse)}})
 		case "/api/v1/pods":
-			write(w, corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: []corev1.Pod{{
+			// Two pages: a running pod, then a pending one.
+			if r.URL.Query().Get("limit") == "" {
+				t.Error("pods listed without a limit: a large cluster's whole list would be held at once")
+			}
+			pod := corev1.Pod{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
 				Spec:       corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}}}},
 				Status:     corev1.PodStatus{Phase: corev1.PodRunning},
-			}}})
+			}
+			list := corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}}
+			list.Continue = "page-2"
+			if r.URL.Query().Get("continue") == "page-2" {
+				pod.Name, pod.Spec.NodeName, pod.Status.Phase = "web-2", "", corev1.PodPending
+				list.Continue = ""
+			}
+			list.Items = []corev1.Pod{pod}
+			write(w, list)
 		default:
 			http.NotFound(w, r)
 		}
@@ -89,11 +106,38 @@ func TestCollectFillsEveryFact(t *testing.T) {
 	if st.NodeSummary.TotalNum != 2 || st.NodeSummary.ReadyNum != 1 || len(st.Nodes) != 2 || st.Nodes[0].Name != "n2" {
 		t.Errorf("nodes %+v %+v: want 2 nodes, 1 ready, n2 (not ready) listed first", st.NodeSummary, st.Nodes)
 	}
-	if st.PodSummary.Total != 1 || st.PodSummary.Running != 1 {
-		t.Errorf("pods %+v: want 1 running", st.PodSummary)
+	if st.PodSummary.Total != 2 || st.PodSummary.Running != 1 || st.PodSummary.Pending != 1 {
+		t.Errorf("pods %+v: want both pages counted, 1 running and 1 pending", st.PodSummary)
 	}
 	if got := st.ResourceSummary.Allocated[corev1.ResourceCPU]; got.Cmp(resource.MustParse("1")) != 0 {
 		t.Errorf("allocated cpu %s, want 1", got.String())
+	}
+	if got := st.ResourceSummary.Allocating[corev1.ResourceCPU]; got.Cmp(resource.MustParse("1")) != 0 {
+		t.Errorf("allocating cpu %s, want 1 (the pending pod of page 2)", got.String())
+	}
+}
+
+func TestCollectReusingSkipsDiscoveryForTheSameVersion(t *testing.T) {
+	m := member(t)
+	first, err := Collect(context.Background(), m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := discoveries.Load()
+	again, err := CollectReusing(context.Background(), m, 0, &first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := discoveries.Load() - before; n != 0 || len(again.APIEnablements) != len(first.APIEnablements) {
+		t.Errorf("%d discoveries, %d enablements; want 0 and the %d known", n, len(again.APIEnablements), len(first.APIEnablements))
+	}
+	upgraded := first
+	upgraded.KubernetesVersion = "v1.36.0"
+	if _, err := CollectReusing(context.Background(), m, 0, &upgraded); err != nil {
+		t.Fatal(err)
+	}
+	if n := discoveries.Load() - before; n != 1 {
+		t.Errorf("%d discoveries after a version change, want 1", n)
 	}
 }
 

@@ -35,30 +35,88 @@ func nodeReady(n *corev1.Node) bool {
 // bound, non-terminal pods (allocated) and of pending, unbound pods
 // (allocating). Both pod sums always hold a "pods" count.
 func summarizeResources(nodes []corev1.Node, pods []corev1.Pod) *clusterv1alpha1.ResourceSummary {
-	s := &clusterv1alpha1.ResourceSummary{
-		Allocatable: corev1.ResourceList{},
-		Allocated:   corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(0, resource.DecimalSI)},
-		Allocating:  corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(0, resource.DecimalSI)},
+	t := newPodTally()
+	t.add(pods)
+	return t.resources(nodes)
+}
+
+// podTally sums pods page by page: what the resource and pod summaries
+// need, and at most twice MaxListedPodIssues issues at any time.
+type podTally struct {
+	allocated, allocating corev1.ResourceList
+	pods                  clusterv1alpha1.PodSummary
+	issues                []clusterv1alpha1.PodIssue
+}
+
+func newPodTally() *podTally {
+	return &podTally{
+		allocated:  corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(0, resource.DecimalSI)},
+		allocating: corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(0, resource.DecimalSI)},
 	}
-	for i := range nodes {
-		addTo(s.Allocatable, nodes[i].Status.Allocatable)
-	}
+}
+
+func (t *podTally) add(pods []corev1.Pod) {
 	one := corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(1, resource.DecimalSI)}
 	for i := range pods {
 		p := &pods[i]
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			switch {
+			case p.Spec.NodeName != "":
+				addTo(t.allocated, podRequests(p))
+				addTo(t.allocated, one)
+			case p.Status.Phase == corev1.PodPending || p.Status.Phase == "":
+				addTo(t.allocating, podRequests(p))
+				addTo(t.allocating, one)
+			}
+		}
+		if p.Status.Phase == corev1.PodSucceeded {
 			continue
 		}
-		switch {
-		case p.Spec.NodeName != "":
-			addTo(s.Allocated, podRequests(p))
-			addTo(s.Allocated, one)
-		case p.Status.Phase == corev1.PodPending || p.Status.Phase == "":
-			addTo(s.Allocating, podRequests(p))
-			addTo(s.Allocating, one)
+		t.pods.Total++
+		switch p.Status.Phase {
+		case corev1.PodRunning:
+			t.pods.Running++
+		case corev1.PodPending, "":
+			t.pods.Pending++
+		}
+		if issue, failed := podIssue(p); failed {
+			t.pods.Failed++
+			t.issues = append(t.issues, issue)
+			if len(t.issues) > 2*clusterv1alpha1.MaxListedPodIssues {
+				t.trimIssues()
+			}
 		}
 	}
+}
+
+// trimIssues keeps the first MaxListedPodIssues issues by namespace and name.
+func (t *podTally) trimIssues() {
+	sort.Slice(t.issues, func(i, j int) bool {
+		if t.issues[i].Namespace != t.issues[j].Namespace {
+			return t.issues[i].Namespace < t.issues[j].Namespace
+		}
+		return t.issues[i].Name < t.issues[j].Name
+	})
+	if len(t.issues) > clusterv1alpha1.MaxListedPodIssues {
+		t.issues = t.issues[:clusterv1alpha1.MaxListedPodIssues]
+	}
+}
+
+func (t *podTally) resources(nodes []corev1.Node) *clusterv1alpha1.ResourceSummary {
+	s := &clusterv1alpha1.ResourceSummary{Allocatable: corev1.ResourceList{}, Allocated: t.allocated, Allocating: t.allocating}
+	for i := range nodes {
+		addTo(s.Allocatable, nodes[i].Status.Allocatable)
+	}
 	return s
+}
+
+// summary counts pods by state and names the failed ones, sorted by
+// namespace and name.
+func (t *podTally) summary() *clusterv1alpha1.PodSummary {
+	t.trimIssues()
+	s := t.pods
+	s.Issues = t.issues
+	return &s
 }
 
 // podRequests is what the pod asks the scheduler for: the larger of the app
@@ -179,36 +237,9 @@ var waitingReasons = map[string]bool{
 // summarizePods counts pods by state and names the failed ones, sorted by
 // namespace and name.
 func summarizePods(pods []corev1.Pod) *clusterv1alpha1.PodSummary {
-	s := &clusterv1alpha1.PodSummary{}
-	var issues []clusterv1alpha1.PodIssue
-	for i := range pods {
-		p := &pods[i]
-		if p.Status.Phase == corev1.PodSucceeded {
-			continue
-		}
-		s.Total++
-		switch p.Status.Phase {
-		case corev1.PodRunning:
-			s.Running++
-		case corev1.PodPending, "":
-			s.Pending++
-		}
-		if issue, failed := podIssue(p); failed {
-			s.Failed++
-			issues = append(issues, issue)
-		}
-	}
-	sort.Slice(issues, func(i, j int) bool {
-		if issues[i].Namespace != issues[j].Namespace {
-			return issues[i].Namespace < issues[j].Namespace
-		}
-		return issues[i].Name < issues[j].Name
-	})
-	if len(issues) > clusterv1alpha1.MaxListedPodIssues {
-		issues = issues[:clusterv1alpha1.MaxListedPodIssues]
-	}
-	s.Issues = issues
-	return s
+	t := newPodTally()
+	t.add(pods)
+	return t.summary()
 }
 
 // podIssue says whether p failed or cannot start, and why.

@@ -70,6 +70,12 @@ type Options struct {
 	SuccessThreshold time.Duration
 	// MaxConcurrentReconciles is how many clusters are probed at once (default 5).
 	MaxConcurrentReconciles int
+	// DiscoveryInterval is how often a cluster's served APIs are discovered
+	// again (default 5m); in between, a probe reuses them unless the
+	// cluster's Kubernetes version changed. A new CRD in a member shows in
+	// its status within this interval (applying a kind it does not list yet
+	// resets the member's RESTMapper at once).
+	DiscoveryInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -84,6 +90,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SuccessThreshold <= 0 {
 		o.SuccessThreshold = 30 * time.Second
+	}
+	if o.DiscoveryInterval <= 0 {
+		o.DiscoveryInterval = 5 * time.Minute
 	}
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 5
@@ -100,6 +109,8 @@ type Reconciler struct {
 
 	mu      sync.Mutex
 	pending map[types.NamespacedName]pending
+	// discovered is when each cluster's APIs were last discovered.
+	discovered map[types.NamespacedName]time.Time
 }
 
 // SetupWithManager registers the AttachedCluster reconciler.
@@ -110,11 +121,12 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	registerMetrics()
 	r := &Reconciler{
-		Client:   mgr.GetClient(),
-		opts:     opts,
-		recorder: mgr.GetEventRecorder("kurator-cluster"),
-		now:      time.Now,
-		pending:  map[types.NamespacedName]pending{},
+		Client:     mgr.GetClient(),
+		opts:       opts,
+		recorder:   mgr.GetEventRecorder("kurator-cluster"),
+		now:        time.Now,
+		pending:    map[types.NamespacedName]pending{},
+		discovered: map[types.NamespacedName]time.Time{},
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("attachedcluster").
@@ -184,6 +196,7 @@ func (r *Reconciler) reconcileDelete(ac *clusterv1alpha1.AttachedCluster) (ctrl.
 func (r *Reconciler) forget(key types.NamespacedName) {
 	r.mu.Lock()
 	delete(r.pending, key)
+	delete(r.discovered, key)
 	r.mu.Unlock()
 	r.opts.Clients.Invalidate(key.Name)
 	forgetMetrics(key.Name)
@@ -252,7 +265,7 @@ func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCl
 	if obs.Status != metav1.ConditionTrue {
 		return obs, nil, nil
 	}
-	f, err := clusterstatus.Collect(ctx, c.Kubernetes, r.opts.ProbeTimeout)
+	f, err := clusterstatus.CollectReusing(ctx, c.Kubernetes, r.opts.ProbeTimeout, r.knownAPIs(ac))
 	var refused *clusterstatus.RefusedError
 	if errors.As(err, &refused) {
 		return forbidden(ac.Name, refused.What, refused.Err), nil, nil
@@ -262,6 +275,21 @@ func (r *Reconciler) observe(ctx context.Context, ac *clusterv1alpha1.AttachedCl
 			Message: fmt.Sprintf("cluster %s answers its health probe but %v: check the API server and the hub's network path to it", ac.Name, err)}, nil, nil
 	}
 	return obs, &f, nil
+}
+
+// knownAPIs is what a probe of ac may reuse instead of discovering its
+// APIs again: nil when they were discovered DiscoveryInterval ago or never
+// by this manager (which then records now as the time of discovery).
+func (r *Reconciler) knownAPIs(ac *clusterv1alpha1.AttachedCluster) *clusterstatus.Status {
+	key := client.ObjectKeyFromObject(ac)
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if at, ok := r.discovered[key]; ok && now.Sub(at) < r.opts.DiscoveryInterval && len(ac.Status.APIEnablements) > 0 {
+		return &clusterstatus.Status{KubernetesVersion: ac.Status.KubernetesVersion, APIEnablements: ac.Status.APIEnablements}
+	}
+	r.discovered[key] = now
+	return nil
 }
 
 func (r *Reconciler) emitTransition(ac *clusterv1alpha1.AttachedCluster, from metav1.ConditionStatus, obs Observation) {

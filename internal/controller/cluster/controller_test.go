@@ -85,11 +85,12 @@ func TestReconcileHoldsFailuresThenTaints(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	recorder := events.NewFakeRecorder(10)
 	r := &Reconciler{
-		Client:   hub,
-		opts:     Options{Clients: staticClients{member.Clients{Kubernetes: cs}}}.withDefaults(),
-		recorder: recorder,
-		now:      func() time.Time { return now },
-		pending:  map[types.NamespacedName]pending{},
+		Client:     hub,
+		opts:       Options{Clients: staticClients{member.Clients{Kubernetes: cs}}}.withDefaults(),
+		recorder:   recorder,
+		now:        func() time.Time { return now },
+		pending:    map[types.NamespacedName]pending{},
+		discovered: map[types.NamespacedName]time.Time{},
 	}
 	registerMetrics()
 	key := types.NamespacedName{Namespace: "kurator-system", Name: "c1"}
@@ -176,11 +177,12 @@ func TestReconcileLeavesPullClustersToTheirAgent(t *testing.T) {
 	hub := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ac).WithStatusSubresource(ac).Build()
 	clients := &countingClients{}
 	r := &Reconciler{
-		Client:   hub,
-		opts:     Options{Clients: clients}.withDefaults(),
-		recorder: events.NewFakeRecorder(10),
-		now:      time.Now,
-		pending:  map[types.NamespacedName]pending{},
+		Client:     hub,
+		opts:       Options{Clients: clients}.withDefaults(),
+		recorder:   events.NewFakeRecorder(10),
+		now:        time.Now,
+		pending:    map[types.NamespacedName]pending{},
+		discovered: map[types.NamespacedName]time.Time{},
 	}
 	registerMetrics()
 	key := types.NamespacedName{Namespace: "kurator-system", Name: "edge"}
