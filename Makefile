@@ -7,7 +7,7 @@ HELM_BIN ?= $(HOME)/.cache/kurator/helm-v4.3.1/bin
 REGISTRY_BIN ?= $(HOME)/.cache/kurator/registry-v3.1.2/bin
 export KURATOR_REGISTRY_BIN := $(REGISTRY_BIN)
 
-.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-imagesync bench-rollout generate verify images
+.PHONY: build web web-test k8s helm registry up down test e2e bench-e2e unit fuzz bench bench-propagation bench-failover bench-imagesync bench-rollout bench-scale generate verify images
 
 build: web ## build the kurator CLI and manager into ./bin (the dashboard's web assets embedded)
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -109,3 +109,6 @@ bench-imagesync: registry ## image sync between two loopback registries: a 64 Mi
 
 bench-rollout: k8s ## rollout figures on a local fleet with Prometheus: one canary alone, then 100 at once
 	$(GO) run ./test/bench/rollout -n 100
+
+bench-scale: k8s ## the hub at scale, simulated clusters (docs/scale.md): 1,000 joined, 10,000 Deployments under a policy mix, then 100 clusters failing with the failover pause off and on
+	$(GO) run ./test/bench/scale -clusters 1000 -workloads 10000 -fail 100

@@ -170,9 +170,20 @@ func (m *Mix) CheckFailure(down map[string]bool) error {
 // them): a failure spread over the fleet that takes at most one cluster of
 // any group.
 func (m *Mix) EveryTenth(offset int) []string {
+	return m.Spread(len(m.Clusters)/10, offset)
+}
+
+// Spread names count clusters evenly spaced over the fleet: those whose
+// index is offset modulo len/count (the first count of them). Spaced at
+// least GroupSize apart, they take at most one cluster of any group.
+func (m *Mix) Spread(count, offset int) []string {
+	if count <= 0 {
+		return nil
+	}
+	step := max(len(m.Clusters)/count, 1)
 	var out []string
 	for _, c := range m.Clusters {
-		if c.Index%10 == offset%10 {
+		if c.Index%step == offset%step && len(out) < count {
 			out = append(out, c.Name)
 		}
 	}
