@@ -35,8 +35,12 @@ type Process struct {
 // (and the extra ones the caller needs, e.g. kubectl) that are missing in
 // dir, and how to build them; nil when all are there.
 func CheckBinaries(dir string, extra ...string) error {
+	return checkBinaries(dir, append(slices.Clone(requiredBinaries), extra...))
+}
+
+func checkBinaries(dir string, names []string) error {
 	var missing []string
-	for _, b := range append(slices.Clone(requiredBinaries), extra...) {
+	for _, b := range names {
 		if st, err := os.Stat(filepath.Join(dir, b)); err != nil || st.IsDir() {
 			missing = append(missing, b)
 		}

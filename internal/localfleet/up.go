@@ -35,6 +35,9 @@ var ErrAlreadyRunning = errors.New("fleet is already running")
 // Components each member runs, in start order; the binaries they need.
 var requiredBinaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}
 
+// hubBinaries are what a hub-only fleet runs.
+var hubBinaries = []string{"etcd", "kube-apiserver", "kube-controller-manager"}
+
 // launcher starts the processes of one Up call and remembers them.
 type launcher struct {
 	cfg      Config
@@ -60,7 +63,11 @@ func Up(ctx context.Context, cfg Config, out io.Writer) (*State, error) {
 		return nil, err
 	}
 	cfg.StateDir = abs
-	if err := CheckBinaries(cfg.BinDir); err != nil {
+	need := requiredBinaries
+	if cfg.HubOnly {
+		need = hubBinaries
+	}
+	if err := checkBinaries(cfg.BinDir, need); err != nil {
 		return nil, err
 	}
 	if cfg.Registries {
