@@ -16,11 +16,14 @@ import (
 // (the manager's cache) and returns requests for those keep accepts.
 // ClusterResourceBindings' requests have an empty namespace. A failed list
 // is logged and yields no requests from that kind: a map function cannot
-// return an error, and the next event or resync retries.
+// return an error, and the next event or resync retries. keep must not
+// modify what it is given: the list shares the cache's objects instead of
+// copying every binding (a 1,000-cluster fleet calls this on each capacity
+// change, so copies of 10,000 bindings would be most of the manager's CPU).
 func Matching(ctx context.Context, c client.Reader, keep func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus) bool) []reconcile.Request {
 	var out []reconcile.Request
 	var rbs workv1alpha1.ResourceBindingList
-	if err := c.List(ctx, &rbs); err != nil {
+	if err := c.List(ctx, &rbs, client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "list bindings")
 	}
 	for i := range rbs.Items {
@@ -29,7 +32,7 @@ func Matching(ctx context.Context, c client.Reader, keep func(*workv1alpha1.Reso
 		}
 	}
 	var crbs workv1alpha1.ClusterResourceBindingList
-	if err := c.List(ctx, &crbs); err != nil {
+	if err := c.List(ctx, &crbs, client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "list cluster bindings")
 	}
 	for i := range crbs.Items {
