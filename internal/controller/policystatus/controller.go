@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -20,6 +21,7 @@ import (
 
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/writepace"
 )
 
 // The four policy kinds.
@@ -33,7 +35,7 @@ const (
 // SetupWithManager registers one status reconciler per policy kind.
 func SetupWithManager(mgr ctrl.Manager) error {
 	for _, kind := range []string{kindPP, kindCPP, kindOP, kindCOP} {
-		r := &Reconciler{client: mgr.GetClient(), kind: kind}
+		r := &Reconciler{client: mgr.GetClient(), kind: kind, pace: writepace.New(0, 0)}
 		// A binding's claim, applied overrides or outcome changed: the
 		// policies it names (before and after) are counted again.
 		toPolicies := handler.EnqueueRequestsFromMapFunc(r.policiesOf)
@@ -54,6 +56,10 @@ func SetupWithManager(mgr ctrl.Manager) error {
 type Reconciler struct {
 	client client.Client
 	kind   string
+	// pace holds a status that only counts differently (bindings claimed
+	// during a bulk create), so a thousand new bindings cost a few writes;
+	// a Ready condition that changes is written at once.
+	pace *writepace.Pacer
 }
 
 func (r *Reconciler) newObject() client.Object {
@@ -129,13 +135,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	oldStatus, _, _ := parts(before)
 	if equality.Semantic.DeepEqual(oldStatus, status) {
+		r.pace.Settle(req.NamespacedName)
 		return reconcile.Result{}, nil
+	}
+	if wait := r.pace.Wait(req.NamespacedName, readyChanged(oldStatus.Conditions, status.Conditions)); wait > 0 {
+		return reconcile.Result{RequeueAfter: wait}, nil
 	}
 	err = r.client.Status().Patch(ctx, obj, client.MergeFrom(before))
 	if apierrors.IsNotFound(err) {
+		r.pace.Forget(req.NamespacedName)
 		return reconcile.Result{}, nil
 	}
+	if err == nil {
+		r.pace.Wrote(req.NamespacedName)
+	}
 	return reconcile.Result{}, err
+}
+
+// readyChanged reports whether the Ready condition's status or reason
+// differs between two condition lists.
+func readyChanged(old, now []metav1.Condition) bool {
+	a, b := meta.FindStatusCondition(old, policyv1alpha1.PolicyConditionReady), meta.FindStatusCondition(now, policyv1alpha1.PolicyConditionReady)
+	return (a == nil) != (b == nil) || (a != nil && (a.Status != b.Status || a.Reason != b.Reason))
 }
 
 type boundBinding struct {
@@ -145,11 +166,12 @@ type boundBinding struct {
 
 // bindings lists the bindings a policy of namespace ns can concern:
 // ResourceBindings of ns for namespaced policies, every binding for
-// cluster-scoped ones.
+// cluster-scoped ones. They are the cache's own objects, not copies: read
+// them only.
 func (r *Reconciler) bindings(ctx context.Context, ns string) ([]boundBinding, error) {
 	var out []boundBinding
 	var rbs workv1alpha1.ResourceBindingList
-	if err := r.client.List(ctx, &rbs, client.InNamespace(ns)); err != nil {
+	if err := r.client.List(ctx, &rbs, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list ResourceBindings: %w", err)
 	}
 	for i := range rbs.Items {
@@ -160,7 +182,7 @@ func (r *Reconciler) bindings(ctx context.Context, ns string) ([]boundBinding, e
 		return out, nil
 	}
 	var crbs workv1alpha1.ClusterResourceBindingList
-	if err := r.client.List(ctx, &crbs); err != nil {
+	if err := r.client.List(ctx, &crbs, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list ClusterResourceBindings: %w", err)
 	}
 	for i := range crbs.Items {
