@@ -472,6 +472,11 @@ func (f *Fleet) serveWatch(w http.ResponseWriter, r *http.Request, c *cluster, r
 	}
 	if !expired {
 		c.watchers[wt] = struct{}{}
+		if c.down.Load() {
+			// SetDown ran after this request was let in and before it
+			// registered: it could not cut this watch, so cut it here.
+			wt.close()
+		}
 	}
 	c.mu.Unlock()
 	if !expired {

@@ -133,6 +133,8 @@ func TestFiftyClusters(t *testing.T) {
 		t.Errorf("%d watches open, %d ready writes; want at least %d watches and %d ready writes", s.WatchesOpen, s.ReadyWrites, clusters, clusters*perCluster)
 	}
 
+	t.Logf("requests after joining and applying to %d clusters: %v", clusters, f.Stats().Requests)
+
 	// Every cluster's status counts the Deployments' pods.
 	for _, c := range names {
 		kube, err := reg.Kubernetes(ctx, c)

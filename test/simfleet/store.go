@@ -46,6 +46,10 @@ type workloadFacts struct {
 	ready          bool            // the readiness status of the current generation was written
 	templateLabels labels.Set      // the pods' labels
 	containers     json.RawMessage // spec.template.spec.containers, name/image/resources only
+	// pods caches the encoded pods of this object version (the hub lists
+	// every cluster's pods at each probe). Built and read under the
+	// cluster's lock; a new version starts without it.
+	podCache [][]byte
 }
 
 func (o *object) key() string { return objectKey(o.namespace, o.name) }

@@ -88,12 +88,19 @@ func (f *Fleet) syntheticItems(c *cluster, res *resource, flt filter) iter.Seq2[
 				if o.work == nil || (flt.namespace != "" && o.namespace != flt.namespace) {
 					continue
 				}
+				if o.work.podCache == nil && o.work.pods > 0 {
+					o.work.podCache = make([][]byte, o.work.pods)
+				}
 				for i := range o.work.pods {
 					p := &object{namespace: o.namespace, name: podName(r, o.name, i), labels: o.work.templateLabels}
-					if flt.matches(p) {
-						p.raw = f.podJSON(r, o, p.name, i)
-						pods = append(pods, p)
+					if !flt.matches(p) {
+						continue
 					}
+					if o.work.podCache[i] == nil {
+						o.work.podCache[i] = f.podJSON(r, o, p.name, i)
+					}
+					p.raw = o.work.podCache[i]
+					pods = append(pods, p)
 				}
 			}
 		}

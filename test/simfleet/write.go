@@ -589,6 +589,7 @@ func (f *Fleet) markReady(c *cluster, res *resource, key, uid string, gen int64)
 	o := *cur
 	wf := *cur.work
 	wf.ready = true
+	wf.podCache = nil // Pending before, Running now
 	o.work = &wf
 	o.rv = c.nextRV()
 	metaOf(m)["resourceVersion"] = strconv.FormatUint(o.rv, 10)
