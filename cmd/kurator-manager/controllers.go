@@ -77,7 +77,8 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			return fleet.SetupWithManager(mgr, opts)
 		}},
 		{"detector", func() error {
-			return detector.SetupWithManager(mgr, detector.Options{MaxConcurrentReconciles: o.workConcurrency})
+			return detector.SetupWithManager(mgr, detector.Options{MaxConcurrentReconciles: o.workConcurrency,
+				FirstPlacement: scheduling.FirstPlacement(snapshots)})
 		}},
 		{"scheduling", func() error {
 			return scheduling.SetupWithManager(mgr, scheduling.Options{MaxConcurrentReconciles: o.workConcurrency, Snapshot: snapshots})
