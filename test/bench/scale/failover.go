@@ -82,14 +82,14 @@ func (b *bench) failureOff(ctx context.Context) error {
 		fmt.Printf("  [%5.0fs] failed clusters still Ready %d, bindings on them %d, moves so far %d, %s\n",
 			time.Since(t0).Seconds(), s.DownReady, s.OnDown, len(b.removalsFrom(t0, down)), s)
 	}
-	if _, _, err := b.tracker.WaitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
+	if _, _, err := b.waitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
 		func(s harness.Summary) bool { return s.DownReady == 0 }, progress); err != nil {
 		return fmt.Errorf("failed clusters not seen failing: %w", err)
 	}
 	detected := time.Since(t0)
 	fmt.Printf("  all %d not Ready %s after the failure (probe every %s, failure threshold %s); evictions due %s after each\n",
 		len(names), detected.Round(time.Millisecond), b.o.probeInterval, b.o.failureThreshold, b.o.toleration)
-	_, _, err = b.tracker.WaitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
+	_, _, err = b.waitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
 		func(s harness.Summary) bool { return s.OnDown == 0 }, progress)
 	drained := time.Since(t0)
 	if err != nil {
@@ -97,7 +97,7 @@ func (b *bench) failureOff(ctx context.Context) error {
 	} else {
 		fmt.Printf("  no ResourceBinding targets a failed cluster %s after the failure\n", drained.Round(time.Millisecond))
 	}
-	s, _, err := b.tracker.WaitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, true,
+	s, _, err := b.waitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, true,
 		func(s harness.Summary) bool { return s.Misplaced == 0 && s.Scheduled == w && s.Applied == s.Targets }, progress)
 	if err != nil {
 		fmt.Printf("  not every binding was placed again: %d misplaced (first: %v); %s\n", s.Misplaced, s.FirstMisplaced, s)
@@ -112,7 +112,7 @@ func (b *bench) failureOff(ctx context.Context) error {
 	fmt.Printf("\n== the %d clusters come back\n", len(names))
 	b.acct.start("recovery")
 	t1 := b.setDown(names, false)
-	if _, _, err := b.tracker.WaitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
+	if _, _, err := b.waitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
 		func(s harness.Summary) bool { return s.DownReady == len(names) }, progress); err != nil {
 		return fmt.Errorf("failed clusters did not come back: %w", err)
 	}
@@ -284,13 +284,13 @@ func (b *bench) failureOn(ctx context.Context) error {
 		fmt.Printf("  [%5.0fs] failed clusters still Ready %d, bindings on them %d, moves %d\n",
 			time.Since(t0).Seconds(), s.DownReady, s.OnDown, len(b.removalsFrom(t0, down)))
 	}
-	if _, _, err := b.tracker.WaitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
+	if _, _, err := b.waitFor(ctx, b.o.phaseTimeout, 10*time.Second, down, false,
 		func(s harness.Summary) bool { return s.DownReady == 0 }, progress); err != nil {
 		return fmt.Errorf("failed clusters not seen failing: %w", err)
 	}
 	detected := time.Since(t0)
 	fmt.Printf("  all %d not Ready %s after the failure\n", len(names), detected.Round(time.Millisecond))
-	s, _, err := b.tracker.WaitFor(ctx, time.Minute, 10*time.Second, down, false,
+	s, _, err := b.waitFor(ctx, time.Minute, 10*time.Second, down, false,
 		func(s harness.Summary) bool {
 			return s.FailoverPaused != nil && s.FailoverPaused.Status == metav1.ConditionTrue
 		}, progress)
@@ -306,7 +306,7 @@ func (b *bench) failureOn(ctx context.Context) error {
 	end := t0.Add(detected + b.o.toleration + b.o.pauseWindow)
 	fmt.Printf("  watching for evictions until %s after the failure (evictions due from %s, plus a %s window)\n",
 		end.Sub(t0).Round(time.Second), (detected + b.o.toleration).Round(time.Second), b.o.pauseWindow)
-	if _, _, err := b.tracker.WaitFor(ctx, time.Until(end)+time.Minute, 10*time.Second, down, false,
+	if _, _, err := b.waitFor(ctx, time.Until(end)+time.Minute, 10*time.Second, down, false,
 		func(harness.Summary) bool { return !time.Now().Before(end) }, progress); err != nil {
 		return err
 	}

@@ -65,7 +65,12 @@ func (b *bench) figures(ctx context.Context) {
 		}
 		var objs []obj
 		var total float64
-		for _, m := range fams["apiserver_storage_objects"].GetMetric() {
+		// Renamed in Kubernetes 1.31; either may be there.
+		name := "apiserver_resource_objects"
+		if _, ok := fams[name]; !ok {
+			name = "apiserver_storage_objects"
+		}
+		for _, m := range fams[name].GetMetric() {
 			n := measure.Value(m)
 			total += n
 			if n > 0 {

@@ -2,6 +2,7 @@ package scale
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -35,9 +36,17 @@ func TestScaleHarness(t *testing.T) {
 	if err := harness.CreateWorkloads(ctx, hub, plan, 10, nil); err != nil {
 		t.Fatal(err)
 	}
+	var scheduled, applied time.Duration
 	s := wait(ctx, t, 90*time.Second, "every workload scheduled, applied and ready", nil, true, func(s harness.Summary) bool {
+		if scheduled == 0 && s.Scheduled == workloads {
+			scheduled = time.Since(start)
+		}
+		if applied == 0 && s.Scheduled == workloads && s.Applied == s.Targets {
+			applied = time.Since(start)
+		}
 		return s.Done(workloads) && s.Misplaced == 0
 	})
+	t.Logf("all scheduled at %s, all Works applied at %s", scheduled.Round(time.Millisecond), applied.Round(time.Millisecond))
 	t.Logf("%d workloads scheduled, %d Works applied, templates ready after %s", workloads, s.Applied, time.Since(start).Round(time.Millisecond))
 	checkMembers(t, nil)
 
@@ -62,10 +71,24 @@ func TestScaleHarness(t *testing.T) {
 			sim.SetDown(n, false)
 		}
 	})
+	// Milestones on the way, logged for whoever reads a slow run.
+	var notReady, drained, placed time.Duration
 	s = wait(ctx, t, 90*time.Second, fmt.Sprintf("%d bindings off the failed clusters %v and every replica placed again", onDown, names), down, true,
 		func(s harness.Summary) bool {
+			at := time.Since(failed)
+			if notReady == 0 && s.DownReady == 0 {
+				notReady = at
+			}
+			if drained == 0 && s.OnDown == 0 {
+				drained = at
+			}
+			if placed == 0 && s.OnDown == 0 && s.Misplaced == 0 && s.Scheduled == workloads {
+				placed = at
+			}
 			return s.DownReady == 0 && s.OnDown == 0 && s.Misplaced == 0 && s.Done(workloads)
 		})
+	t.Logf("after the failure: all failed clusters not Ready at %s, no binding on them at %s, every binding placed as its policy says at %s",
+		notReady.Round(time.Millisecond), drained.Round(time.Millisecond), placed.Round(time.Millisecond))
 	moved := 0
 	for _, r := range tracker.Removals(failed) {
 		if down[r.Cluster] {
@@ -114,10 +137,10 @@ func checkMembers(t *testing.T, down map[string]bool) {
 			}
 			spec, _ := obj["spec"].(map[string]any)
 			status, _ := obj["status"].(map[string]any)
-			if r, _ := spec["replicas"].(float64); int32(r) != tc.Replicas {
+			if r, ok := number(spec["replicas"]); !ok || int32(r) != tc.Replicas {
 				errs = append(errs, fmt.Errorf("%s/%s in %s has %v replicas, the binding gives it %d", w.Namespace, w.Name, tc.Name, spec["replicas"], tc.Replicas))
 			}
-			if r, _ := status["readyReplicas"].(float64); int32(r) != tc.Replicas {
+			if r, ok := number(status["readyReplicas"]); !ok || int32(r) != tc.Replicas {
 				errs = append(errs, fmt.Errorf("%s/%s in %s has %v ready replicas, want %d", w.Namespace, w.Name, tc.Name, status["readyReplicas"], tc.Replicas))
 			}
 		}
@@ -128,4 +151,20 @@ func checkMembers(t *testing.T, down map[string]bool) {
 	counts := plan.Count()
 	t.Logf("every target holds its Deployment (%d Duplicated, %d static, %d dynamic workloads)",
 		counts.Workloads[mix.Duplicated], counts.Workloads[mix.Static], counts.Workloads[mix.Dynamic])
+}
+
+// number reads a JSON number however it was decoded.
+func number(v any) (int64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int64(n), true
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
 }
