@@ -176,6 +176,11 @@ func printSim(from, to simfleet.Stats) {
 
 // printPhases is the closing table: wall time and CPU of every phase.
 func (a *accounting) printPhases() {
+	if a.current != nil {
+		// A phase that ended in an error still shows what it cost.
+		fmt.Printf("  (phase %q ended early)\n", a.current.name)
+		a.end()
+	}
 	fmt.Printf("\n== where the time and CPU went, per phase (CPU seconds; %d cores)\n", runtime.NumCPU())
 	fmt.Printf("  %-22s %8s", "phase", "wall")
 	for _, g := range groups {

@@ -56,7 +56,7 @@ type options struct {
 	pauseShare                                                float64
 	pauseWindow, phaseTimeout                                 time.Duration
 	keep                                                      bool
-	leaseDuration                                             time.Duration
+	leaseDuration, budget                                     time.Duration
 }
 
 func main() {
@@ -82,6 +82,7 @@ func main() {
 	flag.Float64Var(&o.pauseShare, "pause-share", 0.05, "manager flag --failover-pause-share in the protected round (the other round runs with 1, never pausing)")
 	flag.DurationVar(&o.pauseWindow, "pause-window", 30*time.Second, "how long the protected round watches for evictions after they would be due")
 	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 8*time.Minute, "longest wait of one phase")
+	flag.DurationVar(&o.budget, "budget", 14*time.Minute, "the whole run's time: waits end when it does, and a failure round is not started with less than 2 minutes left")
 	flag.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 60*time.Second, "manager flag (the renew deadline is two thirds of it): how long a stalled Lease renewal is survived")
 	flag.BoolVar(&o.keep, "keep", false, "keep the hub's state directory (logs of every process) after the run; its path is printed")
 	flag.Parse()
@@ -126,13 +127,15 @@ type bench struct {
 	tracker *harness.Tracker
 	sampler *measure.Sampler
 	acct    *accounting
-	begin   time.Time
+	// begin is when the run started, deadline when its budget ends.
+	begin, deadline time.Time
 }
 
 func run(o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b := &bench{o: o, begin: time.Now()}
+	b.deadline = b.begin.Add(o.budget)
 	var err error
 	b.m, err = mix.New(mix.Options{Clusters: o.clusters, Workloads: o.workloads, Namespaces: o.namespaces,
 		PoliciesPerKind: o.policiesPerKind, GroupSize: o.groupSize, TolerationSeconds: int64(o.toleration / time.Second)})
@@ -190,6 +193,15 @@ func run(o options) error {
 	b.sampler = measure.NewSampler(ctx, b.managerMetricsURL(), time.Second)
 	b.acct = newAccounting(b)
 
+	err = b.phases(ctx)
+	b.acct.printPhases()
+	fmt.Printf("\nbench-scale done in %s (budget %s)\n", time.Since(b.begin).Round(time.Second), o.budget)
+	return err
+}
+
+// phases runs the bench's phases in order; a phase that cannot go on ends
+// the run (the phases table is printed either way).
+func (b *bench) phases(ctx context.Context) error {
 	if err := b.join(ctx); err != nil {
 		return err
 	}
@@ -197,25 +209,36 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	if !b.st.Alive(localfleet.ManagerProcess(1)) {
+		return fmt.Errorf("the kurator-manager exited during the workloads phase (see above)")
+	}
 	b.figures(ctx)
 	switch {
-	case o.fail <= 0:
+	case b.o.fail <= 0:
 		fmt.Println("\n== failure rounds: skipped (-fail 0)")
+		return nil
 	case !complete:
 		fmt.Println("\n== failure rounds: skipped, the workloads did not all reach their clusters (see above)")
-	default:
-		if err := b.failureOff(ctx); err != nil {
-			return err
+		return nil
+	}
+	for _, step := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"failure with the pause off", b.failureOff},
+		{"manager restart", b.restartManager},
+		{"failure with the pause on", b.failureOn},
+	} {
+		// A round started with too little time left would be cut off
+		// midway and measure nothing.
+		if left := time.Until(b.deadline); left < 2*time.Minute {
+			fmt.Printf("\n== %s: skipped, %s of the %s budget left (-budget)\n", step.name, left.Round(time.Second), b.o.budget)
+			continue
 		}
-		if err := b.restartManager(ctx); err != nil {
-			return err
-		}
-		if err := b.failureOn(ctx); err != nil {
-			return err
+		if err := step.run(ctx); err != nil {
+			return fmt.Errorf("%s: %w", step.name, err)
 		}
 	}
-	b.acct.printPhases()
-	fmt.Printf("\nbench-scale done in %s\n", time.Since(b.begin).Round(time.Second))
 	return nil
 }
 
@@ -346,6 +369,10 @@ func (b *bench) waitFor(ctx context.Context, timeout, every time.Duration, down 
 	done func(harness.Summary) bool, progress func(time.Duration, harness.Summary)) (harness.Summary, time.Duration, error) {
 	name := localfleet.ManagerProcess(1)
 	dead := false
+	budget := false
+	if left := time.Until(b.deadline); left < timeout {
+		timeout, budget = max(left, 0), true
+	}
 	s, d, err := b.tracker.WaitFor(ctx, timeout, every, down, checkPlacement, func(s harness.Summary) bool {
 		if !b.st.Alive(name) {
 			dead = true
@@ -356,6 +383,9 @@ func (b *bench) waitFor(ctx context.Context, timeout, every time.Duration, down 
 	if dead {
 		p, _ := b.st.Process(name)
 		return s, d, fmt.Errorf("the kurator-manager exited; the end of its log %s:\n%s", p.Log, tail(p.Log, 40))
+	}
+	if err != nil && budget {
+		err = fmt.Errorf("%w (the run's %s budget ran out, -budget)", err, b.o.budget)
 	}
 	return s, d, err
 }
