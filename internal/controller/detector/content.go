@@ -1,12 +1,17 @@
 package detector
 
 import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 )
 
 // contentChanged passes template updates that change what is propagated. The
@@ -55,4 +60,23 @@ func withoutClaims(labels map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// contentDigest identifies a template's content: equal content, equal
+// digest (encoding/json sorts map keys).
+func contentDigest(u *unstructured.Unstructured) string {
+	raw, err := json.Marshal(content(u))
+	if err != nil {
+		return ""
+	}
+	h := fnv.New64a()
+	h.Write(raw)
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// sameTemplate reports whether two references name the same template at
+// the same generation (the resourceVersion aside).
+func sameTemplate(a, b workv1alpha1.ObjectReference) bool {
+	a.ResourceVersion, b.ResourceVersion = "", ""
+	return a == b
 }

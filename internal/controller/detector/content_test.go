@@ -42,6 +42,13 @@ func TestTemplateContentChanged(t *testing.T) {
 			if got := templateContentChanged(deploymentTemplate(nil), deploymentTemplate(c.mutate)); got != c.want {
 				t.Fatalf("templateContentChanged = %v, want %v", got, c.want)
 			}
+			// The digest a binding keeps tells the same story, except for a
+			// deletion, which the detector handles before any binding write.
+			if c.mutate != nil && c.name != "deletion started: yes" {
+				if differ := contentDigest(deploymentTemplate(nil)) != contentDigest(deploymentTemplate(c.mutate)); differ != c.want {
+					t.Errorf("digests differ = %v, want %v", differ, c.want)
+				}
+			}
 		})
 	}
 }

@@ -53,6 +53,11 @@ const (
 	PolicyNameLabel             = "propagationpolicy.karmada.io/name"
 	ClusterPolicyNameLabel      = "clusterpropagationpolicy.karmada.io/name"
 	defaultMaxConcurrentReconcs = 4
+	// TemplateContentAnnotation on a binding is a digest of the template's
+	// content (content: what reaches the members) when the binding was
+	// last written, so a template whose status alone changed leaves its
+	// binding alone.
+	TemplateContentAnnotation = "work.kurator.dev/template-content"
 )
 
 // Options configure the detector.
@@ -274,7 +279,23 @@ func (r *Reconciler) applyBinding(ctx context.Context, obj *unstructured.Unstruc
 	}
 	before := spec.DeepCopy()
 	desiredSpec(spec, obj, choice, policy, d)
+	digest := contentDigest(obj)
+	if !create && b.GetAnnotations()[TemplateContentAnnotation] == digest && sameTemplate(before.Resource, spec.Resource) {
+		// Only the template's resourceVersion moved (its status, written
+		// back by the hub, or the claim labels): nothing that reaches the
+		// members changed, and a binding write would start a round of
+		// scheduling, rendering and status writes for nothing.
+		spec.Resource.ResourceVersion = before.Resource.ResourceVersion
+	}
 	annotated := carryPolicyAnnotations(b, policyAnnotations)
+	if ann := b.GetAnnotations(); ann[TemplateContentAnnotation] != digest {
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[TemplateContentAnnotation] = digest
+		b.SetAnnotations(ann)
+		annotated = true
+	}
 	if create {
 		b.SetNamespace(obj.GetNamespace())
 		b.SetName(name)
