@@ -46,6 +46,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/bindings"
+	"github.com/kurator-go/kurator/internal/controller/detector"
 	"github.com/kurator-go/kurator/internal/controller/works"
 	"github.com/kurator-go/kurator/pkg/failover"
 	"github.com/kurator-go/kurator/pkg/fleetview"
@@ -208,6 +209,10 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 		return reconcile.Result{}, err
 	}
 
+	// The claim labels come from the binding, not from the cached template:
+	// the detector writes them just before it creates the binding, and a
+	// cache that has not seen that write yet would render the Works twice.
+	detector.WithClaimLabels(tmpl, spec.Policy)
 	rendered, applied, err := r.render(ctx, spec, tmpl)
 	status.AppliedOverrides = applied
 	if err != nil {

@@ -368,14 +368,43 @@ func desiredSpec(spec *workv1alpha1.ResourceBindingSpec, obj *unstructured.Unstr
 	spec.Policy = &workv1alpha1.PolicyReference{Kind: choice.Kind, Namespace: choice.Namespace, Name: choice.Name}
 }
 
+// ClaimLabels are the labels a template claimed by policy p carries (none
+// for nil). The binding controller renders them from the binding too, so a
+// Work does not depend on whether its cache has seen the claim yet.
+func ClaimLabels(p *workv1alpha1.PolicyReference) map[string]string {
+	switch {
+	case p == nil:
+		return map[string]string{}
+	case p.Kind == selector.KindPropagationPolicy:
+		return map[string]string{PolicyNamespaceLabel: p.Namespace, PolicyNameLabel: p.Name}
+	default:
+		return map[string]string{ClusterPolicyNameLabel: p.Name}
+	}
+}
+
+// WithClaimLabels sets obj's claim labels to those of policy p.
+func WithClaimLabels(obj *unstructured.Unstructured, p *workv1alpha1.PolicyReference) {
+	labels := obj.GetLabels()
+	for _, k := range []string{PolicyNamespaceLabel, PolicyNameLabel, ClusterPolicyNameLabel} {
+		delete(labels, k)
+	}
+	want := ClaimLabels(p)
+	if len(want) > 0 && labels == nil {
+		labels = map[string]string{}
+	}
+	for k, v := range want {
+		labels[k] = v
+	}
+	obj.SetLabels(labels)
+}
+
 // claim records the claiming policy in the template's labels (nil: none).
 func (r *Reconciler) claim(ctx context.Context, obj *unstructured.Unstructured, choice *selector.Choice) error {
-	want := map[string]string{}
-	if choice != nil && choice.Kind == selector.KindPropagationPolicy {
-		want[PolicyNamespaceLabel], want[PolicyNameLabel] = choice.Namespace, choice.Name
-	} else if choice != nil {
-		want[ClusterPolicyNameLabel] = choice.Name
+	var ref *workv1alpha1.PolicyReference
+	if choice != nil {
+		ref = &workv1alpha1.PolicyReference{Kind: choice.Kind, Namespace: choice.Namespace, Name: choice.Name}
 	}
+	want := ClaimLabels(ref)
 	labels := obj.GetLabels()
 	changed := false
 	for _, k := range []string{PolicyNamespaceLabel, PolicyNameLabel, ClusterPolicyNameLabel} {
