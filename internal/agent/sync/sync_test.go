@@ -287,7 +287,15 @@ func TestApplyThenOneStatusWriteAndNoneWhenNothingChanged(t *testing.T) {
 		t.Fatalf("status writes after the first flush: %d, want 1", got)
 	}
 
-	// Sync again with nothing changed: no apply, no status write.
+	// Sync again with nothing changed: no apply, no status write. The sync
+	// reads the Work from the agent's informer: wait until it shows the
+	// status just written (a sync on the older copy would stamp the Applied
+	// condition with a new transition time and write again).
+	eventually(t, "the agent's Work cache shows the written status", func() bool {
+		obj, ok, _ := s.informer.GetStore().GetByKey(ns + "/app")
+		cw, _ := obj.(*workv1alpha1.Work)
+		return ok && cw != nil && applied(cw)
+	})
 	applies := s.Stats().Applies
 	s.queue.Add("app")
 	settle(t, s)
