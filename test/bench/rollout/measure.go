@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kurator-go/kurator/internal/localfleet"
+	"github.com/kurator-go/kurator/test/bench/measure"
 )
 
 // usage is what the fleet had spent up to a moment; the difference of two
@@ -42,11 +43,7 @@ type usage struct {
 	queryCount, querySeconds float64
 }
 
-const (
-	managerProcess = localfleet.HubName + "/kurator-manager"
-	// clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ).
-	clockTick = 10 * time.Millisecond
-)
+const managerProcess = localfleet.HubName + "/kurator-manager"
 
 type meter struct {
 	fleet *localfleet.State
@@ -56,17 +53,17 @@ type meter struct {
 func (m meter) measure(ctx context.Context) usage {
 	u := usage{at: time.Now(), cpu: map[string]time.Duration{}, writes: map[string]float64{}}
 	for _, p := range m.fleet.Processes {
-		u.cpu[p.Name] = processCPU(p.PID)
+		u.cpu[p.Name] = measure.ProcessCPU(p.PID)
 	}
 	if raw, err := m.hub.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx); err == nil {
 		eachSample(bytes.NewReader(raw), "apiserver_request_total{", func(line string, v float64) {
-			switch labelValue(line, "verb") {
+			switch measure.LabelValue(line, "verb") {
 			case "POST", "PUT", "PATCH", "APPLY", "DELETE":
 			default:
 				return
 			}
-			what := labelValue(line, "resource")
-			if sub := labelValue(line, "subresource"); sub != "" {
+			what := measure.LabelValue(line, "resource")
+			if sub := measure.LabelValue(line, "subresource"); sub != "" {
 				what += "/" + sub
 			}
 			u.writes[what] += v
@@ -74,12 +71,12 @@ func (m meter) measure(ctx context.Context) usage {
 	}
 	if m.fleet.PrometheusURL != "" {
 		scrape(m.fleet.PrometheusURL+"/metrics", "prometheus_http_requests_total{", func(line string, v float64) {
-			if labelValue(line, "handler") == "/api/v1/query" {
+			if measure.LabelValue(line, "handler") == "/api/v1/query" {
 				u.queries += v
 			}
 		})
 		scrape(m.fleet.PrometheusURL+"/metrics", "prometheus_http_request_duration_seconds_", func(line string, v float64) {
-			if labelValue(line, "handler") != "/api/v1/query" {
+			if measure.LabelValue(line, "handler") != "/api/v1/query" {
 				return
 			}
 			switch {
@@ -92,7 +89,7 @@ func (m meter) measure(ctx context.Context) usage {
 	}
 	if p, ok := m.fleet.Process(managerProcess); ok && p.Port > 0 {
 		scrape(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Port), "", func(line string, v float64) {
-			if labelValue(line, "controller") != "rollout" && labelValue(line, "name") != "rollout" {
+			if measure.LabelValue(line, "controller") != "rollout" && measure.LabelValue(line, "name") != "rollout" {
 				return
 			}
 			switch {
@@ -212,23 +209,6 @@ func (c cost) printCPU() {
 	fmt.Printf("  fleet cpu %.1fs in %s wall: %s\n", total.Seconds(), c.wall.Round(100*time.Millisecond), strings.Join(parts, ", "))
 }
 
-// processCPU is the user plus system CPU time pid has used so far.
-func processCPU(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces; count fields after it.
-	s := string(data)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * clockTick
-}
-
 func scrape(url, prefix string, add func(line string, v float64)) {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -255,19 +235,6 @@ func eachSample(r io.Reader, prefix string, add func(line string, v float64)) {
 		}
 		add(line, v)
 	}
-}
-
-func labelValue(line, key string) string {
-	i := strings.Index(line, key+"=\"")
-	if i < 0 {
-		return ""
-	}
-	rest := line[i+len(key)+2:]
-	j := strings.IndexByte(rest, '"')
-	if j < 0 {
-		return ""
-	}
-	return rest[:j]
 }
 
 // loadavg is the machine's 1-minute load average, to tell a run made on a
