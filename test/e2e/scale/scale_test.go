@@ -23,8 +23,8 @@ func TestScaleHarness(t *testing.T) {
 	if err := harness.Join(ctx, hub, sim, plan, 10); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := harness.CreateFleet(ctx, hub, plan); err != nil || n != clusters {
-		t.Fatalf("Fleet of %d clusters: %v (%d members)", clusters, err, n)
+	if err := harness.CreateFleet(ctx, hub, plan); err != nil {
+		t.Fatal(err)
 	}
 	wait(ctx, t, 60*time.Second, "every cluster Ready", nil, false, func(s harness.Summary) bool { return s.ClustersReady == clusters })
 	t.Logf("%d clusters joined and Ready after %s", clusters, time.Since(begin).Round(time.Millisecond))

@@ -9,7 +9,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -70,28 +69,17 @@ func Join(ctx context.Context, hub client.Client, sim *simfleet.Fleet, m *mix.Mi
 	})
 }
 
-// CreateFleet creates the Fleet FleetName over the clusters of the mix and
-// returns how many it lists. It sets no placement, so scheduling is the
-// policies' alone. The failover pause it reports counts every cluster of
-// the namespace, members or not, so a Fleet of part of the clusters says
-// the same: when the hub refuses the whole list (the Fleet CRD's
-// uniqueness rule runs out of CEL cost before 1,000 names), the list is
-// halved until it is accepted.
-func CreateFleet(ctx context.Context, hub client.Client, m *mix.Mix) (int, error) {
-	for n := len(m.Clusters); ; n /= 2 {
-		f := &fleetv1alpha1.Fleet{ObjectMeta: metav1.ObjectMeta{Name: FleetName, Namespace: join.Namespace}}
-		for _, c := range m.Clusters[:n] {
-			f.Spec.Clusters = append(f.Spec.Clusters, fleetv1alpha1.FleetCluster{Name: c.Name})
-		}
-		err := hub.Create(ctx, f)
-		switch {
-		case err == nil || apierrors.IsAlreadyExists(err):
-			return n, nil
-		case apierrors.IsInvalid(err) && strings.Contains(err.Error(), "cost") && n > 1:
-			continue
-		}
-		return 0, fmt.Errorf("create Fleet %s/%s of %d clusters: %w", join.Namespace, FleetName, n, err)
+// CreateFleet creates the Fleet FleetName over every cluster of the mix. It
+// sets no placement, so scheduling is the policies' alone.
+func CreateFleet(ctx context.Context, hub client.Client, m *mix.Mix) error {
+	f := &fleetv1alpha1.Fleet{ObjectMeta: metav1.ObjectMeta{Name: FleetName, Namespace: join.Namespace}}
+	for _, c := range m.Clusters {
+		f.Spec.Clusters = append(f.Spec.Clusters, fleetv1alpha1.FleetCluster{Name: c.Name})
 	}
+	if err := hub.Create(ctx, f); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create Fleet %s/%s of %d clusters: %w", join.Namespace, FleetName, len(f.Spec.Clusters), err)
+	}
+	return nil
 }
 
 // CreatePolicies creates the mix's namespaces and PropagationPolicies.
