@@ -112,7 +112,7 @@ type WorkStatus struct {
 }
 
 // Field managers of status writers: execution writes a push cluster's
-// Work status; the status controller its part of a binding's status.
+// Work status; the status controller a hub template's aggregated status.
 const (
 	FieldManagerExecution = "kurator-execution"
 	FieldManagerStatus    = "kurator-status"

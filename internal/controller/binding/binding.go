@@ -78,6 +78,9 @@ type Reconciler struct {
 	client   client.Client
 	opts     Options
 	recorder events.EventRecorder
+	// status writes the binding controller's part of binding status (with
+	// the scheduler's and the status controller's, in one write).
+	status *bindings.StatusWriter
 
 	namespaces works.Namespaces
 }
@@ -90,7 +93,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
 	}
-	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-binding")}
+	w, err := bindings.StatusWriterFor(mgr)
+	if err != nil {
+		return err
+	}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-binding"), status: w}
 	specChanged := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("binding").
@@ -130,7 +137,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 }
 
 // reconcile renders one binding.
-func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (_ reconcile.Result, reterr error) {
+func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	var b client.Object = &workv1alpha1.ResourceBinding{}
 	if req.Namespace == "" {
 		b = &workv1alpha1.ClusterResourceBinding{}
@@ -145,6 +152,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (_ re
 	if !b.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, b)
 	}
+	r.status.Overlay(b)
 	spec, status := workv1alpha1.BindingParts(b)
 	if len(spec.Clusters) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled) == nil {
 		// Not scheduled yet: no Works to write or clean up, and writing
@@ -157,11 +165,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (_ re
 		}
 	}
 	before := b.DeepCopyObject().(client.Object)
-	defer func() {
-		if err := r.patchStatus(ctx, before, b); err != nil && reterr == nil {
-			reterr = err
-		}
-	}()
+	defer r.patchStatus(before, b)
 	return r.reconcileNormal(ctx, b)
 }
 
@@ -420,23 +424,17 @@ func setRendered(status *workv1alpha1.ResourceBindingStatus, b client.Object, s 
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: workv1alpha1.ConditionWorksRendered, Status: s, Reason: reason, Message: msg, ObservedGeneration: b.GetGeneration()})
 }
 
-func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) error {
+// patchStatus hands the binding controller's status to the writer if it
+// changed. A failure to render is written at once; rendered Works wait
+// for their own status, which goes in the same write.
+func (r *Reconciler) patchStatus(before, b client.Object) {
 	_, old := workv1alpha1.BindingParts(before)
 	_, now := workv1alpha1.BindingParts(b)
 	if equality.Semantic.DeepEqual(old, now) {
-		return nil
+		return
 	}
-	// The binding controller's own fields (bindings.ApplyStatus: no
-	// conflict with the scheduler's or the status controller's writes).
-	fields := map[string]any{"conditions": bindings.Conditions(now.Conditions, workv1alpha1.ConditionWorksRendered)}
-	if len(now.AppliedOverrides) > 0 {
-		fields["appliedOverrides"] = now.AppliedOverrides
-	}
-	return client.IgnoreNotFound(bindings.ApplyStatus(ctx, r.client, b, FieldManager, fields))
+	r.status.Set(b, bindings.PartBinding, old, now, !meta.IsStatusConditionTrue(now.Conditions, workv1alpha1.ConditionWorksRendered))
 }
-
-// FieldManager owns the binding controller's part of a binding's status.
-const FieldManager = "kurator-binding"
 
 // bindingOfWork maps a Work to its binding by labels.
 func bindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {

@@ -1,5 +1,6 @@
-// Package bindings maps events to the (Cluster)ResourceBindings they concern,
-// for the controllers that watch one kind and reconcile bindings.
+// Package bindings holds what the controllers of (Cluster)ResourceBindings
+// share: mapping events to the bindings they concern, and StatusWriter, the
+// one writer of binding status.
 package bindings
 
 import (

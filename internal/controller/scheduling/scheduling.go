@@ -75,6 +75,9 @@ type Reconciler struct {
 	client   client.Client
 	opts     Options
 	recorder events.EventRecorder
+	// status writes the scheduler's part of binding status (with the
+	// binding and status controllers' parts, in one write).
+	status *bindings.StatusWriter
 }
 
 // NewSnapshotSource makes the shared snapshot for mgr's cache; the
@@ -105,7 +108,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		opts.Snapshot = src
 	}
 	registerOnce.Do(func() { metrics.Registry.MustRegister(schedulingDuration) })
-	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-scheduler")}
+	w, err := bindings.StatusWriterFor(mgr)
+	if err != nil {
+		return err
+	}
+	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-scheduler"), status: w}
 	// Status-only updates never change the decision. Every other event
 	// reaches NeedsSchedule, which says no for most (a manager start lists
 	// every binding as created: those already scheduled keep their result).
@@ -193,6 +200,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if !b.GetDeletionTimestamp().IsZero() {
 		return reconcile.Result{}, nil
 	}
+	r.status.Overlay(b)
 	spec, status := workv1alpha1.BindingParts(b)
 	if spec.Placement == nil {
 		return reconcile.Result{}, nil
@@ -206,8 +214,10 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		if status.SchedulerObservedGeneration == b.GetGeneration() {
 			return reconcile.Result{}, nil
 		}
-		status.SchedulerObservedGeneration = b.GetGeneration()
-		return reconcile.Result{}, client.IgnoreNotFound(applyStatus(ctx, r.client, b))
+		now := status.DeepCopy()
+		now.SchedulerObservedGeneration = b.GetGeneration()
+		r.status.Set(b, bindings.PartScheduler, status, now, false)
+		return reconcile.Result{}, nil
 	}
 
 	start := time.Now()
@@ -258,6 +268,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 			r.recorder.Eventf(b, nil, "Normal", "Scheduled", "Schedule", "rescheduled to %s", res.String())
 		}
 		// The update returned the new generation; recompute after it.
+		r.status.Overlay(b)
 		_, status = workv1alpha1.BindingParts(b)
 		now := metav1.NewTime(r.opts.Now())
 		status.LastScheduledTime = &now
@@ -289,41 +300,23 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 		})
 	}
 	status.SchedulerObservedGeneration = b.GetGeneration()
-	return reconcile.Result{}, r.patchStatus(ctx, before, b)
+	r.patchStatus(before, b)
+	return reconcile.Result{}, nil
 }
 
-// patchStatus writes the status if it changed, keeping the last scheduled
-// time when nothing else did (a no-op schedule must not churn the object).
-func (r *Reconciler) patchStatus(ctx context.Context, before, b client.Object) error {
+// patchStatus hands the scheduler's status to the writer if it changed,
+// keeping the last scheduled time when nothing else did (a no-op schedule
+// must not churn the object). A failure is written at once; a success
+// waits for the Works it leads to, whose status goes in the same write.
+func (r *Reconciler) patchStatus(before, b client.Object) {
 	_, old := workv1alpha1.BindingParts(before)
 	_, now := workv1alpha1.BindingParts(b)
 	cmpNew := now.DeepCopy()
 	cmpNew.LastScheduledTime = old.LastScheduledTime
 	if equality.Semantic.DeepEqual(old, cmpNew) && old.LastScheduledTime != nil {
-		return nil
+		return
 	}
-	return client.IgnoreNotFound(applyStatus(ctx, r.client, b))
-}
-
-// FieldManager owns the scheduler's part of a binding's status.
-const FieldManager = "kurator-scheduler"
-
-// applyStatus writes the scheduler's fields of b's status: the observed
-// generation and affinity, the last scheduled time and the Scheduled
-// condition (bindings.ApplyStatus: no conflict with the other writers).
-func applyStatus(ctx context.Context, c client.Client, b client.Object) error {
-	_, st := workv1alpha1.BindingParts(b)
-	fields := map[string]any{
-		"schedulerObservedGeneration": st.SchedulerObservedGeneration,
-		"conditions":                  bindings.Conditions(st.Conditions, workv1alpha1.ConditionScheduled),
-	}
-	if st.SchedulerObservedAffinityName != "" {
-		fields["schedulerObservedAffinityName"] = st.SchedulerObservedAffinityName
-	}
-	if st.LastScheduledTime != nil {
-		fields["lastScheduledTime"] = st.LastScheduledTime.UTC().Format(time.RFC3339)
-	}
-	return bindings.ApplyStatus(ctx, c, b, FieldManager, fields)
+	r.status.Set(b, bindings.PartScheduler, old, now, !now.IsScheduled())
 }
 
 // policyOf names the policy a binding came from, for messages that must
@@ -386,10 +379,20 @@ func (r *Reconciler) unscheduledBindings(ctx context.Context, _ client.Object) [
 	return bindings.Matching(ctx, r.client, waiting)
 }
 
-// waiting: the binding has a placement and no schedule yet. Bindings
-// without a placement are never scheduled, so no cluster change helps them.
+// waiting: the binding has a placement and its last schedule failed, or it
+// has none yet. Bindings without a placement are never scheduled, so no
+// cluster change helps them. One the detector created already placed (no
+// Scheduled condition yet, targets set) is not waiting: its own create
+// event schedules it, and in a bulk of new workloads counting those woke
+// every one of them again on each pod start in any cluster.
 func waiting(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) bool {
-	return spec.Placement != nil && !status.IsScheduled()
+	if spec.Placement == nil {
+		return false
+	}
+	if c := meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled); c != nil {
+		return c.Status != metav1.ConditionTrue
+	}
+	return len(spec.Clusters) == 0
 }
 
 func (r *Reconciler) allBindings(ctx context.Context, _ client.Object) []reconcile.Request {

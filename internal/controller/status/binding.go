@@ -3,7 +3,6 @@ package status
 import (
 	"context"
 	"fmt"
-	"reflect"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,9 +28,13 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("status: hub dynamic client: %w", err)
 	}
-	base := bindingReconciler{Client: mgr.GetClient(), hub: hub, mapper: mgr.GetRESTMapper()}
+	w, err := bindings.StatusWriterFor(mgr)
+	if err != nil {
+		return err
+	}
+	base := bindingReconciler{Client: mgr.GetClient(), hub: hub, mapper: mgr.GetRESTMapper(), status: w}
 	rb := &BindingReconciler{bindingReconciler: base}
-	rb.writes, rb.pace = newWriteLog(), writepace.New(opts.WriteHold, opts.WriteInterval)
+	rb.pace = writepace.New(0, 0)
 	if err := ctrl.NewControllerManagedBy(mgr).
 		Named("resourcebinding-status").
 		For(&workv1alpha1.ResourceBinding{}).
@@ -42,7 +45,7 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	crb := &ClusterBindingReconciler{bindingReconciler: base}
-	crb.writes, crb.pace = newWriteLog(), writepace.New(opts.WriteHold, opts.WriteInterval)
+	crb.pace = writepace.New(0, 0)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("clusterresourcebinding-status").
 		For(&workv1alpha1.ClusterResourceBinding{}).
@@ -74,11 +77,12 @@ type bindingReconciler struct {
 	client.Client
 	hub    dynamic.Interface
 	mapper meta.RESTMapper
-	// writes skips a binding's status write while the cache still shows
-	// it from before this controller's last write.
-	writes *writeLog
-	// pace holds progress (a cluster still rolling out) so one write shows
-	// what a burst of Work changes did; a settled status goes at once.
+	// status writes the aggregate into the binding (with the scheduler's
+	// and the binding controller's parts, in one write); it paces them.
+	status *bindings.StatusWriter
+	// pace holds template status progress (a cluster still rolling out) so
+	// one write shows what a burst of Work changes did; a settled status
+	// goes at once.
 	pace *writepace.Pacer
 }
 
@@ -93,7 +97,7 @@ func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	var b workv1alpha1.ResourceBinding
 	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.writes.forget(req.NamespacedName)
+			r.status.Forget(req.NamespacedName)
 			r.pace.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -101,6 +105,7 @@ func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if !b.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	r.status.Overlay(&b)
 	sel := client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: b.Namespace, workv1alpha1.BindingNameLabel: b.Name}
 	return r.aggregate(ctx, &b, &b.Spec, &b.Status, sel)
 }
@@ -110,7 +115,7 @@ func (r *ClusterBindingReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	var b workv1alpha1.ClusterResourceBinding
 	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.writes.forget(req.NamespacedName)
+			r.status.Forget(req.NamespacedName)
 			r.pace.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -118,6 +123,7 @@ func (r *ClusterBindingReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if !b.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	r.status.Overlay(&b)
 	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: b.Name}
 	return r.aggregate(ctx, &b, &b.Spec, &b.Status, sel)
 }
@@ -136,30 +142,11 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 		return ctrl.Result{}, nil
 	}
 	items := Items(spec, works.Items)
-	before := obj.DeepCopyObject().(client.Object)
 	oldStatus := *status.DeepCopy()
 	status.AggregatedStatus = items
 	meta.SetStatusCondition(&status.Conditions, FullyApplied(items, obj.GetGeneration()))
-	if reflect.DeepEqual(oldStatus, *status) {
-		r.pace.Settle(client.ObjectKeyFromObject(obj))
-		return r.updateTemplate(ctx, spec, items, bindingSide(obj, spec, status, works.Items))
-	}
-	key := client.ObjectKeyFromObject(obj)
-	if r.writes.stale(key, before.GetResourceVersion()) {
-		return ctrl.Result{}, nil // our last write's watch event brings it back
-	}
-	if wait := r.pace.Wait(key, Settled(items)); wait > 0 {
-		return ctrl.Result{RequeueAfter: wait}, nil
-	}
-	if err := bindings.ApplyStatus(ctx, r.Client, obj, workv1alpha1.FieldManagerStatus, map[string]any{
-		"aggregatedStatus": items,
-		"conditions":       bindings.Conditions(status.Conditions, workv1alpha1.ConditionFullyApplied),
-	}); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	r.pace.Wrote(key)
-	r.writes.wrote(key, before.GetResourceVersion(), obj.GetResourceVersion())
-	return r.updateTemplate(ctx, spec, items, bindingSide(obj, spec, status, works.Items))
+	r.status.Set(obj, bindings.PartStatus, &oldStatus, status, Settled(items))
+	return r.updateTemplate(ctx, client.ObjectKeyFromObject(obj), spec, items, bindingSide(obj, spec, status, works.Items))
 }
 
 // bindingSide is what aggregation needs of the binding and its Works.
@@ -180,8 +167,8 @@ func bindingSide(obj client.Object, spec *workv1alpha1.ResourceBindingSpec, stat
 }
 
 // updateTemplate writes the aggregate into the hub template's status; bt
-// holds what bindingSide read.
-func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem, bt Template) (ctrl.Result, error) {
+// holds what bindingSide read. Progress is paced under the binding's key.
+func (r *bindingReconciler) updateTemplate(ctx context.Context, key types.NamespacedName, spec *workv1alpha1.ResourceBindingSpec, items []workv1alpha1.AggregatedStatusItem, bt Template) (ctrl.Result, error) {
 	ref := spec.Resource
 	gv, err := schema.ParseGroupVersion(ref.APIVersion)
 	if err != nil {
@@ -202,8 +189,12 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	cached.SetGroupVersionKind(gv.WithKind(ref.Kind))
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, cached); err == nil {
 		if _, changed := templateStatus(cached, gk, spec.Resource, items, bt); !changed {
+			r.pace.Settle(key)
 			return ctrl.Result{}, nil
 		}
+	}
+	if wait := r.pace.Wait(key, Settled(items)); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	var ri dynamic.ResourceInterface = r.hub.Resource(mapping.Resource)
 	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
@@ -223,12 +214,13 @@ func (r *bindingReconciler) updateTemplate(ctx context.Context, spec *workv1alph
 	if err := unstructured.SetNestedMap(tmpl.Object, next, "status"); err != nil {
 		return ctrl.Result{}, err
 	}
-	if _, err := ri.UpdateStatus(ctx, tmpl, metav1.UpdateOptions{FieldManager: "kurator-status"}); err != nil {
+	if _, err := ri.UpdateStatus(ctx, tmpl, metav1.UpdateOptions{FieldManager: workv1alpha1.FieldManagerStatus}); err != nil {
 		if apierrors.IsConflict(err) {
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("update status of %s %s/%s: %w", ref.Kind, ref.Namespace, ref.Name, err)
 	}
+	r.pace.Wrote(key)
 	return ctrl.Result{}, nil
 }
 

@@ -17,11 +17,6 @@ import (
 type Options struct {
 	// MaxConcurrentReconciles per controller (default 10).
 	MaxConcurrentReconciles int
-	// WriteHold and WriteInterval pace the status writes of a binding and
-	// its template that only show progress (internal/writepace; 0: its
-	// defaults). A status where every cluster is applied and healthy, or
-	// one reports a failure, is written at once.
-	WriteHold, WriteInterval time.Duration
 }
 
 // SetupWithManager registers the ResourceBinding and ClusterResourceBinding
