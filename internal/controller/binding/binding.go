@@ -103,8 +103,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Named("binding").
 		For(&workv1alpha1.ResourceBinding{}, specChanged).
 		Watches(&workv1alpha1.ClusterResourceBinding{}, &handler.EnqueueRequestForObject{}, specChanged).
-		// A Work edited or deleted by hand is rendered again.
-		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(bindingOfWork), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A Work edited or deleted by hand is rendered again. Creates are
+		// this controller's own: reconciling on each woke a new binding once
+		// per Work, before the cache held the others, and created those
+		// again (answered 409 AlreadyExists).
+		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(bindingOfWork), builder.WithPredicates(predicate.GenerationChangedPredicate{}, noCreate{})).
 		// Override policies change what clusters receive.
 		Watches(&policyv1alpha1.OverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfOverridePolicy)).
 		Watches(&policyv1alpha1.ClusterOverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfClusterOverridePolicy)).
@@ -118,6 +121,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
 }
+
+// noCreate drops create events.
+type noCreate struct{ predicate.Funcs }
+
+func (noCreate) Create(event.CreateEvent) bool { return false }
 
 // deleting passes updates that set the deletion timestamp.
 type deleting struct{ predicate.Funcs }

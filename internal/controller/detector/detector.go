@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -130,15 +131,28 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 	r.ctrl = c
 	watches := []source.TypedSource[templateKey]{
 		// A policy change re-matches every template of the kinds it names
-		// and every template it claims.
-		source.TypedKind(r.cache, &policyv1alpha1.PropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfPropagationPolicy)),
-		source.TypedKind(r.cache, &policyv1alpha1.ClusterPropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfClusterPropagationPolicy)),
+		// and every template it claims. Its status (the policy status
+		// controller's claimed counts) changes no match: re-matching on it
+		// woke every template of a busy policy after each of its status
+		// writes. Annotations are read (the cost weight goes to bindings).
+		source.TypedKind(r.cache, &policyv1alpha1.PropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfPropagationPolicy),
+			predicate.Or[*policyv1alpha1.PropagationPolicy](predicate.TypedGenerationChangedPredicate[*policyv1alpha1.PropagationPolicy]{}, predicate.TypedAnnotationChangedPredicate[*policyv1alpha1.PropagationPolicy]{})),
+		source.TypedKind(r.cache, &policyv1alpha1.ClusterPropagationPolicy{}, handler.TypedEnqueueRequestsFromMapFunc(r.templatesOfClusterPropagationPolicy),
+			predicate.Or[*policyv1alpha1.ClusterPropagationPolicy](predicate.TypedGenerationChangedPredicate[*policyv1alpha1.ClusterPropagationPolicy]{}, predicate.TypedAnnotationChangedPredicate[*policyv1alpha1.ClusterPropagationPolicy]{})),
 		// A binding deleted or edited by hand is put back.
-		// Status updates (scheduling, aggregated status) are not its business.
+		// Status updates (scheduling, aggregated status) are not its business,
+		// nor creates: the detector made the binding (and at a manager start
+		// the templates' own initial list reconciles every one of them). A
+		// new binding matters only to the HPAs of its template.
 		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(r.templateAndHPAsOfBinding),
-			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ResourceBinding]{}),
+			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ResourceBinding]{}, noCreate[*workv1alpha1.ResourceBinding]()),
+		source.TypedKind(r.cache, &workv1alpha1.ResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(r.hpasOfBinding),
+			predicate.TypedFuncs[*workv1alpha1.ResourceBinding]{
+				UpdateFunc: func(event.TypedUpdateEvent[*workv1alpha1.ResourceBinding]) bool { return false },
+				DeleteFunc: func(event.TypedDeleteEvent[*workv1alpha1.ResourceBinding]) bool { return false },
+			}),
 		source.TypedKind(r.cache, &workv1alpha1.ClusterResourceBinding{}, handler.TypedEnqueueRequestsFromMapFunc(templateOfBinding[*workv1alpha1.ClusterResourceBinding]),
-			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ClusterResourceBinding]{}),
+			predicate.TypedGenerationChangedPredicate[*workv1alpha1.ClusterResourceBinding]{}, noCreate[*workv1alpha1.ClusterResourceBinding]()),
 	}
 	for _, src := range watches {
 		if err := c.Watch(src); err != nil {
@@ -146,6 +160,11 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 		}
 	}
 	return mgr.Add(manager.RunnableFunc(r.retryPending))
+}
+
+// noCreate drops create events.
+func noCreate[T client.Object]() predicate.TypedPredicate[T] {
+	return predicate.TypedFuncs[T]{CreateFunc: func(event.TypedCreateEvent[T]) bool { return false }}
 }
 
 // retryPending starts the watches of kinds that were not served when a
@@ -470,7 +489,8 @@ func templateOfBinding[B client.Object](_ context.Context, b B) []templateKey {
 
 func (r *Reconciler) templatesOfPropagationPolicy(ctx context.Context, pp *policyv1alpha1.PropagationPolicy) []templateKey {
 	var claimed workv1alpha1.ResourceBindingList
-	if err := r.client.List(ctx, &claimed, client.InNamespace(pp.Namespace)); err != nil {
+	// Read-only: the cache's objects, not copies of every binding.
+	if err := r.client.List(ctx, &claimed, client.InNamespace(pp.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		log.FromContext(ctx).Error(err, "list bindings")
 	}
 	var out []templateKey
@@ -485,7 +505,7 @@ func (r *Reconciler) templatesOfPropagationPolicy(ctx context.Context, pp *polic
 func (r *Reconciler) templatesOfClusterPropagationPolicy(ctx context.Context, cpp *policyv1alpha1.ClusterPropagationPolicy) []templateKey {
 	var out []templateKey
 	var rbs workv1alpha1.ResourceBindingList
-	if err := r.client.List(ctx, &rbs); err != nil {
+	if err := r.client.List(ctx, &rbs, client.UnsafeDisableDeepCopy); err != nil {
 		log.FromContext(ctx).Error(err, "list bindings")
 	}
 	for i := range rbs.Items {
@@ -494,7 +514,7 @@ func (r *Reconciler) templatesOfClusterPropagationPolicy(ctx context.Context, cp
 		}
 	}
 	var crbs workv1alpha1.ClusterResourceBindingList
-	if err := r.client.List(ctx, &crbs); err != nil {
+	if err := r.client.List(ctx, &crbs, client.UnsafeDisableDeepCopy); err != nil {
 		log.FromContext(ctx).Error(err, "list bindings")
 	}
 	for i := range crbs.Items {
@@ -523,7 +543,8 @@ func (r *Reconciler) templatesSelected(ctx context.Context, selectors []policyv1
 		}
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		var opts []client.ListOption
+		// Only names are read: the cache's objects, not copies of them.
+		opts := []client.ListOption{client.UnsafeDisableDeepCopy}
 		if namespace != "" {
 			opts = append(opts, client.InNamespace(namespace))
 		}

@@ -50,10 +50,16 @@ func (r *Reconciler) hubEvaluatedHPA(ctx context.Context, obj *unstructured.Unst
 }
 
 // templateAndHPAsOfBinding maps a binding to its template and to the
-// watched HPAs of its namespace that scale that template: a target that
-// becomes propagated (or stops being) changes whether they are.
+// watched HPAs of its namespace that scale that template (hpasOfBinding).
 func (r *Reconciler) templateAndHPAsOfBinding(ctx context.Context, b *workv1alpha1.ResourceBinding) []templateKey {
-	out := templateOfBinding(ctx, b)
+	return append(templateOfBinding(ctx, b), r.hpasOfBinding(ctx, b)...)
+}
+
+// hpasOfBinding maps a binding to the watched HPAs of its namespace that
+// scale its template: a target that becomes propagated (or stops being)
+// changes whether they are.
+func (r *Reconciler) hpasOfBinding(ctx context.Context, b *workv1alpha1.ResourceBinding) []templateKey {
+	var out []templateKey
 	r.mu.Lock()
 	var kinds []schema.GroupVersionKind
 	for gvk := range r.watched {
