@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -134,8 +135,8 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 	for i := range clusters {
 		byName[clusters[i].Name] = &clusters[i]
 	}
-	var errs []error
 	members := make([]memberState, 0, len(f.Spec.Clusters))
+	var label []func() error
 	for i := range f.Spec.Clusters {
 		m := &f.Spec.Clusters[i]
 		st := memberState{name: m.Name, cluster: byName[m.Name]}
@@ -147,12 +148,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 		case owner != "" && owner != f.Name:
 			st.otherFleet = owner
 		default:
-			if err := r.setMemberLabels(ctx, st.cluster, f.Name, m); err != nil {
-				errs = append(errs, err)
-			}
+			label = append(label, func() error { return r.setMemberLabels(ctx, st.cluster, f.Name, m) })
 		}
 		members = append(members, st)
 	}
+	errs := inParallel(label, labelWorkers)
 	if err := r.releaseFormerMembers(ctx, f, false); err != nil {
 		errs = append(errs, err)
 	}
@@ -243,7 +243,10 @@ func (r *Reconciler) setMemberLabels(ctx context.Context, c *clusterv1alpha1.Att
 	}
 	base := c.DeepCopy()
 	c.Labels, c.Annotations = labels, ann
-	if err := r.Patch(ctx, c, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+	// A merge patch of the fleet's own keys only, without a lock: the
+	// cluster controller writes every cluster's status meanwhile, and a
+	// lock made a 1,000-cluster Fleet's labelling answer 632 409s.
+	if err := r.Patch(ctx, c, client.MergeFrom(base)); err != nil {
 		return fmt.Errorf("label AttachedCluster %s for fleet %s: %w", c.Name, fleet, err)
 	}
 	return nil
@@ -291,4 +294,36 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, f *fleetv1alpha1.Fleet
 		return client.IgnoreNotFound(err)
 	}
 	return nil
+}
+
+// labelWorkers is how many member label patches a Fleet sends at once: one
+// at a time, a new Fleet of 1,000 clusters took minutes to label on a busy
+// hub, and each label reaching the scheduler late moved workloads again.
+const labelWorkers = 16
+
+// inParallel runs tasks with at most n at once and returns their errors.
+func inParallel(tasks []func() error, n int) []error {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	next := make(chan func() error)
+	for range min(n, len(tasks)) {
+		wg.Go(func() {
+			for t := range next {
+				if err := t(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, t := range tasks {
+		next <- t
+	}
+	close(next)
+	wg.Wait()
+	return errs
 }

@@ -283,15 +283,17 @@ func (b *bench) join(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("  %d Secrets and AttachedClusters created in %s\n", n, created.Round(time.Millisecond))
+	// The join ends when the Fleet has labelled every member too: labels
+	// that arrive later would wake the scheduler in the workloads phase.
 	_, _, err := b.waitFor(ctx, b.o.phaseTimeout, 10*time.Second, nil, false,
-		func(s harness.Summary) bool { return s.ClustersReady == n },
+		func(s harness.Summary) bool { return s.ClustersReady == n && s.FleetMembers == n },
 		func(d time.Duration, s harness.Summary) {
-			fmt.Printf("  [%5.0fs] clusters Ready %d/%d\n", time.Since(begin).Seconds(), s.ClustersReady, n)
+			fmt.Printf("  [%5.0fs] clusters Ready %d/%d, labelled members of Fleet %s %d/%d\n", time.Since(begin).Seconds(), s.ClustersReady, n, harness.FleetName, s.FleetMembers, n)
 		})
 	if err != nil {
 		return fmt.Errorf("join: %w", err)
 	}
-	fmt.Printf("  all %d clusters Ready %s after the first join\n", n, time.Since(begin).Round(time.Millisecond))
+	fmt.Printf("  all %d clusters Ready and labelled Fleet members %s after the first join\n", n, time.Since(begin).Round(time.Millisecond))
 	b.acct.end()
 	return nil
 }

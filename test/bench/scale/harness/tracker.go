@@ -39,6 +39,7 @@ type Tracker struct {
 
 	mu        sync.Mutex
 	ready     map[string]bool // cluster → Ready=True
+	members   map[string]bool // cluster → labelled a member of Fleet FleetName
 	bindings  map[types.NamespacedName]*workv1alpha1.ResourceBinding
 	works     map[types.NamespacedName]workState
 	templates map[types.NamespacedName]bool // ready
@@ -92,6 +93,7 @@ func NewTracker(ctx context.Context, cfg *rest.Config, m *mix.Mix) (*Tracker, er
 	t := &Tracker{
 		m: m, cache: c,
 		ready:     map[string]bool{},
+		members:   map[string]bool{},
 		bindings:  map[types.NamespacedName]*workv1alpha1.ResourceBinding{},
 		works:     map[types.NamespacedName]workState{},
 		templates: map[types.NamespacedName]bool{},
@@ -165,9 +167,11 @@ func (t *Tracker) onCluster(_, obj any, deleted bool) {
 	defer t.mu.Unlock()
 	if deleted {
 		delete(t.ready, ac.Name)
+		delete(t.members, ac.Name)
 		return
 	}
 	t.ready[ac.Name] = ac.IsReady()
+	t.members[ac.Name] = ac.Labels[fleetv1alpha1.FleetNameLabel] == FleetName
 }
 
 func (t *Tracker) onBinding(old, obj any, deleted bool) {
@@ -249,6 +253,8 @@ func (t *Tracker) onFleet(_, obj any, deleted bool) {
 // Summary is the state of the mix on the hub at one moment.
 type Summary struct {
 	Clusters, ClustersReady int
+	// FleetMembers counts the clusters labelled members of Fleet FleetName.
+	FleetMembers int
 	// Bindings of the mix's workloads that exist, and of them Scheduled:
 	// Scheduled=True for their current generation.
 	Bindings, Scheduled int
@@ -292,6 +298,11 @@ func (t *Tracker) Summary(down map[string]bool, checkPlacement bool) Summary {
 	defer t.mu.Unlock()
 	var s Summary
 	s.Clusters = len(t.ready)
+	for _, m := range t.members {
+		if m {
+			s.FleetMembers++
+		}
+	}
 	for name, r := range t.ready {
 		if r {
 			s.ClustersReady++
