@@ -84,7 +84,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			return scheduling.SetupWithManager(mgr, scheduling.Options{MaxConcurrentReconciles: o.workConcurrency, Snapshot: snapshots})
 		}},
 		{"binding", func() error {
-			return binding.SetupWithManager(mgr, binding.Options{MaxConcurrentReconciles: o.workConcurrency})
+			return binding.SetupWithManager(mgr, binding.Options{MaxConcurrentReconciles: o.workConcurrency, Snapshot: snapshots})
 		}},
 		{"execution", func() error {
 			return execution.SetupWithManager(mgr, execution.Options{

@@ -8,6 +8,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -39,6 +41,7 @@ type options struct {
 	renewDeadline    time.Duration
 	retryPeriod      time.Duration
 	metricsAddr      string
+	profiling        bool
 	healthAddr       string
 	probeInterval    time.Duration
 	failureThreshold time.Duration
@@ -71,6 +74,7 @@ func main() {
 	flag.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew the Lease before it steps down (shorter than the lease duration)")
 	flag.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "how often replicas try to acquire or renew the Lease")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
+	flag.BoolVar(&o.profiling, "profiling", false, "serve Go's profiles at /debug/pprof/ on the metrics address (what bench-scale reads to say where the manager's CPU went)")
 	flag.StringVar(&o.healthAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	flag.DurationVar(&o.probeInterval, "cluster-probe-interval", 10*time.Second, "how often each member cluster's /readyz is probed")
 	flag.DurationVar(&o.failureThreshold, "cluster-failure-threshold", 30*time.Second, "how long probes must fail before a cluster turns Ready=False")
@@ -125,7 +129,7 @@ func run(o options) error {
 		// the Lease is released after every controller has stopped, and the
 		// process exits right after, as this setting requires.
 		LeaderElectionReleaseOnCancel: true,
-		Metrics:                       metricsserver.Options{BindAddress: o.metricsAddr},
+		Metrics:                       metricsServer(o),
 		HealthProbeBindAddress:        o.healthAddr,
 		// Templates are read as unstructured objects; the detector already
 		// watches every selected kind, so reads come from that cache instead
@@ -165,4 +169,19 @@ func hubConfig() (*rest.Config, error) {
 		return nil, fmt.Errorf("find the hub: %w (pass --kubeconfig)", err)
 	}
 	return cfg, nil
+}
+
+// metricsServer serves /metrics and, with --profiling, Go's profiles.
+func metricsServer(o options) metricsserver.Options {
+	opts := metricsserver.Options{BindAddress: o.metricsAddr}
+	if o.profiling {
+		opts.ExtraHandlers = map[string]http.Handler{
+			"/debug/pprof/":        http.HandlerFunc(pprof.Index),
+			"/debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+			"/debug/pprof/profile": http.HandlerFunc(pprof.Profile),
+			"/debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
+			"/debug/pprof/trace":   http.HandlerFunc(pprof.Trace),
+		}
+	}
+	return opts
 }

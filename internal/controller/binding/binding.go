@@ -42,14 +42,13 @@ import (
 
 	appsv1alpha1 "github.com/kurator-go/kurator/api/apps/v1alpha1"
 	clusterv1alpha1 "github.com/kurator-go/kurator/api/cluster/v1alpha1"
-	fleetv1alpha1 "github.com/kurator-go/kurator/api/fleet/v1alpha1"
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/bindings"
 	"github.com/kurator-go/kurator/internal/controller/detector"
+	"github.com/kurator-go/kurator/internal/controller/snapshot"
 	"github.com/kurator-go/kurator/internal/controller/works"
 	"github.com/kurator-go/kurator/pkg/failover"
-	"github.com/kurator-go/kurator/pkg/fleetview"
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/rollout"
 	"github.com/kurator-go/kurator/pkg/selector"
@@ -70,6 +69,8 @@ type Options struct {
 	// MaxConcurrentReconciles is how many bindings are rendered at once
 	// (default 4).
 	MaxConcurrentReconciles int
+	// Snapshot is the shared view of the fleet (default: one of its own).
+	Snapshot *snapshot.Source
 }
 
 // Reconciler renders bindings into Works. Requests with an empty namespace
@@ -92,6 +93,13 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
+	}
+	if opts.Snapshot == nil {
+		src, err := snapshot.New(context.Background(), mgr.GetCache(), mgr.GetClient(), opts.ClusterNamespace)
+		if err != nil {
+			return err
+		}
+		opts.Snapshot = src
 	}
 	w, err := bindings.StatusWriterFor(mgr)
 	if err != nil {
@@ -262,7 +270,14 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 // the replicas its canary gets in each cluster.
 // It also names the override policies applied, for the binding's status.
 func (r *Reconciler) render(ctx context.Context, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
-	rendered, applied, err := Render(ctx, r.client, r.opts.ClusterNamespace, spec, tmpl)
+	// The scheduler's shared view of the fleet: built once per fleet
+	// change, not once per binding (that was most of the manager's CPU
+	// with 1,000 clusters).
+	_, view, err := r.opts.Snapshot.Get(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rendered, applied, err := Render(ctx, r.client, view.Info, spec, tmpl)
 	if err != nil {
 		return rendered, applied, err
 	}
@@ -320,27 +335,18 @@ func rolloutOf(ctx context.Context, c client.Reader, tmpl *unstructured.Unstruct
 // it into Works: the template with the cluster's share of the replicas
 // and the override policies that select the cluster applied, then the
 // StorageAdaptations. It also names the override policies and adaptations
-// applied, for the binding's status. The rollout
-// controller renders primaries of earlier revisions with it.
-func Render(ctx context.Context, c client.Reader, clusterNamespace string, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
-	var clusters clusterv1alpha1.AttachedClusterList
-	if err := c.List(ctx, &clusters, client.InNamespace(clusterNamespace)); err != nil {
-		return nil, nil, err
-	}
-	var fleets fleetv1alpha1.FleetList
-	if err := c.List(ctx, &fleets, client.InNamespace(clusterNamespace)); err != nil {
-		return nil, nil, err
-	}
-	// A misconfigured Fleet is left out of the view (its condition says so).
-	info := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}).Info
+// applied, for the binding's status. clusters is what override rules match
+// against (fleetview's Info; only read). Everything listed here is only
+// read too: a cache shares its objects instead of copying them.
+func Render(ctx context.Context, c client.Reader, clusters map[string]overrides.ClusterInfo, spec *workv1alpha1.ResourceBindingSpec, tmpl *unstructured.Unstructured) (map[string]*unstructured.Unstructured, []workv1alpha1.OverrideReference, error) {
 	var ops policyv1alpha1.OverridePolicyList
 	if tmpl.GetNamespace() != "" {
-		if err := c.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace())); err != nil {
+		if err := c.List(ctx, &ops, client.InNamespace(tmpl.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, nil, err
 		}
 	}
 	var cops policyv1alpha1.ClusterOverridePolicyList
-	if err := c.List(ctx, &cops); err != nil {
+	if err := c.List(ctx, &cops, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, err
 	}
 	policies := overrides.Select(selector.KeyOf(tmpl), cops.Items, ops.Items)
@@ -368,11 +374,14 @@ func Render(ctx context.Context, c client.Reader, clusterNamespace string, spec 
 	// template's by one detector round; render what was scheduled.
 	d.Replicas = spec.Replicas
 	targets := make([]workload.Target, 0, len(spec.Clusters))
+	info := make(map[string]overrides.ClusterInfo, len(spec.Clusters))
 	for _, tc := range spec.Clusters {
 		targets = append(targets, workload.Target{Cluster: tc.Name, Replicas: tc.Replicas})
-		if _, ok := info[tc.Name]; !ok {
-			info[tc.Name] = overrides.ClusterInfo{Name: tc.Name}
+		ci, ok := clusters[tc.Name]
+		if !ok {
+			ci = overrides.ClusterInfo{Name: tc.Name}
 		}
+		info[tc.Name] = ci
 	}
 	rendered, err := workload.Render(tmpl, d, targets, info, policies)
 	return rendered, applied, err

@@ -19,6 +19,7 @@ import (
 	policyv1alpha1 "github.com/kurator-go/kurator/api/policy/v1alpha1"
 	"github.com/kurator-go/kurator/api/scheme"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
+	"github.com/kurator-go/kurator/internal/controller/snapshot"
 	"github.com/kurator-go/kurator/pkg/overrides"
 	"github.com/kurator-go/kurator/pkg/storageadapt"
 )
@@ -46,7 +47,11 @@ spec:
 `),
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(objs...).Build()
-	rendered, applied, err := Render(context.Background(), c, workv1alpha1.SystemNamespace, pvcBinding(), pvcTemplate())
+	_, view, err := snapshot.Load(context.Background(), c, workv1alpha1.SystemNamespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, applied, err := Render(context.Background(), c, view.Info, pvcBinding(), pvcTemplate())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +83,7 @@ func TestRenderWithoutTheStorageAdaptationKind(t *testing.T) {
 		}}).Build()
 	spec := pvcBinding()
 	spec.Clusters = spec.Clusters[:1]
-	rendered, applied, err := Render(context.Background(), c, workv1alpha1.SystemNamespace, spec, pvcTemplate())
+	rendered, applied, err := Render(context.Background(), c, nil, spec, pvcTemplate())
 	if err != nil {
 		t.Fatalf("Render: %v, want the claim rendered as it is", err)
 	}

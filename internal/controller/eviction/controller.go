@@ -257,7 +257,8 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 // without a NoExecute taint, so that their next outage asks again.
 func (r *Reconciler) clusters(ctx context.Context) ([]failover.Cluster, error) {
 	var list clusterv1alpha1.AttachedClusterList
-	if err := r.client.List(ctx, &list, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+	// Read-only: the cache's objects, not a copy of every cluster per binding.
+	if err := r.client.List(ctx, &list, client.InNamespace(r.opts.ClusterNamespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	out := make([]failover.Cluster, len(list.Items))
@@ -336,7 +337,7 @@ func (r *Reconciler) setCondition(ctx context.Context, b client.Object, d failov
 // change anywhere can lift or impose the pause for all of them.
 func (r *Reconciler) bindingsOnTaintedClusters(ctx context.Context, obj client.Object) []reconcile.Request {
 	var clusters clusterv1alpha1.AttachedClusterList
-	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace)); err != nil {
+	if err := r.client.List(ctx, &clusters, client.InNamespace(r.opts.ClusterNamespace), client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "list clusters")
 		return nil
 	}

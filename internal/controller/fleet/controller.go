@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -20,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -59,8 +61,29 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// release, a cluster this one lists too.
 		Watches(&fleetv1alpha1.Fleet{}, handler.EnqueueRequestsFromMapFunc(r.fleetsOfNamespace), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A member's readiness or labels changed, or it was created/deleted.
-		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.fleetsOfCluster)).
+		// Its capacity (every probe of a busy cluster) changes nothing here.
+		Watches(&clusterv1alpha1.AttachedCluster{}, handler.EnqueueRequestsFromMapFunc(r.fleetsOfCluster), builder.WithPredicates(memberChanged{})).
 		Complete(r)
+}
+
+// memberChanged passes AttachedCluster updates that change what a Fleet
+// shows or decides: spec, labels, the Ready condition.
+type memberChanged struct{ predicate.Funcs }
+
+func (memberChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)
+	n, ok2 := e.ObjectNew.(*clusterv1alpha1.AttachedCluster)
+	if !ok1 || !ok2 {
+		return true
+	}
+	if o.Generation != n.Generation || !maps.Equal(o.Labels, n.Labels) {
+		return true
+	}
+	oc, nc := o.ReadyCondition(), n.ReadyCondition()
+	if oc == nil || nc == nil {
+		return oc != nc
+	}
+	return oc.Status != nc.Status || oc.Reason != nc.Reason || oc.Message != nc.Message
 }
 
 // fleetsOfCluster maps an AttachedCluster to the fleets of its namespace that

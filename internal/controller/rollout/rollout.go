@@ -48,6 +48,7 @@ import (
 	networkingv1alpha1 "github.com/kurator-go/kurator/api/networking/v1alpha1"
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/binding"
+	"github.com/kurator-go/kurator/internal/controller/snapshot"
 	"github.com/kurator-go/kurator/internal/controller/status"
 	"github.com/kurator-go/kurator/internal/controller/works"
 	"github.com/kurator-go/kurator/pkg/rollout"
@@ -484,6 +485,10 @@ func (r *Reconciler) loadRevision(ctx context.Context, ro *appsv1alpha1.Rollout,
 func (r *Reconciler) writeWorks(ctx context.Context, ro *appsv1alpha1.Rollout, w *world) error {
 	// Render the primaries of every revision in use once.
 	rendered := map[string]map[string]*unstructured.Unstructured{}
+	_, view, err := snapshot.Load(ctx, r.client, r.opts.ClusterNamespace)
+	if err != nil {
+		return err
+	}
 	for _, c := range ro.Status.Clusters {
 		rev := c.PrimaryRevision
 		if _, ok := rendered[rev]; ok || rev == "" {
@@ -493,7 +498,7 @@ func (r *Reconciler) writeWorks(ctx context.Context, ro *appsv1alpha1.Rollout, w
 		if err != nil {
 			return err
 		}
-		objs, _, err := binding.Render(ctx, r.client, r.opts.ClusterNamespace, &w.binding.Spec, tmpl)
+		objs, _, err := binding.Render(ctx, r.client, view.Info, &w.binding.Spec, tmpl)
 		if err != nil {
 			return fmt.Errorf("render the primary of revision %s: %w", rev, err)
 		}

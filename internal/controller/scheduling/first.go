@@ -15,11 +15,11 @@ import (
 // as this controller, and on success writes the targets and the placement
 // digest into b, so the binding is created already placed. That saves the
 // hub one write per workload and the scheduler's round trip before Works can
-// be rendered. The scheduler still reconciles the new binding: it finds no
-// Scheduled condition, schedules again from the same inputs (the same
-// result, so no spec write) and records the condition and the scheduling
-// fields as always. On any failure b is left unplaced and the scheduler
-// does the whole job, reporting why.
+// be rendered. The scheduler then records the result as its own (the
+// Scheduled condition and the scheduling fields, placedByDetector) without
+// scheduling again: by then the binding's own Works may have taken the
+// capacity a dynamic weight division counted. On any failure b is left
+// unplaced and the scheduler does the whole job, reporting why.
 func FirstPlacement(src *snapshot.Source) func(ctx context.Context, b client.Object) {
 	return func(ctx context.Context, b client.Object) {
 		spec, status := workv1alpha1.BindingParts(b)

@@ -87,3 +87,44 @@ func TestSchedulingAFirstPlacementAgainKeepsIt(t *testing.T) {
 		}
 	}
 }
+
+// The scheduler takes the detector's first placement as its own only for
+// the placement it was computed for, once, and never over a reschedule
+// request or a clusterAffinities term it cannot name.
+func TestPlacedByDetector(t *testing.T) {
+	placement := &policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"a", "b"}}}
+	placed := func() (*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus, string) {
+		return &workv1alpha1.ResourceBindingSpec{Placement: placement.DeepCopy(), Clusters: []workv1alpha1.TargetCluster{{Name: "a", Replicas: 1}}},
+			&workv1alpha1.ResourceBindingStatus{}, PlacementDigest(placement)
+	}
+	now := metav1.Now()
+	for name, c := range map[string]struct {
+		change func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus, *string)
+		want   bool
+	}{
+		"created placed": {func(*workv1alpha1.ResourceBindingSpec, *workv1alpha1.ResourceBindingStatus, *string) {}, true},
+		"no targets": {func(s *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus, _ *string) {
+			s.Clusters = nil
+		}, false},
+		"placement changed since": {func(_ *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus, d *string) { *d = "0" }, false},
+		"already scheduled once": {func(_ *workv1alpha1.ResourceBindingSpec, st *workv1alpha1.ResourceBindingStatus, _ *string) {
+			st.LastScheduledTime = &now
+		}, false},
+		"reschedule requested": {func(s *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus, _ *string) {
+			s.RescheduleTriggeredAt = &now
+		}, false},
+		"failed before": {func(_ *workv1alpha1.ResourceBindingSpec, st *workv1alpha1.ResourceBindingStatus, _ *string) {
+			st.Conditions = []metav1.Condition{{Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionFalse}}
+		}, false},
+		"affinity terms": {func(s *workv1alpha1.ResourceBindingSpec, _ *workv1alpha1.ResourceBindingStatus, d *string) {
+			s.Placement.ClusterAffinities = []policyv1alpha1.ClusterAffinityTerm{{AffinityName: "primary"}}
+			*d = PlacementDigest(s.Placement)
+		}, false},
+	} {
+		spec, status, digest := placed()
+		c.change(spec, status, &digest)
+		if got := placedByDetector(spec, status, digest); got != c.want {
+			t.Errorf("%s: placedByDetector = %v, want %v", name, got, c.want)
+		}
+	}
+}

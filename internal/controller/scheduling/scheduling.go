@@ -205,6 +205,22 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if spec.Placement == nil {
 		return reconcile.Result{}, nil
 	}
+	if placedByDetector(spec, status, b.GetAnnotations()[workv1alpha1.ScheduledPlacementAnnotation]) {
+		// The detector created the binding placed by this same core
+		// (FirstPlacement); record that result. Scheduling again would
+		// see the capacity its own Works took since, and move a dynamic
+		// weight binding whose Works were just created.
+		now := status.DeepCopy()
+		t := metav1.NewTime(r.opts.Now())
+		now.LastScheduledTime = &t
+		now.SchedulerObservedGeneration = b.GetGeneration()
+		meta.SetStatusCondition(&now.Conditions, metav1.Condition{
+			Type: workv1alpha1.ConditionScheduled, Status: metav1.ConditionTrue, Reason: workv1alpha1.ReasonSuccess,
+			Message: "scheduled to " + targetsOf(spec.Clusters).String(), ObservedGeneration: b.GetGeneration(),
+		})
+		r.status.Set(b, bindings.PartScheduler, status, now, false)
+		return reconcile.Result{}, nil
+	}
 	snap, view, err := r.opts.Snapshot.Get(ctx)
 	if err != nil {
 		return reconcile.Result{}, err
@@ -331,6 +347,26 @@ func policyOf(spec *workv1alpha1.ResourceBindingSpec) string {
 	default:
 		return fmt.Sprintf("%s %s", p.Kind, p.Name)
 	}
+}
+
+// placedByDetector: the binding carries FirstPlacement's result for its
+// current placement and the scheduler has never recorded one. A placement
+// with clusterAffinities is scheduled again: the term the result used is
+// not recorded with it.
+func placedByDetector(spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus, scheduledFor string) bool {
+	return spec.Placement != nil && len(spec.Placement.ClusterAffinities) == 0 && len(spec.Clusters) > 0 &&
+		meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionScheduled) == nil &&
+		status.LastScheduledTime == nil && spec.RescheduleTriggeredAt == nil &&
+		scheduledFor == PlacementDigest(spec.Placement)
+}
+
+// targetsOf is spec.clusters as a scheduler result (for its message).
+func targetsOf(clusters []workv1alpha1.TargetCluster) scheduler.Result {
+	var res scheduler.Result
+	for _, c := range clusters {
+		res.Targets = append(res.Targets, scheduler.TargetCluster{Name: c.Name, Replicas: c.Replicas})
+	}
+	return res
 }
 
 // RequestOf is the scheduler request for a binding: its resource, replicas,

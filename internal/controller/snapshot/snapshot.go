@@ -81,11 +81,13 @@ func (s *Source) Get(ctx context.Context) (*scheduler.Snapshot, *fleetview.View,
 // Only a failed read fails it: a bad Fleet is left out (see fleetview.Build).
 func Load(ctx context.Context, reader client.Reader, namespace string) (*scheduler.Snapshot, *fleetview.View, error) {
 	var clusters clusterv1alpha1.AttachedClusterList
-	if err := reader.List(ctx, &clusters, client.InNamespace(namespace)); err != nil {
+	// Read-only (the snapshot copies what it keeps): no copy of every
+	// cluster on each rebuild.
+	if err := reader.List(ctx, &clusters, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, fmt.Errorf("list AttachedClusters in %s: %w", namespace, err)
 	}
 	var fleets fleetv1alpha1.FleetList
-	if err := reader.List(ctx, &fleets, client.InNamespace(namespace)); err != nil {
+	if err := reader.List(ctx, &fleets, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, fmt.Errorf("list Fleets in %s: %w", namespace, err)
 	}
 	view := fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{})

@@ -105,6 +105,8 @@ func (o options) managerArgs(pauseShare float64) []string {
 		fmt.Sprintf("--failover-eviction-rate=%g", o.evictionRate),
 		fmt.Sprintf("--concurrency=%d", o.concurrency),
 		fmt.Sprintf("--failover-pause-share=%g", pauseShare),
+		// /debug/pprof/ on the metrics port: where the manager's CPU went.
+		"--profiling",
 		// A manager whose Lease renewal takes longer than the renew
 		// deadline exits. On two saturated cores a hub request can take
 		// that long (seen twice at 15 s/10 s in 100-cluster runs), which
