@@ -54,9 +54,9 @@ func TestVerifyGeneratedReportsStaleFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited := bytes.Replace(data, []byte("maxItems: 1000"), []byte("maxItems: 2000"), 1)
+	edited := bytes.Replace(data, []byte("maxItems: 3000"), []byte("maxItems: 2000"), 1)
 	if bytes.Equal(edited, data) {
-		t.Fatal("the Fleet CRD no longer holds maxItems: 1000; pick another line to edit")
+		t.Fatal("the Fleet CRD no longer holds maxItems: 3000; pick another line to edit")
 	}
 	writeFile(t, fleetCRD, edited)
 	if err := os.Remove(filepath.Join(root, "config", "crd", "work.kurator.dev_works.yaml")); err != nil {
