@@ -115,7 +115,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// this controller's own: reconciling on each woke a new binding once
 		// per Work, before the cache held the others, and created those
 		// again (answered 409 AlreadyExists).
-		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(bindingOfWork), builder.WithPredicates(predicate.GenerationChangedPredicate{}, noCreate{})).
+		Watches(&workv1alpha1.Work{}, handler.EnqueueRequestsFromMapFunc(bindingOfWork), builder.WithPredicates(predicate.GenerationChangedPredicate{}, bindings.NoCreate{})).
 		// Override policies change what clusters receive.
 		Watches(&policyv1alpha1.OverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfOverridePolicy)).
 		Watches(&policyv1alpha1.ClusterOverridePolicy{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfClusterOverridePolicy)).
@@ -129,11 +129,6 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(r)
 }
-
-// noCreate drops create events.
-type noCreate struct{ predicate.Funcs }
-
-func (noCreate) Create(event.CreateEvent) bool { return false }
 
 // deleting passes updates that set the deletion timestamp.
 type deleting struct{ predicate.Funcs }

@@ -8,6 +8,8 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
@@ -43,3 +45,11 @@ func Matching(ctx context.Context, c client.Reader, keep func(*workv1alpha1.Reso
 	}
 	return out
 }
+
+// NoCreate is a predicate that drops create events: for watches whose
+// creates are the controller's own, or that a manager start would turn
+// into a wake-up of every binding.
+type NoCreate struct{ predicate.Funcs }
+
+// Create drops the event.
+func (NoCreate) Create(event.CreateEvent) bool { return false }

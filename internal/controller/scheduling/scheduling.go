@@ -121,7 +121,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	// manager start reports every existing one as created, which would wake
 	// every binding for nothing. A new cluster that a waiting binding can
 	// use is still seen through the capacity watch.
-	fleetChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, noCreate{})
+	fleetChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{}, bindings.NoCreate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scheduling").
 		For(&workv1alpha1.ResourceBinding{}, specChanged).
@@ -144,15 +144,10 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Complete(r)
 }
 
-// noCreate drops create events.
-type noCreate struct{ predicate.Funcs }
-
-func (noCreate) Create(event.CreateEvent) bool { return false }
-
 // schedulingInputChanged passes AttachedCluster updates that change what the
 // scheduler sees: spec, labels, readiness, API enablements (capacity has its
 // own predicate). A health probe that only refreshes timestamps moves nothing.
-type schedulingInputChanged struct{ noCreate }
+type schedulingInputChanged struct{ bindings.NoCreate }
 
 func (schedulingInputChanged) Update(e event.UpdateEvent) bool {
 	o, ok1 := e.ObjectOld.(*clusterv1alpha1.AttachedCluster)

@@ -137,8 +137,8 @@ func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, sp
 	}
 	if len(works.Items) == 0 && len(status.AggregatedStatus) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionFullyApplied) == nil {
 		// Nothing applied and nothing reported yet: the Scheduled condition
-		// says what the binding waits for, and writing here would only race
-		// the scheduler and the binding controller on the way to the Works.
+		// says what the binding waits for, and an empty aggregate adds
+		// nothing to it.
 		return ctrl.Result{}, nil
 	}
 	items := Items(spec, works.Items)
