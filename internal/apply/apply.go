@@ -17,6 +17,7 @@
 //	apply.SetApplied(work, status, reason, msg)
 //	apply.DecodeFailedMessage(err)         // the Applied message for a *DecodeError
 //	err = a.Delete(ctx, m, work)           // owned objects, reverse order, namespaces kept
+//	obj, synced := a.Get(cluster, gvr, ns, name) // the watch, "not synced" while it lags our last apply
 //	apply.ExecutionStatus(work)            // execution's server-side apply request for Work status
 package apply
 
@@ -255,6 +256,26 @@ func (a *Applier) unchanged(key objectKey, hash string) bool {
 		return live.GetGeneration() == last.generation
 	}
 	return live.GetResourceVersion() == last.resourceVersion
+}
+
+// Get reads a member object from the watch, like Watch.Get, but answers
+// "not synced" while the watch still holds an object older than this
+// Applier's last apply of it (the watch event has not arrived yet), so the
+// caller reads the member instead. Without it, a status collected just
+// after an apply could be the previous spec's, judged healthy with the new
+// Work's generation stamped on it.
+func (a *Applier) Get(cluster string, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, bool) {
+	live, synced := a.watch.Get(cluster, gvr, namespace, name)
+	if !synced {
+		return nil, false
+	}
+	a.mu.Lock()
+	last, ok := a.applied[objectKey{cluster: cluster, gvr: gvr, namespace: namespace, name: name}]
+	a.mu.Unlock()
+	if ok && (live == nil || live.GetGeneration() < last.generation) {
+		return nil, false
+	}
+	return live, true
 }
 
 func (a *Applier) remember(key objectKey, s appliedState) {

@@ -506,7 +506,7 @@ func (s *Syncer) syncNormal(ctx context.Context, cached, work *workv1alpha1.Work
 			errs = append(errs, errors.New(msg))
 		}
 	}
-	if err := objectstatus.Refresh(ctx, work, objectstatus.MemberLookup(s.member.Name, s.member.Dynamic, s.member.Mapper, s.watch)); err != nil {
+	if err := objectstatus.Refresh(ctx, work, objectstatus.MemberLookup(s.member.Name, s.member.Dynamic, s.member.Mapper, s.applier)); err != nil {
 		errs = append(errs, err)
 	}
 	s.status.offer(work.Name, &cached.Status, work)

@@ -259,8 +259,8 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster string, work *
 	}
 	msg := apply.Report(work, cluster, res, r.opts.ResyncPeriod)
 	// Each applied object's health and status, from the member watch (the
-	// member itself until the watch has synced).
-	refreshErr := objectstatus.Refresh(ctx, work, objectstatus.MemberLookup(cluster, dyn, mapper, r.opts.Watcher))
+	// member itself until the watch has synced, or while it lags the apply).
+	refreshErr := objectstatus.Refresh(ctx, work, objectstatus.MemberLookup(cluster, dyn, mapper, r.applier))
 	if msg != "" {
 		r.recorder.Eventf(work, nil, "Warning", workv1alpha1.ReasonAppliedFailed, "Apply", "%s", msg)
 		return ctrl.Result{}, errors.New(msg)
