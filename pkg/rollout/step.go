@@ -636,6 +636,16 @@ func (s *stepper) verify(c *appsv1alpha1.ClusterRollout, o Observed) {
 	if c.TrafficStartTime == nil {
 		c.TrafficStartTime = &s.now // the warm-up counts from healthy
 	}
+	// An analysis first judges the revision one interval after it turned
+	// healthy, as Flagger's first tick does: judged at once, a metric's
+	// window holds the previous revision's traffic and passes it.
+	if c.LastCheckTime == nil && s.cfg.Iterations > 0 {
+		if wait := c.TrafficStartTime.Add(s.cfg.Interval).Sub(s.now.Time); wait > 0 {
+			c.Message = fmt.Sprintf("healthy with revision %s; the first check is due %s after that", c.PrimaryRevision, s.cfg.Interval)
+			s.requeue(wait)
+			return
+		}
+	}
 	if wait := s.untilDue(c); wait > 0 {
 		s.requeue(wait)
 		return

@@ -217,3 +217,36 @@ func TestUpdateAbortRollsBackEveryUpdatedCluster(t *testing.T) {
 		t.Fatalf("order %q, want newest first back to v1", got)
 	}
 }
+
+// A check judges a window of the new revision's traffic: the first one is
+// due one check interval after the cluster turned healthy, not at once
+// (a metric over the previous revision's traffic would pass it).
+func TestUpdateFirstCheckWaitsAnIntervalAfterHealthy(t *testing.T) {
+	d := stages(appsv1alpha1.RolloutStage{Name: "pilot", ClusterNames: []string{"hangzhou"}})
+	d.Analysis = &appsv1alpha1.TrafficAnalysis{CheckIntervalSeconds: ptr(30)}
+	f := newFleet(t, d, "hangzhou")
+	var checkedAt []time.Time
+	f.gate = func(r Request) Outcome { checkedAt = append(checkedAt, f.now); return Outcome{Passed: true} }
+	var healthyAt time.Time
+	for range 40 {
+		f.step()
+		if healthyAt.IsZero() && f.running("hangzhou") == "v1" {
+			healthyAt = f.now.Add(-5 * time.Second) // the step that gave it v1 saw it healthy
+		}
+		if f.st.Phase == appsv1alpha1.PhaseSucceeded {
+			break
+		}
+	}
+	if f.st.Phase != appsv1alpha1.PhaseSucceeded || len(checkedAt) != 1 {
+		t.Fatalf("phase %s after %d checks, want Succeeded after 1", f.st.Phase, len(checkedAt))
+	}
+	if wait := checkedAt[0].Sub(healthyAt); wait < 30*time.Second {
+		t.Fatalf("the first check ran %s after the cluster turned healthy, want at least the 30 s interval", wait)
+	}
+}
+
+// Without an analysis there is nothing to judge, so nothing waits.
+func TestUpdateWithoutAnalysisDoesNotWaitForAnInterval(t *testing.T) {
+	f := newFleet(t, stages(appsv1alpha1.RolloutStage{Name: "pilot", ClusterNames: []string{"hangzhou"}}), "hangzhou")
+	f.until(appsv1alpha1.PhaseSucceeded, 4)
+}
