@@ -105,6 +105,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if err := works.IndexByBinding(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	r := &Reconciler{client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("kurator-binding"), status: w}
 	specChanged := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))
 	return ctrl.NewControllerManagedBy(mgr).
@@ -412,11 +415,7 @@ func manifestsFor(tmpl, obj *unstructured.Unstructured) []map[string]any {
 // applyWork creates or updates one cluster's Work.
 // deleteWorks deletes the binding's Works except those of keep clusters.
 func (r *Reconciler) deleteWorks(ctx context.Context, binding types.NamespacedName, keep []string) error {
-	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: binding.Name}
-	if binding.Namespace != "" {
-		sel = client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: binding.Namespace, workv1alpha1.BindingNameLabel: binding.Name}
-	}
-	return works.DeleteExcept(ctx, r.client, sel, keep)
+	return works.DeleteExcept(ctx, r.client, works.OfBinding(binding), keep)
 }
 
 func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster string, manifests []map[string]any) error {
@@ -450,12 +449,8 @@ func (r *Reconciler) patchStatus(before, b client.Object) {
 
 // bindingOfWork maps a Work to its binding by labels.
 func bindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
-	l := obj.GetLabels()
-	if name := l[workv1alpha1.ClusterResourceBindingLabel]; name != "" {
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
-	}
-	if ns, name := l[workv1alpha1.BindingNamespaceLabel], l[workv1alpha1.BindingNameLabel]; ns != "" && name != "" {
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	if key, ok := works.BindingOf(obj.GetLabels()); ok {
+		return []reconcile.Request{{NamespacedName: key}}
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 
 	workv1alpha1 "github.com/kurator-go/kurator/api/work/v1alpha1"
 	"github.com/kurator-go/kurator/internal/controller/bindings"
+	"github.com/kurator-go/kurator/internal/controller/works"
 	"github.com/kurator-go/kurator/internal/writepace"
 )
 
@@ -30,6 +31,9 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 	}
 	w, err := bindings.StatusWriterFor(mgr)
 	if err != nil {
+		return err
+	}
+	if err := works.IndexByBinding(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	base := bindingReconciler{Client: mgr.GetClient(), hub: hub, mapper: mgr.GetRESTMapper(), status: w}
@@ -106,8 +110,7 @@ func (r *BindingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, nil
 	}
 	r.status.Overlay(&b)
-	sel := client.MatchingLabels{workv1alpha1.BindingNamespaceLabel: b.Namespace, workv1alpha1.BindingNameLabel: b.Name}
-	return r.aggregate(ctx, &b, &b.Spec, &b.Status, sel)
+	return r.aggregate(ctx, &b, &b.Spec, &b.Status)
 }
 
 // Reconcile aggregates one ClusterResourceBinding.
@@ -124,29 +127,28 @@ func (r *ClusterBindingReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, nil
 	}
 	r.status.Overlay(&b)
-	sel := client.MatchingLabels{workv1alpha1.ClusterResourceBindingLabel: b.Name}
-	return r.aggregate(ctx, &b, &b.Spec, &b.Status, sel)
+	return r.aggregate(ctx, &b, &b.Spec, &b.Status)
 }
 
 // aggregate writes the binding's aggregatedStatus and FullyApplied
 // condition, then the template's status. spec and status point into obj.
-func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus, sel client.MatchingLabels) (ctrl.Result, error) {
-	var works workv1alpha1.WorkList
-	if err := r.List(ctx, &works, sel); err != nil {
+func (r *bindingReconciler) aggregate(ctx context.Context, obj client.Object, spec *workv1alpha1.ResourceBindingSpec, status *workv1alpha1.ResourceBindingStatus) (ctrl.Result, error) {
+	var list workv1alpha1.WorkList
+	if err := r.List(ctx, &list, works.OfBinding(client.ObjectKeyFromObject(obj))); err != nil {
 		return ctrl.Result{}, err
 	}
-	if len(works.Items) == 0 && len(status.AggregatedStatus) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionFullyApplied) == nil {
+	if len(list.Items) == 0 && len(status.AggregatedStatus) == 0 && meta.FindStatusCondition(status.Conditions, workv1alpha1.ConditionFullyApplied) == nil {
 		// Nothing applied and nothing reported yet: the Scheduled condition
 		// says what the binding waits for, and an empty aggregate adds
 		// nothing to it.
 		return ctrl.Result{}, nil
 	}
-	items := Items(spec, works.Items)
+	items := Items(spec, list.Items)
 	oldStatus := *status.DeepCopy()
 	status.AggregatedStatus = items
 	meta.SetStatusCondition(&status.Conditions, FullyApplied(items, obj.GetGeneration()))
 	r.status.Set(obj, bindings.PartStatus, &oldStatus, status, Settled(items))
-	return r.updateTemplate(ctx, client.ObjectKeyFromObject(obj), spec, items, bindingSide(obj, spec, status, works.Items))
+	return r.updateTemplate(ctx, client.ObjectKeyFromObject(obj), spec, items, bindingSide(obj, spec, status, list.Items))
 }
 
 // bindingSide is what aggregation needs of the binding and its Works.

@@ -152,9 +152,9 @@ func (n *Namespaces) Ensure(ctx context.Context, c client.Client, name string) e
 	return nil
 }
 
-// DeleteExcept deletes an owner's Works (those with the owner's labels)
-// in every execution namespace except the clusters keep names.
-func DeleteExcept(ctx context.Context, c client.Client, owner client.MatchingLabels, keep []string) error {
+// DeleteExcept deletes an owner's Works (those owner selects: its labels,
+// or OfBinding) in every execution namespace except the clusters keep names.
+func DeleteExcept(ctx context.Context, c client.Client, owner client.ListOption, keep []string) error {
 	var list workv1alpha1.WorkList
 	if err := c.List(ctx, &list, owner); err != nil {
 		return err
