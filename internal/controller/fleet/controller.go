@@ -199,12 +199,15 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, f *fleetv1alpha1.Fleet
 // view is the namespace's AttachedClusters and the scheduler's view of
 // them and its Fleets.
 func (r *Reconciler) view(ctx context.Context, ns string) ([]clusterv1alpha1.AttachedCluster, *fleetview.View, error) {
+	// Read-only: the cache's objects, not a copy of every cluster per
+	// reconcile (a 1,000-cluster Fleet reconciles on each member's Ready
+	// change); setMemberLabels copies the one it changes.
 	var clusters clusterv1alpha1.AttachedClusterList
-	if err := r.List(ctx, &clusters, client.InNamespace(ns)); err != nil {
+	if err := r.List(ctx, &clusters, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, err
 	}
 	var fleets fleetv1alpha1.FleetList
-	if err := r.List(ctx, &fleets, client.InNamespace(ns)); err != nil {
+	if err := r.List(ctx, &fleets, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, err
 	}
 	return clusters.Items, fleetview.Build(clusters.Items, fleets.Items, fleetview.Options{}), nil
@@ -259,12 +262,14 @@ func (r *Reconciler) setFailoverPaused(f *fleetv1alpha1.Fleet, clusters []cluste
 }
 
 // setMemberLabels labels c as a member of fleet (m nil: removes the labels).
+// c is the cache's object and is not modified.
 func (r *Reconciler) setMemberLabels(ctx context.Context, c *clusterv1alpha1.AttachedCluster, fleet string, m *fleetv1alpha1.FleetCluster) error {
 	labels, ann, changed := memberLabels(c.Labels, c.Annotations, fleet, m)
 	if !changed {
 		return nil
 	}
-	base := c.DeepCopy()
+	base := c
+	c = c.DeepCopy()
 	c.Labels, c.Annotations = labels, ann
 	// A merge patch of the fleet's own keys only, without a lock: the
 	// cluster controller writes every cluster's status meanwhile, and a
@@ -279,7 +284,7 @@ func (r *Reconciler) setMemberLabels(ctx context.Context, c *clusterv1alpha1.Att
 // its name label but are no longer listed (all of them when all is set).
 func (r *Reconciler) releaseFormerMembers(ctx context.Context, f *fleetv1alpha1.Fleet, all bool) error {
 	var list clusterv1alpha1.AttachedClusterList
-	if err := r.List(ctx, &list, client.InNamespace(f.Namespace), client.MatchingLabels{fleetv1alpha1.FleetNameLabel: f.Name}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(f.Namespace), client.MatchingLabels{fleetv1alpha1.FleetNameLabel: f.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("list members of Fleet %s: %w", f.Name, err)
 	}
 	var errs []error
