@@ -120,7 +120,7 @@ func setupControllers(mgr ctrl.Manager, o options) error {
 			}
 			return eviction.SetupWithManager(mgr, eviction.Options{
 				PauseShare: o.failoverPauseShare, EvictionRate: o.failoverEvictionRate, GracePeriod: o.gracefulEviction,
-				Snapshot: fleetSnapshot,
+				Snapshot: fleetSnapshot, MaxConcurrentReconciles: o.workConcurrency,
 			})
 		}},
 		{"policy status", func() error { return policystatus.SetupWithManager(mgr) }},

@@ -80,7 +80,7 @@ func main() {
 	flag.DurationVar(&o.failureThreshold, "cluster-failure-threshold", 30*time.Second, "how long probes must fail before a cluster turns Ready=False")
 	flag.DurationVar(&o.successThreshold, "cluster-success-threshold", 30*time.Second, "how long probes must succeed before a cluster turns Ready=True again")
 	flag.DurationVar(&o.resyncPeriod, "resync-period", 30*time.Second, "how often applied objects are re-checked against their Work (drift correction)")
-	flag.IntVar(&o.workConcurrency, "concurrency", 10, "objects each controller (detector, scheduler, binding, execution) handles in parallel")
+	flag.IntVar(&o.workConcurrency, "concurrency", 10, "objects each workload controller (detector, scheduler, binding, execution, status, failover) handles in parallel")
 	flag.BoolVar(&o.failover, "enable-failover", true, "evict workloads from clusters with NoExecute taints they do not tolerate, and from clusters where their application failover says they failed")
 	flag.Float64Var(&o.failoverPauseShare, "failover-pause-share", 0.55, "evict nothing while more than this share of the clusters is not Ready (a fault that wide is likely on the hub's side); 1 never pauses")
 	flag.Float64Var(&o.failoverEvictionRate, "failover-eviction-rate", 0.1, "clusters per second whose workloads may start to be evicted, fleet-wide (the first one at once)")

@@ -35,6 +35,8 @@ const (
 	// PartStatus: aggregatedStatus and the FullyApplied condition (the
 	// status controller).
 	PartStatus
+	// PartFailover: the Failover condition (the eviction controller).
+	PartFailover
 	parts
 )
 
@@ -43,14 +45,15 @@ var partConditions = [parts]string{
 	PartScheduler: workv1alpha1.ConditionScheduled,
 	PartBinding:   workv1alpha1.ConditionWorksRendered,
 	PartStatus:    workv1alpha1.ConditionFullyApplied,
+	PartFailover:  workv1alpha1.ConditionFailover,
 }
 
 // FieldManager owns every part of a binding's status that StatusWriter
-// writes. (The eviction controller's Failover condition is its own.)
+// writes.
 const FieldManager = "kurator-binding-status"
 
 // StatusWriter is the one writer of (Cluster)ResourceBinding status for the
-// scheduling, binding and status controllers. Each hands it its part; the
+// scheduling, binding, status and eviction controllers. Each hands it its part; the
 // writer sends all pending parts of a binding in one server-side apply, so
 // a new workload's Scheduled, WorksRendered and first aggregate cost the hub
 // one write instead of three, and a change that settles nothing waits
@@ -276,8 +279,8 @@ func (w *StatusWriter) write(ctx context.Context, key types.NamespacedName) erro
 
 // applyStatus writes every part of st to b by server-side apply, forced:
 // the fields it leaves out (an empty aggregatedStatus, say) are removed.
-// Conditions are a map keyed by type, so the Failover condition of the
-// eviction controller stays. b gets the written object back.
+// Conditions are a map keyed by type, so conditions other writers set
+// stay. b gets the written object back.
 func applyStatus(ctx context.Context, c client.Client, b client.Object, st *workv1alpha1.ResourceBindingStatus) error {
 	fields := map[string]any{"conditions": conditionValues(st.Conditions, partConditions[:])}
 	if st.SchedulerObservedGeneration != 0 {

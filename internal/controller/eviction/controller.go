@@ -125,6 +125,9 @@ type Reconciler struct {
 	client   client.Client
 	opts     Options
 	recorder events.EventRecorder
+	// status writes the Failover condition with the binding's other
+	// status parts (one writer, no optimistic lock to lose).
+	status *bindings.StatusWriter
 
 	mu sync.Mutex
 	// admit is the fleet-wide eviction rate limit.
@@ -138,10 +141,15 @@ type Reconciler struct {
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults(mgr.GetClient())
 	registerOnce.Do(func() { metrics.Registry.MustRegister(evictions, heldBack) })
+	w, err := bindings.StatusWriterFor(mgr)
+	if err != nil {
+		return err
+	}
 	r := &Reconciler{
 		client:    mgr.GetClient(),
 		opts:      opts,
 		recorder:  mgr.GetEventRecorder("kurator-failover"),
+		status:    w,
 		admit:     failover.NewAdmission(opts.EvictionRate),
 		unhealthy: map[types.NamespacedName]map[string]time.Time{},
 	}
@@ -208,6 +216,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if !b.GetDeletionTimestamp().IsZero() {
 		return reconcile.Result{}, nil
 	}
+	r.status.Overlay(b)
 	clusters, err := r.clusters(ctx)
 	if err != nil {
 		return reconcile.Result{}, err
@@ -247,9 +256,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 			r.recorder.Eventf(b, nil, corev1.EventTypeNormal, "EvictionCompleted", "Evict", "%s", e.Message)
 		}
 	}
-	if err := r.setCondition(ctx, b, d); err != nil {
-		return reconcile.Result{}, err
-	}
+	r.setCondition(b, d)
 	return reconcile.Result{RequeueAfter: d.RequeueAfter}, nil
 }
 
@@ -314,11 +321,13 @@ func (r *Reconciler) dryRun(ctx context.Context, after *workv1alpha1.ResourceBin
 	return nil
 }
 
-// setCondition writes the Failover condition the round decided, and
-// announces a hold that is new as a Warning event.
-func (r *Reconciler) setCondition(ctx context.Context, b client.Object, d failover.Decision) error {
+// setCondition hands the Failover condition the round decided to the
+// status writer, and announces a hold that is new as a Warning event. A
+// new status or reason (a hold, evicting, completed) is written at once;
+// a task's progress in the message waits for the writer's pace.
+func (r *Reconciler) setCondition(b client.Object, d failover.Decision) {
 	if d.Condition == nil {
-		return nil
+		return
 	}
 	c := *d.Condition
 	c.ObservedGeneration = b.GetGeneration()
@@ -326,10 +335,11 @@ func (r *Reconciler) setCondition(ctx context.Context, b client.Object, d failov
 		r.recorder.Eventf(b, nil, corev1.EventTypeWarning, c.Reason, "Evict", "%s", c.Message)
 	}
 	_, status := workv1alpha1.BindingParts(b)
-	base := b.DeepCopyObject().(client.Object)
+	old := status.DeepCopy()
+	prev := meta.FindStatusCondition(old.Conditions, workv1alpha1.ConditionFailover)
 	meta.SetStatusCondition(&status.Conditions, c)
-	err := r.client.Status().Patch(ctx, b, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
-	return client.IgnoreNotFound(err)
+	urgent := prev == nil || prev.Status != c.Status || prev.Reason != c.Reason
+	r.status.Set(b, bindings.PartFailover, old, status, urgent)
 }
 
 // bindingsOnTaintedClusters maps a cluster change to the bindings that
