@@ -110,5 +110,8 @@ bench-imagesync: registry ## image sync between two loopback registries: a 64 Mi
 bench-rollout: k8s ## rollout figures on a local fleet with Prometheus: one canary alone, then 100 at once
 	$(GO) run ./test/bench/rollout -n 100
 
-bench-scale: k8s ## the hub at scale, simulated clusters (docs/scale.md): 1,000 joined, 10,000 Deployments under a policy mix, then 100 clusters failing with the failover pause off and on
-	$(GO) run ./test/bench/scale -clusters 1000 -workloads 10000 -fail 100
+# 10,000 Deployments do not finish in the run's 14 minutes on 2 cores
+# (docs/scale.md): SCALE_WORKLOADS=10000 runs the full size.
+SCALE_WORKLOADS ?= 2000
+bench-scale: k8s ## the hub at scale, simulated clusters (docs/scale.md): 1,000 joined, 2,000 Deployments (SCALE_WORKLOADS) under a policy mix, then 100 clusters failing with the failover pause off and on
+	$(GO) run ./test/bench/scale -clusters 1000 -workloads $(SCALE_WORKLOADS) -fail 100

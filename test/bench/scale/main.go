@@ -62,7 +62,7 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.clusters, "clusters", 1000, "simulated clusters joined to the hub")
-	flag.IntVar(&o.workloads, "workloads", 10000, "Deployments created on the hub")
+	flag.IntVar(&o.workloads, "workloads", 2000, "Deployments created on the hub (10000 does not finish within the budget on 2 cores)")
 	flag.IntVar(&o.fail, "fail", 100, "clusters that fail at once in each failure round (0: no failure rounds)")
 	flag.DurationVar(&o.readyDelay, "ready-delay", time.Second, "how long after an apply a simulated workload turns ready")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the simulated clusters add to every request")
