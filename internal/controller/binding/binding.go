@@ -412,12 +412,12 @@ func manifestsFor(tmpl, obj *unstructured.Unstructured) []map[string]any {
 	return append(out, obj.Object)
 }
 
-// applyWork creates or updates one cluster's Work.
 // deleteWorks deletes the binding's Works except those of keep clusters.
 func (r *Reconciler) deleteWorks(ctx context.Context, binding types.NamespacedName, keep []string) error {
 	return works.DeleteExcept(ctx, r.client, works.OfBinding(binding), keep)
 }
 
+// applyWork creates or updates one cluster's Work.
 func (r *Reconciler) applyWork(ctx context.Context, b client.Object, cluster string, manifests []map[string]any) error {
 	key := client.ObjectKeyFromObject(b)
 	ns := workv1alpha1.ExecutionNamespace(cluster)

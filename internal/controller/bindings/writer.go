@@ -53,8 +53,8 @@ var partConditions = [parts]string{
 const FieldManager = "kurator-binding-status"
 
 // StatusWriter is the one writer of (Cluster)ResourceBinding status for the
-// scheduling, binding, status and eviction controllers. Each hands it its part; the
-// writer sends all pending parts of a binding in one server-side apply, so
+// scheduling, binding, status and eviction controllers. Each hands it its
+// part; the writer sends all pending parts of a binding in one server-side apply, so
 // a new workload's Scheduled, WorksRendered and first aggregate cost the hub
 // one write instead of three, and a change that settles nothing waits
 // (internal/writepace) for the changes that follow it.

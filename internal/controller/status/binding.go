@@ -60,21 +60,18 @@ func setupBindings(mgr ctrl.Manager, opts Options) error {
 
 // resourceBindingOfWork maps a Work to the ResourceBinding its labels name.
 func resourceBindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
-	l := obj.GetLabels()
-	ns, name := l[workv1alpha1.BindingNamespaceLabel], l[workv1alpha1.BindingNameLabel]
-	if ns == "" || name == "" {
-		return nil
+	if key, ok := works.BindingOf(obj.GetLabels()); ok && key.Namespace != "" {
+		return []reconcile.Request{{NamespacedName: key}}
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	return nil
 }
 
 // clusterResourceBindingOfWork maps a Work to its ClusterResourceBinding.
 func clusterResourceBindingOfWork(_ context.Context, obj client.Object) []reconcile.Request {
-	name := obj.GetLabels()[workv1alpha1.ClusterResourceBindingLabel]
-	if name == "" {
-		return nil
+	if key, ok := works.BindingOf(obj.GetLabels()); ok && key.Namespace == "" {
+		return []reconcile.Request{{NamespacedName: key}}
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+	return nil
 }
 
 type bindingReconciler struct {
