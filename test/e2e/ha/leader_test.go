@@ -224,9 +224,16 @@ func restore(t *testing.T, name string) {
 }
 
 // crashBound is the longest a crashed leader may go unreplaced with client-go's
-// elector: the standby saw the last renewal at most one (jittered) retry late,
-// waits the lease duration from then, and tries again at most one jittered
-// retry after expiry; margin covers API latency on a loaded machine.
+// elector: the standby saw the last renewal at most one retry gap late,
+// waits the lease duration from then, and tries again at most one retry gap
+// after expiry; margin covers API latency on a loaded machine.
 func crashBound(lease, retry, margin time.Duration) time.Duration {
-	return lease + 2*time.Duration(1.2*float64(retry)) + margin
+	return lease + 2*retryGap(retry) + margin
+}
+
+// retryGap is the longest wait between two tries of a standby: client-go's
+// elector jitters the retry period by up to its JitterFactor (1.2), so a try
+// comes between 1x and 2.2x the period after the previous one.
+func retryGap(retry time.Duration) time.Duration {
+	return retry + time.Duration(1.2*float64(retry))
 }

@@ -74,9 +74,15 @@ func registerPull(t *testing.T, cs kubernetes.Interface, hub client.Client) {
 	approved := agentCSRFor(t, pullCluster, pullCluster)
 	mismatched := agentCSRFor(t, pullCluster, "someone-else")
 	for _, csr := range []*certificatesv1.CertificateSigningRequest{approved, mismatched} {
-		if _, err := bootstrap.CertificatesV1().CertificateSigningRequests().Create(ctx, csr, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("create CSR %s with the bootstrap token: %v", csr.Name, err)
-		}
+		// The apiserver reads bootstrap tokens from a Secret informer, so a
+		// token just created answers Unauthorized until its watch delivers it.
+		fleettest.Eventually(t, 30*time.Second, "create CSR "+csr.Name+" with the bootstrap token", func() error {
+			_, err := bootstrap.CertificatesV1().CertificateSigningRequests().Create(ctx, csr, metav1.CreateOptions{})
+			if err != nil && !apierrors.IsUnauthorized(err) {
+				t.Fatalf("create CSR %s with the bootstrap token: %v", csr.Name, err)
+			}
+			return err
+		})
 		name := csr.Name
 		t.Cleanup(func() {
 			_ = cs.CertificatesV1().CertificateSigningRequests().Delete(context.Background(), name, metav1.DeleteOptions{})
