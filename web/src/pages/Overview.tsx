@@ -1,5 +1,5 @@
 import { CircleAlert, Server, TriangleAlert } from 'lucide-react';
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, clusterPath, list, objectPath, refName } from '../api/client';
 import type { ClusterSummary, FleetSummary, Overview as OverviewDoc, Problem } from '../api/types';
@@ -13,6 +13,12 @@ import { plural } from '../format';
 const TOPICS = ['clusters', 'fleets', 'workloads'] as const;
 /** A performance mark set once per page load when the overview first shows its clusters. */
 export const RENDERED_MARK = 'kurator:overview-rendered';
+/**
+ * Problems listed before "Show all": the worst come first, and a bulk
+ * release can make hundreds of workloads unhealthy at once, which would
+ * push the clusters off the page (and hundreds of links into the Tab order).
+ */
+export const PROBLEM_ROWS = 8;
 
 export interface ClusterGroup {
   key: string;
@@ -148,6 +154,7 @@ function Totals({ o }: { o: OverviewDoc }) {
 }
 
 function Problems({ problems }: { problems: Problem[] }) {
+  const [shown, setShown] = useState(PROBLEM_ROWS);
   if (problems.length === 0) return null;
   return (
     <section className="problems" aria-labelledby="problems-title" data-testid="problems">
@@ -155,11 +162,11 @@ function Problems({ problems }: { problems: Problem[] }) {
         <CircleAlert size={16} aria-hidden="true" /> Needs attention <span className="count num">{problems.length}</span>
       </h2>
       <ul>
-        {problems.map((p, i) => {
+        {problems.slice(0, shown).map((p) => {
           const path = objectPath(p.object);
           const name = `${p.object.kind} ${refName(p.object)}`;
           return (
-            <li key={i} className={`problem sev-${p.severity === 'error' ? 'error' : 'warn'}`}>
+            <li key={`${name}|${p.cluster ?? ''}|${p.message}`} className={`problem sev-${p.severity === 'error' ? 'error' : 'warn'}`}>
               {p.severity === 'error' ? <CircleAlert size={15} aria-hidden="true" /> : <TriangleAlert size={15} aria-hidden="true" />}
               <span className="sr-only">{p.severity}:</span>
               {path ? (
@@ -184,6 +191,17 @@ function Problems({ problems }: { problems: Problem[] }) {
           );
         })}
       </ul>
+      {problems.length > shown && (
+        <div className="more">
+          <span className="muted num">
+            {shown} of {problems.length} shown
+          </span>
+          <button type="button" className="btn" onClick={() => setShown(problems.length)}>
+            Show all {problems.length}
+          </button>
+          <Link to="/workloads">Open the workload list</Link>
+        </div>
+      )}
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { AppRoutes } from '../App';
 import { DEBOUNCE_MS } from '../live/useResource';
 import { FakeEventSource, stubFetch } from '../testing/fakes';
 import { cluster, overview, workload, workloadList } from '../testing/fixtures';
+import { PROBLEM_ROWS } from './Overview';
 import { filtersFrom, withFilter } from './Workloads';
 
 const whoami = { user: 'kurator-admin', mode: 'kubeconfig', hub: 'https://127.0.0.1:6443' };
@@ -92,6 +93,25 @@ describe('overview', () => {
     expect(within(card).getByText('Ready')).toBeTruthy();
     expect(within(card).getByTestId('nodes').textContent).toBe('3/3');
     expect(within(card).getByRole('link', { name: 'cluster-frankfurt' }).getAttribute('href')).toBe('/clusters/cluster-frankfurt');
+  });
+
+  it('a bulk release with hundreds of unhealthy workloads lists the first few problems; Show all lists the rest', async () => {
+    const doc = overview([cluster('cluster-hangzhou')]);
+    doc.problems = Array.from({ length: 300 }, (_, i) => ({
+      severity: 'warning',
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bulk', name: `web-${i}` },
+      message: 'Progressing: 0/2 ready',
+    }));
+    stubFetch({ '/api/v1/whoami': whoami, '/api/v1/overview': doc });
+    renderAt('/');
+    const problems = await screen.findByTestId('problems');
+    expect(within(problems).getAllByRole('listitem')).toHaveLength(PROBLEM_ROWS);
+    expect(within(problems).getByText(`${PROBLEM_ROWS} of 300 shown`)).toBeTruthy();
+    // the clusters stay a few Tab stops away
+    expect(within(screen.getByTestId('cluster-cluster-hangzhou')).getByRole('link', { name: 'cluster-hangzhou' })).toBeTruthy();
+    fireEvent.click(within(problems).getByRole('button', { name: 'Show all 300' }));
+    expect(within(problems).getAllByRole('listitem')).toHaveLength(300);
+    expect(within(problems).queryByRole('button')).toBeNull();
   });
 
   it('a NotReady cluster is red with its condition message', async () => {
