@@ -228,8 +228,8 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, b client.Object) (reco
 	}
 
 	// The claim labels come from the binding, not from the cached template:
-	// the detector writes them just before it creates the binding, and a
-	// cache that has not seen that write yet would render the Works twice.
+	// the detector writes them right after it creates the binding, and a
+	// template read before that write would render the Works twice.
 	detector.WithClaimLabels(tmpl, spec.Policy)
 	rendered, applied, err := r.render(ctx, spec, tmpl)
 	status.AppliedOverrides = applied

@@ -258,10 +258,14 @@ func (r *Reconciler) reconcile(ctx context.Context, key templateKey) (reconcile.
 		r.recorder.Eventf(obj, nil, "Warning", "InvalidTemplate", "Match", "cannot read replicas or resource requests: %v; fix the template", err)
 		return reconcile.Result{}, nil
 	}
-	if err := r.claim(ctx, obj, &choice); err != nil {
+	// The binding first: it is on the way to the members, the claim label
+	// is not (the binding controller renders the claim from the binding,
+	// and policy changes find their templates through bindings), so a new
+	// workload does not wait for the label's write.
+	if err := r.applyBinding(ctx, obj, &choice, policy, policyAnnotations, d); err != nil {
 		return reconcile.Result{}, err
 	}
-	return reconcile.Result{}, r.applyBinding(ctx, obj, &choice, policy, policyAnnotations, d)
+	return reconcile.Result{}, r.claim(ctx, obj, &choice)
 }
 
 // live drops policies being deleted: they claim nothing.
