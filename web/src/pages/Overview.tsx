@@ -154,8 +154,12 @@ function Totals({ o }: { o: OverviewDoc }) {
 }
 
 function Problems({ problems }: { problems: Problem[] }) {
-  const [shown, setShown] = useState(PROBLEM_ROWS);
+  const [all, setAll] = useState(false);
   if (problems.length === 0) return null;
+  const shown = all ? problems.length : PROBLEM_ROWS;
+  // Keys name the object, not the message (a rollout's changes on every
+  // refresh, and a new key would take the focus off a link).
+  const seen = new Map<string, number>();
   return (
     <section className="problems" aria-labelledby="problems-title" data-testid="problems">
       <h2 id="problems-title">
@@ -165,8 +169,11 @@ function Problems({ problems }: { problems: Problem[] }) {
         {problems.slice(0, shown).map((p) => {
           const path = objectPath(p.object);
           const name = `${p.object.kind} ${refName(p.object)}`;
+          const base = `${name}|${p.cluster ?? ''}|${p.severity}`;
+          const n = seen.get(base) ?? 0;
+          seen.set(base, n + 1);
           return (
-            <li key={`${name}|${p.cluster ?? ''}|${p.message}`} className={`problem sev-${p.severity === 'error' ? 'error' : 'warn'}`}>
+            <li key={`${base}|${n}`} className={`problem sev-${p.severity === 'error' ? 'error' : 'warn'}`}>
               {p.severity === 'error' ? <CircleAlert size={15} aria-hidden="true" /> : <TriangleAlert size={15} aria-hidden="true" />}
               <span className="sr-only">{p.severity}:</span>
               {path ? (
@@ -196,7 +203,7 @@ function Problems({ problems }: { problems: Problem[] }) {
           <span className="muted num">
             {shown} of {problems.length} shown
           </span>
-          <button type="button" className="btn" onClick={() => setShown(problems.length)}>
+          <button type="button" className="btn" onClick={() => setAll(true)}>
             Show all {problems.length}
           </button>
           <Link to="/workloads">Open the workload list</Link>
