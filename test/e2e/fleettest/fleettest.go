@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -50,6 +51,9 @@ const BuiltKurator = "<built by fleettest>"
 // start.
 func Main(m *testing.M, cfg localfleet.Config, withManager bool, fleet **localfleet.State, setup func(context.Context, *localfleet.State) (stop func(), err error)) int {
 	flag.Parse() // m.Run would; the timeout and the skip need the flags first
+	// The fleet's clients log nothing a test reads; without a logger
+	// controller-runtime prints a stack trace 30 s into the run.
+	ctrl.SetLogger(logr.Discard())
 	if err := localfleet.CheckBinaries(localfleet.DefaultBinDir(), "kubectl"); err != nil {
 		return withoutBinaries(m, err)
 	}
